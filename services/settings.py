@@ -1,0 +1,52 @@
+"""Settings, read once from the environment and `.env` (see `.env.example`)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from functools import lru_cache
+from pathlib import Path
+from typing import Annotated
+
+from pydantic import SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+DEFAULT_DB_PATH = Path("data") / "nhacviec.db"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    telegram_bot_token: SecretStr | None = None
+    telegram_api_base_url: str = "https://api.telegram.org/bot"
+    telegram_bot_username: str | None = None
+    database_url: str = f"sqlite+aiosqlite:///{DEFAULT_DB_PATH}"
+
+    invite_days: int = 14
+    reminder_offsets_days: Annotated[list[int], NoDecode] = [14, 7, 3, 1, 0]
+    reminder_time: dt.time = dt.time(8, 0)
+    overdue_every_days: int = 2
+    overdue_max: int = 5
+    workdays_only: bool = True
+    escalate_after_workdays: int = 3
+    event_lead_days: Annotated[list[int], NoDecode] = [30, 14, 7, 0]
+    working_hours_start: dt.time = dt.time(7, 30)
+    working_hours_end: dt.time = dt.time(17, 30)
+    digest_weekday: int = 0  # Monday
+    digest_time: dt.time = dt.time(8, 0)
+    dispatch_interval_s: float = 1.0
+    dispatch_batch: int = 100
+    rate_global_per_s: float = 30.0
+    rate_private_per_s: float = 1.0
+    rate_group_per_min: float = 20.0
+
+    @field_validator("reminder_offsets_days", "event_lead_days", mode="before")
+    @classmethod
+    def _split_ints(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [int(part) for part in value.replace(" ", "").split(",") if part]
+        return value
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()
