@@ -34,7 +34,9 @@ class Settings(BaseSettings):
     digest_weekday: int = 0  # Monday
     digest_time: dt.time = dt.time(8, 0)
     dispatch_interval_s: float = 1.0
+    concurrent_updates: int = 1
     dispatch_batch: int = 100
+    claim_lease_s: float = 120.0
     rate_global_per_s: float = 30.0
     rate_private_per_s: float = 1.0
     rate_group_per_min: float = 20.0

@@ -1,0 +1,149 @@
+"""The one wiring place: the routing table, the application, and its start-up."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import BotCommand, BotCommandScopeChat, BotCommandScopeDefault, Update
+from telegram.error import TelegramError
+from telegram.ext import (
+    Application,
+    ApplicationBuilder,
+    BaseHandler,
+    CallbackQueryHandler,
+    CommandHandler,
+    ContextTypes,
+    Defaults,
+    MessageHandler,
+    filters,
+)
+
+from bot import texts
+from bot.handlers.coordinator import cmd_tonghop, on_extension_button
+from bot.handlers.fallback import (
+    on_edited,
+    on_error,
+    on_forwarded,
+    on_plain_text,
+    on_unknown_command,
+)
+from bot.handlers.start import cmd_help, cmd_start
+from bot.handlers.tasks import cmd_viec, on_document, on_reply, on_task_button
+from db.session import Database
+from jobs.dispatch import Dispatcher
+from services import outbox
+from services.clock import VN_TZ
+from services.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+async def on_bad_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A button whose data this bot never made."""
+    if update.callback_query is not None:
+        await update.callback_query.answer(texts.BAD_BUTTON, show_alert=True)
+
+
+def routes() -> list[BaseHandler]:
+    """Every update the bot handles, in the order they are tried."""
+    return [
+        MessageHandler(filters.UpdateType.EDITED, on_edited),
+        MessageHandler(filters.FORWARDED, on_forwarded),
+        CommandHandler("start", cmd_start),
+        CommandHandler("help", cmd_help),
+        CommandHandler("viec", cmd_viec),
+        CommandHandler("tonghop", cmd_tonghop),
+        MessageHandler(filters.COMMAND, on_unknown_command),
+        CallbackQueryHandler(on_task_button, pattern=r"^t:"),
+        CallbackQueryHandler(on_extension_button, pattern=r"^x[aro]:"),
+        CallbackQueryHandler(on_bad_button),
+        MessageHandler(filters.Document.ALL, on_document),
+        MessageHandler(filters.TEXT & filters.REPLY, on_reply),
+        MessageHandler(filters.TEXT & filters.ChatType.PRIVATE, on_plain_text),
+    ]
+
+
+async def set_commands(app: Application) -> None:
+    """Publish the command menu; a server without setMyCommands must not stop the bot."""
+    db: Database = app.bot_data["db"]
+    try:
+        await app.bot.set_my_commands(
+            [BotCommand(c, d) for c, d in texts.COMMANDS_OFFICIAL], scope=BotCommandScopeDefault()
+        )
+        async with db.session() as session:
+            coordinators = await outbox.coordinators(session)
+        for contact in coordinators:
+            await app.bot.set_my_commands(
+                [BotCommand(c, d) for c, d in texts.COMMANDS_COORDINATOR],
+                scope=BotCommandScopeChat(contact.chat_id),
+            )
+    except TelegramError as error:
+        log.warning("could not set the command menu: %s", error)
+
+
+async def _dispatch(context: ContextTypes.DEFAULT_TYPE) -> None:
+    dispatcher: Dispatcher = context.application.bot_data["dispatcher"]
+    await dispatcher.run_once()
+
+
+async def _post_init(app: Application) -> None:
+    await set_commands(app)
+    settings: Settings = app.bot_data["settings"]
+    assert app.job_queue is not None
+    # Job runs may overlap in time; the dispatcher's lock makes a late tick a no-op, and
+    # a generous misfire grace keeps APScheduler from silently dropping a late run.
+    app.job_queue.run_repeating(
+        _dispatch,
+        interval=settings.dispatch_interval_s,
+        first=0.2,
+        name="dispatch",
+        job_kwargs={"misfire_grace_time": None, "max_instances": 2, "coalesce": True},
+    )
+
+
+def build_application(settings: Settings, db: Database) -> Application:
+    token = settings.telegram_bot_token
+    assert token is not None
+    app = (
+        ApplicationBuilder()
+        .token(token.get_secret_value())
+        .base_url(settings.telegram_api_base_url)
+        .base_file_url(settings.telegram_api_base_url.replace("/bot", "/file/bot"))
+        .defaults(Defaults(tzinfo=VN_TZ))
+        .connection_pool_size(128)
+        .pool_timeout(30)
+        .concurrent_updates(settings.concurrent_updates)
+        .post_init(_post_init)
+        .build()
+    )
+    app.bot_data["db"] = db
+    app.bot_data["settings"] = settings
+    app.bot_data["dispatcher"] = Dispatcher(db=db, bot=app.bot, settings=settings)
+    app.add_handlers(routes())
+    app.add_error_handler(on_error)
+    return app
+
+
+class RedactToken(logging.Filter):
+    """Keep the bot token out of every log line (httpx logs request URLs)."""
+
+    def __init__(self, token: str) -> None:
+        super().__init__()
+        self.token = token
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if self.token:
+            message = record.getMessage()
+            if self.token in message:
+                record.msg = message.replace(self.token, "<token>")
+                record.args = None
+        return True
+
+
+def configure_logging(settings: Settings, level: int = logging.INFO) -> None:
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    token = settings.telegram_bot_token.get_secret_value() if settings.telegram_bot_token else ""
+    for handler in logging.getLogger().handlers:
+        handler.addFilter(RedactToken(token))

@@ -1,0 +1,275 @@
+"""The `nhacviec` command: coordinators' tools on the server, and running the bot."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import datetime as dt
+import json
+import sys
+from collections.abc import Awaitable, Callable
+from typing import Any, NoReturn
+
+from bot import texts
+from db.session import Database
+from services import agencies, clock, invites, tasks
+from services.errors import DomainError
+from services.parsing import parse_date
+from services.settings import Settings, get_settings
+
+
+class CliError(Exception):
+    """A message for the person at the terminal; exit status 1."""
+
+
+class Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        self.print_usage(sys.stderr)
+        self.exit(2, f"Lỗi: tham số không hợp lệ ({message}). Xem: {self.prog} --help\n")
+
+
+def cli_date(value: str) -> dt.date:
+    parsed = parse_date(value, clock.today_vn())
+    if not isinstance(parsed, dt.date):
+        raise CliError(texts.CLI_BAD_DATE.format(value=value))
+    return parsed
+
+
+def _print_json(data: Any) -> None:
+    print(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+
+
+def _iso(value: dt.date | dt.datetime | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+# --- commands ---------------------------------------------------------------------------
+
+
+async def agency_add(db: Database, args: argparse.Namespace, settings: Settings) -> None:
+    async with db.session() as session:
+        agency = await agencies.add_agency(session, name=args.name, code=args.code, requested=args.requested)
+    print(texts.CLI_AGENCY_ADDED.format(name=agency.name, code=agency.code))
+
+
+async def agency_list(db: Database, args: argparse.Namespace, settings: Settings) -> None:
+    async with db.session() as session:
+        rows = await agencies.list_agencies(session)
+    if args.json:
+        _print_json(
+            [{"code": a.code, "name": a.name, "requested": a.requested, "reachable_contacts": n} for a, n in rows]
+        )
+        return
+    if not rows:
+        print(texts.CLI_AGENCY_LIST_EMPTY)
+    for agency, n in rows:
+        mark = texts.CLI_REQUESTED_MARK if agency.requested else ""
+        print(texts.CLI_AGENCY_ROW.format(code=agency.code, name=agency.name, requested=mark, contacts=n))
+
+
+async def bot_username(settings: Settings) -> str:
+    """From settings, else asked of the Bot API server (getMe)."""
+    if settings.telegram_bot_username:
+        return settings.telegram_bot_username.lstrip("@")
+    if settings.telegram_bot_token:
+        from telegram import Bot
+
+        try:
+            async with Bot(settings.telegram_bot_token.get_secret_value(), base_url=settings.telegram_api_base_url) as bot:
+                return bot.username
+        except Exception:  # noqa: BLE001 - offline: fall through to the placeholder
+            pass
+    return texts.CLI_BOT_USERNAME_UNKNOWN
+
+
+async def invite_create(db: Database, args: argparse.Namespace, settings: Settings) -> None:
+    days = args.days if args.days is not None else settings.invite_days
+    async with db.session() as session:
+        invite, agency = await invites.create_invite(
+            session, agency_ref=args.agency, coordinator=args.coordinator, days=days
+        )
+    username = await bot_username(settings)
+    link = f"https://t.me/{username}?start={invite.code}"
+    if args.json:
+        _print_json({"code": invite.code, "link": link, "role": invite.role,
+                     "agency": agency.code if agency else None, "expires": _iso(invite.expires_at)})
+        return
+    target = texts.CLI_INVITE_COORDINATOR if args.coordinator else agency.name  # type: ignore[union-attr]
+    expires = texts.datetime_vn(invite.expires_at.astimezone(clock.VN_TZ))
+    print(texts.CLI_INVITE_CREATED.format(target=target, expires=expires, link=link, code=invite.code))
+
+
+async def task_add(db: Database, args: argparse.Namespace, settings: Settings) -> None:
+    due = cli_date(args.due) if args.due else None
+    async with db.session() as session:
+        view = await tasks.add_task(session, agency_ref=args.agency, title=args.title, due_date=due)
+    print(texts.CLI_TASK_ADDED.format(
+        id=view.id, agency=view.agency_name, title=view.title,
+        due=texts.date_vn(due) if due else texts.NO_DUE))
+
+
+def _task_json(v: tasks.TaskView) -> dict[str, Any]:
+    return {
+        "id": v.id, "agency": v.agency_code, "agency_name": v.agency_name, "title": v.title,
+        "due": _iso(v.due_date), "status": v.status, "days_left": v.days_left,
+        "blocked": v.blocked, "block_note": v.block_note,
+        "extension_requested": v.extension_requested, "extension_date": _iso(v.extension_date),
+        "updated_at": _iso(v.updated_at),
+    }
+
+
+async def task_list(db: Database, args: argparse.Namespace, settings: Settings) -> None:
+    async with db.session() as session:
+        views = await tasks.list_tasks(session, agency_ref=args.agency)
+    if args.json:
+        _print_json([_task_json(v) for v in views])
+        return
+    if not views:
+        print(texts.CLI_TASK_LIST_EMPTY)
+    for v in views:
+        print(texts.CLI_TASK_ROW.format(
+            id=v.id, due=texts.date_vn(v.due_date) if v.due_date else "-",
+            status=texts.STATUS[v.status], title=f"[{v.agency_code}] {v.title}"))
+
+
+async def status(db: Database, args: argparse.Namespace, settings: Settings) -> None:
+    async with db.session() as session:
+        rows = await agencies.list_agencies(session)
+        views = await tasks.list_tasks(session)
+    by_agency: dict[int, list[tasks.TaskView]] = {}
+    for v in views:
+        by_agency.setdefault(v.agency_id, []).append(v)
+    if args.json:
+        _print_json([
+            {"code": a.code, "name": a.name, "reachable_contacts": n,
+             "tasks": [_task_json(v) for v in by_agency.get(a.id or 0, [])]}
+            for a, n in rows
+        ])
+        return
+    if not rows:
+        print(texts.SUMMARY_EMPTY)
+    for agency, _ in rows:
+        print(texts.CLI_STATUS_AGENCY.format(agency=agency.name, code=agency.code))
+        for v in by_agency.get(agency.id or 0, []):
+            flags = ""
+            if v.blocked and v.progress != "done":
+                flags += f" [{texts.FLAG_BLOCKED}: {v.block_note}]"
+            if v.extension_requested and v.extension_date and v.progress != "done":
+                flags += f" [{texts.FLAG_EXTENSION} → {texts.date_vn(v.extension_date)}]"
+            print(texts.CLI_STATUS_ROW.format(
+                id=v.id, due=texts.date_vn(v.due_date) if v.due_date else "-",
+                status=texts.STATUS[v.status],
+                updated=texts.datetime_vn(v.updated_at.astimezone(clock.VN_TZ)), title=v.title, flags=flags))
+        if not by_agency.get(agency.id or 0):
+            print("  " + texts.CLI_TASK_LIST_EMPTY)
+
+
+# --- running the bot --------------------------------------------------------------------
+
+
+def run_bot(settings: Settings) -> int:
+    from telegram import Update
+    from telegram.error import InvalidToken, NetworkError
+
+    from bot.app import build_application, configure_logging
+
+    if settings.telegram_bot_token is None or not settings.telegram_bot_token.get_secret_value().strip():
+        print(texts.CLI_NO_TOKEN, file=sys.stderr)
+        return 1
+    configure_logging(settings)
+    db = Database(settings.database_url)
+    asyncio.run(db.migrate())
+    app = build_application(settings, db)
+    print(texts.CLI_BOT_STARTING.format(server=settings.telegram_api_base_url.rsplit("/bot", 1)[0]))
+    try:
+        app.run_polling(allowed_updates=Update.ALL_TYPES, drop_pending_updates=False)
+    except InvalidToken:
+        print(texts.CLI_TOKEN_REJECTED, file=sys.stderr)
+        return 1
+    except NetworkError as error:
+        print(texts.CLI_SERVER_UNREACHABLE.format(server=settings.telegram_api_base_url, error=error), file=sys.stderr)
+        return 1
+    print(texts.CLI_BOT_STOPPED)
+    return 0
+
+
+# --- wiring -----------------------------------------------------------------------------
+
+Command = Callable[[Database, argparse.Namespace, Settings], Awaitable[None]]
+
+
+def build_parser() -> Parser:
+    parser = Parser(prog="nhacviec", description="nhacviec — nhắc việc kế hoạch bảo vệ, chăm sóc trẻ em")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=Parser)
+
+    agency = sub.add_parser("agency", help="cơ quan").add_subparsers(dest="action", required=True, parser_class=Parser)
+    p = agency.add_parser("add", help="thêm cơ quan")
+    p.add_argument("name")
+    p.add_argument("--code")
+    p.add_argument("--requested", action="store_true", help="cơ quan được «đề nghị» (lời nhắc lịch sự)")
+    p.set_defaults(func=agency_add)
+    p = agency.add_parser("list", help="danh sách cơ quan")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=agency_list)
+
+    invite = sub.add_parser("invite", help="mã mời").add_subparsers(dest="action", required=True, parser_class=Parser)
+    p = invite.add_parser("create", help="tạo mã mời dùng một lần")
+    p.add_argument("--agency")
+    p.add_argument("--coordinator", action="store_true")
+    p.add_argument("--days", type=int)
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=invite_create)
+
+    task = sub.add_parser("task", help="nhiệm vụ").add_subparsers(dest="action", required=True, parser_class=Parser)
+    p = task.add_parser("add", help="thêm nhiệm vụ")
+    p.add_argument("--agency", required=True)
+    p.add_argument("--title", required=True)
+    p.add_argument("--due")
+    p.set_defaults(func=task_add)
+    p = task.add_parser("list", help="danh sách nhiệm vụ")
+    p.add_argument("--agency")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=task_list)
+
+    p = sub.add_parser("status", help="tình hình từng cơ quan")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=status)
+
+    sub.add_parser("run", help="chạy bot")
+    p = sub.add_parser("fake-telegram", help="máy chủ Bot API giả lập để thử")
+    p.add_argument("rest", nargs=argparse.REMAINDER)
+    return parser
+
+
+async def _run_command(func: Command, args: argparse.Namespace, settings: Settings) -> None:
+    db = Database(settings.database_url)
+    try:
+        await db.migrate()
+        await func(db, args, settings)
+    finally:
+        await db.dispose()
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["fake-telegram"]:
+        from fake_telegram.cli import main as fake_main
+
+        return fake_main(argv[1:])
+    args = build_parser().parse_args(argv)
+    settings = get_settings()
+    if args.command == "run":
+        return run_bot(settings)
+    try:
+        asyncio.run(_run_command(args.func, args, settings))
+    except DomainError as error:
+        print(texts.error_text(error.code, **error.params), file=sys.stderr)
+        return 1
+    except CliError as error:
+        print(error, file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

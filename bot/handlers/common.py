@@ -1,0 +1,50 @@
+"""Small helpers every handler uses: who is acting, the database, safe replies."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import Message, Update, User
+from telegram.error import BadRequest
+from telegram.ext import ContextTypes
+
+from db.models import Contact
+from db.session import Database
+from services.tasks import Actor
+
+log = logging.getLogger(__name__)
+
+TEXT_LIMIT = 1000  # a status reply is one line; longer is a paste, answered with a hint
+
+
+def db_of(context: ContextTypes.DEFAULT_TYPE) -> Database:
+    return context.application.bot_data["db"]
+
+
+def person_name(user: User | None, fallback: str = "") -> str:
+    if user is None:
+        return fallback
+    name = user.full_name.strip()
+    return name or (f"@{user.username}" if user.username else str(user.id))
+
+
+def actor_for(update: Update, contact: Contact, message: Message | None = None) -> Actor:
+    user = update.effective_user
+    chat = update.effective_chat
+    assert chat is not None
+    return Actor(
+        contact=contact,
+        user_id=user.id if user else None,
+        name=person_name(user, contact.display_name),
+        chat_id=chat.id,
+        message_id=message.message_id if message else None,
+    )
+
+
+async def edit_or_ignore(message: Message, text: str, **kwargs) -> None:  # type: ignore[no-untyped-def]
+    """Edit a message; "not modified" (a second tap on the same button) is not an error."""
+    try:
+        await message.edit_text(text, **kwargs)
+    except BadRequest as error:
+        if "not modified" not in str(error).lower():
+            raise

@@ -1,0 +1,75 @@
+"""Coordinators: /tonghop and answers to extension requests."""
+
+from __future__ import annotations
+
+from telegram import ForceReply, Message, Update
+from telegram.ext import ContextTypes
+
+from bot import keyboards, render, texts
+from bot.handlers.common import actor_for, db_of, edit_or_ignore
+from bot.handlers.tasks import change_text
+from services import invites, summary, tasks
+from services.errors import DomainError
+
+
+async def cmd_tonghop(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Summarise every agency: counts by status, overdue, obstacles, extension requests."""
+    chat, message = update.effective_chat, update.effective_message
+    assert chat is not None and message is not None
+    async with db_of(context).session() as session:
+        me = await invites.identify(session, chat_id=chat.id)
+        if me is None or not me.is_coordinator:
+            await message.reply_text(texts.COORDINATOR_ONLY)
+            return
+        result = await summary.summarize(session)
+    for text in render.summary_messages(result):
+        await message.reply_text(text)
+
+
+async def on_extension_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Approve or refuse an extension request from the notice itself."""
+    query = update.callback_query
+    assert query is not None and update.effective_chat is not None
+    button = keyboards.parse_extension_data(query.data or "")
+    if button is None:
+        await query.answer(texts.BAD_BUTTON, show_alert=True)
+        return
+    message = query.message if isinstance(query.message, Message) else None
+    async with db_of(context).session() as session:
+        me = await invites.identify(session, chat_id=update.effective_chat.id)
+        if me is None or not me.is_coordinator:
+            await query.answer(texts.COORDINATOR_ONLY, show_alert=True)
+            return
+        actor = actor_for(update, me.contact, message)
+        try:
+            if button.decision == "other":
+                views = await tasks.views_by_id(session, [button.task_id])
+                if not views or not views[0].extension_requested:
+                    raise DomainError("extension_not_pending")
+                ask = await update.effective_chat.send_message(
+                    texts.ASK_APPROVE_DATE.format(title=views[0].title, agency=views[0].agency_name),
+                    reply_markup=ForceReply(selective=update.effective_chat.type != "private"),
+                )
+                await tasks.link_message(
+                    session,
+                    chat_id=ask.chat_id,
+                    message_id=ask.message_id,
+                    task_ids=[button.task_id],
+                    purpose="ask_approve_date",
+                )
+                await query.answer()
+                return
+            change = await tasks.decide_extension(
+                session,
+                actor=actor,
+                task_id=button.task_id,
+                approve=button.decision == "approve",
+                expected_date=button.date,
+            )
+        except DomainError as error:
+            await query.answer(texts.error_text(error.code, **error.params), show_alert=True)
+            return
+    outcome = change_text(change)
+    await query.answer(outcome[:190])
+    if message is not None:
+        await edit_or_ignore(message, f"{message.text}\n\n{outcome}", reply_markup=None)

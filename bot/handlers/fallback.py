@@ -1,0 +1,60 @@
+"""Everything else: plain messages, forwards, edits, unknown commands, and errors."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import Update
+from telegram.error import TelegramError
+from telegram.ext import ContextTypes
+
+from bot import texts
+from bot.handlers.common import TEXT_LIMIT, db_of
+from services import invites
+
+log = logging.getLogger(__name__)
+
+
+async def on_plain_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A private message that answers nothing: say how to answer."""
+    message = update.effective_message
+    assert message is not None
+    if len(message.text or "") > TEXT_LIMIT:
+        await message.reply_text(texts.TOO_LONG.format(limit=TEXT_LIMIT))
+        return
+    async with db_of(context).session() as session:
+        me = await invites.identify(session, chat_id=message.chat_id)
+    await message.reply_text(texts.NOT_LINKED if me is None else texts.PLAIN_MESSAGE_HINT)
+
+
+async def on_forwarded(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Forwarded messages are not answers from this person."""
+    if update.effective_message is not None:
+        await update.effective_message.reply_text(texts.FORWARDED_IGNORED)
+
+
+async def on_edited(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Edits are not read; say so, in private chats only (groups stay quiet)."""
+    message = update.edited_message
+    if message is not None and message.chat.type == "private":
+        await message.reply_text(texts.EDITED_IGNORED)
+
+
+async def on_unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Name the commands that exist."""
+    if update.effective_message is not None:
+        await update.effective_message.reply_text(texts.UNKNOWN_COMMAND)
+
+
+async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Log the failure and tell the person, briefly; never a traceback in the chat."""
+    log.error("error while handling an update", exc_info=context.error)
+    if not isinstance(update, Update):
+        return
+    try:
+        if update.callback_query is not None:
+            await update.callback_query.answer(texts.SOMETHING_WRONG, show_alert=True)
+        elif update.effective_message is not None and update.effective_chat is not None:
+            await update.effective_chat.send_message(texts.SOMETHING_WRONG)
+    except TelegramError:
+        log.warning("could not tell the user about the error")

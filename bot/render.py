@@ -1,0 +1,128 @@
+"""Turn service results into the texts people read (no Telegram calls here)."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+
+from bot import texts
+from services.status import STATUSES
+from services.summary import Summary
+from services.tasks import TaskView
+
+MESSAGE_LIMIT = 4000  # below Telegram's 4096, leaving room for a header
+TASKS_PER_MESSAGE = 8  # 4 buttons each; Telegram allows 100 buttons, phones show far fewer
+
+
+def status_text(v: TaskView) -> str:
+    parts = [texts.STATUS[v.status]]
+    if v.blocked and v.progress != "done":
+        parts.append(texts.FLAG_BLOCKED)
+    if v.extension_requested and v.progress != "done":
+        parts.append(texts.FLAG_EXTENSION)
+    return " · ".join(parts)
+
+
+def due_text(v: TaskView) -> str:
+    return texts.date_weekday_vn(v.due_date) if v.due_date else texts.NO_DUE
+
+
+def left_text(v: TaskView) -> str:
+    if v.progress == "done":
+        return texts.STATUS[v.status]
+    return texts.days_left(v.days_left)
+
+
+def task_block(n: int, v: TaskView) -> str:
+    lines = [texts.TASK_LINE.format(n=n, title=v.title, due=due_text(v), left=left_text(v), status=status_text(v))]
+    if v.blocked and v.block_note and v.progress != "done":
+        lines.append(texts.TASK_FLAG_BLOCKED.format(note=v.block_note))
+    if v.extension_requested and v.extension_date and v.progress != "done":
+        lines.append(texts.TASK_FLAG_EXTENSION.format(date=texts.date_vn(v.extension_date)))
+    return "\n".join(lines)
+
+
+def task_card(v: TaskView) -> str:
+    text = texts.TASK_CARD.format(
+        title=v.title, agency=v.agency_name, due=due_text(v), left=left_text(v), status=status_text(v)
+    )
+    if v.blocked and v.block_note and v.progress != "done":
+        text += "\n" + texts.TASK_FLAG_BLOCKED.strip().format(note=v.block_note)
+    if v.extension_requested and v.extension_date and v.progress != "done":
+        text += "\n" + texts.TASK_FLAG_EXTENSION.strip().format(date=texts.date_vn(v.extension_date))
+    return text
+
+
+def chunk(blocks: list[str], *, header: str, limit: int = MESSAGE_LIMIT, per_message: int | None = None) -> list[list[int]]:
+    """Group block indexes into messages that stay under the limit."""
+    groups: list[list[int]] = []
+    current: list[int] = []
+    size = len(header)
+    for i, block in enumerate(blocks):
+        block_size = len(block) + 2
+        full = per_message is not None and len(current) >= per_message
+        if current and (size + block_size > limit or full):
+            groups.append(current)
+            current, size = [], len(header)
+        current.append(i)
+        size += block_size
+    if current:
+        groups.append(current)
+    return groups
+
+
+def task_list_messages(agency_name: str, views: list[TaskView]) -> list[tuple[str, list[TaskView], int]]:
+    """(text, tasks shown, first number) per message of the /viec list."""
+    blocks = [task_block(i, v)[:3000] for i, v in enumerate(views, 1)]
+    header = texts.TASKS_HEADER.format(agency=agency_name, count=len(views))
+    out = []
+    groups = chunk(blocks, header=header + texts.TASKS_LEGEND, per_message=TASKS_PER_MESSAGE)
+    for part, group in enumerate(groups, 1):
+        head = header if part == 1 else texts.TASKS_HEADER_PART.format(agency=agency_name, part=part)
+        shown = [views[i] for i in group]
+        out.append((list_message_text(head, shown, group[0] + 1), shown, group[0] + 1))
+    return out
+
+
+def list_message_text(head: str, views: list[TaskView], first: int) -> str:
+    """A /viec message; `head` is kept as first written when the message is edited."""
+    body = "\n\n".join(task_block(first + i, v)[:3000] for i, v in enumerate(views))
+    return f"{head}\n{texts.TASKS_LEGEND}\n\n{body}"
+
+
+def counts_text(counts: Counter[str]) -> str:
+    shown = [f"{texts.STATUS[s]} {counts[s]}" for s in STATUSES if counts.get(s)]
+    return ", ".join(shown) if shown else texts.SUMMARY_NO_TASKS
+
+
+def summary_messages(summary: Summary, limit: int = MESSAGE_LIMIT) -> list[str]:
+    if not summary.agencies:
+        return [texts.SUMMARY_EMPTY]
+    head = "\n".join(
+        [
+            texts.SUMMARY_HEADER.format(
+                date=texts.date_vn(summary.date), agencies=len(summary.agencies), tasks=summary.task_count
+            ),
+            texts.SUMMARY_TOTALS.format(counts=counts_text(summary.totals)),
+        ]
+    )
+    blocks = []
+    for a in summary.agencies:
+        lines = [texts.SUMMARY_AGENCY.format(agency=a.name, counts=counts_text(a.counts))]
+        lines += [texts.SUMMARY_OVERDUE.format(title=t, due=texts.date_vn(d)) for t, d in a.overdue]
+        lines += [texts.SUMMARY_BLOCKED.format(title=t, note=n) for t, n in a.blocked]
+        lines += [texts.SUMMARY_EXTENSION.format(title=t, date=texts.date_vn(d)) for t, d in a.extensions]
+        blocks.append("\n".join(lines)[: limit - 200])
+    return join_blocks(blocks, head=head, limit=limit)
+
+
+def join_blocks(blocks: Iterable[str], *, head: str, limit: int = MESSAGE_LIMIT) -> list[str]:
+    messages: list[str] = []
+    current = head
+    for block in blocks:
+        if len(current) + len(block) + 2 > limit:
+            messages.append(current)
+            current = texts.SUMMARY_CONTINUED
+        current += "\n\n" + block
+    messages.append(current)
+    return messages

@@ -1,0 +1,288 @@
+"""Every Vietnamese string a user reads, keyed by meaning.
+
+Plain text (no parse mode): titles come from official documents and may hold any
+character, and plain text can never be rejected for a malformed entity.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+VN_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
+
+# --- statuses, as government task-tracking systems name them -------------------------
+STATUS = {
+    "not_due": "Chưa đến hạn",
+    "in_progress": "Đang thực hiện",
+    "overdue": "Quá hạn",
+    "done_on_time": "Hoàn thành đúng hạn",
+    "done_late": "Hoàn thành quá hạn",
+}
+FLAG_BLOCKED = "Vướng mắc"
+FLAG_EXTENSION = "Xin gia hạn"
+STATUS_ICON = {
+    "not_due": "🕒",
+    "in_progress": "⏳",
+    "overdue": "🔴",
+    "done_on_time": "✅",
+    "done_late": "☑️",
+}
+
+WEEKDAYS = ("Thứ Hai", "Thứ Ba", "Thứ Tư", "Thứ Năm", "Thứ Sáu", "Thứ Bảy", "Chủ nhật")
+
+# --- buttons ---------------------------------------------------------------------------
+BTN_DONE = "✅ Hoàn thành"
+BTN_PROGRESS = "⏳ Đang thực hiện"
+BTN_BLOCKED = "⚠️ Vướng mắc"
+BTN_EXTEND = "📅 Xin gia hạn"
+BTN_SHORT = {"done": "✅", "progress": "⏳", "blocked": "⚠️", "extend": "📅"}
+BTN_APPROVE = "✅ Đồng ý đến {date}"
+BTN_REFUSE = "❌ Từ chối"
+BTN_OTHER_DATE = "📅 Ngày khác"
+BTN_ACK = "👌 Đã nhận"
+BTN_ACTIVATE = "✅ Kích hoạt"
+BTN_DISCARD = "🗑 Huỷ bản nháp"
+
+
+def date_vn(d: dt.date) -> str:
+    return d.strftime("%d/%m/%Y")
+
+
+def date_weekday_vn(d: dt.date) -> str:
+    return f"{WEEKDAYS[d.weekday()]}, {date_vn(d)}"
+
+
+def datetime_vn(t: dt.datetime) -> str:
+    return t.strftime("%H:%M %d/%m/%Y")
+
+
+def days_left(days: int | None) -> str:
+    if days is None:
+        return "không ghi hạn"
+    if days > 1:
+        return f"còn {days} ngày"
+    if days == 1:
+        return "còn 1 ngày (hạn là ngày mai)"
+    if days == 0:
+        return "hạn là hôm nay"
+    return f"quá hạn {-days} ngày"
+
+
+# --- /start and linking ----------------------------------------------------------------
+START_ABOUT = (
+    "Xin chào! Đây là nhacviec — trợ lý nhắc việc cho kế hoạch bảo vệ, chăm sóc trẻ em.\n"
+    "Bot nhắc hạn báo cáo và nhiệm vụ của cơ quan bạn, và nhận cập nhật tiến độ.\n\n"
+    "Để bắt đầu, bạn cần mã mời do cơ quan đầu mối (cán bộ điều phối) cấp. "
+    "Hãy bấm vào đường link mời, hoặc gửi: /start <mã mời>."
+)
+START_ALREADY = "Bạn đã được liên kết với {agency}. Gửi /viec để xem nhiệm vụ, /help để xem hướng dẫn."
+START_ALREADY_COORD = "Bạn đang là cán bộ điều phối. Gửi /tonghop để xem tổng hợp, /help để xem hướng dẫn."
+LINKED_PRIVATE = (
+    "✅ Đã liên kết bạn với {agency}.\n"
+    "Từ nay bot sẽ nhắc các nhiệm vụ và hạn báo cáo của cơ quan.\n"
+    "Gửi /viec để xem danh sách việc, /help để xem hướng dẫn."
+)
+LINKED_GROUP = (
+    "✅ Đã liên kết nhóm này với {agency}.\n"
+    "Bot sẽ gửi nhắc việc của cơ quan vào nhóm. Gửi /viec để xem danh sách việc."
+)
+LINKED_MOVED = "(Trước đây liên kết với {old}.)"
+LINKED_COORDINATOR = (
+    "✅ Bạn đã được cấp quyền cán bộ điều phối.\n"
+    "Gửi /tonghop để xem tình hình các cơ quan, /help để xem các lệnh."
+)
+REACHABLE_AGAIN = "Bot đã có thể gửi tin cho bạn trở lại."
+INVITE_UNKNOWN = "❌ Mã mời không đúng. Vui lòng kiểm tra lại đường link hoặc liên hệ cán bộ điều phối."
+INVITE_USED = "❌ Mã mời này đã được sử dụng. Mỗi mã chỉ dùng được một lần — hãy xin mã mới."
+INVITE_EXPIRED = "❌ Mã mời đã hết hạn ngày {date}. Hãy xin cán bộ điều phối cấp mã mới."
+
+# --- access ----------------------------------------------------------------------------
+NOT_LINKED = (
+    "Bạn chưa được liên kết với cơ quan nào. "
+    "Hãy dùng đường link mời do cán bộ điều phối gửi, hoặc gửi /start <mã mời>."
+)
+COORDINATOR_ONLY = "⛔ Lệnh này chỉ dành cho cán bộ điều phối."
+NOT_YOUR_TASK = "⛔ Nhiệm vụ này không thuộc cơ quan của bạn."
+UNKNOWN_COMMAND = "Không có lệnh này. Gửi /help để xem các lệnh có thể dùng."
+FORWARDED_IGNORED = "Bot không xử lý tin nhắn chuyển tiếp. Hãy trả lời trực tiếp vào tin nhắn nhắc việc."
+TOO_LONG = "Tin nhắn quá dài (tối đa {limit} ký tự). Hãy gửi ngắn gọn trong một dòng."
+EDITED_IGNORED = "Bot không đọc tin nhắn đã sửa. Nếu cần cập nhật, hãy gửi tin nhắn mới trả lời vào tin nhắc việc."
+SOMETHING_WRONG = "⚠️ Có lỗi khi xử lý yêu cầu. Vui lòng thử lại sau ít phút."
+
+# --- help --------------------------------------------------------------------------------
+HELP_OFFICIAL = (
+    "Hướng dẫn ({agency}):\n"
+    "/viec — xem nhiệm vụ đang mở, hạn gần nhất trước\n"
+    "/help — xem hướng dẫn này\n\n"
+    "Cập nhật tiến độ: bấm nút dưới mỗi nhiệm vụ, hoặc trả lời (reply) tin nhắn về nhiệm vụ:\n"
+    "• «đã gửi báo cáo», «đã xong» — hoàn thành\n"
+    "• «đang thực hiện» — đang làm\n"
+    "• «vướng: lý do» — báo vướng mắc\n"
+    "• «xin gia hạn đến 30/11» — xin gia hạn\n"
+    "Gửi tệp báo cáo bằng cách trả lời tin nhắn về nhiệm vụ đó."
+)
+HELP_COORDINATOR = (
+    "Lệnh cho cán bộ điều phối:\n"
+    "/tonghop — tổng hợp tình hình các cơ quan\n"
+    "/viec — nhiệm vụ của cơ quan bạn (nếu có)\n"
+    "/help — xem hướng dẫn này\n\n"
+    "Trên máy chủ: nhacviec agency add, invite create, task add, status (xem README)."
+)
+HELP_STRANGER = START_ABOUT
+COMMANDS_OFFICIAL = [
+    ("viec", "Xem nhiệm vụ của cơ quan"),
+    ("help", "Hướng dẫn"),
+    ("start", "Liên kết bằng mã mời"),
+]
+COMMANDS_COORDINATOR = [
+    ("tonghop", "Tổng hợp tình hình các cơ quan"),
+    ("viec", "Xem nhiệm vụ của cơ quan"),
+    ("help", "Hướng dẫn"),
+]
+
+# --- /viec -------------------------------------------------------------------------------
+TASKS_HEADER = "📋 Nhiệm vụ của {agency} ({count} việc đang mở)"
+TASKS_HEADER_PART = "📋 Nhiệm vụ của {agency} (tiếp, phần {part})"
+TASKS_LEGEND = "Nút: ✅ Hoàn thành · ⏳ Đang thực hiện · ⚠️ Vướng mắc · 📅 Xin gia hạn"
+TASKS_NONE = "🎉 {agency} không còn nhiệm vụ nào đang mở."
+TASK_LINE = "{n}. {title}\n   Hạn: {due} — {left}\n   Trạng thái: {status}"
+TASK_FLAG_BLOCKED = "   ⚠️ Vướng mắc: {note}"
+TASK_FLAG_EXTENSION = "   📅 Xin gia hạn đến {date}"
+TASK_CARD = "📌 {title}\nCơ quan: {agency}\nHạn: {due} — {left}\nTrạng thái: {status}"
+NO_DUE = "không ghi hạn"
+
+# --- status updates ----------------------------------------------------------------------
+UPDATED = "Đã cập nhật: {status}"
+UPDATED_DONE = "✅ Đã ghi nhận hoàn thành: {title}\nTrạng thái: {status}"
+UPDATED_PROGRESS = "⏳ Đã ghi nhận: {title} — đang thực hiện."
+UPDATED_BLOCKED = "⚠️ Đã báo vướng mắc cho cán bộ điều phối: {title}\nNội dung: {note}"
+UPDATED_EXTENSION = (
+    "📅 Đã gửi đề nghị gia hạn «{title}» đến {date}. Cán bộ điều phối sẽ trả lời bạn."
+)
+UPDATED_SUBMISSION = "📎 Đã nhận tệp báo cáo «{file}» cho «{title}». Nhiệm vụ được ghi nhận hoàn thành."
+ALREADY_DONE = "Nhiệm vụ «{title}» đã hoàn thành trước đó."
+ASK_BLOCK_REASON = "⚠️ «{title}»\nHãy trả lời tin nhắn này bằng một dòng nêu vướng mắc (ví dụ: thiếu kinh phí)."
+ASK_EXTENSION_DATE = "📅 «{title}»\nHãy trả lời tin nhắn này bằng ngày xin gia hạn đến (ví dụ: 30/11/2026)."
+ASK_WHICH_MEANING = (
+    "Bot chưa hiểu ý bạn về «{title}». Hãy bấm một nút bên dưới, "
+    "hoặc trả lời ví dụ: «đã gửi báo cáo», «đang thực hiện», «vướng: ...», «xin gia hạn đến 30/11»."
+)
+ASK_WHICH_TASK = "Tin nhắn này có nhiều nhiệm vụ. Hãy bấm nút ngay dưới nhiệm vụ cần cập nhật."
+REPLY_NOT_ABOUT_TASK = (
+    "Tin nhắn bạn trả lời không gắn với nhiệm vụ nào. "
+    "Gửi /viec rồi bấm nút, hoặc trả lời đúng tin nhắn nhắc việc."
+)
+PLAIN_MESSAGE_HINT = (
+    "Để cập nhật tiến độ, hãy trả lời (reply) tin nhắn về nhiệm vụ, hoặc gửi /viec rồi bấm nút. "
+    "Gửi /help để xem hướng dẫn."
+)
+EXTENSION_DATE_MISSING = "Bạn xin gia hạn đến ngày nào? Hãy ghi rõ ngày, ví dụ: «xin gia hạn đến 30/11/2026»."
+EXTENSION_DATE_INVALID = "Ngày không hợp lệ. Hãy ghi theo dạng ngày/tháng/năm, ví dụ 30/11/2026."
+EXTENSION_DATE_PAST = "Ngày xin gia hạn phải sau hôm nay. Hãy ghi lại, ví dụ 30/11/2026."
+EXTENSION_NOT_LATER = "Ngày xin gia hạn phải sau hạn hiện tại ({date})."
+BLOCK_NOTE_EMPTY = "Hãy ghi nội dung vướng mắc trong một dòng."
+STALE_BUTTON = "Nút này không còn hiệu lực (nhiệm vụ đã thay đổi hoặc không còn). Gửi /viec để xem danh sách mới."
+BAD_BUTTON = "Nút không hợp lệ."
+FILE_NOT_REPLY = "Để nộp báo cáo, hãy gửi tệp bằng cách trả lời (reply) tin nhắn về nhiệm vụ đó."
+
+# --- to coordinators ---------------------------------------------------------------------
+NOTIFY_LINE = "🔔 {who} ({agency}) — «{title}»: {change}"
+CHANGE_DONE = "{status}"
+CHANGE_PROGRESS = "Đang thực hiện"
+CHANGE_BLOCKED = "Vướng mắc — {note}"
+CHANGE_EXTENSION = "Xin gia hạn đến {date}{note}"
+CHANGE_SUBMISSION = "Nộp báo cáo «{file}» — {status}"
+EXTENSION_APPROVED_COORD = "✅ Đã đồng ý gia hạn «{title}» ({agency}) đến {date}."
+EXTENSION_REFUSED_COORD = "❌ Đã từ chối gia hạn «{title}» ({agency})."
+EXTENSION_APPROVED_OFFICIAL = "✅ Đề nghị gia hạn «{title}» đã được đồng ý. Hạn mới: {date}."
+EXTENSION_REFUSED_OFFICIAL = "❌ Đề nghị gia hạn «{title}» không được đồng ý. Hạn vẫn là {date}."
+EXTENSION_NOT_PENDING = "Đề nghị gia hạn này đã được xử lý hoặc không còn."
+ASK_APPROVE_DATE = "📅 Gia hạn «{title}» ({agency}) đến ngày nào? Trả lời tin nhắn này bằng ngày, ví dụ 15/12/2026."
+
+# --- /tonghop ----------------------------------------------------------------------------
+SUMMARY_HEADER = "📊 Tổng hợp ngày {date}: {agencies} cơ quan, {tasks} nhiệm vụ"
+SUMMARY_TOTALS = "Toàn bộ: {counts}"
+SUMMARY_AGENCY = "▪️ {agency}: {counts}"
+SUMMARY_OVERDUE = "   🔴 Quá hạn: {title} (hạn {due})"
+SUMMARY_BLOCKED = "   ⚠️ Vướng mắc: {title} — {note}"
+SUMMARY_EXTENSION = "   📅 Xin gia hạn: {title} → {date}"
+SUMMARY_NO_TASKS = "không có nhiệm vụ"
+SUMMARY_EMPTY = "Chưa có cơ quan nào. Thêm bằng lệnh: nhacviec agency add \"Tên cơ quan\"."
+SUMMARY_CONTINUED = "(tiếp theo)"
+
+# --- command line ------------------------------------------------------------------------
+CLI_AGENCY_ADDED = "Đã thêm cơ quan: {name} (mã {code})"
+CLI_AGENCY_EXISTS = "Lỗi: cơ quan «{name}» đã có (mã {code})."
+CLI_CODE_TAKEN = "Lỗi: mã {code} đã được dùng cho «{name}»."
+CLI_CODE_INVALID = "Lỗi: mã cơ quan chỉ gồm chữ cái không dấu, chữ số, «-» hoặc «_» (tối đa 32 ký tự)."
+CLI_NAME_EMPTY = "Lỗi: tên cơ quan không được để trống."
+CLI_AGENCY_UNKNOWN = "Lỗi: không có cơ quan «{ref}». Xem danh sách: nhacviec agency list"
+CLI_AGENCY_LIST_EMPTY = "Chưa có cơ quan nào."
+CLI_AGENCY_ROW = "{code:<10} {name}{requested}  ({contacts} liên hệ)"
+CLI_REQUESTED_MARK = " [đề nghị]"
+CLI_INVITE_CREATED = (
+    "Mã mời cho {target} (dùng một lần, hết hạn {expires}):\n{link}\nMã: {code}\n"
+    "Gửi đường link này cho người cần liên kết; họ chỉ cần bấm vào và nhấn Start."
+)
+CLI_INVITE_COORDINATOR = "cán bộ điều phối"
+CLI_INVITE_NEEDS_AGENCY = "Lỗi: cần --agency MÃ, hoặc --coordinator cho mã mời cán bộ điều phối."
+CLI_DAYS_INVALID = "Lỗi: số ngày hiệu lực phải từ 1 đến 365."
+CLI_BAD_DATE = "Lỗi: ngày «{value}» không hợp lệ. Dùng dạng ngày/tháng/năm (15/11/2026) hoặc 2026-11-15."
+CLI_TITLE_EMPTY = "Lỗi: tên nhiệm vụ không được để trống."
+CLI_TASK_ADDED = "Đã thêm nhiệm vụ #{id} cho {agency}: {title} (hạn {due})"
+CLI_TASK_ROW = "#{id:<5} {due:<10}  {status:<20} {title}"
+CLI_TASK_LIST_EMPTY = "Không có nhiệm vụ nào."
+CLI_STATUS_AGENCY = "{agency} ({code})"
+CLI_STATUS_ROW = "  #{id:<5} hạn {due:<10} {status:<20} cập nhật {updated}  {title}{flags}"
+CLI_NO_TOKEN = (
+    "Chưa có mã bot (token). Để có token: mở Telegram, tìm @BotFather, gửi /newbot, "
+    "đặt tên và tên người dùng cho bot (kết thúc bằng «bot»); BotFather sẽ gửi một chuỗi "
+    "dạng 123456789:ABC... Chép chuỗi đó vào tệp .env cạnh README (dòng "
+    "TELEGRAM_BOT_TOKEN=...) rồi chạy lại «nhacviec run». Muốn thử mà không cần Telegram: "
+    "chạy «nhacviec demo»."
+)
+CLI_BOT_STARTING = "Bot đang chạy (máy chủ Bot API: {server}). Nhấn Ctrl-C để dừng."
+CLI_BOT_STOPPED = "Bot đã dừng."
+CLI_SERVER_UNREACHABLE = "Lỗi: không kết nối được máy chủ Bot API ({server}): {error}"
+CLI_TOKEN_REJECTED = "Lỗi: máy chủ Bot API từ chối token. Kiểm tra lại TELEGRAM_BOT_TOKEN trong .env."
+CLI_DB_ERROR = "Lỗi cơ sở dữ liệu: {error}"
+
+# --- domain errors, by code (services/errors.py) -----------------------------------------
+ERRORS = {
+    "agency_unknown": CLI_AGENCY_UNKNOWN,
+    "agency_exists": CLI_AGENCY_EXISTS,
+    "code_taken": CLI_CODE_TAKEN,
+    "code_invalid": CLI_CODE_INVALID,
+    "name_empty": CLI_NAME_EMPTY,
+    "title_empty": CLI_TITLE_EMPTY,
+    "days_invalid": CLI_DAYS_INVALID,
+    "invite_needs_agency": CLI_INVITE_NEEDS_AGENCY,
+    "invite_unknown": INVITE_UNKNOWN,
+    "invite_used": INVITE_USED,
+    "invite_expired": INVITE_EXPIRED,
+    "task_unknown": STALE_BUTTON,
+    "not_your_task": NOT_YOUR_TASK,
+    "coordinator_only": COORDINATOR_ONLY,
+    "not_linked": NOT_LINKED,
+    "block_note_empty": BLOCK_NOTE_EMPTY,
+    "date_missing": EXTENSION_DATE_MISSING,
+    "date_invalid": EXTENSION_DATE_INVALID,
+    "date_past": EXTENSION_DATE_PAST,
+    "not_later": EXTENSION_NOT_LATER,
+    "extension_not_pending": EXTENSION_NOT_PENDING,
+    "bad_action": BAD_BUTTON,
+}
+
+
+def error_text(code: str, **params: object) -> str:
+    """The Vietnamese sentence for a domain error; dates in params are shown dd/mm/yyyy."""
+    shown = {
+        k: (date_vn(v.astimezone(VN_TZ).date() if isinstance(v, dt.datetime) else v) if isinstance(v, dt.date) else v)
+        for k, v in params.items()
+    }
+    if "date" not in shown:
+        shown["date"] = shown.get("due", shown.get("expires", ""))
+    return ERRORS.get(code, SOMETHING_WRONG).format(**shown)
+COORDINATOR_NO_AGENCY = "Bạn là cán bộ điều phối, không gắn với cơ quan nào. Gửi /tonghop để xem tổng hợp."
+CLI_BOT_USERNAME_UNKNOWN = "TEN_BOT"  # placeholder in an invite link when the bot's name is unknown

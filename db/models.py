@@ -1,0 +1,180 @@
+"""Database tables. Times are stored as naive UTC and read back as aware UTC."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import sqlalchemy as sa
+from sqlalchemy.types import TypeDecorator
+from sqlmodel import Field, SQLModel
+
+UTC = dt.timezone.utc
+
+
+class UTCDateTime(TypeDecorator[dt.datetime]):
+    """Store aware datetimes as naive UTC; SQLite has no time zones and PostgreSQL
+    `timestamp` columns keep the same shape, so both databases behave alike."""
+
+    impl = sa.DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: dt.datetime | None, dialect: sa.Dialect) -> dt.datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value: dt.datetime | None, dialect: sa.Dialect) -> dt.datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC)
+
+
+def _when(nullable: bool = False, index: bool = False) -> dt.datetime:
+    return Field(default=None, sa_type=UTCDateTime, nullable=nullable, index=index)  # type: ignore[return-value]
+
+
+BigInt = sa.BigInteger
+
+
+class Agency(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(max_length=32, unique=True, index=True)
+    name: str
+    name_key: str = Field(unique=True, index=True)  # normalised name, see normalize_name
+    requested: bool = False  # addressed with "Đề nghị": reminders ask, not order
+    created_at: dt.datetime = _when()
+
+
+class Contact(SQLModel, table=True):
+    """A chat that speaks for an agency (a person's private chat or a group chat),
+    or a coordinator's chat."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    chat_id: int = Field(sa_type=BigInt, unique=True, index=True)
+    chat_type: str = "private"
+    user_id: int | None = Field(default=None, sa_type=BigInt)
+    display_name: str = ""
+    agency_id: int | None = Field(default=None, foreign_key="agency.id", index=True)
+    role: str = "official"  # official | coordinator
+    reachable: bool = True
+    unreachable_reason: str | None = None
+    linked_at: dt.datetime = _when()
+
+
+class Invite(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(max_length=64, unique=True, index=True)
+    agency_id: int | None = Field(default=None, foreign_key="agency.id")
+    role: str = "official"
+    created_at: dt.datetime = _when()
+    expires_at: dt.datetime = _when()
+    used_at: dt.datetime | None = _when(nullable=True)
+    used_chat_id: int | None = Field(default=None, sa_type=BigInt)
+
+
+class Plan(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    number: str | None = None
+    year: int | None = None
+    authority: str | None = None
+    issued: dt.date | None = None
+    coordinator: str | None = None
+    source_name: str = ""
+    plan_key: str = Field(index=True)  # identity across corrected versions
+    state: str = "draft"  # draft | active | discarded
+    parsed_json: str = ""
+    created_at: dt.datetime = _when()
+    activated_at: dt.datetime | None = _when(nullable=True)
+
+
+class Task(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    agency_id: int = Field(foreign_key="agency.id", index=True)
+    plan_id: int | None = Field(default=None, foreign_key="plan.id", index=True)
+    source_key: str | None = Field(default=None, index=True)  # stable key for re-imports
+    kind: str = "task"  # task | report
+    title: str
+    due_date: dt.date | None = None
+    due_time: dt.time | None = None
+    progress: str = "open"  # open | in_progress | done
+    done_at: dt.datetime | None = _when(nullable=True)
+    blocked: bool = False
+    block_note: str | None = None
+    extension_requested: bool = False
+    extension_date: dt.date | None = None
+    extension_note: str | None = None
+    reminder_offsets: str | None = None  # per-task override, "14,7,1"
+    created_at: dt.datetime = _when()
+    updated_at: dt.datetime = _when()
+
+
+class TaskEvent(SQLModel, table=True):
+    """History: every change of a task, by whom, from what to what."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    task_id: int = Field(foreign_key="task.id", index=True)
+    at: dt.datetime = _when()
+    action: str  # created | progress | blocked | extension_requested | extension_approved ...
+    from_value: str | None = None
+    to_value: str | None = None
+    note: str | None = None
+    actor_contact_id: int | None = Field(default=None, foreign_key="contact.id")
+    actor_user_id: int | None = Field(default=None, sa_type=BigInt)
+    actor_name: str | None = None
+    chat_id: int | None = Field(default=None, sa_type=BigInt)
+    message_id: int | None = Field(default=None, sa_type=BigInt)
+
+
+class Submission(SQLModel, table=True):
+    """A report file sent by an official for a task."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    task_id: int = Field(foreign_key="task.id", index=True)
+    contact_id: int | None = Field(default=None, foreign_key="contact.id")
+    file_id: str
+    file_unique_id: str | None = None
+    file_name: str | None = None
+    file_size: int | None = Field(default=None, sa_type=BigInt)
+    mime_type: str | None = None
+    at: dt.datetime = _when()
+
+
+class MessageLink(SQLModel, table=True):
+    """What a message the bot sent is about, so replies and buttons find their task."""
+
+    __table_args__ = (sa.Index("ix_messagelink_chat_message", "chat_id", "message_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    chat_id: int = Field(sa_type=BigInt)
+    message_id: int = Field(sa_type=BigInt)
+    task_id: int | None = Field(default=None, foreign_key="task.id")
+    purpose: str = "card"  # card | list | ask_block | ask_extend | ask_approve_date
+    position: int = 0  # the number the task has in a list message
+    created_at: dt.datetime = _when()
+
+
+class Outbox(SQLModel, table=True):
+    """One message to one chat, due at a time. The dispatcher claims due rows, sends,
+    and marks them; see jobs/dispatch.py for the protocol."""
+
+    __table_args__ = (sa.Index("ix_outbox_state_due", "state", "due_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str  # notice | reminder | event | broadcast | digest | escalation
+    dedupe_key: str = Field(unique=True)
+    chat_id: int = Field(sa_type=BigInt)
+    contact_id: int | None = Field(default=None, foreign_key="contact.id")
+    task_id: int | None = Field(default=None, foreign_key="task.id", index=True)
+    ref_id: int | None = None  # event or broadcast id
+    text: str | None = None  # ready text; None means rendered at send time
+    payload: str | None = None  # JSON: keyboard and rendering hints
+    due_at: dt.datetime = _when()
+    state: str = "pending"  # pending | claimed | sent | failed | skipped
+    attempts: int = 0
+    claimed_by: str | None = None
+    claimed_at: dt.datetime | None = _when(nullable=True)
+    sent_at: dt.datetime | None = _when(nullable=True)
+    message_id: int | None = Field(default=None, sa_type=BigInt)
+    error: str | None = None

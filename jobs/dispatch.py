@@ -1,0 +1,206 @@
+"""Send what the outbox holds, exactly once.
+
+Protocol (the database is the truth, see services/outbox.py):
+1. claim: one UPDATE marks a batch of due rows `claimed` by this worker;
+2. send: each message goes out paced to Telegram's limits (jobs/pacing.py);
+3. mark: right after its send, the row is marked `sent` (or `failed`, or put back to
+   `pending` with a later time) in its own commit.
+A process killed between 2 and 3 leaves at most the messages in flight unmarked; their
+rows are taken again once the claim lease expires, so nothing is lost and only what was
+in flight can arrive twice. Rows of a dead worker wait for the lease, rows of a live one
+are never touched by another.
+
+Notices (one line each, for coordinators) due together for one chat are joined into
+one message, so a busy morning does not queue dozens of messages behind the per-chat limit.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import logging
+import os
+import socket
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+from telegram import Bot
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
+
+from bot.keyboards import markup_from_json
+from db.models import Outbox
+from db.session import Database
+from jobs.pacing import Pacer
+from jobs.render import Outgoing, render_payload
+from services import clock, outbox
+from services.settings import Settings
+from services.tasks import link_message
+
+log = logging.getLogger(__name__)
+
+JOINABLE = ("notice",)
+MAX_TRIES = 4
+PERMANENT = ("chat not found", "bot was blocked", "user is deactivated", "bot was kicked",
+             "bot can't initiate", "have no rights to send", "not enough rights")
+
+
+@dataclass
+class Unit:
+    rows: list[Outbox]
+
+    @property
+    def chat_id(self) -> int:
+        return self.rows[0].chat_id
+
+    @property
+    def ids(self) -> list[int]:
+        return [r.id for r in self.rows if r.id is not None]
+
+
+def units_of(rows: list[Outbox], limit: int = 3500) -> list[Unit]:
+    """One unit per message: joinable notices for one chat go together."""
+    units: list[Unit] = []
+    open_notice: dict[int, Unit] = {}
+    for row in rows:
+        if row.kind in JOINABLE:
+            unit = open_notice.get(row.chat_id)
+            if unit is not None and len(unit.rows) < 30:
+                unit.rows.append(row)
+                continue
+            unit = open_notice[row.chat_id] = Unit([row])
+        else:
+            unit = Unit([row])
+        units.append(unit)
+    return units
+
+
+def _retry_seconds(error: RetryAfter) -> float:
+    value = error.retry_after
+    return value.total_seconds() if isinstance(value, dt.timedelta) else float(value)
+
+
+class Dispatcher:
+    def __init__(
+        self,
+        *,
+        db: Database,
+        bot: Bot,
+        settings: Settings,
+        pacer: Pacer | None = None,
+        worker: str | None = None,
+        renderers: dict[str, Callable[..., Awaitable[Outgoing | None]]] | None = None,
+    ) -> None:
+        self.db = db
+        self.bot = bot
+        self.settings = settings
+        self.pacer = pacer or Pacer(
+            global_per_s=settings.rate_global_per_s,
+            private_per_s=settings.rate_private_per_s,
+            group_per_min=settings.rate_group_per_min,
+        )
+        self.worker = worker or f"{socket.gethostname()}:{os.getpid()}"
+        self.lease = dt.timedelta(seconds=settings.claim_lease_s)
+        self.renderers = renderers or {}
+        self._lock = asyncio.Lock()
+        self._inflight = asyncio.Semaphore(64)
+
+    async def run_once(self) -> int:
+        """Claim and send due rows until none are left; returns how many rows were handled."""
+        if self._lock.locked():
+            return 0
+        handled = 0
+        async with self._lock:
+            while True:
+                async with self.db.session() as session:
+                    rows = await outbox.claim_due(
+                        session,
+                        worker=self.worker,
+                        limit=self.settings.dispatch_batch,
+                        lease=self.lease,
+                        skip_locked=not self.db.is_sqlite,
+                    )
+                if not rows:
+                    return handled
+                await asyncio.gather(*(self._deliver(unit) for unit in units_of(rows)))
+                handled += len(rows)
+
+    async def _render(self, unit: Unit) -> Outgoing | None:
+        first = unit.rows[0]
+        custom = self.renderers.get(first.kind)
+        if custom is not None:
+            return await custom(self.db, first)
+        if len(unit.rows) > 1:
+            lines = [render_payload(r.kind, r.payload, r.text).text for r in unit.rows]
+            return Outgoing("\n".join(lines))
+        return render_payload(first.kind, first.payload, first.text)
+
+    async def _deliver(self, unit: Unit) -> None:
+        async with self._inflight:
+            try:
+                out = await self._render(unit)
+            except Exception:  # a row that cannot be rendered must not block the rest
+                log.exception("cannot render outbox rows %s", unit.ids)
+                await self._mark(unit, "failed", error="render error")
+                return
+            if out is None:
+                await self._mark(unit, "skipped")
+                return
+            await self._send(unit, out)
+
+    async def _send(self, unit: Unit, out: Outgoing) -> None:
+        chat_id = unit.chat_id
+        markup = markup_from_json(out.keyboard)
+        backoff = 1.0
+        for _ in range(MAX_TRIES):
+            await self.pacer.acquire(chat_id)
+            try:
+                message = await self.bot.send_message(chat_id, out.text, reply_markup=markup)
+            except RetryAfter as error:
+                self.pacer.pause(_retry_seconds(error), chat_id)
+                continue
+            except Forbidden as error:
+                await self._unreachable(unit, str(error))
+                return
+            except BadRequest as error:
+                if any(p in str(error).lower() for p in PERMANENT):
+                    await self._unreachable(unit, str(error))
+                else:
+                    log.warning("outbox rows %s rejected: %s", unit.ids, error)
+                    await self._mark(unit, "failed", error=str(error)[:200])
+                return
+            except (NetworkError, TelegramError) as error:  # 5xx, timeouts, connection errors
+                log.info("send to %s failed (%s); retrying", chat_id, error)
+                await asyncio.sleep(backoff)
+                backoff = min(backoff * 2, 30.0)
+                continue
+            async with self.db.session() as session:
+                await outbox.mark(
+                    session, ids=unit.ids, worker=self.worker, state="sent", message_id=message.message_id
+                )
+                if out.link_task_ids:
+                    await link_message(
+                        session,
+                        chat_id=chat_id,
+                        message_id=message.message_id,
+                        task_ids=out.link_task_ids,
+                        purpose=out.link_purpose,
+                    )
+                else:
+                    await session.commit()
+            return
+        # Still failing: hand the rows back for a later run instead of holding them.
+        retry_at = clock.now() + dt.timedelta(seconds=30)
+        async with self.db.session() as session:
+            await outbox.mark(session, ids=unit.ids, worker=self.worker, state="pending", retry_at=retry_at)
+            await session.commit()
+
+    async def _mark(self, unit: Unit, state: str, error: str | None = None) -> None:
+        async with self.db.session() as session:
+            await outbox.mark(session, ids=unit.ids, worker=self.worker, state=state, error=error)
+            await session.commit()
+
+    async def _unreachable(self, unit: Unit, reason: str) -> None:
+        async with self.db.session() as session:
+            await outbox.mark(session, ids=unit.ids, worker=self.worker, state="failed", error=reason[:200])
+            await outbox.mark_unreachable(session, chat_id=unit.chat_id, reason=reason)
+            await session.commit()

@@ -1,0 +1,135 @@
+"""Single-use, expiring invite codes that link a chat to an agency or make a coordinator."""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import select
+
+from db.models import Agency, Contact, Invite
+from services import clock
+from services.agencies import get_agency
+from services.errors import DomainError
+
+MAX_DAYS = 365
+
+
+@dataclass(frozen=True)
+class Redeemed:
+    contact: Contact
+    agency: Agency | None
+    role: str
+    previous_agency: str | None  # name of the agency the chat was linked to before
+
+
+async def create_invite(
+    session: AsyncSession, *, agency_ref: str | None, coordinator: bool = False, days: int = 14
+) -> tuple[Invite, Agency | None]:
+    if not 1 <= days <= MAX_DAYS:
+        raise DomainError("days_invalid")
+    if agency_ref is None and not coordinator:
+        raise DomainError("invite_needs_agency")
+    agency = await get_agency(session, agency_ref) if agency_ref else None
+    now = clock.now()
+    invite = Invite(
+        # 96 random bits; deep-link parameters allow [A-Za-z0-9_-] up to 64 characters.
+        code=secrets.token_urlsafe(12),
+        agency_id=agency.id if agency else None,
+        role="coordinator" if coordinator else "official",
+        created_at=now,
+        expires_at=now + dt.timedelta(days=days),
+    )
+    session.add(invite)
+    await session.commit()
+    return invite, agency
+
+
+async def redeem_invite(
+    session: AsyncSession,
+    *,
+    code: str,
+    chat_id: int,
+    chat_type: str,
+    user_id: int | None,
+    display_name: str,
+) -> Redeemed:
+    """Use an invite for a chat. The claim is one conditional UPDATE, so two people racing
+    for one code cannot both win."""
+    now = clock.now()
+    invite = await session.scalar(select(Invite).where(Invite.code == code))
+    if invite is None:
+        raise DomainError("invite_unknown")
+    if invite.used_at is not None:
+        raise DomainError("invite_used")
+    if invite.expires_at <= now:
+        raise DomainError("invite_expired", expires=invite.expires_at)
+    claimed = await session.execute(
+        sa.update(Invite)
+        .where(Invite.id == invite.id, Invite.used_at.is_(None))
+        .values(used_at=now, used_chat_id=chat_id)
+    )
+    if claimed.rowcount != 1:
+        await session.rollback()
+        raise DomainError("invite_used")
+
+    agency = await session.get(Agency, invite.agency_id) if invite.agency_id else None
+    contact = await session.scalar(select(Contact).where(Contact.chat_id == chat_id))
+    previous: str | None = None
+    if contact is None:
+        contact = Contact(chat_id=chat_id, linked_at=now)
+        session.add(contact)
+    elif invite.role == "official" and contact.agency_id not in (None, invite.agency_id):
+        old = await session.get(Agency, contact.agency_id)
+        previous = old.name if old else None
+    contact.chat_type = chat_type
+    contact.user_id = user_id
+    contact.display_name = display_name
+    contact.reachable = True
+    contact.unreachable_reason = None
+    if invite.role == "coordinator":
+        contact.role = "coordinator"
+    else:
+        contact.agency_id = invite.agency_id
+    await session.commit()
+    return Redeemed(contact=contact, agency=agency, role=invite.role, previous_agency=previous)
+
+
+async def get_contact(session: AsyncSession, chat_id: int) -> Contact | None:
+    return await session.scalar(select(Contact).where(Contact.chat_id == chat_id))
+
+
+async def mark_reachable(session: AsyncSession, *, chat_id: int) -> bool:
+    """A /start from a known chat: it can be written to again. True if it was unreachable."""
+    result = await session.execute(
+        sa.update(Contact)
+        .where(Contact.chat_id == chat_id, Contact.reachable.is_(False))
+        .values(reachable=True, unreachable_reason=None)
+    )
+    await session.commit()
+    return result.rowcount > 0
+
+
+@dataclass(frozen=True)
+class Identity:
+    contact: Contact
+    agency: Agency | None
+    reachable_again: bool = False
+
+    @property
+    def is_coordinator(self) -> bool:
+        return self.contact.role == "coordinator"
+
+
+async def identify(session: AsyncSession, *, chat_id: int, restart: bool = False) -> Identity | None:
+    """Who a chat is. With `restart` (a bare /start), a chat marked unreachable becomes
+    reachable again: the person has evidently unblocked the bot."""
+    contact = await get_contact(session, chat_id)
+    if contact is None:
+        return None
+    again = await mark_reachable(session, chat_id=chat_id) if restart else False
+    agency = await session.get(Agency, contact.agency_id) if contact.agency_id else None
+    return Identity(contact=contact, agency=agency, reachable_again=again)

@@ -1,0 +1,122 @@
+"""Queue messages for the dispatcher (jobs/dispatch.py). Enqueueing is part of the caller's
+transaction, so a change and the messages about it are committed together or not at all."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import select
+
+from db.models import Contact, Outbox
+from services import clock
+
+
+def enqueue(
+    session: AsyncSession,
+    *,
+    kind: str,
+    chat_id: int,
+    dedupe_key: str,
+    payload: dict[str, Any],
+    contact_id: int | None = None,
+    task_id: int | None = None,
+    ref_id: int | None = None,
+    text: str | None = None,
+    due_at: dt.datetime | None = None,
+) -> Outbox:
+    row = Outbox(
+        kind=kind,
+        dedupe_key=dedupe_key,
+        chat_id=chat_id,
+        contact_id=contact_id,
+        task_id=task_id,
+        ref_id=ref_id,
+        text=text,
+        payload=json.dumps(payload, ensure_ascii=False, default=str),
+        due_at=due_at or clock.now(),
+    )
+    session.add(row)
+    return row
+
+
+async def coordinators(session: AsyncSession) -> list[Contact]:
+    rows = await session.scalars(
+        select(Contact).where(Contact.role == "coordinator", Contact.reachable.is_(True))
+    )
+    return list(rows.all())
+
+
+async def claim_due(
+    session: AsyncSession,
+    *,
+    worker: str,
+    limit: int,
+    lease: dt.timedelta,
+    skip_locked: bool,
+    kinds: tuple[str, ...] | None = None,
+) -> list[Outbox]:
+    """Atomically take up to `limit` due rows for this worker.
+
+    A row is due when it is pending and its time has come, or when another worker claimed
+    it longer than `lease` ago and never marked it (that worker died). One UPDATE does the
+    claim: on SQLite the write lock makes it atomic, on PostgreSQL the inner SELECT skips
+    rows other workers hold (FOR UPDATE SKIP LOCKED), so no row is ever taken twice.
+    """
+    now = clock.now()
+    due = sa.or_(
+        sa.and_(Outbox.state == "pending", Outbox.due_at <= now),
+        sa.and_(Outbox.state == "claimed", Outbox.claimed_at < now - lease),
+    )
+    pick = select(Outbox.id).where(due).order_by(Outbox.due_at, Outbox.id).limit(limit)
+    if kinds is not None:
+        pick = pick.where(Outbox.kind.in_(kinds))
+    if skip_locked:
+        pick = pick.with_for_update(skip_locked=True)
+    stmt = (
+        sa.update(Outbox)
+        .where(Outbox.id.in_(pick.scalar_subquery()))
+        .values(state="claimed", claimed_by=worker, claimed_at=now, attempts=Outbox.attempts + 1)
+        .returning(Outbox)
+        .execution_options(synchronize_session=False)
+    )
+    rows = list((await session.scalars(stmt)).all())
+    await session.commit()
+    return sorted(rows, key=lambda r: (r.due_at, r.id or 0))
+
+
+async def mark(
+    session: AsyncSession,
+    *,
+    ids: list[int],
+    worker: str,
+    state: str,
+    message_id: int | None = None,
+    error: str | None = None,
+    retry_at: dt.datetime | None = None,
+) -> None:
+    """Record the outcome of a send for rows this worker holds."""
+    values: dict[str, Any] = {"state": state, "error": error}
+    if state == "sent":
+        values.update(sent_at=clock.now(), message_id=message_id)
+    if state == "pending":
+        values.update(claimed_by=None, claimed_at=None, due_at=retry_at or clock.now())
+    await session.execute(
+        sa.update(Outbox)
+        .where(Outbox.id.in_(ids), Outbox.claimed_by == worker, Outbox.state == "claimed")
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+
+
+async def mark_unreachable(session: AsyncSession, *, chat_id: int, reason: str) -> Contact | None:
+    """A 403: stop writing to this chat until its person presses /start again."""
+    contact = await session.scalar(select(Contact).where(Contact.chat_id == chat_id))
+    if contact is not None and contact.reachable:
+        contact.reachable = False
+        contact.unreachable_reason = reason[:200]
+        return contact
+    return None

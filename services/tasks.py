@@ -1,0 +1,460 @@
+"""Tasks: what an agency owes, its status, and every change to it with its history."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import select
+
+from db.models import Agency, Contact, MessageLink, Submission, Task, TaskEvent
+from services import clock, outbox
+from services.agencies import get_agency
+from services.errors import DomainError
+from services.status import days_until, task_status
+
+ACTIONS = ("done", "progress", "blocked", "extend")
+NOTE_MAX = 1000
+
+
+@dataclass(frozen=True)
+class TaskView:
+    """A task as a person sees it at one moment."""
+
+    id: int
+    title: str
+    agency_id: int
+    agency_name: str
+    agency_code: str
+    requested: bool
+    due_date: dt.date | None
+    status: str
+    days_left: int | None
+    blocked: bool
+    block_note: str | None
+    extension_requested: bool
+    extension_date: dt.date | None
+    updated_at: dt.datetime
+    progress: str
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who is acting: the chat's contact and the person in it."""
+
+    contact: Contact
+    user_id: int | None
+    name: str
+    chat_id: int
+    message_id: int | None = None
+
+
+@dataclass(frozen=True)
+class Change:
+    task: TaskView
+    action: str
+    changed: bool
+    note: str | None = None
+    new_due: dt.date | None = None
+    file_name: str | None = None
+
+
+def view(task: Task, agency: Agency, now: dt.datetime) -> TaskView:
+    today = now.astimezone(clock.VN_TZ).date()
+    return TaskView(
+        id=task.id or 0,
+        title=task.title,
+        agency_id=agency.id or 0,
+        agency_name=agency.name,
+        agency_code=agency.code,
+        requested=agency.requested,
+        due_date=task.due_date,
+        status=task_status(
+            progress=task.progress,
+            due_date=task.due_date,
+            due_time=task.due_time,
+            done_at=task.done_at,
+            now=now,
+        ),
+        days_left=days_until(task.due_date, today),
+        blocked=task.blocked,
+        block_note=task.block_note,
+        extension_requested=task.extension_requested,
+        extension_date=task.extension_date,
+        updated_at=task.updated_at,
+        progress=task.progress,
+    )
+
+
+async def add_task(
+    session: AsyncSession,
+    *,
+    agency_ref: str,
+    title: str,
+    due_date: dt.date | None,
+    due_time: dt.time | None = None,
+    kind: str = "task",
+) -> TaskView:
+    title = " ".join(title.split())
+    if not title:
+        raise DomainError("title_empty")
+    agency = await get_agency(session, agency_ref)
+    now = clock.now()
+    task = Task(
+        agency_id=agency.id,  # type: ignore[arg-type]
+        title=title,
+        due_date=due_date,
+        due_time=due_time,
+        kind=kind,
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(task)
+    await session.flush()
+    session.add(TaskEvent(task_id=task.id, at=now, action="created", to_value=title))  # type: ignore[arg-type]
+    await session.commit()
+    return view(task, agency, now)
+
+
+def _order_key(v: TaskView) -> tuple:
+    return (v.due_date is None, v.due_date or dt.date.max, v.id)
+
+
+async def list_tasks(
+    session: AsyncSession, *, agency_ref: str | None = None, open_only: bool = False
+) -> list[TaskView]:
+    """Tasks with their agencies, nearest deadline first."""
+    query = select(Task, Agency).join(Agency, Agency.id == Task.agency_id)
+    if agency_ref is not None:
+        agency = await get_agency(session, agency_ref)
+        query = query.where(Task.agency_id == agency.id)
+    if open_only:
+        query = query.where(Task.progress != "done")
+    now = clock.now()
+    views = [view(task, agency, now) for task, agency in (await session.execute(query)).all()]
+    return sorted(views, key=_order_key)
+
+
+async def open_tasks_of(session: AsyncSession, *, agency_id: int) -> tuple[Agency, list[TaskView]]:
+    agency = await session.get(Agency, agency_id)
+    if agency is None:
+        raise DomainError("agency_unknown", ref=str(agency_id))
+    rows = await session.scalars(
+        select(Task).where(Task.agency_id == agency_id, Task.progress != "done")
+    )
+    now = clock.now()
+    return agency, sorted((view(t, agency, now) for t in rows.all()), key=_order_key)
+
+
+async def views_by_id(session: AsyncSession, task_ids: list[int]) -> list[TaskView]:
+    """Views in the order of the ids given (missing tasks are dropped)."""
+    if not task_ids:
+        return []
+    rows = await session.execute(
+        select(Task, Agency).join(Agency, Agency.id == Task.agency_id).where(Task.id.in_(task_ids))
+    )
+    now = clock.now()
+    found = {task.id: view(task, agency, now) for task, agency in rows.all()}
+    return [found[i] for i in task_ids if i in found]
+
+
+# --- messages about tasks ---------------------------------------------------------------
+
+
+async def link_message(
+    session: AsyncSession,
+    *,
+    chat_id: int,
+    message_id: int,
+    task_ids: list[int],
+    purpose: str = "card",
+    first: int = 1,
+) -> None:
+    """Remember which tasks a bot message is about, with the numbers they are shown under."""
+    now = clock.now()
+    for position, task_id in enumerate(task_ids, first):
+        session.add(
+            MessageLink(
+                chat_id=chat_id,
+                message_id=message_id,
+                task_id=task_id,
+                purpose=purpose,
+                position=position,
+                created_at=now,
+            )
+        )
+    await session.commit()
+
+
+@dataclass(frozen=True)
+class Subject:
+    """What a bot message is about."""
+
+    purpose: str
+    task_ids: list[int]
+    first: int
+
+
+async def message_subject(session: AsyncSession, *, chat_id: int, message_id: int) -> Subject | None:
+    rows = (
+        await session.execute(
+            select(MessageLink.purpose, MessageLink.task_id, MessageLink.position)
+            .where(MessageLink.chat_id == chat_id, MessageLink.message_id == message_id)
+            .order_by(MessageLink.position, MessageLink.id)
+        )
+    ).all()
+    if not rows:
+        return None
+    ids = [task_id for _, task_id, _ in rows if task_id is not None]
+    return Subject(purpose=rows[0][0], task_ids=ids, first=rows[0][2])
+
+
+# --- changes by officials -----------------------------------------------------------------
+
+
+async def _load_for_actor(session: AsyncSession, actor: Actor, task_id: int) -> tuple[Task, Agency]:
+    task = await session.get(Task, task_id)
+    if task is None:
+        raise DomainError("task_unknown")
+    if actor.contact.agency_id != task.agency_id:
+        raise DomainError("not_your_task")
+    agency = await session.get(Agency, task.agency_id)
+    assert agency is not None
+    return task, agency
+
+
+def _history(
+    session: AsyncSession,
+    task: Task,
+    actor: Actor,
+    now: dt.datetime,
+    action: str,
+    old: str | None,
+    new: str | None,
+    note: str | None = None,
+) -> None:
+    session.add(
+        TaskEvent(
+            task_id=task.id,  # type: ignore[arg-type]
+            at=now,
+            action=action,
+            from_value=old,
+            to_value=new,
+            note=note,
+            actor_contact_id=actor.contact.id,
+            actor_user_id=actor.user_id,
+            actor_name=actor.name,
+            chat_id=actor.chat_id,
+            message_id=actor.message_id,
+        )
+    )
+
+
+async def _notify_coordinators(
+    session: AsyncSession, *, event_key: str, actor: Actor, change: Change
+) -> None:
+    task = change.task
+    payload = {
+        "who": actor.name,
+        "agency": task.agency_name,
+        "title": task.title,
+        "action": change.action,
+        "status": task.status,
+        "note": change.note,
+        "date": change.new_due.isoformat() if change.new_due else None,
+        "file": change.file_name,
+        "task_id": task.id,
+    }
+    for coord in await outbox.coordinators(session):
+        if coord.chat_id == actor.chat_id:
+            continue
+        kind = "extension_request" if change.action == "extend" else "notice"
+        outbox.enqueue(
+            session,
+            kind=kind,
+            chat_id=coord.chat_id,
+            contact_id=coord.id,
+            task_id=task.id,
+            dedupe_key=f"{event_key}:{coord.id}",
+            payload=payload,
+        )
+
+
+async def apply_action(
+    session: AsyncSession,
+    *,
+    actor: Actor,
+    task_id: int,
+    action: str,
+    note: str | None = None,
+    new_due: dt.date | None = None,
+) -> Change:
+    """Apply an official's answer to a task: done, in progress, blocked (with a note) or an
+    extension request (with a date). Records history and tells the coordinators."""
+    if action not in ACTIONS:
+        raise DomainError("bad_action")
+    task, agency = await _load_for_actor(session, actor, task_id)
+    now = clock.now()
+    today = now.astimezone(clock.VN_TZ).date()
+    note = (note or "").strip()[:NOTE_MAX] or None
+    changed = True
+
+    if action == "done":
+        if task.progress == "done":
+            changed = False
+        else:
+            _history(session, task, actor, now, "progress", task.progress, "done", note)
+            task.progress, task.done_at = "done", now
+            if task.blocked:
+                _history(session, task, actor, now, "blocked", "yes", "no", "resolved: done")
+                task.blocked = False
+            if task.extension_requested:
+                _history(session, task, actor, now, "extension_withdrawn", str(task.extension_date), None)
+                task.extension_requested = False
+    elif action == "progress":
+        if task.progress == "in_progress":
+            changed = False
+        else:
+            _history(session, task, actor, now, "progress", task.progress, "in_progress", note)
+            task.progress, task.done_at = "in_progress", None
+    elif action == "blocked":
+        if not note:
+            raise DomainError("block_note_empty")
+        _history(session, task, actor, now, "blocked", "yes" if task.blocked else "no", "yes", note)
+        task.blocked, task.block_note = True, note
+    else:  # extend
+        if new_due is None:
+            raise DomainError("date_missing")
+        if new_due <= today:
+            raise DomainError("date_past")
+        if task.due_date is not None and new_due <= task.due_date:
+            raise DomainError("not_later", due=task.due_date)
+        _history(
+            session, task, actor, now, "extension_requested",
+            str(task.due_date) if task.due_date else None, new_due.isoformat(), note,
+        )
+        task.extension_requested, task.extension_date, task.extension_note = True, new_due, note
+
+    if changed:
+        task.updated_at = now
+    await session.flush()
+    change = Change(task=view(task, agency, now), action=action, changed=changed, note=note, new_due=new_due)
+    if changed:
+        event_id = await session.scalar(
+            select(sa.func.max(TaskEvent.id)).where(TaskEvent.task_id == task.id)
+        )
+        await _notify_coordinators(session, event_key=f"ev{event_id}", actor=actor, change=change)
+    await session.commit()
+    return change
+
+
+async def record_submission(
+    session: AsyncSession,
+    *,
+    actor: Actor,
+    task_id: int,
+    file_id: str,
+    file_unique_id: str | None,
+    file_name: str | None,
+    file_size: int | None,
+    mime_type: str | None,
+) -> Change:
+    """A report file sent for a task: kept, and the task is done."""
+    task, agency = await _load_for_actor(session, actor, task_id)
+    now = clock.now()
+    session.add(
+        Submission(
+            task_id=task.id,  # type: ignore[arg-type]
+            contact_id=actor.contact.id,
+            file_id=file_id,
+            file_unique_id=file_unique_id,
+            file_name=file_name,
+            file_size=file_size,
+            mime_type=mime_type,
+            at=now,
+        )
+    )
+    _history(session, task, actor, now, "submission", None, file_name or file_id)
+    if task.progress != "done":
+        _history(session, task, actor, now, "progress", task.progress, "done", "report file")
+        task.progress, task.done_at = "done", now
+        task.blocked = False
+        task.extension_requested = False
+    task.updated_at = now
+    await session.flush()
+    change = Change(task=view(task, agency, now), action="submission", changed=True, file_name=file_name)
+    event_id = await session.scalar(select(sa.func.max(TaskEvent.id)).where(TaskEvent.task_id == task.id))
+    await _notify_coordinators(session, event_key=f"ev{event_id}", actor=actor, change=change)
+    await session.commit()
+    return change
+
+
+# --- decisions by coordinators -------------------------------------------------------------
+
+
+async def decide_extension(
+    session: AsyncSession,
+    *,
+    actor: Actor,
+    task_id: int,
+    approve: bool,
+    new_due: dt.date | None = None,
+    expected_date: dt.date | None = None,
+) -> Change:
+    """Approve (with a deadline) or refuse a pending extension request; the agency's
+    contacts are told either way. `expected_date` guards against a stale button."""
+    if actor.contact.role != "coordinator":
+        raise DomainError("coordinator_only")
+    task = await session.get(Task, task_id)
+    if task is None:
+        raise DomainError("task_unknown")
+    if not task.extension_requested or (
+        expected_date is not None and task.extension_date != expected_date
+    ):
+        raise DomainError("extension_not_pending")
+    agency = await session.get(Agency, task.agency_id)
+    assert agency is not None
+    now = clock.now()
+    if approve:
+        new_due = new_due or task.extension_date
+        assert new_due is not None
+        if new_due <= now.astimezone(clock.VN_TZ).date():
+            raise DomainError("date_past")
+        _history(session, task, actor, now, "extension_approved", str(task.due_date), new_due.isoformat())
+        task.due_date = new_due
+    else:
+        _history(session, task, actor, now, "extension_refused", str(task.extension_date), None)
+    task.extension_requested = False
+    task.updated_at = now
+    await session.flush()
+    change = Change(
+        task=view(task, agency, now), action="approve" if approve else "refuse", changed=True, new_due=new_due
+    )
+    event_id = await session.scalar(select(sa.func.max(TaskEvent.id)).where(TaskEvent.task_id == task.id))
+    officials = await session.scalars(
+        select(Contact).where(Contact.agency_id == task.agency_id, Contact.reachable.is_(True))
+    )
+    for contact in officials.all():
+        outbox.enqueue(
+            session,
+            kind="extension_decision",
+            chat_id=contact.chat_id,
+            contact_id=contact.id,
+            task_id=task.id,
+            dedupe_key=f"ev{event_id}:{contact.id}",
+            payload={
+                "approved": approve,
+                "title": task.title,
+                "date": (task.due_date.isoformat() if task.due_date else None),
+                "task_id": task.id,
+            },
+        )
+    await session.commit()
+    return change
+
+
+async def history(session: AsyncSession, *, task_id: int) -> list[TaskEvent]:
+    rows = await session.scalars(select(TaskEvent).where(TaskEvent.task_id == task_id).order_by(TaskEvent.id))
+    return list(rows.all())
