@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 
 from telegram import BotCommand, BotCommandScopeChat, BotCommandScopeDefault, Update
@@ -31,9 +32,9 @@ from bot.handlers.start import cmd_help, cmd_start
 from bot.handlers.tasks import cmd_viec, on_document, on_reply, on_task_button
 from db.session import Database
 from jobs.dispatch import Dispatcher
-from services import outbox
+from services import outbox, reminders
 from services.clock import VN_TZ
-from services.settings import Settings
+from services.settings import Settings, use_settings
 
 log = logging.getLogger(__name__)
 
@@ -86,6 +87,12 @@ async def _dispatch(context: ContextTypes.DEFAULT_TYPE) -> None:
     await dispatcher.run_once()
 
 
+async def _plan(context: ContextTypes.DEFAULT_TYPE) -> None:
+    db: Database = context.application.bot_data["db"]
+    async with db.session() as session:
+        await reminders.plan_ahead(session, context.application.bot_data["settings"])
+
+
 async def _post_init(app: Application) -> None:
     await set_commands(app)
     settings: Settings = app.bot_data["settings"]
@@ -99,11 +106,16 @@ async def _post_init(app: Application) -> None:
         name="dispatch",
         job_kwargs={"misfire_grace_time": None, "max_instances": 2, "coalesce": True},
     )
+    # Seasonal events, event notices and the weekly digest: at start, then every night.
+    app.job_queue.run_once(_plan, when=0, name="plan-now")
+    app.job_queue.run_daily(_plan, time=dt.time(0, 5, tzinfo=VN_TZ), name="plan-daily",
+                            job_kwargs={"misfire_grace_time": None})
 
 
 def build_application(settings: Settings, db: Database) -> Application:
     token = settings.telegram_bot_token
     assert token is not None
+    use_settings(settings)
     app = (
         ApplicationBuilder()
         .token(token.get_secret_value())

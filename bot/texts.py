@@ -286,3 +286,45 @@ def error_text(code: str, **params: object) -> str:
     return ERRORS.get(code, SOMETHING_WRONG).format(**shown)
 COORDINATOR_NO_AGENCY = "Bạn là cán bộ điều phối, không gắn với cơ quan nào. Gửi /tonghop để xem tổng hợp."
 CLI_BOT_USERNAME_UNKNOWN = "TEN_BOT"  # placeholder in an invite link when the bot's name is unknown
+
+# --- reminders (jobs/reminders.py) ------------------------------------------------------
+REMINDER_HEAD = "⏰ Nhắc việc — {agency}"
+REMINDER_HEAD_DUE = "⏰ Hôm nay là hạn — {agency}"
+REMINDER_HEAD_OVERDUE = "🔴 Nhắc việc quá hạn — {agency}"
+REMINDER_LATE = "(Nhắc bù: bot tạm ngừng nên tin này gửi muộn.)"
+REMINDER_BODY = "📌 {title}\nHạn: {due} — {left}\nTrạng thái: {status}"
+REMINDER_ASK_ORDER = (
+    "Đề nghị hoàn thành đúng hạn và cập nhật tiến độ: bấm nút bên dưới, "
+    "hoặc trả lời tin nhắn này (ví dụ «đã gửi báo cáo»)."
+)
+REMINDER_ASK_REQUEST = (
+    "Kính đề nghị Quý cơ quan quan tâm phối hợp thực hiện và cho biết tiến độ: bấm nút bên dưới, "
+    "hoặc trả lời tin nhắn này. Trân trọng cảm ơn!"
+)
+ESCALATION = "🚨 {agency} quá hạn {days} ngày làm việc: «{title}» (hạn {due}). Trạng thái: {status}."
+EVENT_HEAD = "📅 {name}"
+EVENT_WHEN_DAY = "Ngày: {date} — {left}"
+EVENT_WHEN_RANGE = "Từ {start} đến {end} — {left}"
+EVENT_LUNAR = "Âm lịch: {lunar}"
+EVENT_REPORT_HEAD = "📝 Hạn nộp: {name}"
+EVENT_ASK_ORDER = "Đề nghị chủ động xây dựng kế hoạch, chuẩn bị và triển khai các hoạt động."
+EVENT_ASK_REQUEST = "Kính đề nghị Quý cơ quan quan tâm phối hợp triển khai các hoạt động. Trân trọng cảm ơn!"
+EVENT_ASK_REPORT_ORDER = "Đề nghị gửi báo cáo đúng hạn."
+EVENT_ASK_REPORT_REQUEST = "Kính đề nghị Quý cơ quan gửi báo cáo đúng hạn. Trân trọng cảm ơn!"
+DIGEST_HEADER = "🗓 Bản tin đầu tuần — {date}"
+DIGEST_UPCOMING = "Hạn trong 14 ngày tới:"
+DIGEST_UPCOMING_ROW = "• {due} — {agency}: {title}"
+DIGEST_OVERDUE = "Quá hạn:"
+DIGEST_OVERDUE_ROW = "• {agency}: {title} (hạn {due}, quá {days} ngày)"
+DIGEST_BLOCKED = "Vướng mắc:"
+DIGEST_BLOCKED_ROW = "• {agency}: {title} — {note}"
+DIGEST_EXTENSIONS = "Xin gia hạn chờ trả lời:"
+DIGEST_EXTENSION_ROW = "• {agency}: {title} → {date}"
+DIGEST_UNREACHABLE = "Cơ quan chưa có liên hệ nhận được tin:"
+DIGEST_UNREACHABLE_ROW = "• {agency}"
+DIGEST_NONE = "  (không có)"
+AGENCY_UNREACHABLE = (
+    "⚠️ {agency} không còn liên hệ nào nhận được tin của bot ({who}: {reason}). "
+    "Hãy nhắn họ bấm /start lại, hoặc cấp mã mời mới."
+)
+UNREACHABLE_REASON_BLOCKED = "đã chặn bot hoặc chưa bấm Start"

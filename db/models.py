@@ -178,3 +178,56 @@ class Outbox(SQLModel, table=True):
     sent_at: dt.datetime | None = _when(nullable=True)
     message_id: int | None = Field(default=None, sa_type=BigInt)
     error: str | None = None
+    late: bool = False  # sent after its time (the bot was down): shown as "nhắc bù"
+    acked_at: dt.datetime | None = _when(nullable=True)  # "Đã nhận" pressed (broadcasts)
+
+
+class Event(SQLModel, table=True):
+    """A dated event agencies are told about ahead of time: the seasonal calendar
+    (Tháng hành động, Trung thu, ...), events a plan mentions, or a coordinator's own."""
+
+    __table_args__ = (sa.UniqueConstraint("key", "year", name="uq_event_key_year"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    key: str  # stable: "mid_autumn", or "custom-<n>"
+    year: int
+    name: str
+    start: dt.date
+    end: dt.date
+    lunar: str | None = None  # "15/8" when the date follows the lunar calendar
+    kind: str = "event"  # event | report
+    lead_days: str = "30,14,7,0"
+    agency_codes: str | None = None  # comma-separated; None means every agency
+    source: str = "seasonal"  # seasonal | custom | plan
+    created_at: dt.datetime = _when()
+
+
+class AgencyGroup(SQLModel, table=True):
+    """A saved set of agencies, e.g. "Các sở" or "UBND xã", for broadcasts and summaries."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str
+    name_key: str = Field(unique=True, index=True)
+    created_at: dt.datetime = _when()
+
+
+class AgencyGroupMember(SQLModel, table=True):
+    group_id: int = Field(foreign_key="agencygroup.id", primary_key=True)
+    agency_id: int = Field(foreign_key="agency.id", primary_key=True)
+
+
+class Broadcast(SQLModel, table=True):
+    """A coordinator's message to many agencies; deliveries are outbox rows (kind broadcast)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    created_by: int | None = Field(default=None, foreign_key="contact.id")
+    kind: str = "text"  # text | document | photo
+    text: str = ""
+    file_id: str | None = None
+    target: str = "all"  # all | group:<id> | agencies:<codes>
+    state: str = "draft"  # draft | sending | done | cancelled
+    progress_chat_id: int | None = Field(default=None, sa_type=BigInt)
+    progress_message_id: int | None = Field(default=None, sa_type=BigInt)
+    created_at: dt.datetime = _when()
+    confirmed_at: dt.datetime | None = _when(nullable=True)
+    finished_at: dt.datetime | None = _when(nullable=True)

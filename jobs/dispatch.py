@@ -11,7 +11,8 @@ in flight can arrive twice. Rows of a dead worker wait for the lease, rows of a 
 are never touched by another.
 
 Notices (one line each, for coordinators) due together for one chat are joined into
-one message, so a busy morning does not queue dozens of messages behind the per-chat limit.
+one message, so a busy morning does not queue dozens of messages behind the per-chat limit;
+reminders of one task due together for one chat (a catch-up after downtime) become one.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ import logging
 import os
 import socket
 from collections.abc import Awaitable, Callable
+from typing import Any
 from dataclasses import dataclass
 
 from telegram import Bot
@@ -31,12 +33,14 @@ from bot.keyboards import markup_from_json
 from db.models import Outbox
 from db.session import Database
 from jobs.pacing import Pacer
+from jobs.reminders import RENDERERS, Defer
 from jobs.render import Outgoing, render_payload
 from services import clock, outbox
 from services.settings import Settings
 from services.tasks import link_message
 
 log = logging.getLogger(__name__)
+Renderer = Callable[..., Awaitable[Any]]
 
 JOINABLE = ("notice",)
 MAX_TRIES = 4
@@ -57,19 +61,24 @@ class Unit:
         return [r.id for r in self.rows if r.id is not None]
 
 
-def units_of(rows: list[Outbox], limit: int = 3500) -> list[Unit]:
-    """One unit per message: joinable notices for one chat go together."""
+def units_of(rows: list[Outbox]) -> list[Unit]:
+    """One unit per message: notices for one chat go together (30 lines at most), and so
+    do the reminders of one task for one chat."""
     units: list[Unit] = []
-    open_notice: dict[int, Unit] = {}
+    open_units: dict[tuple, Unit] = {}
     for row in rows:
+        key: tuple | None = None
         if row.kind in JOINABLE:
-            unit = open_notice.get(row.chat_id)
-            if unit is not None and len(unit.rows) < 30:
-                unit.rows.append(row)
-                continue
-            unit = open_notice[row.chat_id] = Unit([row])
-        else:
-            unit = Unit([row])
+            key = (row.kind, row.chat_id)
+        elif row.kind == "reminder":
+            key = (row.kind, row.chat_id, row.task_id)
+        unit = open_units.get(key) if key else None
+        if unit is not None and len(unit.rows) < 30:
+            unit.rows.append(row)
+            continue
+        unit = Unit([row])
+        if key:
+            open_units[key] = unit
         units.append(unit)
     return units
 
@@ -88,7 +97,7 @@ class Dispatcher:
         settings: Settings,
         pacer: Pacer | None = None,
         worker: str | None = None,
-        renderers: dict[str, Callable[..., Awaitable[Outgoing | None]]] | None = None,
+        renderers: dict[str, Renderer] | None = None,
     ) -> None:
         self.db = db
         self.bot = bot
@@ -100,7 +109,7 @@ class Dispatcher:
         )
         self.worker = worker or f"{socket.gethostname()}:{os.getpid()}"
         self.lease = dt.timedelta(seconds=settings.claim_lease_s)
-        self.renderers = renderers or {}
+        self.renderers = RENDERERS if renderers is None else renderers
         self._lock = asyncio.Lock()
         self._inflight = asyncio.Semaphore(64)
 
@@ -124,11 +133,12 @@ class Dispatcher:
                 await asyncio.gather(*(self._deliver(unit) for unit in units_of(rows)))
                 handled += len(rows)
 
-    async def _render(self, unit: Unit) -> Outgoing | None:
+    async def _render(self, unit: Unit) -> Outgoing | Defer | None:
         first = unit.rows[0]
         custom = self.renderers.get(first.kind)
         if custom is not None:
-            return await custom(self.db, first)
+            async with self.db.session() as session:
+                return await custom(session, unit.rows, self.settings)
         if len(unit.rows) > 1:
             lines = [render_payload(r.kind, r.payload, r.text).text for r in unit.rows]
             return Outgoing("\n".join(lines))
@@ -144,6 +154,12 @@ class Dispatcher:
                 return
             if out is None:
                 await self._mark(unit, "skipped")
+                return
+            if isinstance(out, Defer):
+                async with self.db.session() as session:
+                    await outbox.mark(session, ids=unit.ids, worker=self.worker, state="pending",
+                                      retry_at=out.until, late=True)
+                    await session.commit()
                 return
             await self._send(unit, out)
 
@@ -175,7 +191,8 @@ class Dispatcher:
                 continue
             async with self.db.session() as session:
                 await outbox.mark(
-                    session, ids=unit.ids, worker=self.worker, state="sent", message_id=message.message_id
+                    session, ids=unit.ids, worker=self.worker, state="sent", message_id=message.message_id,
+                    late=out.late,
                 )
                 if out.link_task_ids:
                     await link_message(
@@ -200,6 +217,8 @@ class Dispatcher:
             await session.commit()
 
     async def _unreachable(self, unit: Unit, reason: str) -> None:
+        """A 403 or a vanished chat: stop writing there, and tell coordinators when the
+        agency has nobody left who can be reached."""
         async with self.db.session() as session:
             await outbox.mark(session, ids=unit.ids, worker=self.worker, state="failed", error=reason[:200])
             await outbox.mark_unreachable(session, chat_id=unit.chat_id, reason=reason)

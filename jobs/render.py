@@ -18,6 +18,7 @@ class Outgoing:
     keyboard: Rows | None = None
     link_task_ids: list[int] = field(default_factory=list)
     link_purpose: str = "card"
+    late: bool = False
 
 
 def _date(value: str | None) -> dt.date | None:

@@ -124,8 +124,7 @@ def _decode_text(data: bytes) -> str:
             raise DocumentError("binary", "bad UTF-16") from exc
     if b"\x00" in data:
         raise DocumentError("binary", "NUL bytes")
-    if data.startswith(UTF8_BOM):
-        data = data[len(UTF8_BOM):]
+    data = data.removeprefix(UTF8_BOM)
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError:

@@ -11,9 +11,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import select
 
 from db.models import Agency, Contact, Invite
-from services import clock
+from services import clock, reminders
 from services.agencies import get_agency
 from services.errors import DomainError
+from services.settings import get_settings
 
 MAX_DAYS = 365
 
@@ -94,6 +95,9 @@ async def redeem_invite(
         contact.role = "coordinator"
     else:
         contact.agency_id = invite.agency_id
+    await session.flush()
+    if contact.agency_id is not None:
+        await reminders.sync_agency(session, contact.agency_id, get_settings())
     await session.commit()
     return Redeemed(contact=contact, agency=agency, role=invite.role, previous_agency=previous)
 
@@ -131,5 +135,8 @@ async def identify(session: AsyncSession, *, chat_id: int, restart: bool = False
     if contact is None:
         return None
     again = await mark_reachable(session, chat_id=chat_id) if restart else False
+    if again and contact.agency_id is not None:
+        await reminders.sync_agency(session, contact.agency_id, get_settings())
+        await session.commit()
     agency = await session.get(Agency, contact.agency_id) if contact.agency_id else None
     return Identity(contact=contact, agency=agency, reachable_again=again)

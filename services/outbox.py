@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import select
 
-from db.models import Contact, Outbox
+from db.models import Agency, Contact, Outbox
 from services import clock
 
 
@@ -97,9 +97,12 @@ async def mark(
     message_id: int | None = None,
     error: str | None = None,
     retry_at: dt.datetime | None = None,
+    late: bool | None = None,
 ) -> None:
     """Record the outcome of a send for rows this worker holds."""
     values: dict[str, Any] = {"state": state, "error": error}
+    if late is not None:
+        values["late"] = late
     if state == "sent":
         values.update(sent_at=clock.now(), message_id=message_id)
     if state == "pending":
@@ -113,10 +116,35 @@ async def mark(
 
 
 async def mark_unreachable(session: AsyncSession, *, chat_id: int, reason: str) -> Contact | None:
-    """A 403: stop writing to this chat until its person presses /start again."""
+    """A 403: stop writing to this chat until its person presses /start again. Its other
+    pending rows are skipped, and if its agency has nobody else reachable, coordinators
+    are told."""
     contact = await session.scalar(select(Contact).where(Contact.chat_id == chat_id))
-    if contact is not None and contact.reachable:
-        contact.reachable = False
-        contact.unreachable_reason = reason[:200]
-        return contact
-    return None
+    if contact is None or not contact.reachable:
+        return None
+    contact.reachable = False
+    contact.unreachable_reason = reason[:200]
+    await session.execute(
+        sa.update(Outbox)
+        .where(Outbox.chat_id == chat_id, Outbox.state == "pending")
+        .values(state="skipped", error="unreachable")
+        .execution_options(synchronize_session=False)
+    )
+    if contact.agency_id is not None:
+        others = await session.scalar(
+            select(sa.func.count()).select_from(Contact).where(
+                Contact.agency_id == contact.agency_id, Contact.reachable.is_(True), Contact.id != contact.id
+            )
+        )
+        if not others:
+            agency = await session.get(Agency, contact.agency_id)
+            for coord in await coordinators(session):
+                enqueue(
+                    session,
+                    kind="agency_unreachable",
+                    chat_id=coord.chat_id,
+                    contact_id=coord.id,
+                    dedupe_key=f"unreach:{contact.id}:{clock.now().isoformat()}:{coord.id}",
+                    payload={"agency": agency.name if agency else "", "who": contact.display_name},
+                )
+    return contact

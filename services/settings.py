@@ -49,6 +49,19 @@ class Settings(BaseSettings):
         return value
 
 
+_override: Settings | None = None
+
+
 @lru_cache
-def get_settings() -> Settings:
+def _from_environment() -> Settings:
     return Settings()
+
+
+def get_settings() -> Settings:
+    """The settings in force: the ones the application was built with, else the environment."""
+    return _override or _from_environment()
+
+
+def use_settings(settings: Settings | None) -> None:
+    global _override
+    _override = settings

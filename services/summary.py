@@ -91,3 +91,12 @@ async def summarize(session: AsyncSession, *, agency_ids: list[int] | None = Non
 
 
 __all__ = ["AgencySummary", "Summary", "summarize", "STATUSES"]
+
+
+async def agencies_without_reachable_contact(session: AsyncSession) -> list[str]:
+    """Names of agencies nobody can be reached at: no contact, or all blocked the bot."""
+    from db.models import Contact
+
+    reachable = select(Contact.agency_id).where(Contact.reachable.is_(True), Contact.agency_id.is_not(None))
+    rows = await session.scalars(select(Agency.name).where(Agency.id.not_in(reachable)).order_by(Agency.name))
+    return list(rows.all())

@@ -10,9 +10,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import select
 
 from db.models import Agency, Contact, MessageLink, Submission, Task, TaskEvent
-from services import clock, outbox
+from services import clock, outbox, reminders
 from services.agencies import get_agency
 from services.errors import DomainError
+from services.settings import get_settings
 from services.status import days_until, task_status
 
 ACTIONS = ("done", "progress", "blocked", "extend")
@@ -114,6 +115,7 @@ async def add_task(
     session.add(task)
     await session.flush()
     session.add(TaskEvent(task_id=task.id, at=now, action="created", to_value=title))  # type: ignore[arg-type]
+    await reminders.sync_task(session, task, get_settings())
     await session.commit()
     return view(task, agency, now)
 
@@ -346,6 +348,8 @@ async def apply_action(
             select(sa.func.max(TaskEvent.id)).where(TaskEvent.task_id == task.id)
         )
         await _notify_coordinators(session, event_key=f"ev{event_id}", actor=actor, change=change)
+        if action in ("done", "progress"):
+            await reminders.sync_task(session, task, get_settings())
     await session.commit()
     return change
 
@@ -387,6 +391,7 @@ async def record_submission(
     change = Change(task=view(task, agency, now), action="submission", changed=True, file_name=file_name)
     event_id = await session.scalar(select(sa.func.max(TaskEvent.id)).where(TaskEvent.task_id == task.id))
     await _notify_coordinators(session, event_key=f"ev{event_id}", actor=actor, change=change)
+    await reminders.sync_task(session, task, get_settings())
     await session.commit()
     return change
 
@@ -451,6 +456,8 @@ async def decide_extension(
                 "task_id": task.id,
             },
         )
+    if approve:
+        await reminders.sync_task(session, task, get_settings())
     await session.commit()
     return change
 

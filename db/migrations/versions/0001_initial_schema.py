@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-23 02:38:16.989354
+Create Date: 2026-11-23 02:47:29.955389
 """
 from alembic import op
 import sqlalchemy as sa
@@ -31,6 +31,32 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_agency_code'), ['code'], unique=True)
         batch_op.create_index(batch_op.f('ix_agency_name_key'), ['name_key'], unique=True)
 
+    op.create_table('agencygroup',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('name', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('name_key', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('created_at', db.models.UTCDateTime(), nullable=False),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('agencygroup', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_agencygroup_name_key'), ['name_key'], unique=True)
+
+    op.create_table('event',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('key', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('year', sa.Integer(), nullable=False),
+    sa.Column('name', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('start', sa.Date(), nullable=False),
+    sa.Column('end', sa.Date(), nullable=False),
+    sa.Column('lunar', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
+    sa.Column('kind', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('lead_days', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('agency_codes', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
+    sa.Column('source', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('created_at', db.models.UTCDateTime(), nullable=False),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('key', 'year', name='uq_event_key_year')
+    )
     op.create_table('plan',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('number', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
@@ -49,6 +75,13 @@ def upgrade() -> None:
     with op.batch_alter_table('plan', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_plan_plan_key'), ['plan_key'], unique=False)
 
+    op.create_table('agencygroupmember',
+    sa.Column('group_id', sa.Integer(), nullable=False),
+    sa.Column('agency_id', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['agency_id'], ['agency.id'], ),
+    sa.ForeignKeyConstraint(['group_id'], ['agencygroup.id'], ),
+    sa.PrimaryKeyConstraint('group_id', 'agency_id')
+    )
     op.create_table('contact',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('chat_id', sa.BigInteger(), nullable=False),
@@ -110,12 +143,29 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_task_plan_id'), ['plan_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_task_source_key'), ['source_key'], unique=False)
 
+    op.create_table('broadcast',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('created_by', sa.Integer(), nullable=True),
+    sa.Column('kind', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('text', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('file_id', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
+    sa.Column('target', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('state', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('progress_chat_id', sa.BigInteger(), nullable=True),
+    sa.Column('progress_message_id', sa.BigInteger(), nullable=True),
+    sa.Column('created_at', db.models.UTCDateTime(), nullable=False),
+    sa.Column('confirmed_at', db.models.UTCDateTime(), nullable=True),
+    sa.Column('finished_at', db.models.UTCDateTime(), nullable=True),
+    sa.ForeignKeyConstraint(['created_by'], ['contact.id'], ),
+    sa.PrimaryKeyConstraint('id')
+    )
     op.create_table('messagelink',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('chat_id', sa.BigInteger(), nullable=False),
     sa.Column('message_id', sa.BigInteger(), nullable=False),
     sa.Column('task_id', sa.Integer(), nullable=True),
     sa.Column('purpose', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('position', sa.Integer(), nullable=False),
     sa.Column('created_at', db.models.UTCDateTime(), nullable=False),
     sa.ForeignKeyConstraint(['task_id'], ['task.id'], ),
     sa.PrimaryKeyConstraint('id')
@@ -141,6 +191,8 @@ def upgrade() -> None:
     sa.Column('sent_at', db.models.UTCDateTime(), nullable=True),
     sa.Column('message_id', sa.BigInteger(), nullable=True),
     sa.Column('error', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
+    sa.Column('late', sa.Boolean(), nullable=False),
+    sa.Column('acked_at', db.models.UTCDateTime(), nullable=True),
     sa.ForeignKeyConstraint(['contact_id'], ['contact.id'], ),
     sa.ForeignKeyConstraint(['task_id'], ['task.id'], ),
     sa.PrimaryKeyConstraint('id'),
@@ -209,6 +261,7 @@ def downgrade() -> None:
         batch_op.drop_index('ix_messagelink_chat_message')
 
     op.drop_table('messagelink')
+    op.drop_table('broadcast')
     with op.batch_alter_table('task', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_task_source_key'))
         batch_op.drop_index(batch_op.f('ix_task_plan_id'))
@@ -224,10 +277,16 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_contact_agency_id'))
 
     op.drop_table('contact')
+    op.drop_table('agencygroupmember')
     with op.batch_alter_table('plan', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_plan_plan_key'))
 
     op.drop_table('plan')
+    op.drop_table('event')
+    with op.batch_alter_table('agencygroup', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_agencygroup_name_key'))
+
+    op.drop_table('agencygroup')
     with op.batch_alter_table('agency', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_agency_name_key'))
         batch_op.drop_index(batch_op.f('ix_agency_code'))

@@ -1,0 +1,89 @@
+"""Run the fake Telegram server on its own: ``python -m fake_telegram --port 8081``.
+
+Point the bot at the printed base URL and drive simulated users through the ``/_fake/``
+routes (see ``FakeTelegramClient``).  Runs until Ctrl-C or SIGTERM.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import signal
+import sys
+
+from .server import FakeTelegram
+
+
+def _user_spec(value: str) -> tuple[int, str, str | None]:
+    parts = value.split(":")
+    if len(parts) not in (2, 3) or not parts[0].isdigit() or not parts[1]:
+        raise argparse.ArgumentTypeError("expected ID:FIRST_NAME[:USERNAME]")
+    return int(parts[0]), parts[1], parts[2] if len(parts) == 3 else None
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="fake-telegram",
+        description="Bot API-compatible fake Telegram server for tests, benchmarks and demos.",
+    )
+    parser.add_argument("--host", default="127.0.0.1", help="address to listen on")
+    parser.add_argument("--port", type=int, default=8081, help="port (0 picks a free one)")
+    parser.add_argument(
+        "--enforce-limits", action="store_true",
+        help="answer 429 beyond Telegram's flood limits (30/s, 1/s per chat, 20/min per group)",
+    )
+    parser.add_argument("--bot-username", default="nhacviec_bot", help="username of the bot")
+    parser.add_argument(
+        "--user", action="append", default=[], type=_user_spec, metavar="ID:NAME[:USERNAME]",
+        help="create a simulated user at start (repeatable)",
+    )
+    parser.add_argument(
+        "--missing-method", action="append", default=[], metavar="METHOD",
+        help="answer this Bot API method with 404, as an old server would (repeatable)",
+    )
+    parser.add_argument("-v", "--verbose", action="store_true", help="log every request")
+    return parser
+
+
+async def serve(args: argparse.Namespace) -> int:
+    """Start the server, print where it is, and wait for a stop signal."""
+    server = FakeTelegram(
+        bot_username=args.bot_username,
+        enforce_limits=args.enforce_limits,
+        missing_methods=args.missing_method,
+    )
+    for user_id, first_name, username in args.user:
+        server.add_user(user_id, first_name, username=username)
+    try:
+        await server.start(args.host, args.port)
+    except OSError as exc:
+        print(f"fake-telegram: cannot listen on {args.host}:{args.port}: {exc}", file=sys.stderr)
+        return 1
+    print(f"TELEGRAM_API_BASE_URL={server.base_url}", flush=True)
+
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        try:
+            loop.add_signal_handler(sig, stop.set)
+        except (NotImplementedError, RuntimeError):  # pragma: no cover - non-POSIX
+            pass
+    try:
+        await stop.wait()
+    finally:
+        await server.stop()
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point; returns the process exit code."""
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    try:
+        return asyncio.run(serve(args))
+    except KeyboardInterrupt:
+        return 0

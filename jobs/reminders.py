@@ -1,0 +1,154 @@
+"""Render reminders, event notices, escalations and digests at send time, from fresh data:
+a task done since its reminder was queued gets nothing."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass
+
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import select
+
+from bot import render, texts
+from bot.keyboards import markup_to_json, task_card_keyboard
+from db.models import Agency, Contact, Event, Outbox, Task
+from jobs.render import Outgoing
+from services import clock, summary
+from services.reminders import working_hours_start
+from services.settings import Settings
+from services.tasks import view
+from services.vncalendar import workdays_between
+
+LATE_AFTER = dt.timedelta(minutes=15)
+
+
+@dataclass(frozen=True)
+class Defer:
+    """Not now: put the rows back until `until` (late catch-up waits for working hours)."""
+
+    until: dt.datetime
+
+
+def is_late(rows: list[Outbox], now: dt.datetime) -> bool:
+    return any(r.late or r.due_at < now - LATE_AFTER for r in rows)
+
+
+async def render_reminder(session: AsyncSession, rows: list[Outbox], settings: Settings) -> Outgoing | Defer | None:
+    """One message per task and chat, however many of its reminders fell due meanwhile."""
+    now = clock.now()
+    task = await session.get(Task, rows[0].task_id)
+    if task is None or task.progress == "done" or task.due_date is None:
+        return None
+    late = is_late(rows, now)
+    if late:
+        start = working_hours_start(now, settings)
+        if start > now:
+            return Defer(start)
+    agency = await session.get(Agency, task.agency_id)
+    assert agency is not None
+    v = view(task, agency, now)
+    head = texts.REMINDER_HEAD_OVERDUE if v.status == "overdue" else (
+        texts.REMINDER_HEAD_DUE if v.days_left == 0 else texts.REMINDER_HEAD)
+    lines = [head.format(agency=agency.name)]
+    if late:
+        lines.append(texts.REMINDER_LATE)
+    lines.append(texts.REMINDER_BODY.format(
+        title=v.title, due=render.due_text(v), left=render.left_text(v), status=render.status_text(v)))
+    lines.append(texts.REMINDER_ASK_REQUEST if agency.requested else texts.REMINDER_ASK_ORDER)
+    return Outgoing("\n".join(lines), keyboard=markup_to_json(task_card_keyboard(v.id)),
+                    link_task_ids=[v.id], late=late)
+
+
+async def render_escalation(session: AsyncSession, rows: list[Outbox], settings: Settings) -> Outgoing | None:
+    now = clock.now()
+    task = await session.get(Task, rows[0].task_id)
+    if task is None or task.progress == "done" or task.due_date is None:
+        return None
+    agency = await session.get(Agency, task.agency_id)
+    assert agency is not None
+    v = view(task, agency, now)
+    if v.status != "overdue":
+        return None
+    days = workdays_between(task.due_date, now.astimezone(clock.VN_TZ).date())
+    return Outgoing(texts.ESCALATION.format(
+        agency=agency.name, days=days, title=task.title, due=texts.date_vn(task.due_date),
+        status=render.status_text(v)))
+
+
+def _when_text(event: Event, today: dt.date) -> str:
+    left = texts.days_left((event.start - today).days)
+    if event.start == event.end:
+        return texts.EVENT_WHEN_DAY.format(date=texts.date_weekday_vn(event.start), left=left)
+    return texts.EVENT_WHEN_RANGE.format(start=texts.date_vn(event.start), end=texts.date_vn(event.end), left=left)
+
+
+async def render_event(session: AsyncSession, rows: list[Outbox], settings: Settings) -> Outgoing | None:
+    row = rows[0]
+    event = await session.get(Event, row.ref_id)
+    contact = await session.get(Contact, row.contact_id) if row.contact_id else None
+    if event is None:
+        return None
+    agency = await session.get(Agency, contact.agency_id) if contact and contact.agency_id else None
+    requested = bool(agency and agency.requested)
+    today = clock.today_vn()
+    if event.kind == "report":
+        lines = [texts.EVENT_REPORT_HEAD.format(name=event.name), _when_text(event, today),
+                 texts.EVENT_ASK_REPORT_REQUEST if requested else texts.EVENT_ASK_REPORT_ORDER]
+    else:
+        lines = [texts.EVENT_HEAD.format(name=event.name), _when_text(event, today)]
+        if event.lunar:
+            lines.append(texts.EVENT_LUNAR.format(lunar=event.lunar))
+        lines.append(texts.EVENT_ASK_REQUEST if requested else texts.EVENT_ASK_ORDER)
+    return Outgoing("\n".join(lines))
+
+
+async def render_digest(session: AsyncSession, rows: list[Outbox], settings: Settings) -> Outgoing | None:
+    """Monday's digest: the next 14 days, overdue, obstacles, extensions, unreachable agencies."""
+    now = clock.now()
+    today = now.astimezone(clock.VN_TZ).date()
+    horizon = today + dt.timedelta(days=14)
+    pairs = (await session.execute(
+        select(Task, Agency).join(Agency, Agency.id == Task.agency_id).where(Task.progress != "done")
+        .order_by(Task.due_date, Task.id)
+    )).all()
+    upcoming, overdue, blocked, extensions = [], [], [], []
+    for task, agency in pairs:
+        v = view(task, agency, now)
+        if v.status == "overdue":
+            overdue.append(texts.DIGEST_OVERDUE_ROW.format(
+                agency=agency.name, title=task.title, due=texts.date_vn(task.due_date), days=-(v.days_left or 0)))
+        elif task.due_date and today <= task.due_date <= horizon:
+            upcoming.append(texts.DIGEST_UPCOMING_ROW.format(
+                due=texts.date_weekday_vn(task.due_date), agency=agency.name, title=task.title))
+        if task.blocked:
+            blocked.append(texts.DIGEST_BLOCKED_ROW.format(agency=agency.name, title=task.title, note=task.block_note or ""))
+        if task.extension_requested and task.extension_date:
+            extensions.append(texts.DIGEST_EXTENSION_ROW.format(
+                agency=agency.name, title=task.title, date=texts.date_vn(task.extension_date)))
+    unreachable = [texts.DIGEST_UNREACHABLE_ROW.format(agency=name)
+                   for name in await summary.agencies_without_reachable_contact(session)]
+    sections = [texts.DIGEST_HEADER.format(date=texts.date_vn(today))]
+    for title, items in ((texts.DIGEST_UPCOMING, upcoming), (texts.DIGEST_OVERDUE, overdue),
+                         (texts.DIGEST_BLOCKED, blocked), (texts.DIGEST_EXTENSIONS, extensions),
+                         (texts.DIGEST_UNREACHABLE, unreachable)):
+        sections.append(title + "\n" + ("\n".join(items) if items else texts.DIGEST_NONE))
+    text = "\n\n".join(sections)
+    if len(text) > render.MESSAGE_LIMIT:
+        text = text[: render.MESSAGE_LIMIT - 20] + "\n…"
+    return Outgoing(text)
+
+
+async def render_agency_unreachable(session: AsyncSession, rows: list[Outbox], settings: Settings) -> Outgoing | None:
+    payload = json.loads(rows[0].payload or "{}")
+    return Outgoing(texts.AGENCY_UNREACHABLE.format(
+        agency=payload.get("agency", ""), who=payload.get("who", ""), reason=texts.UNREACHABLE_REASON_BLOCKED))
+
+
+RENDERERS = {
+    "reminder": render_reminder,
+    "escalation": render_escalation,
+    "event": render_event,
+    "digest": render_digest,
+    "agency_unreachable": render_agency_unreachable,
+}

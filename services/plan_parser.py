@@ -1,0 +1,1210 @@
+"""Read a child-protection plan (Kế hoạch) from its text: who must do what, and by when.
+
+Pure functions: no database, no Telegram. Entry points:
+
+    parse_plan(text, year=None) -> ParsedPlan     ParsedPlan.to_json() -> dict
+    is_plan(parsed) -> bool                         normalize_name(name) -> str
+
+The algorithm, step by step
+---------------------------
+1. Clean the lines (`_clean_lines`). NFC; odd spaces and zero-width characters go; Markdown
+   residue (`**`, `__`, `###`, `>`, `\\.` escapes, `* ` bullets, rules) is stripped; URLs
+   are cut out of sentences and URL-only lines dropped; page-number lines ("2",
+   "- 2 -", "Trang 2/10") and running headers (a short line repeated 3+ times) go.
+   Blank lines count as paragraph breaks only when the text does not put a blank line
+   between almost every line (as PDF exports do).
+2. Join hard-wrapped lines into paragraphs (`_join_lines`). The wrap width is the 90th
+   percentile of line lengths. A line continues the previous one when it starts in
+   lower case or with a digit or bracket, when the previous line ends with a comma, a dash
+   or a linking word ("và", "của", "các"...), or when the previous line is "full" (at
+   least 80% of the width). A line starting with an item marker always starts a new
+   paragraph, and so does a line starting with a duty verb ("Chủ trì", "Phối hợp"...)
+   after a numbered heading. Text without hard wraps (one paragraph per line, as in
+   .docx) is detected by its width and joined only on lower-case starts.
+3. Split items written inline after a sentence ("...quy định. 5. Sở Du lịch: ...",
+   "...sau: a) ...") into their own paragraphs.
+4. Classify each paragraph by its marker (`_classify`): roman heading ("IV."), number
+   item ("3.", "3)"), sub-item ("a)", "a/", "1.2."), bullet ("-", "+", "•") or plain.
+5. Cut the document into sections at roman headings (and at bare upper-case titles such
+   as "TỔ CHỨC THỰC HIỆN" left by Markdown). A section's kind comes from its title, not
+   its numeral (numerals repeat or skip): organisation (TỔ CHỨC THỰC HIỆN, PHÂN CÔNG
+   NHIỆM VỤ...), report (CHẾ ĐỘ BÁO CÁO...), targets (CHỈ TIÊU), funding, other.
+   "Nơi nhận" and the signature start the end matter, which is ignored; "Trên đây
+   là..." starts the closing, which is read for report sentences only.
+6. Agencies (`_agencies`): in each organisation section every number item whose
+   heading names a body is one agency; a number item that names no body but whose
+   sub-items do ("1. Các sở, ngành: a) Sở Y tế: ...") gives one agency per such sub-item.
+   The heading gives the name: "Đề nghị" in front marks a request (requested=true, the
+   word is dropped), text after a colon is an inline task, and a heading that runs on
+   into its duty is cut before the first duty verb. Several bodies in one heading stay
+   one agency. Items are not trusted to be numbered 1, 2, 3 (a warning notes gaps and
+   repeats). A number item "Chế độ báo cáo" or a closing paragraph ("Trên đây là",
+   "Giao ... theo dõi") ends the list; what follows is read as report text. Without an
+   organisation section, a run of 3+ number items naming bodies is used instead.
+7. Tasks (`_tasks`): if the agency has sub-items (a, b, c) each is a task and bullets or
+   paragraphs under them belong to it; otherwise each top-level bullet is a task
+   ("+" under "-" belongs to the task above, as does anything under a line ending with
+   a colon) and a paragraph after the bullets is a task whose dash was lost; otherwise
+   each paragraph is a task. An intro ending with ":" is not a task.
+8. Deadlines (`_deadlines`): every sentence of the report sections and of the text after
+   the agency list, and every sentence elsewhere that speaks of "báo cáo", is searched
+   for "trước/chậm nhất/hạn/định kỳ (ngày) dd/mm[/yyyy]" (also "ngày d tháng m năm y"
+   and lists "ngày 20/5 và 20/11") and for relative limits ("trong vòng 10 ngày kể từ
+   ngày nhận được Kế hoạch"). A date without a year takes the plan's year. The period
+   comes from the nearest words before the date ("6 tháng", "giữa năm" -> half-year;
+   "báo cáo năm", "hằng năm" -> annual; events, "quý", "đột xuất" -> other), else from
+   the month (5-6 half-year, 10-12 annual, else other). Nothing is invented: a plan
+   without dates gets no dated deadline and the warning "no_dated_deadline".
+9. Header (`_read_header`): "Số: 27/KH-UBND" (only with the colon, so cited documents
+   are not taken), "<Nơi>, ngày 12 tháng 3 năm 2024" (blank day and month give the year
+   only), the "KẾ HOẠCH" title's "năm 2024", and the issuing body from the header lines
+   ("ỦY BAN NHÂN DÂN / TỈNH NINH THUẬN") or from the intro sentence ("Ủy ban nhân dân
+   tỉnh Ninh Thuận ban hành Kế hoạch"), completed with the place name when it only says
+   "UBND tỉnh". Year: the `year` argument, else the title's, else the date line's.
+10. Coordinator (`_coordinator`): in report text, "(qua Sở Y tế)", then "báo cáo/gửi ...
+    về|cho|tới Sở X", then "gửi Sở X", then "Giao Sở X ... theo dõi/tổng hợp"; a plain
+    "UBND tỉnh" is skipped. Else the agency whose tasks call it "đầu mối"/"thường trực".
+11. Targets: items "Chỉ tiêu N: ..." (or the number items of a CHỈ TIÊU section); their
+    owners are the agencies whose tasks say "chỉ tiêu 01, 02, ..." (ranges allowed).
+12. Events: a fixed list of canonical seasonal events (`EVENTS`) matched by variants.
+
+Warnings (stable codes): no_number, no_issue_date, no_year, no_authority,
+no_coordinator, no_org_section, no_agencies, agency_without_tasks, irregular_numbering,
+no_dated_deadline, deadline_without_year.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import unicodedata
+from collections import Counter
+from dataclasses import dataclass, field
+
+# --- results -----------------------------------------------------------------------------
+
+
+@dataclass
+class Agency:
+    name: str
+    requested: bool = False
+    tasks: list[str] = field(default_factory=list)
+    label: str = ""  # the item number as written, e.g. "12"
+    lead: bool = False  # named "(cơ quan thường trực)" or "(đầu mối)" in its heading
+
+    def to_json(self) -> dict:
+        return {"name": self.name, "requested": self.requested, "tasks": list(self.tasks)}
+
+
+@dataclass
+class Deadline:
+    date: dt.date | None
+    month: int | None
+    day: int | None
+    period: str  # "half-year" | "annual" | "other"
+    relative: str | None
+    text: str
+
+    def to_json(self) -> dict:
+        return {
+            "date": self.date.isoformat() if self.date else None,
+            "month": self.month,
+            "day": self.day,
+            "period": self.period,
+            "relative": self.relative,
+            "text": self.text,
+        }
+
+
+@dataclass
+class Target:
+    number: int
+    text: str
+    owners: list[str] = field(default_factory=list)
+
+    def to_json(self) -> dict:
+        return {"number": self.number, "text": self.text, "owners": list(self.owners)}
+
+
+@dataclass
+class ParsedPlan:
+    number: str | None = None
+    issued: dt.date | None = None
+    year: int | None = None
+    authority: str | None = None
+    coordinator: str | None = None
+    agencies: list[Agency] = field(default_factory=list)
+    deadlines: list[Deadline] = field(default_factory=list)
+    targets: list[Target] = field(default_factory=list)
+    events: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    has_org_section: bool = False
+    has_plan_title: bool = False
+
+    def to_json(self) -> dict:
+        return {
+            "number": self.number,
+            "issued": self.issued.isoformat() if self.issued else None,
+            "year": self.year,
+            "authority": self.authority,
+            "coordinator": self.coordinator,
+            "agencies": [agency.to_json() for agency in self.agencies],
+            "deadlines": [deadline.to_json() for deadline in self.deadlines],
+            "targets": [target.to_json() for target in self.targets],
+            "events": list(self.events),
+        }
+
+
+def is_plan(parsed: ParsedPlan) -> bool:
+    """True when the text reads as a plan: it assigns bodies, or has an organisation
+    section under a "KẾ HOẠCH" title."""
+    return bool(parsed.agencies) or (parsed.has_org_section and parsed.has_plan_title)
+
+
+# --- names -------------------------------------------------------------------------------
+
+DASHES_RE = re.compile(r"[\u2010-\u2015\u2212\uFE58\uFE63\uFF0D]")
+SPACES_RE = re.compile(r"\s+")
+END_PUNCT = " \t.,;:!?-()[]\"'“”‘’*_/\\"
+# Old ("hoá", "Uỷ") and new ("hóa", "Ủy") tone placement spell the same syllable.
+OLD_TONE_PLACEMENT = {
+    "oá": "óa", "oà": "òa", "oả": "ỏa", "oã": "õa", "oạ": "ọa",
+    "oé": "óe", "oè": "òe", "oẻ": "ỏe", "oẽ": "õe", "oẹ": "ọe",
+    "uý": "úy", "uỳ": "ùy", "uỷ": "ủy", "uỹ": "ũy", "uỵ": "ụy",
+}
+OLD_TONE_RE = re.compile("|".join(OLD_TONE_PLACEMENT))
+ABBREVIATIONS = {
+    "ubnd": "ủy ban nhân dân",
+    "ub": "ủy ban",
+    "mttq": "mặt trận tổ quốc",
+    "mttqvn": "mặt trận tổ quốc việt nam",
+    "lđtbxh": "lao động - thương binh và xã hội",
+    "lđ-tb&xh": "lao động - thương binh và xã hội",
+    "gd&đt": "giáo dục và đào tạo",
+    "gdđt": "giáo dục và đào tạo",
+    "vhttdl": "văn hóa, thể thao và du lịch",
+    "vh,tt&dl": "văn hóa, thể thao và du lịch",
+    "tttt": "thông tin và truyền thông",
+    "tt&tt": "thông tin và truyền thông",
+    "kh&đt": "kế hoạch và đầu tư",
+    "khđt": "kế hoạch và đầu tư",
+    "hđnd": "hội đồng nhân dân",
+    "tp": "thành phố",
+    "tp.": "thành phố",
+}
+ABBREVIATION_RE = re.compile(
+    r"(?<![\w&])(" + "|".join(re.escape(k) for k in sorted(ABBREVIATIONS, key=len, reverse=True))
+    + r")(?![\w&])"
+)
+
+
+def normalize_name(name: str) -> str:
+    """A key to compare body names: NFC, casefold, one tone-mark placement, common
+    abbreviations spelled out (UBND, MTTQ, LĐTBXH...), "&" as "và", one kind of dash
+    with spaces around, single spaces, no punctuation at the ends."""
+    key = unicodedata.normalize("NFC", name or "").casefold()
+    key = OLD_TONE_RE.sub(lambda m: OLD_TONE_PLACEMENT[m.group(0)], key)
+    key = DASHES_RE.sub("-", key)
+    key = ABBREVIATION_RE.sub(lambda m: ABBREVIATIONS[m.group(1)], key)
+    key = key.replace("&", " và ")
+    key = re.sub(r"\s*-\s*", " - ", key) if " -" in key or "- " in key else key
+    key = SPACES_RE.sub(" ", key)
+    return key.strip(END_PUNCT)
+
+
+def _display_name(name: str) -> str:
+    """A body name as shown: dashes unified, spaces collapsed, ends trimmed, capitalised."""
+    text = DASHES_RE.sub("-", name)
+    text = SPACES_RE.sub(" ", text).strip(" \t.,;:-")
+    text = re.sub(r"\s+-\s*|\s*-\s+", " - ", text)
+    if text.count("(") < text.count(")"):
+        text = text.rstrip(")").strip()
+    return text[:1].upper() + text[1:]
+
+
+# --- step 1: cleaning --------------------------------------------------------------------
+
+INVISIBLE_RE = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
+ODD_SPACE_RE = re.compile("[\u00a0\u2000-\u200a\u202f\u205f\u3000\t\f\v]")
+MD_BOLD_RE = re.compile(r"\*\*|__")
+MD_HEADING_RE = re.compile(r"^\s*#{1,6}\s*")
+MD_QUOTE_RE = re.compile(r"^\s*>\s?")
+MD_ESCAPE_RE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!|>])")
+MD_LINK_RE = re.compile(r"\[([^\]]*)\]\((?:[^)]*)\)")
+MD_BULLET_RE = re.compile(r"^\s*\*\s+")
+MD_RULE_RE = re.compile(r"^\s*(?:[-*_=]\s*){3,}$|^\s*\|?(?:\s*:?-{3,}:?\s*\|)+\s*$")
+URL_RE = re.compile(r"(?:https?://|www\.)\S+", re.IGNORECASE)
+URL_TAIL_RE = re.compile(r"^[A-Za-z0-9\-._~%/?=&#:+]{20,}$")
+PAGE_NUMBER_RE = re.compile(
+    r"^(?:-\s*)?(?:(?:trang|page)\s*)?\d{1,3}(?:\s*/\s*\d{1,3})?(?:\s*-)?$", re.IGNORECASE
+)
+RUNNING_HEADER_MIN_REPEATS = 3
+RUNNING_HEADER_MIN_LEN, RUNNING_HEADER_MAX_LEN = 8, 120
+
+
+def _clean_line(line: str) -> str:
+    line = INVISIBLE_RE.sub("", line)
+    line = ODD_SPACE_RE.sub(" ", line)
+    line = MD_LINK_RE.sub(r"\1", line)
+    line = MD_BOLD_RE.sub("", line)
+    line = MD_HEADING_RE.sub("", line)
+    line = MD_QUOTE_RE.sub("", line)
+    line = MD_ESCAPE_RE.sub(r"\1", line)
+    line = MD_BULLET_RE.sub("- ", line)
+    line = URL_RE.sub(" ", line)
+    return SPACES_RE.sub(" ", line).strip()
+
+
+def _is_noise(line: str) -> bool:
+    return bool(PAGE_NUMBER_RE.match(line) or MD_RULE_RE.match(line)
+                or ("/" in line and URL_TAIL_RE.match(line) and line.count("/") >= 2))
+
+
+def _may_be_running_header(line: str) -> bool:
+    """Repeated wrap tails ("trẻ em.") are text; a running header is a titled line."""
+    return (RUNNING_HEADER_MIN_LEN <= len(line) <= RUNNING_HEADER_MAX_LEN
+            and not line[0].islower() and line[-1] not in ".,;:" and not MARKER_RE.match(line))
+
+
+def _clean_lines(text: str) -> list[str | None]:
+    """Cleaned lines; None marks a blank line that separates paragraphs."""
+    text = unicodedata.normalize("NFC", text).replace("\r\n", "\n").replace("\r", "\n")
+    raw = text.split("\n")
+    cleaned = []
+    for line in raw:
+        stripped = line.strip()
+        if not stripped:
+            cleaned.append("")
+            continue
+        if URL_RE.fullmatch(stripped) or _is_noise(stripped):
+            cleaned.append(None)  # removed: neither text nor a paragraph break
+            continue
+        line = _clean_line(line)
+        cleaned.append(line if line and not _is_noise(line) else None)
+    repeats = Counter(line for line in cleaned if line)
+    headers = {line for line, count in repeats.items()
+               if count >= RUNNING_HEADER_MIN_REPEATS and _may_be_running_header(line)}
+    non_blank = sum(1 for line in cleaned if line)
+    blanks = sum(1 for line in cleaned if line == "")
+    blanks_separate = blanks < 0.5 * max(non_blank, 1)
+    out: list[str | None] = []
+    for line in cleaned:
+        if line is None or line in headers:
+            continue
+        if line == "":
+            if blanks_separate and out and out[-1] is not None:
+                out.append(None)
+            continue
+        out.append(line)
+    return out
+
+
+# --- step 2: joining wrapped lines -------------------------------------------------------
+
+ROMAN_RE = re.compile(r"^(?P<label>(?=[IVXL])L?X{0,3}(?:IX|IV|V?I{0,3}))\s*[.):/-]\s*(?P<text>\S.*)$")
+SUBNUM_RE = re.compile(r"^(?P<label>\d{1,2}\.\d{1,2}(?:\.\d{1,2})?)\.?\s+(?P<text>\S.*)$")
+NUM_RE = re.compile(r"^(?P<label>\d{1,2})\s*[.)]\s*(?!\d)(?P<text>\S.*)$")
+LETTER_RE = re.compile(r"^(?!v/v)(?P<label>[a-zđ])\s*[)/]\s*(?P<text>\S.*)$")
+LETTER_DOT_RE = re.compile(r"^(?P<label>[a-hk-uxyđ])\.\s+(?P<text>\S.*)$")
+BULLET_RE = re.compile(r"^(?P<label>[-–—•·+▪►◦‣○●■□✓➢➤→])\s*(?P<text>\S.*)$")
+MARKER_RE = re.compile(
+    r"^(?:(?=[IVXL])L?X{0,3}(?:IX|IV|V?I{0,3})\s*[.):/-]\s*\S|\d{1,2}(?:\.\d{1,2})*\s*[.)]\s*(?!\d)\S"
+    r"|(?!v/v)[a-zđ]\s*[)/]\s*\S|[-–—•·+▪►◦‣○●■□✓➢➤→]\s*\S)"
+)
+LINKING_END_RE = re.compile(
+    r"(?:[,\-–(/&]|\b(?:và|của|các|với|về|cho|tại|theo|số|trong|những|nhằm|đối với|hoặc"
+    r"|ngày|tháng|năm|như|gồm|là|được|để|từ|đến|trên|Hội|Ban|Sở|Phòng))$"
+)
+DUTY_VERB_RE = re.compile(
+    r"^(?:Chủ trì|Phối hợp|Tham mưu|Hướng dẫn|Chỉ đạo|Triển khai|Tăng cường|Đẩy mạnh|"
+    r"Thực hiện|Căn cứ|Tổ chức|Xây dựng|Rà soát|Kiểm tra|Bố trí|Là cơ quan|Có trách nhiệm|"
+    r"Chịu trách nhiệm|Theo dõi|Tiếp tục|Nâng cao|Cân đối|Tuyên truyền|Đôn đốc|Giám sát|"
+    r"Vận động|Quản lý|Hỗ trợ|Cung cấp|Đảm bảo|Bảo đảm|Thiết lập|Nghiên cứu|Lồng ghép|"
+    r"Phát động|Duy trì|Củng cố|Huy động|Ưu tiên|Thường xuyên|Định kỳ|Giao)\b"
+)
+FULL_LINE_RATIO = 0.8
+WRAPPED_MIN_WIDTH, WRAPPED_MAX_WIDTH = 40, 160
+
+
+def _wrap_width(lines: list[str | None]) -> int:
+    """The hard-wrap width, or 0 when lines are whole paragraphs (most lines of wrapped
+    text are nearly as long as the longest ones; paragraphs vary)."""
+    lengths = sorted(len(line) for line in lines if line and len(line) > 30)
+    if len(lengths) < 5:
+        return 0
+    width = lengths[int(len(lengths) * 0.9)]
+    median = lengths[len(lengths) // 2]
+    wrapped = WRAPPED_MIN_WIDTH <= width <= WRAPPED_MAX_WIDTH and median >= FULL_LINE_RATIO * width
+    return width if wrapped else 0
+
+
+def _continues(previous: str, line: str, width: int) -> bool:
+    """Whether `line` carries on the paragraph ending with `previous`."""
+    first = line[0]
+    if not first.isupper() and first not in "“\"'":
+        return True
+    if LINKING_END_RE.search(previous):
+        return True
+    if NUM_RE.match(previous) and DUTY_VERB_RE.match(line):
+        return False
+    if not width:
+        return False
+    return len(previous) >= FULL_LINE_RATIO * width and previous[-1] not in ":"
+
+
+def _glue(paragraph: str, line: str) -> str:
+    if re.search(r"\w-$", paragraph):  # "23/QĐ-" + "TTg", "Covid-" + "19"
+        return paragraph + line
+    return f"{paragraph} {line}"
+
+
+def _join_lines(lines: list[str | None]) -> list[str]:
+    width = _wrap_width(lines)
+    paragraphs: list[str] = []
+    current = ""
+    last_line = ""
+    for line in lines:
+        if line is None:
+            if current:
+                paragraphs.append(current)
+            current = ""
+            continue
+        if current and not MARKER_RE.match(line) and _continues(last_line, line, width):
+            current = _glue(current, line)
+        else:
+            if current:
+                paragraphs.append(current)
+            current = line
+        last_line = line
+    if current:
+        paragraphs.append(current)
+    return paragraphs
+
+
+# --- step 3: inline items ----------------------------------------------------------------
+
+INLINE_MARKER_RE = re.compile(
+    r"(?<=[.;:])\s+(?=(?:\d{1,2}\.|[a-zđ]\)|[-–•+])\s+(\S))"
+)
+
+
+def _split_inline(paragraph: str) -> list[str]:
+    parts: list[str] = []
+    start = 0
+    for match in INLINE_MARKER_RE.finditer(paragraph):
+        follower = match.group(1)
+        marker = paragraph[match.end():match.end() + 2]
+        if not follower[0].isupper() and not marker[0].isalpha():
+            continue  # numbers and bullets start a sentence; "a)" may not
+        parts.append(paragraph[start:match.start()].strip())
+        start = match.end()
+    parts.append(paragraph[start:].strip())
+    return [part for part in parts if part]
+
+
+# --- step 4: classifying paragraphs ------------------------------------------------------
+
+
+@dataclass
+class Block:
+    kind: str  # "roman" | "num" | "sub" | "bullet" | "plain"
+    label: str
+    text: str
+
+
+def _classify(paragraph: str) -> Block:
+    for kind, regex in (("roman", ROMAN_RE), ("sub", SUBNUM_RE), ("num", NUM_RE),
+                        ("sub", LETTER_RE), ("bullet", BULLET_RE)):
+        match = regex.match(paragraph)
+        if match:
+            return Block(kind, match.group("label"), match.group("text").strip())
+    match = LETTER_DOT_RE.match(paragraph)
+    if match and match.group("text")[0].isupper():
+        return Block("sub", match.group("label"), match.group("text").strip())
+    return Block("plain", "", paragraph.strip())
+
+
+# --- step 5: sections --------------------------------------------------------------------
+
+ORG_TITLE_RE = re.compile(
+    r"tổ chức thực hiện|phân công (?:nhiệm vụ|thực hiện|trách nhiệm)|trách nhiệm (?:thực hiện|của)"
+    r"|nhiệm vụ (?:của )?các (?:cơ quan|sở|đơn vị|ngành)"
+)
+REPORT_TITLE_RE = re.compile(r"báo cáo")
+TARGET_TITLE_RE = re.compile(r"chỉ tiêu")
+FUNDING_TITLE_RE = re.compile(r"kinh phí")
+END_MATTER_RE = re.compile(
+    r"^(?:Nơi nhận|KT\.\s*CHỦ TỊCH|TM\.\s*(?:ỦY|UỶ) BAN|CHỦ TỊCH$|PHÓ CHỦ TỊCH$)", re.IGNORECASE
+)
+CLOSING_RE = re.compile(r"^Trên đây là\b")
+SECTION_KEYWORD_RE = re.compile(
+    r"tổ chức thực hiện|phân công|báo cáo|chỉ tiêu|kinh phí|mục đích|mục tiêu|yêu cầu|nội dung"
+    r"|nhiệm vụ|giải pháp"
+)
+MAX_HEADING_LEN = 160
+
+
+@dataclass
+class Section:
+    kind: str  # "preamble" | "org" | "report" | "targets" | "funding" | "other" | "closing" | "end"
+    title: str
+    blocks: list[Block] = field(default_factory=list)
+
+
+def _is_upper_title(text: str) -> bool:
+    letters = [ch for ch in text if ch.isalpha()]
+    return len(letters) >= 4 and sum(ch.isupper() for ch in letters) >= 0.9 * len(letters)
+
+
+def _section_kind(title: str) -> str:
+    key = title.casefold()
+    if ORG_TITLE_RE.search(key):
+        return "org"
+    if REPORT_TITLE_RE.search(key):
+        return "report"
+    if TARGET_TITLE_RE.search(key):
+        return "targets"
+    if FUNDING_TITLE_RE.search(key):
+        return "funding"
+    return "other"
+
+
+def _heading_title(block: Block) -> str | None:
+    if len(block.text) > MAX_HEADING_LEN:
+        return None
+    if block.kind == "roman":
+        return block.text
+    upper = block.kind in ("plain", "num") and _is_upper_title(block.text)
+    return block.text if upper and SECTION_KEYWORD_RE.search(block.text.casefold()) else None
+
+
+def _sections(blocks: list[Block]) -> list[Section]:
+    sections = [Section("preamble", "")]
+    for block in blocks:
+        current = sections[-1]
+        if current.kind == "end":
+            current.blocks.append(block)
+            continue
+        if block.kind in ("plain", "bullet") and END_MATTER_RE.match(block.text):
+            sections.append(Section("end", block.text, [block]))
+            continue
+        if block.kind == "plain" and CLOSING_RE.match(block.text):
+            sections.append(Section("closing", block.text, [block]))
+            continue
+        title = _heading_title(block)
+        if title is not None:
+            sections.append(Section(_section_kind(title), title))
+            continue
+        current.blocks.append(block)
+    return sections
+
+
+# --- step 6 and 7: agencies and tasks ----------------------------------------------------
+
+BODY_HEAD_RE = re.compile(
+    r"^(?:các\s+)?(?:sở|phòng|ủy ban|uỷ ban|ubnd|ub mttq|mặt trận|công an|bộ chỉ huy|ban|báo|"
+    r"đài|hội|liên đoàn|liên minh|tỉnh đoàn|huyện đoàn|thành đoàn|thị đoàn|đoàn|viện|"
+    r"tòa án|toà án|trung tâm|bảo hiểm|ngân hàng|kho bạc|cục|chi cục|văn phòng|thanh tra|"
+    r"bệnh viện|trường|cơ quan|đơn vị|tổ chức|chi nhánh|quỹ|nhà thiếu nhi|cung thiếu nhi|"
+    r"hội đồng|bộ đội|bưu điện|công ty|hiệp hội|thường trực|thủ trưởng|chủ tịch|"
+    r"địa phương|bộ|đồn|chi hội|đảng ủy|đảng uỷ)(?=\W|$)"
+)
+NOT_BODY_RE = re.compile(
+    r"^(?:báo cáo|ban hành|hội nghị|hội thi|hội thảo|hội diễn|đoàn kết|đoàn kiểm tra|"
+    r"tổ chức (?:thực hiện|triển khai|các|hoạt động)|cơ quan chức năng|bộ chỉ tiêu|"
+    r"đơn vị tính|trường hợp)"
+)
+REQUEST_RE = re.compile(r"^(?:kính\s+)?đề\s+nghị\s*:?\s*", re.IGNORECASE)
+REQUEST_SUFFIX_RE = re.compile(r"\s*\(\s*đề nghị\s*\)\s*$", re.IGNORECASE)
+ROLE_SUFFIX_RE = re.compile(r"\s*\(([^()]*(?:thường trực|đầu mối|chủ trì)[^()]*)\)\s*$",
+                            re.IGNORECASE)
+LEAD_ROLE_RE = re.compile(r"thường trực|đầu mối", re.IGNORECASE)
+# A heading that runs on into its duty: "9. Công an tỉnh chủ trì, ...". Verbs in lower case
+# (names capitalise their words: "Trung tâm Hỗ trợ"), plus a few that never start a name.
+NAME_VERB_RE = re.compile(
+    r"\s(?:chủ trì|phối hợp|có trách nhiệm|chịu trách nhiệm|tham mưu|hướng dẫn|chỉ đạo|"
+    r"triển khai|thực hiện|căn cứ|tăng cường|đẩy mạnh|là cơ quan|theo chức năng|"
+    r"xây dựng|rà soát|kiểm tra|bố trí|theo dõi|tiếp tục|nâng cao|cân đối|tuyên truyền|"
+    r"đôn đốc|giám sát|vận động|quản lý|hỗ trợ|cung cấp|đảm bảo|bảo đảm|thiết lập|"
+    r"nghiên cứu|lồng ghép|phát động|duy trì|củng cố|huy động|ưu tiên|thường xuyên|"
+    r"Chủ trì|Phối hợp|Tham mưu|Căn cứ|Là cơ quan|Có trách nhiệm|Chịu trách nhiệm)\b"
+)
+REPORT_HEAD_RE = re.compile(
+    r"^(?:(?:chế độ|thời gian|tiến độ|thời hạn)(?:\s+thông tin,?)?|thông tin,?)\s+báo cáo", re.IGNORECASE
+)
+ORG_END_RE = re.compile(
+    r"^(?:Trên đây|Nơi nhận|Trong quá trình|Quá trình (?:tổ chức )?thực hiện|Yêu cầu (?:các|Thủ trưởng)"
+    r"|Giao\s.{0,150}?(?:theo dõi|đôn đốc|tổng hợp)|Chế độ (?:thông tin,? )?báo cáo"
+    r"|Căn cứ (?:vào )?(?:nội dung )?(?:Kế hoạch này|nhiệm vụ được giao))"
+)
+MAX_NAME_WORDS = 40
+MAX_COLON_NAME_CHARS = 220
+
+
+def _is_body(name: str) -> bool:
+    key = name.casefold().strip()
+    words = key.split()
+    return (bool(BODY_HEAD_RE.match(key)) and not NOT_BODY_RE.match(key)
+            and 0 < len(words) <= MAX_NAME_WORDS and not key.endswith("."))
+
+
+def _split_head(text: str) -> tuple[str, str, bool, bool]:
+    """Split an item heading into (body name, inline task, requested, lead): lead is a
+    "(cơ quan thường trực)" or "(đầu mối)" note after the name, which is dropped."""
+    text = text.strip()
+    requested = False
+    match = REQUEST_RE.match(text)
+    if match:
+        requested, text = True, text[match.end():]
+    colon = text.find(":")
+    if 0 < colon <= MAX_COLON_NAME_CHARS:
+        name, inline = text[:colon], text[colon + 1:].strip()
+    else:
+        name, inline = text, ""
+    verb = _name_verb(name)
+    if verb is not None:
+        inline = (name[verb:].strip() + (": " + inline if inline else "")).strip()
+        name = name[:verb]
+    suffix = REQUEST_SUFFIX_RE.search(name)
+    if suffix:
+        requested, name = True, name[:suffix.start()]
+    lead = False
+    role = ROLE_SUFFIX_RE.search(name)
+    if role:
+        lead, name = bool(LEAD_ROLE_RE.search(role.group(1))), name[:role.start()]
+    return _display_name(name), inline, requested, lead
+
+
+def _name_verb(name: str) -> int | None:
+    """Where a heading that runs on into its duty stops naming the body."""
+    for match in NAME_VERB_RE.finditer(name):
+        if len(name[:match.start()].split()) >= 2:
+            return match.start()
+    return None
+
+
+def _is_body_heading(block: Block) -> bool:
+    """A sub-item that only names a body ("a) Sở Y tế" or "a) Sở Y tế: ...")."""
+    head = REQUEST_RE.sub("", block.text)
+    colon = head.find(":")
+    name = head[:colon] if 0 < colon <= MAX_COLON_NAME_CHARS else head
+    if colon < 0 and len(name.split()) > 15:
+        return False
+    return _is_body(name) and _name_verb(name) is None
+
+
+def _strip_end(text: str) -> str:
+    return SPACES_RE.sub(" ", text).strip().rstrip(";,").strip()
+
+
+def _tasks(inline: str, children: list[Block]) -> list[str]:
+    """The duties under one agency heading (step 7)."""
+    kinds = {block.kind for block in children}
+    mode = "sub" if "sub" in kinds else "bullet" if "bullet" in kinds else "plain"
+    top = next((block.label for block in children if block.kind == "bullet"), "-")
+    tasks: list[tuple[bool, list[str]]] = []  # (is an item, pieces)
+    if inline:
+        tasks.append((False, [inline]))
+    for block in children:
+        open_intro = bool(tasks) and tasks[-1][1][-1].rstrip().endswith(":")
+        if mode == "sub":
+            starts_task = block.kind == "sub"
+        elif mode == "bullet":
+            starts_task = (block.kind == "bullet" and block.label == top) or (
+                block.kind == "plain" and not open_intro)
+        else:
+            starts_task = not open_intro
+        is_item = block.kind == mode or (mode == "bullet" and block.kind == "plain")
+        if starts_task or not tasks:
+            tasks.append((is_item, [block.text]))
+        else:
+            marker = f"{block.label} " if block.kind in ("bullet", "sub") else ""
+            tasks[-1][1].append(marker + block.text)
+    texts = [(is_item, _strip_end(" ".join(pieces))) for is_item, pieces in tasks]
+    if len(texts) > 1 and not texts[0][0] and texts[0][1].endswith(":"):
+        texts = texts[1:]  # "Sở X có trách nhiệm:" introduces the items
+    return [text[:1].upper() + text[1:] for _, text in texts if text]
+
+
+def _group(blocks: list[Block], kinds: tuple[str, ...]) -> tuple[list[Block], list[list[Block]]]:
+    """Split blocks at every block of one of `kinds`: (blocks before, groups)."""
+    before: list[Block] = []
+    groups: list[list[Block]] = []
+    for block in blocks:
+        if block.kind in kinds:
+            groups.append([block])
+        elif groups:
+            groups[-1].append(block)
+        else:
+            before.append(block)
+    return before, groups
+
+
+def _agency(head: Block, children: list[Block]) -> Agency:
+    name, inline, requested, lead = _split_head(head.text)
+    return Agency(name=name, requested=requested, tasks=_tasks(inline, children),
+                  label=head.label, lead=lead)
+
+
+def _cut_tail(blocks: list[Block]) -> tuple[list[Block], list[Block]]:
+    """Split an organisation section at its closing paragraph (report text follows)."""
+    for index, block in enumerate(blocks):
+        if block.kind == "plain" and ORG_END_RE.match(block.text):
+            return blocks[:index], blocks[index:]
+        if block.kind in ("num", "sub") and REPORT_HEAD_RE.match(block.text):
+            return blocks[:index], blocks[index:]
+    return blocks, []
+
+
+def _agencies_in(blocks: list[Block]) -> tuple[list[Agency], list[Block]]:
+    """Agencies of one organisation section, and the section's report tail."""
+    blocks, tail = _cut_tail(blocks)
+    agencies: list[Agency] = []
+    level = "num" if any(b.kind == "num" for b in blocks) else "sub"
+    _, groups = _group(blocks, (level,))
+    if not groups:
+        _, groups = _group(blocks, ("bullet",))
+        groups = [g for g in groups if ":" in g[0].text and _is_body_heading(g[0])]
+    for group in groups:
+        head, children = group[0], group[1:]
+        _, subgroups = _group(children, ("sub",)) if head.kind == "num" else ([], [])
+        named = [g for g in subgroups if _is_body_heading(g[0])]
+        head_is_body = _is_body(_split_head(head.text)[0])
+        if named and (not head_is_body or len(named) == len(subgroups)):
+            # "1. Các sở, ngành" over "a) Sở Y tế: ..." items: each sub-item is an agency
+            agencies.extend(_agency(g[0], g[1:]) for g in named)
+        elif head_is_body:
+            agencies.append(_agency(head, children))
+    return agencies, tail
+
+
+def _fallback_agencies(sections: list[Section]) -> list[Agency]:
+    """Without an organisation section: the longest run of 3+ number items naming bodies."""
+    best: list[Agency] = []
+    for section in sections:
+        if section.kind in ("preamble", "end"):
+            continue
+        _, groups = _group(section.blocks, ("num",))
+        run: list[Agency] = []
+        for group in groups:
+            if _is_body_heading(group[0]):
+                run.append(_agency(group[0], group[1:]))
+            else:
+                if len(run) > len(best):
+                    best = run
+                run = []
+        if len(run) > len(best):
+            best = run
+    return best if len(best) >= 3 else []
+
+
+def _merge_agencies(agencies: list[Agency]) -> list[Agency]:
+    merged: dict[str, Agency] = {}
+    for agency in agencies:
+        key = normalize_name(agency.name)
+        if key in merged:
+            merged[key].tasks.extend(agency.tasks)
+            merged[key].requested = merged[key].requested or agency.requested
+            merged[key].lead = merged[key].lead or agency.lead
+        else:
+            merged[key] = agency
+    return list(merged.values())
+
+
+def _numbering_irregular(agencies: list[Agency]) -> bool:
+    numbers = [int(a.label) for a in agencies if a.label.isdigit()]
+    return bool(numbers) and numbers != list(range(numbers[0], numbers[0] + len(numbers)))
+
+
+# --- step 8: deadlines -------------------------------------------------------------------
+
+SLASH_DATE = (r"(?P<d{n}>\d{{1,2}})\s*[/.\-]\s*(?P<m{n}>\d{{1,2}})"
+              r"(?:\s*[/.\-]\s*(?P<y{n}>\d{{4}}|\d{{2}}))?(?![\d/])")
+WORD_DATE = r"(?P<wd{n}>\d{{1,2}})\s+tháng\s+(?P<wm{n}>\d{{1,2}})(?:\s+năm\s+(?P<wy{n}>\d{{4}}))?"
+DEADLINE_PREFIX = (
+    r"(?:trước|chậm\s+nhất(?:\s+là)?(?:\s+vào)?|muộn\s+nhất(?:\s+là)?|hạn\s+chót(?:\s+là)?"
+    r"|hạn\s+cuối(?:\s+là)?|thời\s+hạn(?:\s+là)?|không\s+quá|không\s+muộn\s+hơn"
+    r"|định\s+kỳ(?:\s+vào)?|vào(?=\s+ngày\s+\d))"
+)
+DEADLINE_RE = re.compile(
+    r"\b" + DEADLINE_PREFIX + r"\s+(?:(?:(?:hết\s+)?ngày\s+)?" + SLASH_DATE.format(n=0)
+    + r"|(?:hết\s+)?ngày\s+" + WORD_DATE.format(n=0) + ")",
+    re.IGNORECASE,
+)
+NEXT_DATE_RE = re.compile(
+    r"\s*(?:,|và|;|hoặc)\s*(?:trước\s+)?(?:ngày\s+)?" + SLASH_DATE.format(n=1), re.IGNORECASE
+)
+NUMBER_WORDS = r"\d{1,3}|một|hai|ba|bốn|năm|sáu|bảy|tám|chín|mười(?:\s+(?:lăm|năm))?|hai\s+mươi"
+RELATIVE_RE = re.compile(
+    r"(?:(?:trong\s+(?:vòng|thời\s+hạn|thời\s+gian)|chậm\s+nhất(?:\s+là)?|trong|sau)\s+)?"
+    r"(?<!\d)\(?(?:" + NUMBER_WORDS + r")\)?\s+ngày(?:\s+làm\s+việc)?\s*,?\s*"
+    r"(?:kể\s+từ|sau\s+khi|từ\s+khi|sau|từ)\s+(?:(?!\s(?:và|để|thì|đồng\s+thời)\s)[^.;,\n()])+",
+    re.IGNORECASE,
+)
+HALF_YEAR_RE = re.compile(r"\b(?:0?6|sáu)\s+tháng\b|giữa\s+năm|sơ\s+kết|bán\s+niên|nửa\s+năm",
+                          re.IGNORECASE)
+ANNUAL_RE = re.compile(
+    r"(?:báo\s+cáo|kết\s+quả|tổng\s+kết)\s+(?:cả\s+|của\s+)?năm\b|hằng\s+năm|hàng\s+năm|cả\s+năm"
+    r"|cuối\s+năm|tổng\s+kết|định\s+kỳ\s+năm|báo\s+cáo\s+năm|\bnăm\s*\(",
+    re.IGNORECASE,
+)
+OTHER_RE = re.compile(
+    r"\bquý\b|đột\s+xuất|hằng\s+tháng|hàng\s+tháng|tháng\s+hành\s+động|diễn\s+đàn|trung\s+thu"
+    r"|sau\s+khi\s+kết\s+thúc|hoạt\s+động\s+hè|thiếu\s+nhi",
+    re.IGNORECASE,
+)
+REPORT_WORD_RE = re.compile(r"báo\s+cáo", re.IGNORECASE)
+SENTENCE_END_RE = re.compile(r"(?<=[.!?])\s+(?=\S)")
+
+
+def _sentences(text: str) -> list[str]:
+    parts: list[str] = []
+    start = 0
+    for match in SENTENCE_END_RE.finditer(text):
+        nxt = text[match.end()]
+        before = text[max(0, match.start() - 4):match.start()]
+        if nxt.isupper() and not re.search(r"\b(?:TP|Tp|Số|số|St|TS|ThS)\.$", before):
+            parts.append(text[start:match.start()].strip())
+            start = match.end()
+    parts.append(text[start:].strip())
+    return [part for part in parts if part]
+
+
+def _period(context: str, month: int | None) -> str:
+    found: list[tuple[int, str]] = []
+    for regex, period in ((HALF_YEAR_RE, "half-year"), (ANNUAL_RE, "annual"), (OTHER_RE, "other")):
+        for match in regex.finditer(context):
+            found.append((match.end(), period))
+    if found:
+        return max(found)[1]
+    if month in (5, 6):
+        return "half-year"
+    if month in (10, 11, 12):
+        return "annual"
+    return "other"
+
+
+def _make_date(day: int, month: int, year: int | None) -> tuple[dt.date | None, bool]:
+    """(date, valid): the date when the year is known; valid is False for 31/4 etc."""
+    try:
+        probe = dt.date(year or 2000, month, day)
+    except ValueError:
+        return None, False
+    return (probe if year else None), True
+
+
+def _year(raw: str | None) -> int | None:
+    if not raw:
+        return None
+    return int(raw) + 2000 if len(raw) == 2 else int(raw)
+
+
+def _dates_in_match(match: re.Match, text: str) -> tuple[list[tuple[int, int, int | None]], int]:
+    """All (day, month, year) of one deadline match, following "và 20/11" lists."""
+    groups = match.groupdict()
+    day = groups["d0"] or groups["wd0"]
+    month = groups["m0"] or groups["wm0"]
+    dates = [(int(day), int(month), _year(groups["y0"] or groups["wy0"]))]
+    end = match.end()
+    while (nxt := NEXT_DATE_RE.match(text, end)) is not None:
+        dates.append((int(nxt.group("d1")), int(nxt.group("m1")), _year(nxt.group("y1"))))
+        end = nxt.end()
+    return dates, end
+
+
+def _deadlines_in(sentence: str, plan_year: int | None) -> list[Deadline]:
+    """Dated deadlines (step 8) then relative ones, in one sentence."""
+    found: list[Deadline] = []
+    text = _strip_end(sentence)
+    cursor = 0
+    for match in DEADLINE_RE.finditer(sentence):
+        if match.start() < cursor:
+            continue
+        dates, end = _dates_in_match(match, sentence)
+        context = sentence[cursor:match.start()] if len(dates) == 1 else ""
+        for day, month, year in dates:
+            date, valid = _make_date(day, month, year or plan_year)
+            if valid:
+                found.append(Deadline(date, month, day, _period(context, month), None, text))
+        cursor = end
+    for match in RELATIVE_RE.finditer(sentence):
+        found.append(Deadline(None, None, None, "other", _strip_end(match.group(0)), text))
+    return found
+
+
+def _deadlines(report_texts: list[str], other_texts: list[str], plan_year: int | None
+               ) -> tuple[list[Deadline], list[str]]:
+    """Deadlines, and the sentences that carry report duties (for the coordinator)."""
+    deadlines: list[Deadline] = []
+    report_sentences: list[str] = []
+    for text, in_report in [(t, True) for t in report_texts] + [(t, False) for t in other_texts]:
+        for sentence in _sentences(text):
+            if not in_report and not REPORT_WORD_RE.search(sentence):
+                continue
+            found = _deadlines_in(sentence, plan_year)
+            if found or in_report or "chế độ báo cáo" in sentence.casefold():
+                report_sentences.append(sentence)
+            deadlines.extend(found)
+    unique: dict[tuple, Deadline] = {}
+    for deadline in deadlines:
+        key = (deadline.date, deadline.month, deadline.day, deadline.relative)
+        unique.setdefault(key, deadline)
+    ordered = sorted(unique.values(), key=lambda d: (
+        d.month is None, d.date or dt.date.max, d.month or 0, d.day or 0))
+    return ordered, report_sentences
+
+
+# --- step 9: header ----------------------------------------------------------------------
+
+NUMBER_RE = re.compile(r"\bSố\s*:\s*(\d+[A-Za-z]?\s*/\s*[^\s,;]+)")
+DATE_LINE_RE = re.compile(
+    r"(?P<place>[^\W\d_][^,\n]{0,60}?)\s*,\s*ngày\s*(?P<d>[\d.…\s_]*?)\s*(?:tháng\s*(?P<m>[\d.…\s_]*?)"
+    r"\s*năm\s*(?P<y>\d{4})|/\s*(?P<m2>\d{1,2})\s*/\s*(?P<y2>\d{4}))",
+    re.IGNORECASE,
+)
+PLAN_TITLE_RE = re.compile(r"^KẾ HOẠCH\b")
+INTRO_RE = re.compile(r"^(?:Thực hiện|Căn cứ|Theo|Nhằm|Để|Trên cơ sở|Xét|Thi hành|Ủy ban|Uỷ ban|UBND)\b")
+TITLE_YEAR_RE = re.compile(r"\bnăm\s+(\d{4})\b", re.IGNORECASE)
+ANY_YEAR_RE = re.compile(r"\bnăm\s+(20\d\d)\b", re.IGNORECASE)
+HEADER_AUTHORITY_RE = re.compile(r"(?:ỦY|UỶ)\s+BAN\s+NHÂN\s+DÂN|UBND|\bSỞ\b|\bPHÒNG\b")
+MOTTO_RE = re.compile(r"CỘNG\s+H[OÒ]A|Cộng\s+h[oò]a|Độc\s+lập|ĐỘC\s+LẬP|Số\s*:", re.IGNORECASE)
+INTRO_AUTHORITY_RE = re.compile(
+    r"((?:Ủy|Uỷ)\s+ban\s+nhân\s+dân|UBND)\s+(tỉnh|thành\s+phố|huyện|quận|thị\s+xã|xã|phường|"
+    r"đặc\s+khu)\b", re.IGNORECASE,
+)
+AUTHORITY_VERB_RE = re.compile(r"^\s*(?:ban\s+hành|xây\s+dựng|lập|thông\s+báo)\b",
+                               re.IGNORECASE)
+CITED_BEFORE_RE = re.compile(r"(?:của|Chủ tịch|tịch)\s*$", re.IGNORECASE)
+MAX_HEADER_LINES = 40
+HEADER_LINES_WITHOUT_TITLE = 15
+
+
+@dataclass
+class Header:
+    number: str | None = None
+    issued: dt.date | None = None
+    date_year: int | None = None
+    place: str | None = None
+    title_year: int | None = None
+    has_plan_title: bool = False
+    authority: str | None = None
+
+
+def _header_lines(lines: list[str | None]) -> tuple[list[str], list[str]]:
+    """(lines before the first section heading, the header: lines up to the title)."""
+    top: list[str] = []
+    for line in lines:
+        if line is None:
+            continue
+        match = ROMAN_RE.match(line)
+        if (match and _is_upper_title(match.group("text"))) or len(top) >= MAX_HEADER_LINES:
+            break
+        top.append(line)
+    title = next((i for i, line in enumerate(top) if PLAN_TITLE_RE.match(line)), None)
+    header = top[:title + 1] if title is not None else top[:HEADER_LINES_WITHOUT_TITLE]
+    return top, header
+
+
+def _place(raw: str) -> str | None:
+    words = raw.replace("\u2026", " ").split()
+    picked: list[str] = []
+    for word in reversed(words):
+        if (word[0].isupper() and not word.isupper()) or word in ("-", "TP.", "TP"):
+            picked.append(word)
+        else:
+            break
+    picked.reverse()
+    while picked and picked[0] in ("-",):
+        picked.pop(0)
+    return " ".join(picked) or None
+
+
+def _read_date_line(header: Header, text: str) -> None:
+    for match in DATE_LINE_RE.finditer(text):
+        year = int(match.group("y") or match.group("y2"))
+        day_digits = re.sub(r"\D", "", match.group("d") or "")
+        month_digits = re.sub(r"\D", "", match.group("m") or match.group("m2") or "")
+        header.date_year = header.date_year or year
+        header.place = header.place or _place(match.group("place"))
+        if day_digits and month_digits:
+            try:
+                header.issued = dt.date(year, int(month_digits), int(day_digits))
+            except ValueError:
+                continue
+            header.date_year = year
+            header.place = _place(match.group("place")) or header.place
+            return
+
+
+def _read_title(header: Header, lines: list[str]) -> None:
+    for index, line in enumerate(lines):
+        if not PLAN_TITLE_RE.match(line):
+            continue
+        header.has_plan_title = True
+        title = [line[len("KẾ HOẠCH"):]]
+        for offset, follower in enumerate(lines[index + 1:index + 8]):
+            if offset and (INTRO_RE.match(follower) or MARKER_RE.match(follower)):
+                break
+            title.append(follower)
+        match = TITLE_YEAR_RE.search(" ".join(title))
+        if match:
+            header.title_year = int(match.group(1))
+        return
+
+
+def _header_authority(lines: list[str]) -> str | None:
+    block: list[str] = []
+    for line in lines:
+        if PLAN_TITLE_RE.match(line) or NUMBER_RE.search(line) or DATE_LINE_RE.search(line):
+            head = MOTTO_RE.split(line)[0].strip() if not PLAN_TITLE_RE.match(line) else ""
+            if head and _is_upper_title(head):
+                block.append(head)
+            break
+        head = MOTTO_RE.split(line)[0].strip()
+        if head and _is_upper_title(head):
+            block.append(head)
+    text = " ".join(block)
+    starts = [m.start() for m in HEADER_AUTHORITY_RE.finditer(text)]
+    if not starts:
+        return None
+    name = SPACES_RE.sub(" ", text[starts[-1]:]).strip(" -_.")
+    return name if len(name.split()) >= 2 else None
+
+
+def _intro_authority(text: str, place: str | None) -> str | None:
+    for match in INTRO_AUTHORITY_RE.finditer(text):
+        if CITED_BEFORE_RE.search(text[max(0, match.start() - 12):match.start()]):
+            continue  # "... của UBND tỉnh" cites another document
+        rest = text[match.end():]
+        words = rest.split()
+        proper: list[str] = []
+        for word in words:
+            if word[0].isupper() and word.strip(",.;:").isalpha():
+                proper.append(word)
+            else:
+                break
+        tail = rest.split(maxsplit=len(proper))[len(proper)] if len(words) > len(proper) else ""
+        if not AUTHORITY_VERB_RE.match(tail):
+            continue
+        name = f"{match.group(1)} {match.group(2)}"
+        if proper:
+            return f"{name} {' '.join(proper)}"
+        return f"{name} {place}" if place else name
+    return None
+
+
+def _read_header(lines: list[str | None], preamble_text: str) -> Header:
+    header = Header()
+    top, head = _header_lines(lines)
+    head_text = "\n".join(head)
+    number = NUMBER_RE.search(head_text)
+    if number:
+        header.number = re.sub(r"\s+", "", number.group(1)).rstrip(".")
+    _read_date_line(header, head_text)
+    _read_title(header, top)
+    header.authority = _header_authority(head) or _intro_authority(preamble_text, header.place)
+    return header
+
+
+# --- step 11: targets --------------------------------------------------------------------
+
+TARGET_ITEM_RE = re.compile(r"^chỉ\s+tiêu\s*(?:số\s*)?(\d{1,3})\s*[:.)\-–]\s*(?P<text>.*)$",
+                            re.IGNORECASE)
+TARGET_REF_RE = re.compile(
+    r"chỉ\s+tiêu\s+(?:số\s+)?((?:\d{1,3}\s*(?:,|;|và|-|–|đến|tới)\s*)*\d{1,3})(?!\s*[%,.]\d|\d|\s*%)",
+    re.IGNORECASE,
+)
+RANGE_RE = re.compile(r"(\d{1,3})\s*(?:-|–|đến|tới)\s*(\d{1,3})")
+
+
+def _targets(sections: list[Section]) -> list[Target]:
+    targets: list[Target] = []
+    for section in sections:
+        if section.kind in ("org", "report", "end", "closing"):
+            continue
+        for block in section.blocks:
+            match = TARGET_ITEM_RE.match(block.text)
+            if match:
+                targets.append(Target(int(match.group(1)), _strip_end(match.group("text"))))
+    if targets:
+        return targets
+    for section in sections:
+        if section.kind == "targets":
+            for block in section.blocks:
+                if block.kind == "num":
+                    targets.append(Target(int(block.label), _strip_end(block.text)))
+    return targets
+
+
+def _target_numbers(text: str) -> set[int]:
+    numbers: set[int] = set()
+    for match in TARGET_REF_RE.finditer(text):
+        listed = match.group(1)
+        for low, high in RANGE_RE.findall(listed):
+            numbers.update(range(int(low), int(high) + 1))
+        listed = RANGE_RE.sub(" ", listed)
+        numbers.update(int(n) for n in re.findall(r"\d{1,3}", listed))
+    return numbers
+
+
+def _assign_owners(targets: list[Target], agencies: list[Agency]) -> None:
+    by_number = {target.number: target for target in targets}
+    for agency in agencies:
+        numbers: set[int] = set()
+        for task in agency.tasks:
+            numbers |= _target_numbers(task)
+        for number in sorted(numbers):
+            target = by_number.get(number)
+            if target is not None and agency.name not in target.owners:
+                target.owners.append(agency.name)
+
+
+# --- step 12: events ---------------------------------------------------------------------
+
+EVENT_VARIANTS = {
+    "Tháng hành động vì trẻ em": r"tháng\s+hành\s+động\s+vì\s+trẻ\s+em",
+    "Ngày Quốc tế thiếu nhi": r"quốc\s+tế\s+thiếu\s+nhi|tết\s+thiếu\s+nhi",
+    "Diễn đàn trẻ em": r"diễn\s+đàn\s+(?:của\s+)?trẻ\s+em",
+    "Đối thoại với trẻ em": (r"đối\s+thoại\s+(?:giữa\s+|với\s+)?(?:trẻ\s+em|thiếu\s+nhi)"
+                             r"|trẻ\s+em\s+đối\s+thoại"),
+    "Ngày Gia đình Việt Nam": r"ngày\s+gia\s+đình\s+việt\s+nam",
+    "Hoạt động hè": (r"(?:hoạt\s+động|sinh\s+hoạt|dịp|nghỉ|mùa|kỳ\s+nghỉ)\s+hè\b"
+                     r"|\bhè\s+(?:an\s+toàn|năm\s+\d{4})"),
+    "Ngày toàn dân đưa trẻ đến trường": r"toàn\s+dân\s+đưa\s+trẻ\s+(?:em\s+)?(?:đến|tới)\s+trường",
+    "Tết Trung thu": r"trung\s+thu\b",
+    "Ngày Quốc tế Trẻ em gái": r"ngày\s+quốc\s+tế\s+trẻ\s+em\s+gái",
+    "Ngày Thế giới vì trẻ em": (r"ngày\s+(?:thế\s+giới|quốc\s+tế)\s+vì\s+trẻ\s+em"
+                                r"|ngày\s+trẻ\s+em\s+thế\s+giới"),
+    "Tết Nguyên đán": r"tết\s+nguyên\s+đán",
+}
+# The canonical seasonal events, in the order of the year's work.
+EVENTS: list[tuple[str, re.Pattern]] = [
+    (name, re.compile(pattern, re.IGNORECASE)) for name, pattern in EVENT_VARIANTS.items()
+]
+
+
+def _events(texts: list[str]) -> list[str]:
+    joined = "\n".join(texts)
+    return [name for name, regex in EVENTS if regex.search(joined)]
+
+
+# --- step 10: coordinator ----------------------------------------------------------------
+
+BODY_WORD = (r"(?:Sở|Phòng|Ủy\s+ban|Uỷ\s+ban|UBND|Ban|Trung\s+tâm|Văn\s+phòng|Chi\s+cục|Cục|Bộ"
+             r"|Công\s+an|sở|phòng)")
+VIA_RE = re.compile(r"\(\s*qua\s+(?=" + BODY_WORD + r"\s)")
+SEND_TO_RE = re.compile(
+    r"(?:gửi|nộp|báo\s+cáo)\b[^.;()]{0,160}?\b(?:về|cho|tới|đến)\s+(?=" + BODY_WORD + r"\s)",
+    re.IGNORECASE,
+)
+SEND_RE = re.compile(r"\b(?:gửi|nộp)\s+(?:về\s+)?(?=" + BODY_WORD + r"\s)", re.IGNORECASE)
+ASSIGN_RE = re.compile(r"\bGiao\s+(?=" + BODY_WORD + r"\s)(?=[^.]{0,160}(?:theo\s+dõi|tổng\s+hợp|đôn\s+đốc))")
+BODY_STOP_RE = re.compile(
+    r"[.,;:()\[\]\n]|\s(?:tổng\s+hợp|để|trước|theo|định\s+kỳ|chậm\s+nhất|trong|khi|hoặc|qua|kèm"
+    r"|bằng|vào|đúng|chịu|có\s+trách|chủ\s+trì|là\s+cơ\s+quan|tham\s+mưu|theo\s+dõi|đôn\s+đốc)\b"
+    r"|\svà\s+(?=UBND|Ủy|Uỷ|Sở|Phòng|Bộ|Ban)",
+)
+COORDINATOR_TASK_RE = re.compile(r"đầu\s+mối|cơ\s+quan\s+thường\s+trực", re.IGNORECASE)
+AUTHORITY_LEVEL_RE = re.compile(
+    r"^(?:ủy ban nhân dân|ubnd)\s+(?:tỉnh|thành phố|huyện|quận|thị xã|xã|phường)$"
+)
+MAX_BODY_WORDS = 14
+
+
+def _read_body(text: str, start: int) -> str | None:
+    rest = text[start:]
+    stop = BODY_STOP_RE.search(rest)
+    name = rest[:stop.start()] if stop else rest
+    words = name.split()[:MAX_BODY_WORDS]
+    name = _display_name(" ".join(words))
+    return name if len(words) >= 2 else None
+
+
+def _coordinator(report_sentences: list[str], agencies: list[Agency]) -> str | None:
+    """Step 10: the first candidate that is one of the plan's agencies, else the first
+    candidate, else the agency marked lead or called "đầu mối" in its tasks."""
+    candidates: list[str] = []
+    for regex in (VIA_RE, SEND_TO_RE, SEND_RE, ASSIGN_RE):
+        for sentence in report_sentences:
+            for match in regex.finditer(sentence):
+                name = _read_body(sentence, match.end())
+                if name and not AUTHORITY_LEVEL_RE.match(normalize_name(name)):
+                    candidates.append(name)
+    known = {normalize_name(agency.name): agency.name for agency in agencies}
+    for name in candidates:
+        if normalize_name(name) in known:
+            return known[normalize_name(name)]
+    if candidates:
+        return candidates[0]
+    for agency in agencies:
+        if agency.lead:
+            return agency.name
+    for agency in agencies:
+        if any(COORDINATOR_TASK_RE.search(task) for task in agency.tasks):
+            return agency.name
+    return None
+
+
+# --- putting it together -----------------------------------------------------------------
+
+
+def parse_plan(text: str, year: int | None = None) -> ParsedPlan:
+    """Parse a plan's text (see the module docstring for the steps)."""
+    lines = _clean_lines(text)
+    paragraphs = [part for paragraph in _join_lines(lines) for part in _split_inline(paragraph)]
+    sections = _sections([_classify(paragraph) for paragraph in paragraphs])
+    preamble = next(s for s in sections if s.kind == "preamble")
+    header = _read_header(lines, " ".join(b.text for b in preamble.blocks))
+
+    plan = ParsedPlan(number=header.number, issued=header.issued, authority=header.authority,
+                      has_plan_title=header.has_plan_title)
+    plan.year = year or header.title_year or header.date_year or _common_year(preamble)
+
+    org_sections = [s for s in sections if s.kind == "org"]
+    plan.has_org_section = bool(org_sections)
+    agencies: list[Agency] = []
+    tails: list[Block] = []
+    for section in org_sections:
+        found, tail = _agencies_in(section.blocks)
+        agencies.extend(found)
+        tails.extend(tail)
+    if not agencies and not org_sections:
+        agencies = _fallback_agencies(sections)
+    irregular = _numbering_irregular(agencies)
+    plan.agencies = _merge_agencies(agencies)
+
+    report_texts = [b.text for s in sections if s.kind == "report" for b in s.blocks]
+    report_texts += [b.text for b in tails]
+    other_texts = [task for agency in plan.agencies for task in agency.tasks]
+    other_texts += [b.text for s in sections if s.kind in ("other", "targets", "closing", "funding")
+                    for b in s.blocks]
+    plan.deadlines, report_sentences = _deadlines(report_texts, other_texts, plan.year)
+    plan.coordinator = _coordinator(report_sentences, plan.agencies)
+
+    plan.targets = _targets(sections)
+    _assign_owners(plan.targets, plan.agencies)
+    plan.events = _events([b.text for s in sections if s.kind != "end" for b in s.blocks])
+    plan.warnings = _warnings(plan, irregular)
+    return plan
+
+
+def _common_year(preamble: Section) -> int | None:
+    years = Counter(int(y) for b in preamble.blocks for y in ANY_YEAR_RE.findall(b.text))
+    return years.most_common(1)[0][0] if years else None
+
+
+def _warnings(plan: ParsedPlan, irregular: bool) -> list[str]:
+    checks = [
+        ("no_number", plan.number is None),
+        ("no_issue_date", plan.issued is None),
+        ("no_year", plan.year is None),
+        ("no_authority", plan.authority is None),
+        ("no_coordinator", plan.coordinator is None),
+        ("no_org_section", not plan.has_org_section),
+        ("no_agencies", not plan.agencies),
+        ("agency_without_tasks", any(not agency.tasks for agency in plan.agencies)),
+        ("irregular_numbering", irregular),
+        ("no_dated_deadline", not any(d.date for d in plan.deadlines)),
+        ("deadline_without_year", any(d.month and not d.date for d in plan.deadlines)),
+    ]
+    return [code for code, failed in checks if failed]

@@ -1,0 +1,283 @@
+"""Reminder occurrences as outbox rows: one row per reminder, per recipient.
+
+The database is the scheduler's truth. Rows are made ahead of time (`sync_task`) from the
+deadline's schedule (services.schedule), for every reachable contact of the agency, and
+the dispatcher sends each when its time comes. Keys are stable (task, contact, deadline,
+rule), so making them again is harmless: an INSERT that meets an existing key does
+nothing, and a row already sent is never made twice. When a deadline moves, rows of the
+old deadline still pending are deleted; when a task is done, its pending rows go too.
+
+`plan_ahead` runs daily (and at start): it keeps the seasonal calendar of this year and
+the next in the `event` table, makes the event notices, the escalations of tasks overdue
+by N working days, and the weekly digest for coordinators.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Iterable
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import select
+
+from db.models import Agency, Contact, Event, Outbox, Task
+from services import clock
+from services.events import event_notice_dates, seasonal_events
+from services.schedule import ReminderPolicy, escalation_date, reminder_schedule
+from services.settings import Settings
+from services.vncalendar import is_workday, next_workday
+
+REMINDER_KINDS = ("reminder",)
+
+
+def policy_for(task: Task, settings: Settings) -> ReminderPolicy:
+    policy = ReminderPolicy.from_settings(settings)
+    if task.reminder_offsets:
+        offsets = tuple(int(x) for x in task.reminder_offsets.split(",") if x.strip())
+        policy = ReminderPolicy(
+            offsets_days=offsets,
+            at=policy.at,
+            overdue_every_days=policy.overdue_every_days,
+            overdue_max=policy.overdue_max,
+            workdays_only=policy.workdays_only,
+        )
+    return policy
+
+
+async def insert_ignoring_duplicates(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
+    """INSERT outbox rows; a row whose dedupe_key exists is left as it is."""
+    if not rows:
+        return
+    dialect = session.bind.dialect.name if session.bind else "sqlite"
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    for start in range(0, len(rows), 500):
+        stmt = insert(Outbox).values(rows[start : start + 500])
+        await session.execute(stmt.on_conflict_do_nothing(index_elements=["dedupe_key"]))
+
+
+def _row(**fields: Any) -> dict[str, Any]:
+    base = {
+        "state": "pending", "attempts": 0, "text": None, "ref_id": None, "late": False,
+        "claimed_by": None, "claimed_at": None, "sent_at": None, "message_id": None,
+        "error": None, "acked_at": None, "task_id": None, "contact_id": None,
+    }
+    base.update(fields)
+    if isinstance(base.get("payload"), dict):
+        base["payload"] = json.dumps(base["payload"], ensure_ascii=False)
+    return base
+
+
+async def recipients_of(session: AsyncSession, agency_id: int) -> list[Contact]:
+    rows = await session.scalars(
+        select(Contact).where(Contact.agency_id == agency_id, Contact.reachable.is_(True))
+    )
+    return list(rows.all())
+
+
+async def sync_task(session: AsyncSession, task: Task, settings: Settings,
+                    contacts: list[Contact] | None = None) -> int:
+    """Make the task's reminder rows match its deadline and status. Returns rows added."""
+    prefix = f"rem:{task.id}:"
+    if task.progress == "done" or task.due_date is None:
+        await session.execute(
+            sa.delete(Outbox).where(Outbox.task_id == task.id, Outbox.kind == "reminder",
+                                    Outbox.state == "pending")
+        )
+        return 0
+    if contacts is None:
+        contacts = await recipients_of(session, task.agency_id)
+    now = clock.now()
+    stamp = task.due_date.isoformat()
+    schedule = reminder_schedule(task.due_date, policy_for(task, settings), task.due_time)
+    # Pending rows of another deadline are stale: the deadline moved.
+    await session.execute(
+        sa.delete(Outbox).where(
+            Outbox.task_id == task.id, Outbox.kind == "reminder", Outbox.state == "pending",
+            sa.not_(Outbox.dedupe_key.like(f"{prefix}%:{stamp}:%")),
+        )
+    )
+    rows = [
+        _row(
+            kind="reminder",
+            dedupe_key=f"{prefix}{contact.id}:{stamp}:{occ.kind}:{occ.offset_days}",
+            chat_id=contact.chat_id,
+            contact_id=contact.id,
+            task_id=task.id,
+            payload={"at": occ.at_utc.isoformat(), "rule": occ.kind, "offset": occ.offset_days},
+            due_at=occ.at_utc,
+        )
+        for contact in contacts
+        for occ in schedule
+        if occ.at_utc >= now
+    ]
+    await insert_ignoring_duplicates(session, rows)
+    await _sync_escalation(session, task, settings)
+    return len(rows)
+
+
+async def _sync_escalation(session: AsyncSession, task: Task, settings: Settings) -> None:
+    """A task still open N working days after its deadline is reported to coordinators."""
+    assert task.due_date is not None
+    day = escalation_date(task.due_date, settings.escalate_after_workdays)
+    at = dt.datetime.combine(day, settings.reminder_time, tzinfo=clock.VN_TZ).astimezone(clock.UTC)
+    if at < clock.now():
+        return
+    coordinators = await session.scalars(
+        select(Contact).where(Contact.role == "coordinator", Contact.reachable.is_(True))
+    )
+    await insert_ignoring_duplicates(session, [
+        _row(kind="escalation", dedupe_key=f"esc:{task.id}:{c.id}:{task.due_date.isoformat()}",
+             chat_id=c.chat_id, contact_id=c.id, task_id=task.id, payload={}, due_at=at)
+        for c in coordinators.all()
+    ])
+
+
+async def sync_tasks(session: AsyncSession, tasks: Iterable[Task], settings: Settings) -> int:
+    added = 0
+    contacts_by_agency: dict[int, list[Contact]] = {}
+    for task in tasks:
+        if task.agency_id not in contacts_by_agency:
+            contacts_by_agency[task.agency_id] = await recipients_of(session, task.agency_id)
+        added += await sync_task(session, task, settings, contacts_by_agency[task.agency_id])
+    return added
+
+
+async def sync_agency(session: AsyncSession, agency_id: int, settings: Settings) -> int:
+    """After a contact joins (or comes back): reminders of every open task of the agency."""
+    open_tasks = await session.scalars(
+        select(Task).where(Task.agency_id == agency_id, Task.progress != "done")
+    )
+    added = await sync_tasks(session, open_tasks.all(), settings)
+    added += await sync_events_for(session, settings, agency_ids={agency_id})
+    return added
+
+
+# --- events ----------------------------------------------------------------------------
+
+
+async def ensure_seasonal_events(session: AsyncSession, year: int, settings: Settings) -> None:
+    existing = set((await session.scalars(select(Event.key).where(Event.year == year))).all())
+    now = clock.now()
+    forum = await session.scalar(
+        select(Event).where(Event.key == "children_forum", Event.year == year)
+    )
+    for ev in seasonal_events(year, forum.start if forum else None, lead_days=settings.event_lead_days):
+        if ev.key in existing:
+            continue
+        session.add(Event(
+            key=ev.key, year=year, name=ev.name, start=ev.start, end=ev.end,
+            lunar=f"{ev.lunar[1]}/{ev.lunar[0]}" if ev.lunar else None, kind=ev.kind,
+            lead_days=",".join(str(d) for d in ev.lead_days), source="seasonal", created_at=now,
+        ))
+    await session.flush()
+
+
+def notice_days(event: Event, workdays_only: bool) -> list[dt.date]:
+    from services.events import SeasonalEvent
+
+    lead = tuple(int(x) for x in event.lead_days.split(",") if x.strip())
+    shape = SeasonalEvent(key=event.key, name=event.name, start=event.start, end=event.end,
+                          lead_days=lead, kind=event.kind)  # type: ignore[arg-type]
+    return event_notice_dates(shape, workdays_only=workdays_only)
+
+
+async def sync_events_for(session: AsyncSession, settings: Settings,
+                          agency_ids: set[int] | None = None, events: list[Event] | None = None) -> int:
+    """Notice rows for events still ahead, for every reachable contact they concern."""
+    now = clock.now()
+    today = now.astimezone(clock.VN_TZ).date()
+    if events is None:
+        events = list((await session.scalars(select(Event).where(Event.end >= today))).all())
+    agencies = {a.id: a for a in (await session.scalars(select(Agency))).all()}
+    contacts = (await session.scalars(
+        select(Contact).where(Contact.reachable.is_(True), Contact.agency_id.is_not(None))
+    )).all()
+    rows = []
+    for event in events:
+        wanted = None
+        if event.agency_codes:
+            wanted = {c.strip().upper() for c in event.agency_codes.split(",")}
+        for day in notice_days(event, settings.workdays_only):
+            at = dt.datetime.combine(day, settings.reminder_time, tzinfo=clock.VN_TZ).astimezone(clock.UTC)
+            if at < now:
+                continue
+            for contact in contacts:
+                agency = agencies.get(contact.agency_id)
+                if agency is None or (agency_ids is not None and agency.id not in agency_ids):
+                    continue
+                if wanted is not None and agency.code.upper() not in wanted:
+                    continue
+                rows.append(_row(
+                    kind="event", dedupe_key=f"evt:{event.id}:{contact.id}:{day.isoformat()}",
+                    chat_id=contact.chat_id, contact_id=contact.id, ref_id=event.id,
+                    payload={"event_id": event.id, "day": day.isoformat()}, due_at=at,
+                ))
+    await insert_ignoring_duplicates(session, rows)
+    return len(rows)
+
+
+async def add_event(session: AsyncSession, *, name: str, start: dt.date, end: dt.date | None,
+                    agency_codes: list[str] | None, lead_days: list[int] | None,
+                    settings: Settings, key: str | None = None, kind: str = "event") -> Event:
+    """A coordinator's own event (or the children's forum, whose report follows in 15 days)."""
+    now = clock.now()
+    count = await session.scalar(select(sa.func.count()).select_from(Event).where(Event.source == "custom"))
+    event = Event(
+        key=key or f"custom-{(count or 0) + 1}", year=start.year, name=" ".join(name.split()),
+        start=start, end=end or start, kind=kind,
+        lead_days=",".join(str(d) for d in (lead_days or settings.event_lead_days)),
+        agency_codes=",".join(agency_codes) if agency_codes else None, source="custom", created_at=now,
+    )
+    session.add(event)
+    await session.flush()
+    await sync_events_for(session, settings, events=[event])
+    return event
+
+
+# --- planning ahead --------------------------------------------------------------------
+
+
+def _monday_digest_at(today: dt.date, settings: Settings) -> dt.datetime:
+    days = (settings.digest_weekday - today.weekday()) % 7
+    day = today + dt.timedelta(days=days)
+    at = dt.datetime.combine(day, settings.digest_time, tzinfo=clock.VN_TZ)
+    if at.astimezone(clock.UTC) < clock.now():
+        at += dt.timedelta(days=7)
+    return at.astimezone(clock.UTC)
+
+
+async def plan_ahead(session: AsyncSession, settings: Settings) -> None:
+    """The daily pass: seasonal events, their notices, and next week's digest."""
+    today = clock.today_vn()
+    for year in (today.year, today.year + 1):
+        await ensure_seasonal_events(session, year, settings)
+    await sync_events_for(session, settings)
+    at = _monday_digest_at(today, settings)
+    coordinators = (await session.scalars(
+        select(Contact).where(Contact.role == "coordinator", Contact.reachable.is_(True))
+    )).all()
+    week = at.astimezone(clock.VN_TZ).date().isoformat()
+    await insert_ignoring_duplicates(session, [
+        _row(kind="digest", dedupe_key=f"digest:{week}:{c.id}", chat_id=c.chat_id, contact_id=c.id,
+             payload={"week": week}, due_at=at)
+        for c in coordinators
+    ])
+    await session.commit()
+
+
+def working_hours_start(after: dt.datetime, settings: Settings) -> dt.datetime:
+    """The next moment within working hours on a working day (for late catch-up)."""
+    local = after.astimezone(clock.VN_TZ)
+    day = local.date()
+    start = dt.datetime.combine(day, settings.working_hours_start, tzinfo=clock.VN_TZ)
+    end = dt.datetime.combine(day, settings.working_hours_end, tzinfo=clock.VN_TZ)
+    if is_workday(day) and start <= local < end:
+        return after
+    if is_workday(day) and local < start:
+        return start.astimezone(clock.UTC)
+    nxt = next_workday(day)
+    return dt.datetime.combine(nxt, settings.working_hours_start, tzinfo=clock.VN_TZ).astimezone(clock.UTC)

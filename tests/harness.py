@@ -1,0 +1,121 @@
+"""Drive the real bot through the fake Bot API server, as people would."""
+
+from __future__ import annotations
+
+import asyncio
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+from telegram import Update
+
+from bot.app import build_application
+from db.session import Database
+from services import agencies, invites
+from services.clock import FrozenClock
+from services.settings import Settings
+
+
+@asynccontextmanager
+async def running_app(settings: Settings, db: Database):
+    app = build_application(settings, db)
+    async with app:
+        # run_polling() calls post_init itself; driving the parts by hand, so must we.
+        await app.post_init(app)  # type: ignore[misc]
+        await app.start()
+        assert app.updater is not None
+        await app.updater.start_polling(poll_interval=0, timeout=1, allowed_updates=Update.ALL_TYPES)
+        try:
+            yield app
+        finally:
+            await app.updater.stop()
+            await app.stop()
+
+
+@dataclass
+class World:
+    app: Any
+    server: Any
+    db: Database
+    clock: FrozenClock
+    settings: Settings
+    _next_user: int = field(default=5000)
+
+    # --- people -------------------------------------------------------------------------
+    def person(self, name: str, user_id: int | None = None) -> int:
+        if user_id is None:
+            self._next_user += 1
+            user_id = self._next_user
+        first, _, last = name.partition(" ")
+        self.server.add_user(user_id, first, last or None)
+        return user_id
+
+    async def agency(self, name: str, code: str | None = None, requested: bool = False) -> Any:
+        async with self.db.session() as session:
+            return await agencies.add_agency(session, name=name, code=code, requested=requested)
+
+    async def invite(self, agency_code: str | None, coordinator: bool = False, days: int = 14) -> str:
+        async with self.db.session() as session:
+            invite, _ = await invites.create_invite(
+                session, agency_ref=agency_code, coordinator=coordinator, days=days
+            )
+        return invite.code
+
+    async def official(self, agency_code: str, name: str = "Nguyễn Văn An") -> int:
+        user = self.person(name)
+        code = await self.invite(agency_code)
+        reply = await self.say(user, f"/start {code}")
+        assert "Đã liên kết" in reply.text, reply.text
+        return user
+
+    async def coordinator(self, name: str = "Trần Thị Bình") -> int:
+        user = self.person(name)
+        code = await self.invite(None, coordinator=True)
+        reply = await self.say(user, f"/start {code}")
+        assert "điều phối" in reply.text, reply.text
+        return user
+
+    # --- talking ------------------------------------------------------------------------
+    async def say(
+        self, chat_id: int, text: str, *, user_id: int | None = None, reply_to: int | None = None,
+        expect: int = 1, timeout: float = 5.0, **kwargs: Any,
+    ):
+        """Send a message and return the bot's next message in that chat (or `expect` of them)."""
+        before = len(self.server.messages_to(chat_id))
+        self.server.user_sends(chat_id, user_id or chat_id, text, reply_to=reply_to, **kwargs)
+        messages = await self.server.wait_for_messages(chat_id, before + expect, timeout)
+        new = messages[before:]
+        return new[0] if expect == 1 else new
+
+    async def send_document(self, chat_id: int, file_name: str, size: int, *, reply_to: int | None = None,
+                            user_id: int | None = None, content: bytes | None = None):
+        before = len(self.server.messages_to(chat_id))
+        self.server.user_sends_document(chat_id, user_id or chat_id, file_name, size=size,
+                                        reply_to=reply_to, content=content)
+        messages = await self.server.wait_for_messages(chat_id, before + 1, 5.0)
+        return messages[before]
+
+    async def press(self, chat_id: int, message_id: int, data: str, *, user_id: int | None = None,
+                    strict: bool = True):
+        """Press a button and return the bot's answer to the callback query."""
+        query_id = self.server.user_presses(chat_id, message_id, data, user_id or chat_id, strict=strict)
+
+        def answered():
+            return next((a for a in self.server.callback_answers if str(a.callback_query_id) == query_id), None)
+
+        return await self.server.wait_for(answered, 5.0)
+
+    async def quiet(self, seconds: float = 0.3) -> None:
+        """Let the bot finish whatever it is doing (used only to assert that nothing more comes)."""
+        await asyncio.sleep(seconds)
+
+    async def dispatch(self) -> int:
+        """Run the dispatcher now (the periodic job does the same)."""
+        return await self.app.bot_data["dispatcher"].run_once()
+
+    def button_data(self, message, label_prefix: str) -> str:
+        for row in message.reply_markup["inline_keyboard"]:
+            for button in row:
+                if button["text"].startswith(label_prefix):
+                    return button["callback_data"]
+        raise AssertionError(f"no button {label_prefix!r} in {message.reply_markup}")

@@ -1,0 +1,351 @@
+"""Reading officials' free-text replies and dates (bot/parsing.py).
+
+Every expectation below was written by hand from what the reply means to a Vietnamese
+reader, not copied from the parser's output. "Today" is Monday 23/11/2026 unless a case
+says otherwise (DEC = 20/12/2026, for year roll-over).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import time
+
+import pytest
+
+from bot.parsing import MAX_CHARS_EXAMINED, Reply, find_date, normalize, parse_date, parse_reply
+
+D = dt.date
+TODAY = D(2026, 11, 23)
+DEC = D(2026, 12, 20)
+
+
+def case(text, intent, note=None, new_due=None, problem=None, today=TODAY, id=None):
+    return pytest.param(text, today, Reply(intent, note, new_due, problem), id=id or text)
+
+
+REPLIES = [
+    # --- done -----------------------------------------------------------------------
+    case("Đã xong", "done"),
+    case("Đã xong!!", "done"),
+    case("ĐÃ XONG", "done"),
+    case("da xong", "done"),
+    case("daxong", "done"),
+    case("xong rồi ạ", "done"),
+    case("xong r", "done"),
+    case("xonggg", "done"),
+    case("Xong", "done"),
+    case("Đã xong ạ.", "done"),
+    case("Dạ em đã gửi báo cáo ạ", "done"),
+    case("đã gửi báo cáo", "done"),
+    case("da gui bao cao", "done"),
+    case("đã gởi báo cáo", "done"),
+    case("Hoàn thành rồi ạ", "done"),
+    case("hoan thanh", "done"),
+    case("Đã hoàn thành", "done"),
+    case("hoàn tất", "done"),
+    case("đã nộp báo cáo", "done"),
+    case("Dạ bên em đã nộp rồi ạ", "done"),
+    case("ok đã gửi", "done"),
+    case("Ok đã gửi qua email rồi nhé 👍", "done"),
+    case("ddax xong", "done", id="telex ddax xong"),
+    case("hoafn thafnh roi", "done", id="telex hoafn thafnh"),
+    case("da4 xong", "done", id="vni da4 xong"),
+    case("Xong rồi anh ơi, em gửi qua zalo rồi", "done"),
+    case("Báo cáo đã gửi ạ", "done"),
+    case("Em đã gửi báo cáo lúc 9h sáng nay", "done"),
+    case("Đã hoàn thành, không có vướng mắc gì", "done"),
+    case("Đã hoàn thành không gặp khó khăn gì", "done"),
+    case("Đã gửi báo cáo, anh nhận được chưa ạ?", "done"),
+    case("✅ Đã xong", "done"),
+    case("Đã tổ chức xong lễ phát động tháng hành động vì trẻ em", "done"),
+    case("done ạ", "done"),
+    case("Hoàn thành 100%", "done"),
+    case("đã hoàn thành nhiệm vụ 🎉🎉", "done"),
+    case("Đã gửi báo cáo qua email ngày 20/11", "done"),
+    case("đã gửi rồi mà", "done"),
+    case("Chị Vương đã gửi báo cáo", "done", id="name Vương is not vướng"),
+    case("Em Vương, đã gửi báo cáo ạ", "done", id="name Vương after Em"),
+    case("không cần gia hạn, đã xong rồi", "done"),
+    case("đã song", "done", id="s/x typo"),
+    case("Đã gửi báo cáo trẻ em dân tộc thiểu số", "done", id="thiểu số is not thiếu"),
+    # --- in progress ----------------------------------------------------------------
+    case("đang làm", "in_progress"),
+    case("Đang thực hiện ạ", "in_progress"),
+    case("dang trien khai", "in_progress"),
+    case("Đang tổng hợp số liệu các xã", "in_progress"),
+    case("em đang làm, thứ 6 gửi ạ", "in_progress"),
+    case("sắp xong rồi ạ", "in_progress"),
+    case("gần xong rồi", "in_progress"),
+    case("đã hoàn thành 80%", "in_progress"),
+    case("đã xong 1 phần", "in_progress"),
+    case("Sẽ gửi trước ngày 30/11", "in_progress"),
+    case("sẽ hoàn thành trước 30/11", "in_progress"),
+    case("vẫn đang thực hiện", "in_progress"),
+    case("Đang chờ lãnh đạo ký ạ", "in_progress"),
+    case("chưa xong, đang làm tiếp", "in_progress"),
+    case("xong phần xã rồi, đang tổng hợp phần tỉnh", "in_progress"),
+    case("Phần xã đã xong, phần huyện chưa xong", "in_progress"),
+    case("Dự kiến hoàn thành ngày 28/11", "in_progress"),
+    case("đang hoàn thiện báo cáo", "in_progress"),
+    case("không vướng gì, đang làm", "in_progress"),
+    case("Đã nhận, sẽ triển khai", "in_progress"),
+    # --- blocked --------------------------------------------------------------------
+    case("vướng: thiếu kinh phí", "blocked", "thiếu kinh phí"),
+    case("vuong: thieu kinh phi", "blocked", "thieu kinh phi"),
+    case("Vướng mắc: chưa có số liệu từ các xã", "blocked", "chưa có số liệu từ các xã"),
+    case("khó khăn về nhân lực", "blocked", "nhân lực"),
+    case("Gặp khó khăn do thiếu cán bộ chuyên trách", "blocked", "thiếu cán bộ chuyên trách"),
+    case("đang làm nhưng vướng kinh phí", "blocked", "kinh phí"),
+    case("vướng chi phí tổ chức", "blocked", "chi phí tổ chức"),
+    case("Thiếu kinh phí tổ chức diễn đàn trẻ em ạ", "blocked",
+         "Thiếu kinh phí tổ chức diễn đàn trẻ em"),
+    case("không hoàn thành kịp", "blocked", "không hoàn thành kịp"),
+    case("Dạ em không hoàn thành kịp ạ", "blocked", "không hoàn thành kịp"),
+    case("em đang gặp khó khăn ạ", "blocked"),
+    case("vướng", "blocked"),
+    case("vướng - chưa được cấp kinh phí 😢", "blocked", "chưa được cấp kinh phí"),
+    case("vướng mắc ở khâu thẩm định", "blocked", "khâu thẩm định"),
+    case("kinh phí chưa về nên bị vướng", "blocked", "kinh phí chưa về"),
+    case("Chưa xong vì vướng số liệu thống kê", "blocked", "số liệu thống kê"),
+    case("VƯỚNG MẮC: Sở Tài chính chưa cấp kinh phí!!!", "blocked",
+         "Sở Tài chính chưa cấp kinh phí"),
+    case("không thể hoàn thành vì thiếu người", "blocked",
+         "không thể hoàn thành vì thiếu người"),
+    case("hết kinh phí rồi", "blocked", "hết kinh phí"),
+    case("Vướng: độ tuổi trẻ trong danh sách chưa khớp", "blocked",
+         "độ tuổi trẻ trong danh sách chưa khớp", id="độ is not the connector do"),
+    case("Khó khăn: thiếu số liệu (phụ lục 2)", "blocked", "thiếu số liệu (phụ lục 2)"),
+    case("vướng kinh phí thì làm sao ạ?", "blocked", "kinh phí thì làm sao"),
+    # --- extension ------------------------------------------------------------------
+    case("xin gia hạn đến 30/11", "extension", new_due=D(2026, 11, 30)),
+    case("xin gia hạn tới 30/11/2026", "extension", new_due=D(2026, 11, 30)),
+    case("gia hạn đến ngày 30 tháng 11", "extension", new_due=D(2026, 11, 30)),
+    case("xin lùi hạn đến 5/12", "extension", new_due=D(2026, 12, 5)),
+    case("xin gia han den 30/11", "extension", new_due=D(2026, 11, 30)),
+    case("xin lui han den 5/12", "extension", new_due=D(2026, 12, 5)),
+    case("Em xin gia hạn đến 30/11 được không ạ?", "extension", new_due=D(2026, 11, 30)),
+    case("xin gia hạn đến 5/12 vì chưa tổng hợp xong số liệu", "extension",
+         "chưa tổng hợp xong số liệu", D(2026, 12, 5)),
+    case("Do thiếu số liệu nên em xin gia hạn đến 05.12.2026", "extension",
+         "thiếu số liệu", D(2026, 12, 5)),
+    case("Đang làm nhưng vướng kinh phí, xin gia hạn đến 5/12", "extension",
+         "vướng kinh phí", D(2026, 12, 5)),
+    case("Dạ em không hoàn thành kịp, em xin gia hạn đến 30/11 ạ", "extension",
+         "không hoàn thành kịp", D(2026, 11, 30)),
+    case("Xin gia hạn đến 30/11 do đang chờ số liệu từ các xã", "extension",
+         "đang chờ số liệu từ các xã", D(2026, 11, 30)),
+    case("Cho em xin gia hạn tới 15-12-2026 ạ", "extension", new_due=D(2026, 12, 15)),
+    case("xin gia hạn đến 2026-12-01", "extension", new_due=D(2026, 12, 1)),
+    case("xin gia hạn đến 30 thg 11", "extension", new_due=D(2026, 11, 30)),
+    case("Xin gia hạn đến ngày 30 tháng 11 năm 2026 ạ", "extension", new_due=D(2026, 11, 30)),
+    case("xin gia hạn đến 30.11", "extension", new_due=D(2026, 11, 30)),
+    case("xin gia hạn đến hôm nay 23/11", "extension", new_due=D(2026, 11, 23)),
+    case("xin ra hạn đến 30/11", "extension", new_due=D(2026, 11, 30), id="r/gi typo"),
+    case("xin gia hạn", "extension", problem="date_missing"),
+    case("xin gia hạn thêm 1 tuần", "extension", "thêm 1 tuần", problem="date_missing"),
+    case("xin khất đến thứ 6", "extension", "đến thứ 6", problem="date_missing"),
+    case("Cần thêm thời gian vì thiếu người", "extension", "thiếu người",
+         problem="date_missing"),
+    case("xin gia hạn đến 31/11", "extension", problem="date_invalid"),
+    case("xin gia hạn đến 30/13", "extension", problem="date_invalid"),
+    case("xin gia hạn đến 20/11/2026", "extension", problem="date_past"),
+    case("xin gia hạn đến 20/11", "extension", problem="date_past",
+         id="yearless date 3 days ago is past, not next year"),
+    case("xin gia hạn đến 5/1", "extension", new_due=D(2027, 1, 5), today=DEC,
+         id="DEC: 5/1 is next January"),
+    case("xin gia hạn đến 10/01/2027", "extension", new_due=D(2027, 1, 10), today=DEC,
+         id="DEC: explicit next year"),
+    case("xin gia hạn đến 15/12", "extension", problem="date_past", today=DEC,
+         id="DEC: 15/12 already gone"),
+    case("xin gia hạn đến 31/12", "extension", new_due=D(2026, 12, 31), today=DEC,
+         id="DEC: 31/12 this year"),
+    case("xin gia han toi 5/1/27", "extension", new_due=D(2027, 1, 5), today=DEC,
+         id="DEC: d/m/yy"),
+    case("đã xong", "done", today=DEC, id="DEC: done"),
+    # --- unknown --------------------------------------------------------------------
+    case("👍", "unknown"),
+    case("✅", "unknown"),
+    case("ok", "unknown"),
+    case("Dạ vâng", "unknown"),
+    case("rồi ạ", "unknown"),
+    case("Em đã nhận được ạ", "unknown"),
+    case("đã xem", "unknown"),
+    case("Chào anh", "unknown"),
+    case("Cảm ơn anh đã nhắc", "unknown"),
+    case("", "unknown", id="empty"),
+    case("   ", "unknown", id="blank"),
+    case("chưa xong", "unknown"),
+    case("chưa gửi báo cáo", "unknown"),
+    case("chưa hoàn thành được", "unknown"),
+    case("em vẫn chưa làm xong", "unknown"),
+    case("đã xong chưa?", "unknown"),
+    case("xong chưa anh ơi", "unknown"),
+    case("Khi nào phải gửi?", "unknown"),
+    case("đã gửi báo cáo chưa ạ", "unknown"),
+    case("hạn nộp là ngày nào ạ?", "unknown"),
+    case("không biết đã gửi chưa", "unknown"),
+    case("Báo cáo trẻ em dân tộc thiểu số đã gửi chưa?", "unknown"),
+    case("Có khó khăn gì không ạ?", "unknown"),
+    case("chưa có vướng mắc gì", "unknown"),
+    case("Khó khăn: không có", "unknown"),
+    case("em gửi anh báo cáo ạ", "unknown"),
+    case("Em sẽ báo cáo lãnh đạo rồi phản hồi sau", "unknown"),
+    case("Em quên chưa gửi, mai em gửi ạ", "unknown"),
+    case("phải hoàn thành trước ngày nào ạ", "unknown"),
+]
+
+
+@pytest.mark.parametrize(("text", "today", "expected"), REPLIES)
+def test_parse_reply(text, today, expected):
+    assert parse_reply(text, today) == expected
+
+
+def test_table_is_large_enough():
+    assert len(REPLIES) >= 80
+    intents = {p.values[2].intent for p in REPLIES}
+    assert intents == {"done", "in_progress", "blocked", "extension", "unknown"}
+
+
+NEVER_DONE = [
+    "chưa xong", "chua xong", "chưa gửi báo cáo", "chưa hoàn thành được",
+    "không hoàn thành kịp", "đã xong chưa?", "da xong chua", "khi nào phải gửi?",
+    "xong chưa", "gửi chưa ạ", "đã gửi chưa", "không xong", "chưa thể hoàn thành",
+    "chưa kịp làm xong", "nếu xong em báo ạ", "hình như đã gửi", "cần hoàn thành gì ạ?",
+    "đã hoàn thành chưa nhỉ", "xong đâu mà", "không biết đã xong chưa",
+]
+
+
+@pytest.mark.parametrize("text", NEVER_DONE)
+def test_negations_and_questions_are_never_done(text):
+    assert parse_reply(text, TODAY).intent != "done"
+
+
+def test_reply_is_frozen():
+    reply = parse_reply("đã xong", TODAY)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        reply.intent = "unknown"  # type: ignore[misc]
+
+
+def test_decomposed_unicode_is_understood_and_note_comes_back_composed():
+    import unicodedata
+
+    text = unicodedata.normalize("NFD", "Vướng: thiếu kinh phí")
+    reply = parse_reply(text, TODAY)
+    assert reply == Reply("blocked", "thiếu kinh phí")
+    assert unicodedata.is_normalized("NFC", reply.note)
+
+
+def test_note_keeps_line_breaks_as_written():
+    reply = parse_reply("Vướng mắc:\n- thiếu kinh phí\n- thiếu người", TODAY)
+    assert reply == Reply("blocked", "thiếu kinh phí\n- thiếu người")
+
+
+def test_huge_message_is_fast():
+    text = "Dạ em báo cáo tình hình: " + "đang tổng hợp số liệu các xã, " * 400
+    assert len(text) > 10_000
+    start = time.perf_counter()
+    reply = parse_reply(text, TODAY)
+    elapsed = time.perf_counter() - start
+    assert reply.intent == "in_progress"
+    assert elapsed < 0.05
+
+
+def test_huge_blocked_message_note_is_capped_and_fast():
+    text = "vướng: " + "thiếu kinh phí " * 800
+    start = time.perf_counter()
+    reply = parse_reply(text, TODAY)
+    elapsed = time.perf_counter() - start
+    assert reply.intent == "blocked"
+    assert reply.note.startswith("thiếu kinh phí thiếu")
+    assert len(reply.note) <= MAX_CHARS_EXAMINED
+    assert elapsed < 0.05
+
+
+def test_only_the_beginning_of_a_message_is_examined():
+    assert parse_reply("." * MAX_CHARS_EXAMINED + " đã xong", TODAY).intent == "unknown"
+    assert parse_reply("đã xong " + "x" * 20_000, TODAY).intent == "done"
+
+
+def test_normalize():
+    assert normalize("  Đã   GỬI\tbáo cáo  ") == "da gui bao cao"
+    assert normalize("Vướng mắc") == "vuong mac"
+
+
+# --- dates ------------------------------------------------------------------------------
+
+PARSE_DATE = [
+    ("30/11", TODAY, D(2026, 11, 30)),
+    ("30/11/2026", TODAY, D(2026, 11, 30)),
+    ("30-11-2026", TODAY, D(2026, 11, 30)),
+    ("30.11.2026", TODAY, D(2026, 11, 30)),
+    ("5/1/27", TODAY, D(2027, 1, 5)),
+    ("05/01/2027", TODAY, D(2027, 1, 5)),
+    ("2026-12-01", TODAY, D(2026, 12, 1)),
+    ("2026/12/01", TODAY, D(2026, 12, 1)),
+    ("ngày 30 tháng 11", TODAY, D(2026, 11, 30)),
+    ("Ngày 30 tháng 11 năm 2026", TODAY, D(2026, 11, 30)),
+    ("30 tháng 11 năm 2026", TODAY, D(2026, 11, 30)),
+    ("30 thg 11", TODAY, D(2026, 11, 30)),
+    ("ngay 5 thang 12", TODAY, D(2026, 12, 5)),
+    ("ngày 30/11/2026", TODAY, D(2026, 11, 30)),
+    ("30/11 năm 2027", TODAY, D(2027, 11, 30)),
+    ("  30/11.  ", TODAY, D(2026, 11, 30)),
+    ("30-11", TODAY, D(2026, 11, 30)),
+    ("23/11", TODAY, D(2026, 11, 23)),  # today itself
+    ("22/11", TODAY, D(2027, 11, 22)),  # yesterday: next occurrence is next year
+    ("5/1", TODAY, D(2027, 1, 5)),
+    ("5/1", DEC, D(2027, 1, 5)),
+    ("31/12", DEC, D(2026, 12, 31)),
+    ("29/2", TODAY, D(2028, 2, 29)),
+    ("29/02/2028", TODAY, D(2028, 2, 29)),
+    ("１５/１２", TODAY, D(2026, 12, 15)),  # full-width digits
+    # invalid or not a date at all
+    ("31/2", TODAY, None),
+    ("32/12", TODAY, None),
+    ("0/5", TODAY, None),
+    ("30/13", TODAY, None),
+    ("0/0", TODAY, None),
+    ("31/11/2026", TODAY, None),
+    ("29/2/2027", TODAY, None),
+    ("30/11/20266", TODAY, None),
+    ("30/11/202", TODAY, None),
+    ("2026-13-01", TODAY, None),
+    ("ngày 31 tháng 4", TODAY, None),
+    ("tháng 11", TODAY, None),
+    ("abc", TODAY, None),
+    ("", TODAY, None),
+    ("xin gia hạn 30/11", TODAY, None),  # a sentence: use find_date
+    ("30/11 hoặc 1/12", TODAY, None),
+]
+
+
+@pytest.mark.parametrize(("text", "today", "expected"), PARSE_DATE)
+def test_parse_date(text, today, expected):
+    assert parse_date(text, today) == expected
+
+
+FIND_DATE = [
+    ("xin gia hạn đến 31/2", "invalid"),
+    ("hạn 30/11 nhé", D(2026, 11, 30)),
+    ("đến 32/12", "invalid"),
+    ("0/5", "invalid"),
+    ("không có ngày nào cả", None),
+    ("kinh phí 1.5 tỷ", None),
+    ("thêm 1-2 ngày", None),
+    ("cần 1/2 tháng nữa", None),
+    ("đến 30.11", D(2026, 11, 30)),
+    ("đến 30-11 ạ", D(2026, 11, 30)),
+    ("nộp trước ngày 2026-12-01", D(2026, 12, 1)),
+    ("đến ngày 5 tháng 12 năm 2026", D(2026, 12, 5)),
+    ("hết 30 thg 11", D(2026, 11, 30)),
+    ("gọi 0912.345.678", None),
+    ("báo cáo số 27/KH-UBND", None),
+    ("30/11 hoặc 31/11", D(2026, 11, 30)),
+    ("31/11 hoặc 30/11", "invalid"),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), FIND_DATE)
+def test_find_date(text, expected):
+    assert find_date(text, TODAY) == expected
