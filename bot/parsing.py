@@ -217,14 +217,15 @@ NOT_REASON_CUES = ("đơn vị", "tài chính")  # "vị"/"tài" fold like "vì"
 
 # Trimmed from the start / end of a note.
 NOTE_LEAD_TRIM = (
-    "dạ", "vâng", "thưa", "ạ", "em", "anh", "nhưng", "do", "vì", "bởi", "bởi vì", "tại vì", "lý do", "lí do", "lý do là", "lí do là", "vì lý do", "là",
-    "về", "ở", "trong", "trong việc", "với", "thì", "đó là", "cụ thể", "như sau",
+    "dạ", "vâng", "thưa", "ạ", "em", "anh", "nhưng", "do", "vì", "bởi", "bởi vì", "tại vì",
+    "lý do", "lí do", "lý do là", "lí do là", "vì lý do", "là", "về", "ở", "trong",
+    "trong việc", "với", "thì", "đó là", "cụ thể", "như sau",
     "bên em", "đơn vị", "chúng tôi", "hiện", "hiện tại", "hiện nay", "và",
 )
 NOTE_TRAIL_TRIM = (
     "ạ", "à", "ah", "nhé", "nha", "ơi", "nhỉ", "thế", "vậy", "anh ạ", "chị ạ", "anh chị ạ",
-    "được không", "được không ạ", "được ko", "được k", "đc không", "đc ko", "đc k", "dc k", "dc ko",
-    "được chưa", "không ạ", "nên", "nên em", "nên bên em", "nên đơn vị", "nên chúng tôi",
+    "được không", "được không ạ", "được ko", "được k", "đc không", "đc ko", "đc k", "dc k",
+    "dc ko", "được chưa", "không ạ", "nên", "nên em", "nên bên em", "nên đơn vị", "nên chúng tôi",
     "nên bị", "nên đang", "vì vậy", "do đó", "vậy nên", "cho nên", "thì", "thì bị", "bị",
     "rồi", "em xin", "cho em xin", "xin", "đang", "gặp", "mà", "và", "nhưng", "với",
 )
@@ -238,7 +239,7 @@ NOTE_FILLER = (
 # A note made only of these, with a negation, means "no obstacle" ("vướng mắc: không").
 NO_OBSTACLE_WORDS = (
     "không", "ko", "k", "chưa", "có", "gì", "nào", "hết", "cả", "ạ", "nhé", "đâu",
-    "vấn", "đề", "chi", "ạ",
+    "vấn", "đề", "chi",
 )
 NO_OBSTACLE_NEGATORS = ("không", "ko", "k", "chưa", "hết")
 
@@ -257,9 +258,23 @@ _TELEX_RESIDUE = frozenset("fjrsxz")
 _WORD_RE = re.compile(r"[^\W_]+")
 _REPEAT_RE = re.compile(r"([a-z])\1+")
 _DIGIT_RE = re.compile(r"\d")
-_CLAUSE_BREAK_RE = re.compile(r"[.,;:!?\n\r…]|(?:^|\s)[-–—]+(?:\s|$)")
+_CLAUSE_BREAK_RE = re.compile(r"[.,;:!?\n\r\u2026]|(?:^|\s)[-\u2013\u2014]+(?:\s|$)")
 _CLAUSE_STARTERS = frozenset({"nhung", "tuy"})
-_CLOSERS = ")]}\"'%»”’"
+_CLOSERS = ")]}\"'%\u00bb\u201d\u2019"  # closing brackets, quotes, per cent
+
+
+def _cap(text: str) -> str:
+    """The first MAX_CHARS_EXAMINED characters, without a word cut in half at the end."""
+    if len(text) <= MAX_CHARS_EXAMINED:
+        return text
+    head = text[:MAX_CHARS_EXAMINED]
+    if text[MAX_CHARS_EXAMINED].isalnum():
+        cut = len(head)
+        while cut > 0 and head[cut - 1].isalnum():
+            cut -= 1
+        if cut > 0:
+            head = head[:cut]
+    return head
 
 
 def _fold_chars(text: str) -> tuple[str, list[int]]:
@@ -324,7 +339,7 @@ class _Text:
     """A message cut to MAX_CHARS_EXAMINED, folded, split into words and clauses."""
 
     def __init__(self, text: str) -> None:
-        self.orig = unicodedata.normalize("NFC", text[:MAX_CHARS_EXAMINED])
+        self.orig = unicodedata.normalize("NFC", _cap(text))
         self.folded, pos = _fold_chars(self.orig)
         toks: list[_Tok] = []
         questions: set[int] = set()
@@ -615,7 +630,7 @@ def find_date(text: str, today: date) -> date | None | Literal["invalid"]:
 
     Returns the date, ``"invalid"`` when the first date-like expression is impossible
     (31/2, 32/12, 0/5, 30/11/20266), or None when there is none."""
-    folded, _ = _fold_chars(unicodedata.normalize("NFC", text[:MAX_CHARS_EXAMINED]))
+    folded, _ = _fold_chars(unicodedata.normalize("NFC", _cap(text)))
     hits = _date_hits(folded, today)
     if not hits:
         return None
@@ -627,7 +642,7 @@ def parse_date(text: str, today: date) -> date | None:
 
     Invalid dates and any other words around the date give None; use ``find_date`` to
     look for a date inside a sentence."""
-    folded = normalize(text[:MAX_CHARS_EXAMINED]).strip(" .,;!")
+    folded = normalize(_cap(text)).strip(" .,;!")
     folded = re.sub(r"^ngay\s*", "", folded)
     m = _DATE_RE.fullmatch(folded)
     if m is None:
@@ -740,10 +755,10 @@ def _has_reason_cue(tx: _Text, a: int, b: int) -> bool:
 _NO_OBSTACLE_NOTE = object()
 _SUBJECT_MAX_WORDS = 3
 # A subject with these words is a status or a clause of its own, not the subject.
-_STATUS_WORDS = _set(("đang", "đã", "sẽ", "vẫn", "xong") + SCOPE_BREAKERS)
+_STATUS_WORDS = _set(("đang", "đã", "sẽ", "vẫn", "xong", *SCOPE_BREAKERS))
 
 
-def _marker_note(tx: _Text, i: int, j: int) -> str | None | object:
+def _marker_note(tx: _Text, i: int, j: int) -> str | object | None:
     """The reason after an obstacle word; before it if nothing follows."""
     n = len(tx.toks)
     while j < n and (skip := _MARKERS.starts_at(tx, j, n)):  # "Khó khăn, vướng mắc: ..."
@@ -777,25 +792,27 @@ def _reason_note(tx: _Text, start: int) -> str | None:
 
 
 def _blocked(tx: _Text, done_negations: list[int]) -> Reply | None:
-    candidates: list[tuple[int, str | None]] = []
-    for i, j in _MARKERS.find(tx):
-        if _negated(tx, i, _BLOCKED_NEGATORS, _BLOCKED_GAP, 5) >= 0:
+    """The first obstacle in the text that is not denied, with its note."""
+    marker, reason, negation = 0, 1, 2
+    candidates = sorted(
+        [(i, marker, j) for i, j in _MARKERS.find(tx)]
+        + [(i, reason, j) for i, j in _REASONS.find(tx)]
+        + [(k, negation, k) for k in done_negations]
+    )
+    for i, kind, j in candidates:
+        if kind == marker:
+            if _negated(tx, i, _BLOCKED_NEGATORS, _BLOCKED_GAP, 5) >= 0:
+                continue
+            if _ends_in_question(tx, i, j):  # "có khó khăn gì không?" asks, not reports
+                continue
+            note = _marker_note(tx, i, j)
+            if note is _NO_OBSTACLE_NOTE:
+                continue
+            return Reply("blocked", note=note)  # type: ignore[arg-type]
+        if kind == reason and _negated(tx, i, _BLOCKED_NEGATORS, _BLOCKED_GAP, 3) >= 0:
             continue
-        if _ends_in_question(tx, i, j):  # "có khó khăn gì không?" asks, not reports
-            continue
-        note = _marker_note(tx, i, j)
-        if note is _NO_OBSTACLE_NOTE:
-            continue
-        candidates.append((i, note))  # type: ignore[arg-type]
-    for i, j in _REASONS.find(tx):
-        if _negated(tx, i, _BLOCKED_NEGATORS, _BLOCKED_GAP, 3) >= 0:
-            continue
-        candidates.append((i, _reason_note(tx, i)))
-    for k in done_negations:
-        candidates.append((k, _reason_note(tx, k)))
-    if not candidates:
-        return None
-    return Reply("blocked", note=min(candidates, key=lambda c: c[0])[1])
+        return Reply("blocked", note=_reason_note(tx, i))
+    return None
 
 
 def _ends_in_question(tx: _Text, i: int, j: int) -> bool:

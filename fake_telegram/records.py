@@ -173,6 +173,8 @@ class SentMessage:
             "photo": self.photo,
             "history": [version.to_json() for version in self.history],
             "last_method": self.last_method,
+            "link_preview_options": self.link_preview_options,
+            "message": self.message,
             "edited_time": self.edited_time,
             "deleted": self.deleted,
         }
@@ -204,7 +206,10 @@ class EditRecord:
 
 @dataclass
 class RequestRecord:
-    """One Bot API call as the server saw it.  ``status`` is None while it is in progress."""
+    """One Bot API call as the server saw it.
+
+    ``status`` is None while in progress, and 499 if the client gave up before the answer.
+    """
 
     index: int
     method: str

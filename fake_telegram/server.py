@@ -288,6 +288,11 @@ class FakeTelegram(TelegramWorld):
             self.finish_request(record, exc.status, exc.description)
             _log.debug("%s -> %s %s", name, exc.status, exc.description)
             return _json_response(exc.to_json(), exc.status)
+        except asyncio.CancelledError:
+            # The client went away (its timeout, or polling stopped): nobody gets an answer.
+            if record is not None:
+                self.finish_request(record, 499, "client closed request")
+            raise
         except Exception as exc:  # noqa: BLE001 - a bug in the fake must not pass for Telegram
             _log.exception("fake Telegram failed on %s", method)
             if record is not None:

@@ -29,10 +29,20 @@ async def _fresh_postgres(base_url: str) -> str:
     return str(sa.make_url(base_url).set(database=name).render_as_string(hide_password=False))
 
 
+async def _drop_postgres(base_url: str, url: str) -> None:
+    name = sa.make_url(url).database
+    admin = create_async_engine(base_url, isolation_level="AUTOCOMMIT")
+    async with admin.connect() as conn:
+        await conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    await admin.dispose()
+
+
 @pytest.fixture
 async def database_url(tmp_path) -> AsyncIterator[str]:
     if PG_URL:
-        yield await _fresh_postgres(PG_URL)
+        url = await _fresh_postgres(PG_URL)
+        yield url
+        await _drop_postgres(PG_URL, url)
     else:
         yield f"sqlite+aiosqlite:///{tmp_path / 'nhacviec.db'}"
 

@@ -43,6 +43,9 @@ from fake_telegram import BOT_USER_ID, FakeTelegram, FakeTelegramClient, LimitCo
 from fake_telegram.formatting import EntityParseError, parse_html, parse_markdown_v2, utf16_len
 from fake_telegram.limits import FloodLimiter
 
+# PTB itself warns inside RetryAfter.__init__ that retry_after will become a timedelta.
+pytestmark = pytest.mark.filterwarnings("ignore::telegram.warnings.PTBDeprecationWarning")
+
 TOKEN = "123:ABC"
 LAN = 42  # a user who started the bot
 GROUP = -1001234567890

@@ -299,7 +299,7 @@ PARSE_DATE = [
     ("31/12", DEC, D(2026, 12, 31)),
     ("29/2", TODAY, D(2028, 2, 29)),
     ("29/02/2028", TODAY, D(2028, 2, 29)),
-    ("１５/１２", TODAY, D(2026, 12, 15)),  # full-width digits
+    ("\uff11\uff15/\uff11\uff12", TODAY, D(2026, 12, 15)),  # full-width digits "15/12"
     # invalid or not a date at all
     ("31/2", TODAY, None),
     ("32/12", TODAY, None),
