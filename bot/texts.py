@@ -275,7 +275,7 @@ ERRORS = {
 }
 
 
-def error_text(code: str, **params: object) -> str:
+def error_text(code: str, /, **params: object) -> str:
     """The Vietnamese sentence for a domain error; dates in params are shown dd/mm/yyyy."""
     shown = {
         k: (date_vn(v.astimezone(VN_TZ).date() if isinstance(v, dt.datetime) else v) if isinstance(v, dt.date) else v)

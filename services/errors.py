@@ -6,7 +6,7 @@ from typing import Any
 
 
 class DomainError(Exception):
-    def __init__(self, code: str, **params: Any) -> None:
+    def __init__(self, code: str, /, **params: Any) -> None:
         super().__init__(code)
         self.code = code
         self.params = params

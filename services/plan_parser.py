@@ -242,8 +242,15 @@ RUNNING_HEADER_MIN_REPEATS = 3
 RUNNING_HEADER_MIN_LEN, RUNNING_HEADER_MAX_LEN = 8, 120
 
 
-def _clean_line(line: str) -> str:
-    line = INVISIBLE_RE.sub("", line)
+class Line(str):
+    """A cleaned line; `cut` is set when a URL was removed from it or right after it, so
+    that it is not mistaken for the short last line of a paragraph."""
+
+    cut: bool = False
+
+
+def _clean_line(raw: str) -> Line:
+    line = INVISIBLE_RE.sub("", raw)
     line = ODD_SPACE_RE.sub(" ", line)
     line = MD_LINK_RE.sub(r"\1", line)
     line = MD_BOLD_RE.sub("", line)
@@ -251,8 +258,10 @@ def _clean_line(line: str) -> str:
     line = MD_QUOTE_RE.sub("", line)
     line = MD_ESCAPE_RE.sub(r"\1", line)
     line = MD_BULLET_RE.sub("- ", line)
-    line = URL_RE.sub(" ", line)
-    return SPACES_RE.sub(" ", line).strip()
+    line, urls = URL_RE.subn(" ", line)
+    cleaned = Line(SPACES_RE.sub(" ", line).strip())
+    cleaned.cut = bool(urls)
+    return cleaned
 
 
 def _is_noise(line: str) -> bool:
@@ -266,35 +275,43 @@ def _may_be_running_header(line: str) -> bool:
             and not line[0].islower() and line[-1] not in ".,;:" and not MARKER_RE.match(line))
 
 
-def _clean_lines(text: str) -> list[str | None]:
+def _clean_lines(text: str) -> list[Line | None]:
     """Cleaned lines; None marks a blank line that separates paragraphs."""
     text = unicodedata.normalize("NFC", text).replace("\r\n", "\n").replace("\r", "\n")
-    raw = text.split("\n")
-    cleaned = []
-    for line in raw:
-        stripped = line.strip()
-        if not stripped:
+    cleaned: list[Line | str | None] = []  # "" blank, None removed
+    last_text: Line | None = None
+    for raw in text.split("\n"):
+        if not raw.strip():
             cleaned.append("")
             continue
-        if URL_RE.fullmatch(stripped) or _is_noise(stripped):
+        line = _clean_line(raw)
+        if not line or _is_noise(line):
+            if last_text is not None and (not line and line.cut):
+                last_text.cut = True  # a URL-only line: the text before it ran on
             cleaned.append(None)  # removed: neither text nor a paragraph break
             continue
-        line = _clean_line(line)
-        cleaned.append(line if line and not _is_noise(line) else None)
+        cleaned.append(line)
+        last_text = line
     repeats = Counter(line for line in cleaned if line)
     headers = {line for line, count in repeats.items()
                if count >= RUNNING_HEADER_MIN_REPEATS and _may_be_running_header(line)}
+    for index, line in enumerate(cleaned):
+        if line in headers:
+            cleaned[index] = None
     non_blank = sum(1 for line in cleaned if line)
     blanks = sum(1 for line in cleaned if line == "")
     blanks_separate = blanks < 0.5 * max(non_blank, 1)
     out: list[str | None] = []
+    gap: list[str | None] = []  # blank ("") and removed (None) lines between two text lines
     for line in cleaned:
-        if line is None or line in headers:
+        if not line:
+            gap.append(line)
             continue
-        if line == "":
-            if blanks_separate and out and out[-1] is not None:
-                out.append(None)
-            continue
+        # a gap breaks the paragraph only if blank lines are meaningful and no page
+        # number or running header sits in it (a page break runs on the paragraph)
+        if out and blanks_separate and "" in gap and None not in gap:
+            out.append(None)
+        gap = []
         out.append(line)
     return out
 
@@ -303,7 +320,7 @@ def _clean_lines(text: str) -> list[str | None]:
 
 ROMAN_RE = re.compile(r"^(?P<label>(?=[IVXL])L?X{0,3}(?:IX|IV|V?I{0,3}))\s*[.):/-]\s*(?P<text>\S.*)$")
 SUBNUM_RE = re.compile(r"^(?P<label>\d{1,2}\.\d{1,2}(?:\.\d{1,2})?)\.?\s+(?P<text>\S.*)$")
-NUM_RE = re.compile(r"^(?P<label>\d{1,2})\s*[.)]\s*(?!\d)(?P<text>\S.*)$")
+NUM_RE = re.compile(r"^(?P<label>\d{1,2})\s*(?P<delim>[.)])\s*(?!\d)(?P<text>\S.*)$")
 LETTER_RE = re.compile(r"^(?!v/v)(?P<label>[a-zđ])\s*[)/]\s*(?P<text>\S.*)$")
 LETTER_DOT_RE = re.compile(r"^(?P<label>[a-hk-uxyđ])\.\s+(?P<text>\S.*)$")
 BULLET_RE = re.compile(r"^(?P<label>[-–—•·+▪►◦‣○●■□✓➢➤→])\s*(?P<text>\S.*)$")
@@ -313,7 +330,7 @@ MARKER_RE = re.compile(
 )
 LINKING_END_RE = re.compile(
     r"(?:[,\-–(/&]|\b(?:và|của|các|với|về|cho|tại|theo|số|trong|những|nhằm|đối với|hoặc"
-    r"|ngày|tháng|năm|như|gồm|là|được|để|từ|đến|trên|Hội|Ban|Sở|Phòng))$"
+    r"|ngày|tháng|năm|như|gồm|là|được|để|từ|đến|trên|Hội|Ban|Sở|Phòng|[Đđ]ề nghị))$"
 )
 DUTY_VERB_RE = re.compile(
     r"^(?:Chủ trì|Phối hợp|Tham mưu|Hướng dẫn|Chỉ đạo|Triển khai|Tăng cường|Đẩy mạnh|"
@@ -322,11 +339,14 @@ DUTY_VERB_RE = re.compile(
     r"Vận động|Quản lý|Hỗ trợ|Cung cấp|Đảm bảo|Bảo đảm|Thiết lập|Nghiên cứu|Lồng ghép|"
     r"Phát động|Duy trì|Củng cố|Huy động|Ưu tiên|Thường xuyên|Định kỳ|Giao)\b"
 )
+# Lines that always start a paragraph: end matter, the closing, signature blocks.
+PARAGRAPH_START_RE = re.compile(r"^(?:Nơi nhận|Trên đây là|KT\.\s*\S|TM\.\s*\S)")
+MAX_TITLE_LINE = 100
 FULL_LINE_RATIO = 0.8
 WRAPPED_MIN_WIDTH, WRAPPED_MAX_WIDTH = 40, 160
 
 
-def _wrap_width(lines: list[str | None]) -> int:
+def _wrap_width(lines: list[Line | None]) -> int:
     """The hard-wrap width, or 0 when lines are whole paragraphs (most lines of wrapped
     text are nearly as long as the longest ones; paragraphs vary)."""
     lengths = sorted(len(line) for line in lines if line and len(line) > 30)
@@ -338,8 +358,15 @@ def _wrap_width(lines: list[str | None]) -> int:
     return width if wrapped else 0
 
 
-def _continues(previous: str, line: str, width: int) -> bool:
+def _starts_paragraph(line: str) -> bool:
+    return bool(MARKER_RE.match(line) or PARAGRAPH_START_RE.match(line)
+                or (len(line) <= MAX_TITLE_LINE and _is_upper_title(line)))
+
+
+def _continues(previous: Line, line: str, width: int) -> bool:
     """Whether `line` carries on the paragraph ending with `previous`."""
+    if len(previous) <= MAX_TITLE_LINE and _is_upper_title(previous):
+        return False  # a title ("KẾ HOẠCH", "I. MỤC ĐÍCH, YÊU CẦU") is a paragraph
     first = line[0]
     if not first.isupper() and first not in "“\"'":
         return True
@@ -347,6 +374,8 @@ def _continues(previous: str, line: str, width: int) -> bool:
         return True
     if NUM_RE.match(previous) and DUTY_VERB_RE.match(line):
         return False
+    if getattr(previous, "cut", False):
+        return True
     if not width:
         return False
     return len(previous) >= FULL_LINE_RATIO * width and previous[-1] not in ":"
@@ -358,18 +387,18 @@ def _glue(paragraph: str, line: str) -> str:
     return f"{paragraph} {line}"
 
 
-def _join_lines(lines: list[str | None]) -> list[str]:
+def _join_lines(lines: list[Line | None]) -> list[str]:
     width = _wrap_width(lines)
     paragraphs: list[str] = []
     current = ""
-    last_line = ""
+    last_line = Line("")
     for line in lines:
         if line is None:
             if current:
                 paragraphs.append(current)
             current = ""
             continue
-        if current and not MARKER_RE.match(line) and _continues(last_line, line, width):
+        if current and not _starts_paragraph(line) and _continues(last_line, line, width):
             current = _glue(current, line)
         else:
             if current:
@@ -410,6 +439,7 @@ class Block:
     kind: str  # "roman" | "num" | "sub" | "bullet" | "plain"
     label: str
     text: str
+    delim: str = ""  # "." or ")" after a number
 
 
 def _classify(paragraph: str) -> Block:
@@ -417,7 +447,8 @@ def _classify(paragraph: str) -> Block:
                         ("sub", LETTER_RE), ("bullet", BULLET_RE)):
         match = regex.match(paragraph)
         if match:
-            return Block(kind, match.group("label"), match.group("text").strip())
+            delim = match.groupdict().get("delim") or ""
+            return Block(kind, match.group("label"), match.group("text").strip(), delim)
     match = LETTER_DOT_RE.match(paragraph)
     if match and match.group("text")[0].isupper():
         return Block("sub", match.group("label"), match.group("text").strip())
@@ -515,6 +546,7 @@ NOT_BODY_RE = re.compile(
     r"đơn vị tính|trường hợp)"
 )
 REQUEST_RE = re.compile(r"^(?:kính\s+)?đề\s+nghị\s*:?\s*", re.IGNORECASE)
+DUTY_OF_RE = re.compile(r"^(?:trách\s+nhiệm|nhiệm\s+vụ|phân\s+công)\s+(?:của|cho)\s+", re.IGNORECASE)
 REQUEST_SUFFIX_RE = re.compile(r"\s*\(\s*đề nghị\s*\)\s*$", re.IGNORECASE)
 ROLE_SUFFIX_RE = re.compile(r"\s*\(([^()]*(?:thường trực|đầu mối|chủ trì)[^()]*)\)\s*$",
                             re.IGNORECASE)
@@ -551,7 +583,7 @@ def _is_body(name: str) -> bool:
 def _split_head(text: str) -> tuple[str, str, bool, bool]:
     """Split an item heading into (body name, inline task, requested, lead): lead is a
     "(cơ quan thường trực)" or "(đầu mối)" note after the name, which is dropped."""
-    text = text.strip()
+    text = DUTY_OF_RE.sub("", text.strip())  # "Trách nhiệm của UBND cấp xã"
     requested = False
     match = REQUEST_RE.match(text)
     if match:
@@ -585,7 +617,7 @@ def _name_verb(name: str) -> int | None:
 
 def _is_body_heading(block: Block) -> bool:
     """A sub-item that only names a body ("a) Sở Y tế" or "a) Sở Y tế: ...")."""
-    head = REQUEST_RE.sub("", block.text)
+    head = REQUEST_RE.sub("", DUTY_OF_RE.sub("", block.text))
     colon = head.find(":")
     name = head[:colon] if 0 < colon <= MAX_COLON_NAME_CHARS else head
     if colon < 0 and len(name.split()) > 15:
@@ -656,9 +688,19 @@ def _cut_tail(blocks: list[Block]) -> tuple[list[Block], list[Block]]:
     return blocks, []
 
 
+def _demote_other_numbering(blocks: list[Block]) -> list[Block]:
+    """Number items written unlike the first body heading ("1)" under "1.") are sub-items."""
+    first = next((b for b in blocks if b.kind == "num" and _is_body(_split_head(b.text)[0])), None)
+    if first is None:
+        return blocks
+    return [Block("sub", b.label, b.text, b.delim) if b.kind == "num" and b.delim != first.delim
+            else b for b in blocks]
+
+
 def _agencies_in(blocks: list[Block]) -> tuple[list[Agency], list[Block]]:
     """Agencies of one organisation section, and the section's report tail."""
     blocks, tail = _cut_tail(blocks)
+    blocks = _demote_other_numbering(blocks)
     agencies: list[Agency] = []
     level = "num" if any(b.kind == "num" for b in blocks) else "sub"
     _, groups = _group(blocks, (level,))
@@ -739,6 +781,11 @@ RELATIVE_RE = re.compile(
     r"(?:(?:trong\s+(?:vòng|thời\s+hạn|thời\s+gian)|chậm\s+nhất(?:\s+là)?|trong|sau)\s+)?"
     r"(?<!\d)\(?(?:" + NUMBER_WORDS + r")\)?\s+ngày(?:\s+làm\s+việc)?\s*,?\s*"
     r"(?:kể\s+từ|sau\s+khi|từ\s+khi|sau|từ)\s+(?:(?!\s(?:và|để|thì|đồng\s+thời)\s)[^.;,\n()])+",
+    re.IGNORECASE,
+)
+RECURRING_RE = re.compile(
+    r"(?:trước|chậm\s+nhất(?:\s+là)?|vào)\s+ngày\s+(?P<day>\d{1,2})\s+(?:hằng|hàng|của|các)\s+"
+    r"(?:tháng|quý)(?:(?!\s(?:và|để)\s)[^.;,\n()])*",
     re.IGNORECASE,
 )
 HALF_YEAR_RE = re.compile(r"\b(?:0?6|sáu)\s+tháng\b|giữa\s+năm|sơ\s+kết|bán\s+niên|nửa\s+năm",
@@ -829,6 +876,9 @@ def _deadlines_in(sentence: str, plan_year: int | None) -> list[Deadline]:
         cursor = end
     for match in RELATIVE_RE.finditer(sentence):
         found.append(Deadline(None, None, None, "other", _strip_end(match.group(0)), text))
+    for match in RECURRING_RE.finditer(sentence):  # "trước ngày 20 của tháng cuối quý"
+        day = int(match.group("day"))
+        found.append(Deadline(None, None, day, "other", _strip_end(match.group(0)), text))
     return found
 
 
@@ -890,7 +940,7 @@ class Header:
     authority: str | None = None
 
 
-def _header_lines(lines: list[str | None]) -> tuple[list[str], list[str]]:
+def _header_lines(lines: list[Line | None]) -> tuple[list[str], list[str]]:
     """(lines before the first section heading, the header: lines up to the title)."""
     top: list[str] = []
     for line in lines:
@@ -993,7 +1043,7 @@ def _intro_authority(text: str, place: str | None) -> str | None:
     return None
 
 
-def _read_header(lines: list[str | None], preamble_text: str) -> Header:
+def _read_header(lines: list[Line | None], preamble_text: str) -> Header:
     header = Header()
     top, head = _header_lines(lines)
     head_text = "\n".join(head)
@@ -1094,7 +1144,7 @@ BODY_WORD = (r"(?:Sở|Phòng|Ủy\s+ban|Uỷ\s+ban|UBND|Ban|Trung\s+tâm|Văn\s
              r"|Công\s+an|sở|phòng)")
 VIA_RE = re.compile(r"\(\s*qua\s+(?=" + BODY_WORD + r"\s)")
 SEND_TO_RE = re.compile(
-    r"(?:gửi|nộp|báo\s+cáo)\b[^.;()]{0,160}?\b(?:về|cho|tới|đến)\s+(?=" + BODY_WORD + r"\s)",
+    r"(?:gửi|nộp|báo\s+cáo)\b[^.;]{0,200}?\b(?:về|cho|tới|đến)\s+(?=" + BODY_WORD + r"\s)",
     re.IGNORECASE,
 )
 SEND_RE = re.compile(r"\b(?:gửi|nộp)\s+(?:về\s+)?(?=" + BODY_WORD + r"\s)", re.IGNORECASE)

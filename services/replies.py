@@ -8,14 +8,13 @@ unclear, ask rather than guess.
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services import clock, tasks
 from services.errors import DomainError
-from services.parsing import find_date, parse_reply
+from services.parsing import parse_reply, requested_date
 
 
 @dataclass(frozen=True)
@@ -39,12 +38,9 @@ async def handle_reply(
             change = await tasks.apply_action(session, actor=actor, task_id=task_id, action="blocked", note=text)
             return Outcome("changed", change=change)
         if subject.purpose in ("ask_extend", "ask_approve_date"):
-            date = find_date(text, today)
-            if date is None:
-                raise DomainError("date_missing")
-            if date == "invalid":
-                raise DomainError("date_invalid")
-            assert isinstance(date, dt.date)
+            date, problem = requested_date(text, today)
+            if problem is not None or date is None:
+                raise DomainError(problem or "date_missing")
             if subject.purpose == "ask_extend":
                 change = await tasks.apply_action(
                     session, actor=actor, task_id=task_id, action="extend", new_due=date

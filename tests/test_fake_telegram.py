@@ -15,6 +15,7 @@ import time
 import warnings
 from collections.abc import AsyncIterator
 
+import aiohttp
 import pytest
 import telegram
 from telegram import (
@@ -420,6 +421,30 @@ async def test_missing_methods_answer_404(bot: telegram.Bot) -> None:
     assert await bot.get_my_commands(scope=chat_scope) == ()
     with pytest.raises(BadRequest, match="(?i)BOT_COMMAND_INVALID"):
         await bot.set_my_commands([BotCommand("Viec", "x")])
+
+
+async def test_raw_http_json_body_method_case_and_unknown_method(fake: FakeTelegram) -> None:
+    async with aiohttp.ClientSession() as http:
+        body = {"chat_id": LAN, "text": "123", "reply_markup": {"inline_keyboard": [[
+            {"text": "A", "callback_data": "a"}]]}}
+        async with http.post(f"{fake.base_url}{TOKEN}/SENDMESSAGE", json=body) as resp:
+            answer = await resp.json()
+        assert resp.status == 200 and answer["ok"] is True
+        assert answer["result"]["text"] == "123"  # a string, although it looks like a number
+        async with http.get(f"{fake.base_url}{TOKEN}/noSuchMethod") as resp:
+            assert resp.status == 404
+            assert await resp.json() == {
+                "ok": False, "error_code": 404, "description": "Not Found: method not found",
+            }
+        fake.inject(429, retry_after=3)
+        async with http.post(f"{fake.base_url}{TOKEN}/sendMessage",
+                             data={"chat_id": str(LAN), "text": "x"}) as resp:
+            assert resp.status == 429
+            assert await resp.json() == {
+                "ok": False, "error_code": 429,
+                "description": "Too Many Requests: retry after 3",
+                "parameters": {"retry_after": 3},
+            }
 
 
 # -------------------------------------------------------------- flood limits

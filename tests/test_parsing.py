@@ -13,7 +13,15 @@ import time
 
 import pytest
 
-from bot.parsing import MAX_CHARS_EXAMINED, Reply, find_date, normalize, parse_date, parse_reply
+from services.parsing import (
+    MAX_CHARS_EXAMINED,
+    Reply,
+    find_date,
+    normalize,
+    parse_date,
+    parse_reply,
+    requested_date,
+)
 
 D = dt.date
 TODAY = D(2026, 11, 23)
@@ -69,6 +77,9 @@ REPLIES = [
     case("không cần gia hạn, đã xong rồi", "done"),
     case("đã song", "done", id="s/x typo"),
     case("Đã gửi báo cáo trẻ em dân tộc thiểu số", "done", id="thiểu số is not thiếu"),
+    case("Báo cáo đã được gửi", "done"),
+    case("Em chào anh ạ. Báo cáo bên em đã gửi qua email từ hôm thứ 6 rồi ạ", "done"),
+    case("HT rồi", "done", id="ht = hoàn thành"),
     # --- in progress ----------------------------------------------------------------
     case("đang làm", "in_progress"),
     case("Đang thực hiện ạ", "in_progress"),
@@ -90,6 +101,11 @@ REPLIES = [
     case("đang hoàn thiện báo cáo", "in_progress"),
     case("không vướng gì, đang làm", "in_progress"),
     case("Đã nhận, sẽ triển khai", "in_progress"),
+    case("em đang làm, không có vướng mắc gì", "in_progress"),
+    case("đã hết vướng, đang làm tiếp", "in_progress"),
+    case("Chưa gửi được vì chờ lãnh đạo ký", "in_progress"),
+    case("Kính gửi đồng chí, UBND xã đã triển khai thực hiện kế hoạch", "in_progress",
+         id="đã triển khai = started"),
     # --- blocked --------------------------------------------------------------------
     case("vướng: thiếu kinh phí", "blocked", "thiếu kinh phí"),
     case("vuong: thieu kinh phi", "blocked", "thieu kinh phi"),
@@ -117,6 +133,12 @@ REPLIES = [
          "độ tuổi trẻ trong danh sách chưa khớp", id="độ is not the connector do"),
     case("Khó khăn: thiếu số liệu (phụ lục 2)", "blocked", "thiếu số liệu (phụ lục 2)"),
     case("vướng kinh phí thì làm sao ạ?", "blocked", "kinh phí thì làm sao"),
+    case("Khó khăn, vướng mắc: 1. Thiếu kinh phí; 2. Thiếu nhân lực", "blocked",
+         "1. Thiếu kinh phí; 2. Thiếu nhân lực"),
+    case("phần mềm bị lỗi không gửi được", "blocked", "phần mềm bị lỗi không gửi được"),
+    case("Đang làm nhưng có thể không kịp", "blocked", "có thể không kịp"),
+    case("Chưa xong vì thiếu số liệu", "blocked", "thiếu số liệu"),
+    case("Bên em không kịp ạ", "blocked", "không kịp"),
     # --- extension ------------------------------------------------------------------
     case("xin gia hạn đến 30/11", "extension", new_due=D(2026, 11, 30)),
     case("xin gia hạn tới 30/11/2026", "extension", new_due=D(2026, 11, 30)),
@@ -142,7 +164,17 @@ REPLIES = [
     case("xin gia hạn đến 30.11", "extension", new_due=D(2026, 11, 30)),
     case("xin gia hạn đến hôm nay 23/11", "extension", new_due=D(2026, 11, 23)),
     case("xin ra hạn đến 30/11", "extension", new_due=D(2026, 11, 30), id="r/gi typo"),
+    case("xin gia hạn vì thiếu số liệu đến 5/12", "extension", "thiếu số liệu", D(2026, 12, 5)),
+    case("Hạn 20/11 em chưa kịp, xin gia hạn đến 30/11", "extension", "Hạn 20/11 em chưa kịp",
+         D(2026, 11, 30)),
+    case("Đơn vị xin gia hạn đến 30/11", "extension", new_due=D(2026, 11, 30),
+         id="đơn vị is not the connector vì"),
+    case("xin phép nộp muộn đến 2/12", "extension", new_due=D(2026, 12, 2)),
+    case("Xin gia hạn đến 30/11, lý do: chưa nhận được số liệu của 3 xã", "extension",
+         "chưa nhận được số liệu của 3 xã", D(2026, 11, 30)),
     case("xin gia hạn", "extension", problem="date_missing"),
+    case("xin gia hạn do chưa có số liệu", "extension", "chưa có số liệu",
+         problem="date_missing"),
     case("xin gia hạn thêm 1 tuần", "extension", "thêm 1 tuần", problem="date_missing"),
     case("xin khất đến thứ 6", "extension", "đến thứ 6", problem="date_missing"),
     case("Cần thêm thời gian vì thiếu người", "extension", "thiếu người",
@@ -343,9 +375,30 @@ FIND_DATE = [
     ("báo cáo số 27/KH-UBND", None),
     ("30/11 hoặc 31/11", D(2026, 11, 30)),
     ("31/11 hoặc 30/11", "invalid"),
+    ("30.11", D(2026, 11, 30)),  # a bare answer to "đến ngày nào?"
+    ("30-11 ạ", D(2026, 11, 30)),
+    ("20/11", D(2027, 11, 20)),  # find_date: next occurrence, as specified
 ]
 
 
 @pytest.mark.parametrize(("text", "expected"), FIND_DATE)
 def test_find_date(text, expected):
     assert find_date(text, TODAY) == expected
+
+
+REQUESTED_DATE = [
+    ("30/11", TODAY, (D(2026, 11, 30), None)),
+    ("đến 30.11 ạ", TODAY, (D(2026, 11, 30), None)),
+    ("23/11", TODAY, (D(2026, 11, 23), None)),
+    ("20/11", TODAY, (None, "date_past")),  # 3 days ago, not a 362-day extension
+    ("20/11/2026", TODAY, (None, "date_past")),
+    ("31/11", TODAY, (None, "date_invalid")),
+    ("tuần sau", TODAY, (None, "date_missing")),
+    ("5/1", DEC, (D(2027, 1, 5), None)),
+    ("15/12", DEC, (None, "date_past")),
+]
+
+
+@pytest.mark.parametrize(("text", "today", "expected"), REQUESTED_DATE)
+def test_requested_date(text, today, expected):
+    assert requested_date(text, today) == expected

@@ -1,0 +1,143 @@
+"""The `nhacviec` command, run as a coordinator runs it: a real process on a real database."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import signal
+import subprocess
+import sys
+
+import pytest
+
+from bot import texts
+
+
+def nhacviec(database_url: str, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+    full_env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "DATABASE_URL"))}
+    full_env.update({"DATABASE_URL": database_url, "TELEGRAM_BOT_USERNAME": "nhacviec_bot"})
+    full_env.update(env or {})
+    return subprocess.run(
+        [sys.executable, "-m", "bot.cli", *args], capture_output=True, text=True, env=full_env, timeout=60,
+        cwd=os.path.dirname(os.path.dirname(__file__)),
+    )
+
+
+@pytest.fixture
+def cli(database_url):
+    return lambda *args, **kw: nhacviec(database_url, *args, **kw)
+
+
+def test_agency_add_generates_code_and_matches_names_normalised(cli):
+    done = cli("agency", "add", "Sở Y tế")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == texts.CLI_AGENCY_ADDED.format(name="Sở Y tế", code="SYT")
+    again = cli("agency", "add", "Sở  Y Tế")
+    assert again.returncode == 1
+    assert again.stderr.strip() == texts.CLI_AGENCY_EXISTS.format(name="Sở Y tế", code="SYT")
+    other = cli("agency", "add", "Sở Tài chính", "--code", "syt")
+    assert other.returncode == 1
+    assert other.stderr.strip() == texts.CLI_CODE_TAKEN.format(code="SYT", name="Sở Y tế")
+    listed = json.loads(cli("agency", "list", "--json").stdout)
+    assert listed == [{"code": "SYT", "name": "Sở Y tế", "requested": False, "reachable_contacts": 0}]
+
+
+def test_invite_create_prints_single_use_deep_link(cli):
+    cli("agency", "add", "Sở Tư pháp", "--code", "STP")
+    done = cli("invite", "create", "--agency", "STP", "--days", "3", "--json")
+    assert done.returncode == 0, done.stderr
+    invite = json.loads(done.stdout)
+    assert invite["link"] == f"https://t.me/nhacviec_bot?start={invite['code']}"
+    assert invite["role"] == "official" and invite["agency"] == "STP"
+    text = cli("invite", "create", "--coordinator").stdout
+    assert "https://t.me/nhacviec_bot?start=" in text and texts.CLI_INVITE_COORDINATOR in text
+    bad = cli("invite", "create", "--agency", "KHONGCO")
+    assert bad.returncode == 1 and bad.stderr.strip() == texts.CLI_AGENCY_UNKNOWN.format(ref="KHONGCO")
+    assert cli("invite", "create").returncode == 1
+
+
+def test_task_add_accepts_vietnamese_and_iso_dates_and_refuses_bad_ones(cli):
+    cli("agency", "add", "Sở Y tế", "--code", "SYT")
+    ok = cli("task", "add", "--agency", "SYT", "--title", "Báo cáo năm", "--due", "15/11/2026")
+    assert ok.returncode == 0, ok.stderr
+    assert cli("task", "add", "--agency", "SYT", "--title", "Báo cáo 6 tháng", "--due", "2027-05-15").returncode == 0
+    for bad in ("31/02/2026", "15-13-2026", "hôm qua"):
+        done = cli("task", "add", "--agency", "SYT", "--title", "X", "--due", bad)
+        assert done.returncode == 1 and done.stderr.strip() == texts.CLI_BAD_DATE.format(value=bad)
+    unknown = cli("task", "add", "--agency", "ABC", "--title", "X", "--due", "15/11/2026")
+    assert unknown.returncode == 1
+    listed = json.loads(cli("task", "list", "--agency", "SYT", "--json").stdout)
+    assert [(t["title"], t["due"]) for t in listed] == [("Báo cáo năm", "2026-11-15"), ("Báo cáo 6 tháng", "2027-05-15")]
+    status = json.loads(cli("status", "--json").stdout)
+    assert status[0]["code"] == "SYT" and len(status[0]["tasks"]) == 2
+    assert {t["status"] for t in status[0]["tasks"]} <= {"not_due", "overdue"}
+    human = cli("status").stdout
+    assert "Sở Y tế (SYT)" in human and "15/11/2026" in human
+
+
+def test_run_without_token_says_where_to_get_one(cli):
+    done = cli("run", env={"TELEGRAM_BOT_TOKEN": ""})
+    assert done.returncode == 1
+    assert done.stderr.strip() == texts.CLI_NO_TOKEN
+
+
+def test_bad_arguments_exit_non_zero_in_vietnamese(cli):
+    done = cli("task", "add", "--agency")
+    assert done.returncode == 2 and "Lỗi" in done.stderr
+
+
+async def test_run_survives_sigterm_and_restart(database_url, fake_server, tmp_path):
+    """`nhacviec run` against the fake server, stopped with SIGTERM and started again,
+    keeps every link, task and status."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "DATABASE_URL"))}
+    env.update(DATABASE_URL=database_url, TELEGRAM_BOT_TOKEN="42:SECRET-TOKEN-VALUE",
+               TELEGRAM_API_BASE_URL=fake_server.base_url, DISPATCH_INTERVAL_S="0.2")
+    root = os.path.dirname(os.path.dirname(__file__))
+
+    async def run_cli(*args: str) -> str:
+        proc = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "bot.cli", *args, env=env, cwd=root,
+            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+        out, err = await proc.communicate()
+        assert proc.returncode == 0, err.decode()
+        return out.decode()
+
+    async def start_bot():
+        return await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "bot.cli", "run", env=env, cwd=root,
+            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+
+    await run_cli("agency", "add", "Sở Y tế", "--code", "SYT")
+    await run_cli("task", "add", "--agency", "SYT", "--title", "Báo cáo năm", "--due", "30/12/2026")
+    code = json.loads(await run_cli("invite", "create", "--agency", "SYT", "--json"))["code"]
+    user = 777
+    fake_server.add_user(user, "Nguyễn", "An")
+
+    bot = await start_bot()
+    try:
+        fake_server.user_sends(user, user, f"/start {code}")
+        linked = (await fake_server.wait_for_messages(user, 1, timeout=30))[-1]
+        assert linked.text == texts.LINKED_PRIVATE.format(agency="Sở Y tế")
+        fake_server.user_sends(user, user, "/viec")
+        card = (await fake_server.wait_for_messages(user, 2, timeout=10))[-1]
+        fake_server.user_sends(user, user, "đang thực hiện", reply_to=card.message_id)
+        await fake_server.wait_for_messages(user, 3, timeout=10)
+    finally:
+        bot.send_signal(signal.SIGTERM)
+        _, err = await asyncio.wait_for(bot.communicate(), 30)
+    assert bot.returncode == 0, err.decode()
+    assert "SECRET-TOKEN-VALUE" not in err.decode()
+
+    bot = await start_bot()
+    try:
+        fake_server.user_sends(user, user, "/viec")
+        listing = (await fake_server.wait_for_messages(user, 4, timeout=30))[-1]
+        assert "Báo cáo năm" in listing.text and texts.STATUS["in_progress"] in listing.text
+    finally:
+        bot.send_signal(signal.SIGINT)
+        _, err = await asyncio.wait_for(bot.communicate(), 30)
+    assert bot.returncode == 0, err.decode()
+    status = json.loads(await run_cli("status", "--json"))
+    assert status[0]["reachable_contacts"] == 1
+    assert status[0]["tasks"][0]["status"] == "in_progress"
