@@ -21,8 +21,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from services.documents import extract_text  # noqa: E402
-from services.plan_parser import parse_plan  # noqa: E402
+from services.documents import extract_text
+from services.plan_parser import parse_plan
 
 SEED_DIR = ROOT / "tests" / "fixtures" / "plans"
 LIMIT_SECONDS = 0.5

@@ -20,7 +20,7 @@ from telegram.ext import (
 )
 
 from bot import texts
-from bot.handlers.coordinator import cmd_tonghop, on_extension_button
+from bot.handlers.coordinator import cmd_sukien, cmd_tonghop, on_extension_button
 from bot.handlers.fallback import (
     on_edited,
     on_error,
@@ -54,6 +54,7 @@ def routes() -> list[BaseHandler]:
         CommandHandler("help", cmd_help),
         CommandHandler("viec", cmd_viec),
         CommandHandler("tonghop", cmd_tonghop),
+        CommandHandler("sukien", cmd_sukien),
         MessageHandler(filters.COMMAND, on_unknown_command),
         CallbackQueryHandler(on_task_button, pattern=r"^t:"),
         CallbackQueryHandler(on_extension_button, pattern=r"^x[aro]:"),

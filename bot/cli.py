@@ -164,6 +164,91 @@ async def status(db: Database, args: argparse.Namespace, settings: Settings) -> 
             print("  " + texts.CLI_TASK_LIST_EMPTY)
 
 
+async def schedule(db: Database, args: argparse.Namespace, settings: Settings) -> None:
+    from services.schedule import ReminderPolicy, reminder_schedule
+
+    due = cli_date(args.due)
+    due_time = _cli_time(args.time) if args.time else None
+    occurrences = reminder_schedule(due, ReminderPolicy.from_settings(settings), due_time)
+    if args.json:
+        _print_json({"due": due.isoformat(), "reminders": [
+            {"at": o.at.isoformat(), "date": o.day.isoformat(), "time": o.at.strftime("%H:%M"),
+             "kind": o.kind, "offset_days": o.offset_days, "days_to_due": o.days_to_due, "sequence": o.sequence}
+            for o in occurrences]})
+        return
+    print(texts.CLI_SCHEDULE_HEADER.format(due=texts.date_weekday_vn(due)))
+    for o in occurrences:
+        detail = (texts.CLI_SCHEDULE_OVERDUE.format(n=o.sequence) if o.kind == "overdue"
+                  else texts.CLI_SCHEDULE_BEFORE.format(days=o.days_to_due) if o.kind == "before" else "")
+        when = f"{texts.date_weekday_vn(o.day)} {o.at.strftime('%H:%M')}"
+        print(texts.CLI_SCHEDULE_ROW.format(when=when, kind=texts.REMINDER_KIND[o.kind], detail=detail))
+
+
+def _cli_time(value: str) -> dt.time:
+    try:
+        return dt.time.fromisoformat(value)
+    except ValueError:
+        raise CliError(texts.CLI_BAD_DATE.format(value=value)) from None
+
+
+def _event_when(event: Any) -> str:
+    if event.start == event.end:
+        return texts.date_weekday_vn(event.start)
+    return f"{texts.date_vn(event.start)} – {texts.date_vn(event.end)}"
+
+
+async def calendar(db: Database, args: argparse.Namespace, settings: Settings) -> None:
+    from services.reminders import events_of_year, notice_days
+
+    if not 1900 < args.year < 2100:
+        raise CliError(texts.CLI_BAD_DATE.format(value=args.year))
+    async with db.session() as session:
+        events = await events_of_year(session, args.year, settings)
+    if args.json:
+        _print_json({"year": args.year, "events": [
+            {"key": e.key, "name": e.name, "start": e.start.isoformat(), "end": e.end.isoformat(),
+             "lunar": e.lunar, "kind": e.kind, "source": e.source,
+             "agencies": e.agency_codes.split(",") if e.agency_codes else None,
+             "notices": [d.isoformat() for d in notice_days(e, settings.workdays_only)]}
+            for e in events]})
+        return
+    print(texts.CLI_CALENDAR_HEADER.format(year=args.year))
+    for e in events:
+        lunar = texts.CLI_CALENDAR_LUNAR.format(lunar=e.lunar) if e.lunar else ""
+        scope = texts.CLI_CALENDAR_SCOPE.format(codes=e.agency_codes) if e.agency_codes else ""
+        print(texts.CLI_CALENDAR_ROW.format(when=_event_when(e), name=e.name, lunar=lunar, scope=scope))
+        print(texts.CLI_CALENDAR_NOTICES.format(
+            dates=", ".join(texts.date_vn(d) for d in notice_days(e, settings.workdays_only))))
+
+
+def _leads(value: str | None) -> list[int] | None:
+    if value is None:
+        return None
+    try:
+        leads = [int(x) for x in value.split(",") if x.strip()]
+    except ValueError:
+        raise CliError(texts.CLI_LEAD_INVALID) from None
+    if not leads or any(d < 0 for d in leads):
+        raise CliError(texts.CLI_LEAD_INVALID)
+    return leads
+
+
+async def event_add(db: Database, args: argparse.Namespace, settings: Settings) -> None:
+    from services.reminders import add_event, notice_days
+
+    start = cli_date(args.date)
+    end = cli_date(args.end) if args.end else None
+    codes = [c for c in (args.agencies or "").split(",") if c.strip()] or None
+    async with db.session() as session:
+        for code in codes or []:
+            await agencies.get_agency(session, code)
+        event = await add_event(session, name=args.name, start=start, end=end, agency_codes=codes,
+                                lead_days=_leads(args.lead), settings=settings, forum=args.forum)
+    scope = texts.CLI_EVENT_SOME.format(codes=", ".join(codes)) if codes else texts.CLI_EVENT_ALL
+    notices = ", ".join(texts.date_vn(d) for d in notice_days(event, settings.workdays_only))
+    print(texts.CLI_EVENT_ADDED.format(name=event.name, date=texts.date_vn(event.start), scope=scope, notices=notices))
+
+
 # --- running the bot --------------------------------------------------------------------
 
 
@@ -234,6 +319,27 @@ def build_parser() -> Parser:
     p = sub.add_parser("status", help="tình hình từng cơ quan")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=status)
+
+    p = sub.add_parser("schedule", help="các lần nhắc của một hạn")
+    p.add_argument("--due", required=True)
+    p.add_argument("--time", help="giờ hạn, HH:MM (mặc định cuối ngày)")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=schedule)
+
+    p = sub.add_parser("calendar", help="lịch sự kiện trong năm")
+    p.add_argument("year", type=int)
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=calendar)
+
+    event = sub.add_parser("event", help="sự kiện").add_subparsers(dest="action", required=True, parser_class=Parser)
+    p = event.add_parser("add", help="thêm sự kiện")
+    p.add_argument("--name", required=True)
+    p.add_argument("--date", required=True)
+    p.add_argument("--end")
+    p.add_argument("--agencies", help="mã cơ quan, cách nhau bằng dấu phẩy (mặc định: tất cả)")
+    p.add_argument("--lead", help="số ngày nhắc trước, ví dụ 30,14,7,0")
+    p.add_argument("--forum", action="store_true", help="Diễn đàn trẻ em: kèm hạn báo cáo sau 15 ngày")
+    p.set_defaults(func=event_add)
 
     sub.add_parser("run", help="chạy bot")
     p = sub.add_parser("fake-telegram", help="máy chủ Bot API giả lập để thử")

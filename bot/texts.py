@@ -125,6 +125,7 @@ HELP_OFFICIAL = (
 HELP_COORDINATOR = (
     "Lệnh cho cán bộ điều phối:\n"
     "/tonghop — tổng hợp tình hình các cơ quan\n"
+    "/sukien — xem hoặc thêm sự kiện (ví dụ: /sukien 15/07/2027 Diễn đàn trẻ em)\n"
     "/viec — nhiệm vụ của cơ quan bạn (nếu có)\n"
     "/help — xem hướng dẫn này\n\n"
     "Trên máy chủ: nhacviec agency add, invite create, task add, status (xem README)."
@@ -137,6 +138,7 @@ COMMANDS_OFFICIAL = [
 ]
 COMMANDS_COORDINATOR = [
     ("tonghop", "Tổng hợp tình hình các cơ quan"),
+    ("sukien", "Xem hoặc thêm sự kiện"),
     ("viec", "Xem nhiệm vụ của cơ quan"),
     ("help", "Hướng dẫn"),
 ]
@@ -272,6 +274,8 @@ ERRORS = {
     "not_later": EXTENSION_NOT_LATER,
     "extension_not_pending": EXTENSION_NOT_PENDING,
     "bad_action": BAD_BUTTON,
+    "event_name_empty": "Lỗi: tên sự kiện không được để trống.",
+    "lead_invalid": "Lỗi: số ngày nhắc trước phải là các số nguyên không âm, cách nhau bằng dấu phẩy.",
 }
 
 
@@ -328,3 +332,27 @@ AGENCY_UNREACHABLE = (
     "Hãy nhắn họ bấm /start lại, hoặc cấp mã mời mới."
 )
 UNREACHABLE_REASON_BLOCKED = "đã chặn bot hoặc chưa bấm Start"
+
+# --- calendar, schedule and events (CLI and chat) ----------------------------------------
+REMINDER_KIND = {"before": "trước hạn", "due_day": "ngày đến hạn", "overdue": "quá hạn"}
+CLI_SCHEDULE_HEADER = "Lịch nhắc cho hạn {due} (theo cài đặt hiện tại):"
+CLI_SCHEDULE_ROW = "  {when}  {kind}{detail}"
+CLI_SCHEDULE_BEFORE = " — còn {days} ngày"
+CLI_SCHEDULE_OVERDUE = " — lần {n}"
+CLI_CALENDAR_HEADER = "Lịch sự kiện năm {year}:"
+CLI_CALENDAR_ROW = "  {when:<25} {name}{lunar}{scope}"
+CLI_CALENDAR_LUNAR = " (âm lịch {lunar})"
+CLI_CALENDAR_SCOPE = " [{codes}]"
+CLI_CALENDAR_NOTICES = "      nhắc trước: {dates}"
+CLI_EVENT_ADDED = "Đã thêm sự kiện «{name}» ngày {date}{scope}. Nhắc trước: {notices}."
+CLI_EVENT_ALL = " cho tất cả cơ quan"
+CLI_EVENT_SOME = " cho {codes}"
+CLI_EVENT_NAME_EMPTY = "Lỗi: tên sự kiện không được để trống."
+CLI_LEAD_INVALID = "Lỗi: số ngày nhắc trước phải là các số nguyên không âm, cách nhau bằng dấu phẩy (ví dụ 30,14,7,0)."
+EVENT_USAGE = (
+    "Thêm sự kiện: /sukien <ngày> <tên>, ví dụ: /sukien 15/07/2027 Diễn đàn trẻ em tỉnh\n"
+    "Sự kiện sắp tới:\n{events}"
+)
+EVENT_LIST_ROW = "• {date}: {name}"
+EVENT_LIST_NONE = "(chưa có)"
+EVENT_ADDED_CHAT = "✅ Đã thêm sự kiện «{name}» ngày {date} cho tất cả cơ quan. Bot sẽ nhắc trước {leads} ngày."

@@ -7,6 +7,7 @@ import datetime as dt
 import json
 from dataclasses import dataclass
 
+import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import select
 
@@ -45,6 +46,15 @@ async def render_reminder(session: AsyncSession, rows: list[Outbox], settings: S
         start = working_hours_start(now, settings)
         if start > now:
             return Defer(start)
+        # The catch-up message stands for the rest of today's reminders of this task too.
+        end_of_day = dt.datetime.combine(now.astimezone(clock.VN_TZ).date(), dt.time.max, tzinfo=clock.VN_TZ)
+        await session.execute(
+            sa.update(Outbox)
+            .where(Outbox.kind == "reminder", Outbox.task_id == task.id, Outbox.chat_id == rows[0].chat_id,
+                   Outbox.state == "pending", Outbox.due_at <= end_of_day)
+            .values(state="skipped", error="collapsed into a catch-up")
+        )
+        await session.commit()
     agency = await session.get(Agency, task.agency_id)
     assert agency is not None
     v = view(task, agency, now)

@@ -286,11 +286,13 @@ def _pdf_text(data: bytes) -> str:
     from pypdf import PdfReader
     from pypdf.errors import PdfReadError
 
+    page_errors = (PdfReadError, ValueError, KeyError, TypeError, AttributeError, IndexError,
+                   ZeroDivisionError, RecursionError, OSError)
     try:
         reader = PdfReader(io.BytesIO(data))
         if reader.is_encrypted and not reader.decrypt(""):
             raise DocumentError("corrupt", "encrypted")
-        pages = [page.extract_text() or "" for page in reader.pages]
+        pages = list(reader.pages)
     except DocumentError:
         raise
     except (PdfReadError, ValueError, KeyError, TypeError, OSError) as exc:
@@ -299,7 +301,17 @@ def _pdf_text(data: bytes) -> str:
         raise DocumentError("corrupt", f"{type(exc).__name__}: {exc}") from exc
     if not pages:
         raise DocumentError("empty", "no pages")
-    letters = sum(sum(ch.isalpha() for ch in page) for page in pages)
+    texts: list[str] = []
+    failures = 0
+    for page in pages:
+        try:
+            texts.append(page.extract_text() or "")
+        except page_errors:  # one damaged page: keep the others
+            failures += 1
+            texts.append("")
+    if failures == len(pages):
+        raise DocumentError("corrupt", "no page could be read")
+    letters = sum(sum(ch.isalpha() for ch in text) for text in texts)
     if letters < MIN_LETTERS_PER_PAGE * len(pages):
         raise DocumentError("scanned_pdf")
-    return "\n".join(pages)
+    return "\n".join(texts)

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import select
 
-from db.models import Agency, Contact, Invite
+from db.models import Agency, Contact, Invite, Outbox
 from services import clock, reminders
 from services.agencies import get_agency
 from services.errors import DomainError
@@ -113,6 +113,14 @@ async def mark_reachable(session: AsyncSession, *, chat_id: int) -> bool:
         .where(Contact.chat_id == chat_id, Contact.reachable.is_(False))
         .values(reachable=True, unreachable_reason=None)
     )
+    if result.rowcount:
+        # Reminders still ahead that were set aside while the chat was unreachable.
+        await session.execute(
+            sa.update(Outbox)
+            .where(Outbox.chat_id == chat_id, Outbox.state == "skipped", Outbox.error == "unreachable",
+                   Outbox.due_at >= clock.now())
+            .values(state="pending", error=None)
+        )
     await session.commit()
     return result.rowcount > 0
 

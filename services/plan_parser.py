@@ -10,19 +10,21 @@ The algorithm, step by step
 1. Clean the lines (`_clean_lines`). NFC; odd spaces and zero-width characters go; Markdown
    residue (`**`, `__`, `###`, `>`, `\\.` escapes, `* ` bullets, rules) is stripped; URLs
    are cut out of sentences and URL-only lines dropped; page-number lines ("2",
-   "- 2 -", "Trang 2/10") and running headers (a short line repeated 3+ times) go.
+   "- 2 -", "Trang 2/10") and running headers (a titled line repeated 3+ times) go.
    Blank lines count as paragraph breaks only when the text does not put a blank line
-   between almost every line (as PDF exports do).
+   between almost every line (as PDF exports do), and not when a removed page number
+   or header sits among them (a page break runs on the paragraph).
 2. Join hard-wrapped lines into paragraphs (`_join_lines`). The wrap width is the 90th
-   percentile of line lengths. A line continues the previous one when it starts in
-   lower case or with a digit or bracket, when the previous line ends with a comma, a dash
-   or a linking word ("và", "của", "các"...), or when the previous line is "full" (at
-   least 80% of the width). A line starting with an item marker always starts a new
-   paragraph, and so does a line starting with a duty verb ("Chủ trì", "Phối hợp"...)
-   after a numbered heading. Text without hard wraps (one paragraph per line, as in
-   .docx) is detected by its width and joined only on lower-case starts.
+   percentile of line lengths, if most lines come close to it (else the text has one
+   paragraph per line, as .docx does). A line starting with an item marker, "Nơi nhận",
+   "Trên đây là", a signature ("KT.", "TM.") or an upper-case title starts a paragraph.
+   Otherwise a line continues the previous one when it starts in lower case, with a
+   digit or a bracket; when the previous line ends with a comma, a dash or a linking word
+   ("và", "của", "các", "Đề nghị"...); or when the previous line is "full" (80% of the
+   width, or it lost a URL) and does not end with a colon. A duty verb ("Chủ trì",
+   "Phối hợp"...) after a one-line numbered heading starts a new paragraph.
 3. Split items written inline after a sentence ("...quy định. 5. Sở Du lịch: ...",
-   "...sau: a) ...") into their own paragraphs.
+   "...sau: a) ...", "...: - Chủ trì") into their own paragraphs.
 4. Classify each paragraph by its marker (`_classify`): roman heading ("IV."), number
    item ("3.", "3)"), sub-item ("a)", "a/", "1.2."), bullet ("-", "+", "•") or plain.
 5. Cut the document into sections at roman headings (and at bare upper-case titles such
@@ -31,16 +33,21 @@ The algorithm, step by step
    NHIỆM VỤ...), report (CHẾ ĐỘ BÁO CÁO...), targets (CHỈ TIÊU), funding, other.
    "Nơi nhận" and the signature start the end matter, which is ignored; "Trên đây
    là..." starts the closing, which is read for report sentences only.
-6. Agencies (`_agencies`): in each organisation section every number item whose
-   heading names a body is one agency; a number item that names no body but whose
-   sub-items do ("1. Các sở, ngành: a) Sở Y tế: ...") gives one agency per such sub-item.
-   The heading gives the name: "Đề nghị" in front marks a request (requested=true, the
-   word is dropped), text after a colon is an inline task, and a heading that runs on
-   into its duty is cut before the first duty verb. Several bodies in one heading stay
-   one agency. Items are not trusted to be numbered 1, 2, 3 (a warning notes gaps and
-   repeats). A number item "Chế độ báo cáo" or a closing paragraph ("Trên đây là",
-   "Giao ... theo dõi") ends the list; what follows is read as report text. Without an
-   organisation section, a run of 3+ number items naming bodies is used instead.
+6. Agencies (`_agencies_in`): in each organisation section every number item whose
+   heading names a body (it starts with Sở, Phòng, UBND, Công an, Hội, Đoàn, Báo, Đài...,
+   after "Trách nhiệm của" if any) is one agency. A number item over sub-items that all
+   name bodies, or that names none itself ("1. Các sở, ngành: a) Sở Y tế: ..."), gives
+   one agency per such sub-item. Number items written unlike the first body heading
+   ("1)" under "1.") are sub-items. The heading gives the name: "Đề nghị" in front marks
+   a request (requested=true, the word is dropped), text after a colon is an inline task,
+   a heading that runs on into its duty is cut before the first duty verb, and a note
+   "(cơ quan thường trực)" is dropped from the name. Several bodies in one heading stay
+   one agency; the same body twice is merged. Items are not trusted to be numbered 1, 2,
+   3 (a warning notes gaps and repeats). A number item "Chế độ báo cáo" or a closing
+   paragraph ("Trên đây là", "Giao ... theo dõi", "Các sở, ngành ... báo cáo ...") ends
+   the list; what follows is read as report text. Without an organisation section, a
+   run of 3+ number items that only name bodies is used instead. Bullets "- Sở X: ..."
+   serve when there are no items.
 7. Tasks (`_tasks`): if the agency has sub-items (a, b, c) each is a task and bullets or
    paragraphs under them belong to it; otherwise each top-level bullet is a task
    ("+" under "-" belongs to the task above, as does anything under a line ending with
@@ -48,25 +55,31 @@ The algorithm, step by step
    each paragraph is a task. An intro ending with ":" is not a task.
 8. Deadlines (`_deadlines`): every sentence of the report sections and of the text after
    the agency list, and every sentence elsewhere that speaks of "báo cáo", is searched
-   for "trước/chậm nhất/hạn/định kỳ (ngày) dd/mm[/yyyy]" (also "ngày d tháng m năm y"
-   and lists "ngày 20/5 và 20/11") and for relative limits ("trong vòng 10 ngày kể từ
-   ngày nhận được Kế hoạch"). A date without a year takes the plan's year. The period
-   comes from the nearest words before the date ("6 tháng", "giữa năm" -> half-year;
-   "báo cáo năm", "hằng năm" -> annual; events, "quý", "đột xuất" -> other), else from
-   the month (5-6 half-year, 10-12 annual, else other). Nothing is invented: a plan
-   without dates gets no dated deadline and the warning "no_dated_deadline".
-9. Header (`_read_header`): "Số: 27/KH-UBND" (only with the colon, so cited documents
-   are not taken), "<Nơi>, ngày 12 tháng 3 năm 2024" (blank day and month give the year
-   only), the "KẾ HOẠCH" title's "năm 2024", and the issuing body from the header lines
-   ("ỦY BAN NHÂN DÂN / TỈNH NINH THUẬN") or from the intro sentence ("Ủy ban nhân dân
-   tỉnh Ninh Thuận ban hành Kế hoạch"), completed with the place name when it only says
-   "UBND tỉnh". Year: the `year` argument, else the title's, else the date line's.
-10. Coordinator (`_coordinator`): in report text, "(qua Sở Y tế)", then "báo cáo/gửi ...
-    về|cho|tới Sở X", then "gửi Sở X", then "Giao Sở X ... theo dõi/tổng hợp"; a plain
-    "UBND tỉnh" is skipped. Else the agency whose tasks call it "đầu mối"/"thường trực".
+   for "trước/chậm nhất/hạn/định kỳ (ngày) dd/mm[/yyyy]" (also "ngày d tháng m năm y",
+   "ngày dd.mm.yyyy" and lists "ngày 20/5 và 20/11"), for relative limits ("trong vòng
+   10 ngày kể từ ngày nhận được Kế hoạch": date null, the phrase in `relative`) and for
+   recurring ones ("trước ngày 20 của tháng cuối quý": only the day). A date without a
+   year takes the plan's year. The period comes from the nearest words before the date
+   ("6 tháng", "sơ kết" -> half-year; "báo cáo năm", "hằng năm" -> annual; events,
+   "quý", "đột xuất" -> other), else from the month (5-6 half-year, 10-12 annual, else
+   other); each date of a list goes by its month. Nothing is invented: a plan without
+   dates gets no dated deadline and the warning "no_dated_deadline".
+9. Header (`_read_header`), from the lines up to the "KẾ HOẠCH" title: "Số: 27/KH-UBND"
+   (only with the colon, so cited documents are not taken), "<Nơi>, ngày 12 tháng 3 năm
+   2024" or "ngày 12/3/2024" (blank day and month give the year only), and the issuing
+   body from the upper-case header lines, the last body named there ("UBND TỈNH X /
+   SỞ Y TẾ" -> "SỞ Y TẾ"), as written. Else the intro sentence ("Ủy ban nhân dân tỉnh
+   Ninh Thuận ban hành Kế hoạch"; "của UBND tỉnh" cites another document), completed
+   with the date line's place when it only says "UBND tỉnh". Year: the `year` argument,
+   else the title's "năm 2024", else the date line's, else the commonest in the preamble.
+10. Coordinator (`_coordinator`), from report sentences: "(qua Sở Y tế)", then
+    "báo cáo/gửi ... về|cho|tới Sở X", then "gửi Sở X", then "Giao Sở X ... theo dõi/tổng
+    hợp"; a bare "UBND tỉnh" is skipped, and a candidate that is one of the agencies wins.
+    Else the agency noted "(cơ quan thường trực)", else one whose task says "đầu mối".
 11. Targets: items "Chỉ tiêu N: ..." (or the number items of a CHỈ TIÊU section); their
     owners are the agencies whose tasks say "chỉ tiêu 01, 02, ..." (ranges allowed).
-12. Events: a fixed list of canonical seasonal events (`EVENTS`) matched by variants.
+12. Events: a fixed list of canonical seasonal events (`EVENT_VARIANTS`) matched by
+    variants anywhere before the end matter.
 
 Warnings (stable codes): no_number, no_issue_date, no_year, no_authority,
 no_coordinator, no_org_section, no_agencies, agency_without_tasks, irregular_numbering,
@@ -165,6 +178,9 @@ def is_plan(parsed: ParsedPlan) -> bool:
 
 DASHES_RE = re.compile(r"[\u2010-\u2015\u2212\uFE58\uFE63\uFF0D]")
 SPACES_RE = re.compile(r"\s+")
+SPACED_DASH_RE = re.compile(r"\s+-\s*|\s*-\s+")  # a dash between words, not "Covid-19"
+NON_DIGITS_RE = re.compile(r"\D")
+DIGITS_RE = re.compile(r"\d{1,3}")
 END_PUNCT = " \t.,;:!?-()[]\"'“”‘’*_/\\"
 # Old ("hoá", "Uỷ") and new ("hóa", "Ủy") tone placement spell the same syllable.
 OLD_TONE_PLACEMENT = {
@@ -207,7 +223,7 @@ def normalize_name(name: str) -> str:
     key = DASHES_RE.sub("-", key)
     key = ABBREVIATION_RE.sub(lambda m: ABBREVIATIONS[m.group(1)], key)
     key = key.replace("&", " và ")
-    key = re.sub(r"\s*-\s*", " - ", key) if " -" in key or "- " in key else key
+    key = SPACED_DASH_RE.sub(" - ", key)
     key = SPACES_RE.sub(" ", key)
     return key.strip(END_PUNCT)
 
@@ -216,7 +232,7 @@ def _display_name(name: str) -> str:
     """A body name as shown: dashes unified, spaces collapsed, ends trimmed, capitalised."""
     text = DASHES_RE.sub("-", name)
     text = SPACES_RE.sub(" ", text).strip(" \t.,;:-")
-    text = re.sub(r"\s+-\s*|\s*-\s+", " - ", text)
+    text = SPACED_DASH_RE.sub(" - ", text)
     if text.count("(") < text.count(")"):
         text = text.rstrip(")").strip()
     return text[:1].upper() + text[1:]
@@ -342,6 +358,7 @@ DUTY_VERB_RE = re.compile(
 # Lines that always start a paragraph: end matter, the closing, signature blocks.
 PARAGRAPH_START_RE = re.compile(r"^(?:Nơi nhận|Trên đây là|KT\.\s*\S|TM\.\s*\S)")
 MAX_TITLE_LINE = 100
+GLUED_HYPHEN_END_RE = re.compile(r"\w-$")
 FULL_LINE_RATIO = 0.8
 WRAPPED_MIN_WIDTH, WRAPPED_MAX_WIDTH = 40, 160
 
@@ -358,14 +375,19 @@ def _wrap_width(lines: list[Line | None]) -> int:
     return width if wrapped else 0
 
 
+def _is_title_line(line: str) -> bool:
+    """An upper-case title line ("TỔ CHỨC THỰC HIỆN"), not a wrapped "HIV/AIDS;"."""
+    return (len(line) <= MAX_TITLE_LINE and len(line.split()) >= 2 and line[-1] not in ",;"
+            and _is_upper_title(line))
+
+
 def _starts_paragraph(line: str) -> bool:
-    return bool(MARKER_RE.match(line) or PARAGRAPH_START_RE.match(line)
-                or (len(line) <= MAX_TITLE_LINE and _is_upper_title(line)))
+    return bool(MARKER_RE.match(line) or PARAGRAPH_START_RE.match(line) or _is_title_line(line))
 
 
 def _continues(previous: Line, line: str, width: int) -> bool:
     """Whether `line` carries on the paragraph ending with `previous`."""
-    if len(previous) <= MAX_TITLE_LINE and _is_upper_title(previous):
+    if _is_title_line(previous):
         return False  # a title ("KẾ HOẠCH", "I. MỤC ĐÍCH, YÊU CẦU") is a paragraph
     first = line[0]
     if not first.isupper() and first not in "“\"'":
@@ -382,7 +404,7 @@ def _continues(previous: Line, line: str, width: int) -> bool:
 
 
 def _glue(paragraph: str, line: str) -> str:
-    if re.search(r"\w-$", paragraph):  # "23/QĐ-" + "TTg", "Covid-" + "19"
+    if GLUED_HYPHEN_END_RE.search(paragraph):  # "23/QĐ-" + "TTg", "Covid-" + "19"
         return paragraph + line
     return f"{paragraph} {line}"
 
@@ -567,7 +589,8 @@ REPORT_HEAD_RE = re.compile(
 ORG_END_RE = re.compile(
     r"^(?:Trên đây|Nơi nhận|Trong quá trình|Quá trình (?:tổ chức )?thực hiện|Yêu cầu (?:các|Thủ trưởng)"
     r"|Giao\s.{0,150}?(?:theo dõi|đôn đốc|tổng hợp)|Chế độ (?:thông tin,? )?báo cáo"
-    r"|Căn cứ (?:vào )?(?:nội dung )?(?:Kế hoạch này|nhiệm vụ được giao))"
+    r"|Căn cứ (?:vào )?(?:nội dung )?(?:Kế hoạch này|nhiệm vụ được giao)"
+    r"|(?:Các|Thủ trưởng các|Đề nghị các)\s+(?:sở|cơ quan|đơn vị|địa phương)[^.]{0,200}?báo cáo)"
 )
 MAX_NAME_WORDS = 40
 MAX_COLON_NAME_CHARS = 220
@@ -801,7 +824,9 @@ OTHER_RE = re.compile(
     re.IGNORECASE,
 )
 REPORT_WORD_RE = re.compile(r"báo\s+cáo", re.IGNORECASE)
+REPORT_REGIME_RE = re.compile(r"chế\s+độ\s+(?:thông\s+tin,?\s+)?báo\s+cáo", re.IGNORECASE)
 SENTENCE_END_RE = re.compile(r"(?<=[.!?])\s+(?=\S)")
+ABBREVIATION_DOT_RE = re.compile(r"\b(?:TP|Tp|Số|số|St|TS|ThS|KT|TM)\.$")
 
 
 def _sentences(text: str) -> list[str]:
@@ -810,7 +835,7 @@ def _sentences(text: str) -> list[str]:
     for match in SENTENCE_END_RE.finditer(text):
         nxt = text[match.end()]
         before = text[max(0, match.start() - 4):match.start()]
-        if nxt.isupper() and not re.search(r"\b(?:TP|Tp|Số|số|St|TS|ThS)\.$", before):
+        if nxt.isupper() and not ABBREVIATION_DOT_RE.search(before):
             parts.append(text[start:match.start()].strip())
             start = match.end()
     parts.append(text[start:].strip())
@@ -829,6 +854,11 @@ def _period(context: str, month: int | None) -> str:
     if month in (10, 11, 12):
         return "annual"
     return "other"
+
+
+def _date_is_plain(found: str) -> bool:
+    """"15/5" is a date anywhere; "15.5" or "15-5" only after "ngày" ("không quá 10.5")."""
+    return "/" in found or "tháng" in found.casefold() or "ngày" in found.casefold()
 
 
 def _make_date(day: int, month: int, year: int | None) -> tuple[dt.date | None, bool]:
@@ -865,7 +895,7 @@ def _deadlines_in(sentence: str, plan_year: int | None) -> list[Deadline]:
     text = _strip_end(sentence)
     cursor = 0
     for match in DEADLINE_RE.finditer(sentence):
-        if match.start() < cursor:
+        if match.start() < cursor or not _date_is_plain(match.group(0)):
             continue
         dates, end = _dates_in_match(match, sentence)
         context = sentence[cursor:match.start()] if len(dates) == 1 else ""
@@ -892,7 +922,7 @@ def _deadlines(report_texts: list[str], other_texts: list[str], plan_year: int |
             if not in_report and not REPORT_WORD_RE.search(sentence):
                 continue
             found = _deadlines_in(sentence, plan_year)
-            if found or in_report or "chế độ báo cáo" in sentence.casefold():
+            if found or in_report or REPORT_REGIME_RE.search(sentence):
                 report_sentences.append(sentence)
             deadlines.extend(found)
     unique: dict[tuple, Deadline] = {}
@@ -972,8 +1002,8 @@ def _place(raw: str) -> str | None:
 def _read_date_line(header: Header, text: str) -> None:
     for match in DATE_LINE_RE.finditer(text):
         year = int(match.group("y") or match.group("y2"))
-        day_digits = re.sub(r"\D", "", match.group("d") or "")
-        month_digits = re.sub(r"\D", "", match.group("m") or match.group("m2") or "")
+        day_digits = NON_DIGITS_RE.sub("", match.group("d") or "")
+        month_digits = NON_DIGITS_RE.sub("", match.group("m") or match.group("m2") or "")
         header.date_year = header.date_year or year
         header.place = header.place or _place(match.group("place"))
         if day_digits and month_digits:
@@ -1049,7 +1079,7 @@ def _read_header(lines: list[Line | None], preamble_text: str) -> Header:
     head_text = "\n".join(head)
     number = NUMBER_RE.search(head_text)
     if number:
-        header.number = re.sub(r"\s+", "", number.group(1)).rstrip(".")
+        header.number = SPACES_RE.sub("", number.group(1)).rstrip(".")
     _read_date_line(header, head_text)
     _read_title(header, top)
     header.authority = _header_authority(head) or _intro_authority(preamble_text, header.place)
@@ -1093,7 +1123,7 @@ def _target_numbers(text: str) -> set[int]:
         for low, high in RANGE_RE.findall(listed):
             numbers.update(range(int(low), int(high) + 1))
         listed = RANGE_RE.sub(" ", listed)
-        numbers.update(int(n) for n in re.findall(r"\d{1,3}", listed))
+        numbers.update(int(n) for n in DIGITS_RE.findall(listed))
     return numbers
 
 

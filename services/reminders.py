@@ -185,57 +185,87 @@ def notice_days(event: Event, workdays_only: bool) -> list[dt.date]:
     return event_notice_dates(shape, workdays_only=workdays_only)
 
 
+NOTICE_HORIZON = dt.timedelta(days=45)  # notice rows are made this far ahead, daily
+
+
 async def sync_events_for(session: AsyncSession, settings: Settings,
                           agency_ids: set[int] | None = None, events: list[Event] | None = None) -> int:
-    """Notice rows for events still ahead, for every reachable contact they concern."""
+    """Notice rows for events ahead (within NOTICE_HORIZON), for every reachable contact
+    they concern. Rows that exist are not written again."""
     now = clock.now()
     today = now.astimezone(clock.VN_TZ).date()
+    horizon = now + NOTICE_HORIZON
     if events is None:
-        events = list((await session.scalars(select(Event).where(Event.end >= today))).all())
+        events = list((await session.scalars(
+            select(Event).where(Event.end >= today, Event.start <= (horizon + dt.timedelta(days=400)).date())
+        )).all())
     agencies = {a.id: a for a in (await session.scalars(select(Agency))).all()}
     contacts = (await session.scalars(
         select(Contact).where(Contact.reachable.is_(True), Contact.agency_id.is_not(None))
     )).all()
-    rows = []
+    wanted: dict[str, dict[str, Any]] = {}
     for event in events:
-        wanted = None
-        if event.agency_codes:
-            wanted = {c.strip().upper() for c in event.agency_codes.split(",")}
+        codes = {c.strip().upper() for c in event.agency_codes.split(",")} if event.agency_codes else None
         for day in notice_days(event, settings.workdays_only):
             at = dt.datetime.combine(day, settings.reminder_time, tzinfo=clock.VN_TZ).astimezone(clock.UTC)
-            if at < now:
+            if at < now or at > horizon:
                 continue
             for contact in contacts:
                 agency = agencies.get(contact.agency_id)
                 if agency is None or (agency_ids is not None and agency.id not in agency_ids):
                     continue
-                if wanted is not None and agency.code.upper() not in wanted:
+                if codes is not None and agency.code.upper() not in codes:
                     continue
-                rows.append(_row(
-                    kind="event", dedupe_key=f"evt:{event.id}:{contact.id}:{day.isoformat()}",
-                    chat_id=contact.chat_id, contact_id=contact.id, ref_id=event.id,
-                    payload={"event_id": event.id, "day": day.isoformat()}, due_at=at,
-                ))
-    await insert_ignoring_duplicates(session, rows)
-    return len(rows)
+                key = f"evt:{event.id}:{contact.id}:{day.isoformat()}"
+                wanted[key] = _row(
+                    kind="event", dedupe_key=key, chat_id=contact.chat_id, contact_id=contact.id,
+                    ref_id=event.id, payload={"event_id": event.id, "day": day.isoformat()}, due_at=at,
+                )
+    keys = list(wanted)
+    for start in range(0, len(keys), 500):
+        for existing in (await session.scalars(
+            select(Outbox.dedupe_key).where(Outbox.dedupe_key.in_(keys[start : start + 500]))
+        )).all():
+            wanted.pop(existing, None)
+    await insert_ignoring_duplicates(session, list(wanted.values()))
+    return len(wanted)
 
 
-async def add_event(session: AsyncSession, *, name: str, start: dt.date, end: dt.date | None,
-                    agency_codes: list[str] | None, lead_days: list[int] | None,
-                    settings: Settings, key: str | None = None, kind: str = "event") -> Event:
-    """A coordinator's own event (or the children's forum, whose report follows in 15 days)."""
+async def add_event(session: AsyncSession, *, name: str, start: dt.date, end: dt.date | None = None,
+                    agency_codes: list[str] | None = None, lead_days: list[int] | None = None,
+                    settings: Settings, forum: bool = False) -> Event:
+    """A coordinator's own event. A children's forum (`forum`) brings its report, due
+    15 days after it."""
+    from services.errors import DomainError
+    from services.events import EVENT_NAMES, FORUM_REPORT_WITHIN_DAYS
+
+    name = " ".join(name.split())
+    if not name:
+        raise DomainError("event_name_empty")
+    if lead_days is not None and any(d < 0 for d in lead_days):
+        raise DomainError("lead_invalid")
     now = clock.now()
+    codes = ",".join(c.strip().upper() for c in agency_codes) if agency_codes else None
+    leads = ",".join(str(d) for d in (lead_days if lead_days is not None else settings.event_lead_days))
     count = await session.scalar(select(sa.func.count()).select_from(Event).where(Event.source == "custom"))
-    event = Event(
-        key=key or f"custom-{(count or 0) + 1}", year=start.year, name=" ".join(name.split()),
-        start=start, end=end or start, kind=kind,
-        lead_days=",".join(str(d) for d in (lead_days or settings.event_lead_days)),
-        agency_codes=",".join(agency_codes) if agency_codes else None, source="custom", created_at=now,
-    )
-    session.add(event)
+    made = [Event(
+        key="children_forum" if forum else f"custom-{(count or 0) + 1}", year=start.year, name=name,
+        start=start, end=end or start, agency_codes=codes, lead_days=leads, source="custom", created_at=now,
+    )]
+    if forum:
+        due = start + dt.timedelta(days=FORUM_REPORT_WITHIN_DAYS)
+        made.append(Event(
+            key="forum_report", year=start.year, name=EVENT_NAMES["forum_report"], start=due, end=due,
+            kind="report", agency_codes=codes, lead_days="14,7,3,0", source="custom", created_at=now,
+        ))
+    for event in made:
+        # A forum set again replaces the earlier date (one forum per year).
+        await session.execute(sa.delete(Event).where(Event.key == event.key, Event.year == event.year))
+        session.add(event)
     await session.flush()
-    await sync_events_for(session, settings, events=[event])
-    return event
+    await sync_events_for(session, settings, events=made)
+    await session.commit()
+    return made[0]
 
 
 # --- planning ahead --------------------------------------------------------------------
@@ -251,11 +281,18 @@ def _monday_digest_at(today: dt.date, settings: Settings) -> dt.datetime:
 
 
 async def plan_ahead(session: AsyncSession, settings: Settings) -> None:
-    """The daily pass: seasonal events, their notices, and next week's digest."""
+    """The daily pass: seasonal events, their notices, escalations coming up (for
+    coordinators who joined after the task was made), and next week's digest."""
     today = clock.today_vn()
     for year in (today.year, today.year + 1):
         await ensure_seasonal_events(session, year, settings)
     await sync_events_for(session, settings)
+    soon = await session.scalars(select(Task).where(
+        Task.progress != "done", Task.due_date.is_not(None),
+        Task.due_date >= today - dt.timedelta(days=14), Task.due_date <= today + dt.timedelta(days=7),
+    ))
+    for task in soon.all():
+        await _sync_escalation(session, task, settings)
     at = _monday_digest_at(today, settings)
     coordinators = (await session.scalars(
         select(Contact).where(Contact.role == "coordinator", Contact.reachable.is_(True))
@@ -281,3 +318,17 @@ def working_hours_start(after: dt.datetime, settings: Settings) -> dt.datetime:
         return start.astimezone(clock.UTC)
     nxt = next_workday(day)
     return dt.datetime.combine(nxt, settings.working_hours_start, tzinfo=clock.VN_TZ).astimezone(clock.UTC)
+
+
+async def events_of_year(session: AsyncSession, year: int, settings: Settings) -> list[Event]:
+    """The year's calendar: seasonal events (made on first use) and everyone's own."""
+    await ensure_seasonal_events(session, year, settings)
+    await session.commit()
+    rows = await session.scalars(select(Event).where(Event.year == year).order_by(Event.start, Event.key))
+    return list(rows.all())
+
+
+async def upcoming_events(session: AsyncSession, limit: int = 10) -> list[Event]:
+    today = clock.today_vn()
+    rows = await session.scalars(select(Event).where(Event.end >= today).order_by(Event.start).limit(limit))
+    return list(rows.all())

@@ -119,3 +119,11 @@ class World:
                 if button["text"].startswith(label_prefix):
                     return button["callback_data"]
         raise AssertionError(f"no button {label_prefix!r} in {message.reply_markup}")
+
+
+async def stop_periodic_jobs(app) -> None:
+    """Tests that move the clock run the dispatcher themselves, step by step."""
+    for job in app.job_queue.jobs():
+        job.schedule_removal()
+    await asyncio.sleep(0.3)  # let a run already under way finish
+    await app.bot_data["dispatcher"].run_once()

@@ -46,8 +46,8 @@ AGENCIES = {
         ("Công an tỉnh", False, 3),
         ("Tòa án nhân dân tỉnh, Viện Kiểm sát nhân dân tỉnh", True, 2),
         ("Báo Ninh Thuận, Đài Phát thanh và Truyền hình tỉnh", False, 2),
-        ("Ủy ban Nhân dân Mặt trận Tổ quốc Việt Nam tỉnh và các tổ chức đoàn thể chính trị"
-         " - xã hội có liên quan", True, 4),
+        (("Ủy ban Nhân dân Mặt trận Tổ quốc Việt Nam tỉnh và các tổ chức đoàn thể chính trị"
+          " - xã hội có liên quan"), True, 4),
         ("Ủy ban nhân dân các huyện, thành phố", False, 10),
     ],
     "002": [  # numbering skips 5 and repeats 12; item 4 ends with a paragraph without dash
@@ -75,8 +75,8 @@ AGENCIES = {
         ("Sở Khoa học và Công nghệ", False, 1),
         ("Sở Xây dựng", False, 2),
         ("Viện kiểm sát nhân dân tỉnh, Tòa án nhân dân tỉnh", True, 2),
-        ("Ủy ban Mặt trận Tổ quốc Việt Nam tỉnh, Tỉnh Đoàn, Hội Liên hiệp Phụ nữ Việt Nam tỉnh"
-         " và các tổ chức thành viên", True, 3),
+        (("Ủy ban Mặt trận Tổ quốc Việt Nam tỉnh, Tỉnh Đoàn, Hội Liên hiệp Phụ nữ Việt Nam"
+          " tỉnh và các tổ chức thành viên"), True, 3),
         ("UBND các huyện, thị xã, thành phố", False, 3),
     ],
 }
@@ -181,12 +181,12 @@ def test_seed_000_task_texts():
     parsed = parse_plan(seed_text("000"))
     by_name = {a.name: a for a in parsed.agencies}
     planning = by_name["Sở Kế hoạch và Đầu tư"].tasks
-    assert planning == [
+    assert planning == [(
         "Chủ trì, phối hợp với Sở Lao động – Thương binh và Xã hội đưa các mục tiêu, nội dung"
         " của công tác bảo vệ, chăm sóc và giáo dục trẻ em vào kế hoạch phát triển kinh tế -"
         " xã hội của tỉnh. Cân đối nguồn lực thực hiện chương trình bảo vệ, chăm sóc và giáo"
         " dục trẻ em."
-    ]
+    )]
     assert by_name[LDTBXH].tasks[-1] == (
         "Tham mưu, tổng hợp, báo cáo kết quả bảo vệ, chăm sóc trẻ em theo quy định.")
     front = by_name[AGENCIES["000"][11][0]].tasks
@@ -250,10 +250,13 @@ def source_lines(text: str) -> list[str]:
 def paragraphs(text: str) -> list[str]:
     """The seed's paragraphs, by a rule written for these seeds (independent of the parser):
     a marker starts one; so does any line after a short line ending in . : ; and an
-    upper-case line after a short numbered heading without end punctuation."""
+    upper-case line after a short numbered heading without end punctuation. The seeds'
+    own page numbers (bare digits) are left out."""
     out: list[str] = []
     previous = ""
     for line in source_lines(text):
+        if line.isdigit():
+            continue
         heading = MARK_RE.match(previous) and len(previous) < 60 and previous[-1].isalnum()
         new = (not out or MARK_RE.match(line)
                or (previous[-1] in ".:;" and len(previous) < SHORT_END)
@@ -401,6 +404,7 @@ VARIANTS = {
 def test_variant(key, variant):
     parsed = parse_plan(VARIANTS[variant](seed_text(key)))
     assert_seed(parsed, key)
+    assert_same_as_text(parsed, key)
 
 
 def test_inline_variant_really_is_inline():
@@ -414,7 +418,9 @@ def test_inline_variant_really_is_inline():
 def test_report_section_before_organisation(key):
     text = move_report(seed_text(key))
     assert text.index("CHẾ ĐỘ BÁO CÁO") < text.index("TỔ CHỨC THỰC HIỆN")
-    assert_seed(parse_plan(text), key)
+    parsed = parse_plan(text)
+    assert_seed(parsed, key)
+    assert_same_as_text(parsed, key)
 
 
 @pytest.mark.parametrize("key", SEEDS)
@@ -462,6 +468,96 @@ def test_synthetic_commune_plan():
     assert is_plan(parsed)
 
 
+def test_synthetic_unwrapped_plan():
+    """One paragraph per line (as from .docx), a draft header with blanks, a report
+    paragraph closing the organisation section."""
+    parsed = parse_plan((FIXTURES / "synthetic_unwrapped_plan.txt").read_text(encoding="utf-8"))
+    assert (parsed.number, parsed.issued, parsed.year) == (None, None, 2025)  # "Số:   /KH-UBND"
+    assert parsed.authority == "ỦY BAN NHÂN DÂN TỈNH ĐỒNG THÁP"
+    assert parsed.coordinator == "Sở Y tế"
+    assert agency_table(parsed) == [("Sở Y tế", False, 2), ("Sở Giáo dục và Đào tạo", False, 1),
+                                    ("Sở Tài chính", False, 1), ("UBND các xã, phường", False, 2)]
+    assert parsed.agencies[-1].tasks[-1] == "Bố trí người làm công tác trẻ em."
+    assert deadline_table(parsed) == [("2025-11-15", 11, 15, "annual"),
+                                      ("2025-11-25", 11, 25, "annual")]
+    assert set(parsed.events) == {"Tháng hành động vì trẻ em", "Diễn đàn trẻ em", "Hoạt động hè",
+                                  "Tết Trung thu"}
+    assert set(parsed.warnings) == {"no_number", "no_issue_date"}
+
+
+SUB_NUMBERED_PLAN = """\
+UBND TỈNH QUẢNG TRỊ
+SỞ Y TẾ
+Số: 45/KH-SYT
+Quảng Trị, ngày 3 tháng 4 năm 2024
+KẾ HOẠCH
+Thực hiện công tác trẻ em năm 2024
+Căn cứ Luật Trẻ em năm 2016;
+I. Mục đích, yêu cầu
+Bảo đảm quyền trẻ em.
+II. Tổ chức thực hiện
+1. Trách nhiệm của các sở, ngành
+1.1. Sở Y tế: chủ trì, hướng dẫn thực hiện Kế hoạch.
+1.2. Sở Tư pháp
+- Phổ biến, giáo dục pháp luật về trẻ em.
+- Trợ giúp pháp lý cho trẻ em.
+2. Trách nhiệm của UBND cấp xã
+Xây dựng kế hoạch tại địa phương và báo cáo kết quả.
+3. Chế độ báo cáo
+Các cơ quan, đơn vị báo cáo kết quả về Sở Y tế chậm nhất ngày 15 tháng 11 năm 2024; báo \
+cáo sơ kết 6 tháng trước ngày 10/6 hằng năm. Báo cáo quý gửi trước ngày 20 của tháng cuối quý.
+"""
+
+
+def test_sub_numbered_agencies_and_a_department_as_issuer():
+    parsed = parse_plan(SUB_NUMBERED_PLAN)
+    assert (parsed.number, parsed.issued.isoformat(), parsed.authority, parsed.coordinator) == (
+        "45/KH-SYT", "2024-04-03", "SỞ Y TẾ", "Sở Y tế")
+    assert agency_table(parsed) == [
+        ("Sở Y tế", False, 1), ("Sở Tư pháp", False, 2), ("UBND cấp xã", False, 1)]
+    assert [(d.date.isoformat() if d.date else None, d.day, d.period, d.relative)
+            for d in parsed.deadlines] == [
+        ("2024-06-10", 10, "half-year", None),
+        ("2024-11-15", 15, "annual", None),
+        (None, 20, "other", "trước ngày 20 của tháng cuối quý"),
+    ]
+
+
+BULLETED_PLAN = """\
+KẾ HOẠCH
+Triển khai Tháng hành động vì trẻ em năm 2024
+Ủy ban nhân dân huyện Tuy Phong ban hành Kế hoạch như sau:
+I. MỤC ĐÍCH
+Tổ chức tốt Tháng hành động vì trẻ em.
+II. TỔ CHỨC THỰC HIỆN
+- Phòng Lao động - Thương binh và Xã hội: chủ trì tổ chức Lễ phát động Tháng hành động.
+- Phòng Văn hóa và Thông tin: tuyên truyền trên hệ thống truyền thanh.
+- Đề nghị Huyện Đoàn: tổ chức các hoạt động vui chơi nhân ngày Quốc tế thiếu nhi.
+III. CHẾ ĐỘ BÁO CÁO
+Các đơn vị báo cáo kết quả định kỳ 6 tháng (trước ngày 20/6) và hằng năm (trước ngày 15/12) \
+về Phòng Lao động - Thương binh và Xã hội; báo cáo kết quả Tháng hành động trước ngày 10/7/2024.
+"""
+
+
+def test_bulleted_agencies():
+    parsed = parse_plan(BULLETED_PLAN)
+    assert parsed.authority == "Ủy ban nhân dân huyện Tuy Phong"
+    assert parsed.coordinator == "Phòng Lao động - Thương binh và Xã hội"
+    assert agency_table(parsed) == [("Phòng Lao động - Thương binh và Xã hội", False, 1),
+                                    ("Phòng Văn hóa và Thông tin", False, 1),
+                                    ("Huyện Đoàn", True, 1)]
+    assert deadline_table(parsed) == [("2024-06-20", 6, 20, "half-year"),
+                                      ("2024-07-10", 7, 10, "other"),
+                                      ("2024-12-15", 12, 15, "annual")]
+
+
+def test_duties_numbered_unlike_the_agencies():
+    text = ("KẾ HOẠCH\nCông tác trẻ em năm 2024\nIV. TỔ CHỨC THỰC HIỆN\n1. Sở Y tế\n"
+            "1) Chủ trì triển khai Kế hoạch.\n2) Tổng hợp kết quả.\n2. Sở Tư pháp\n"
+            "1) Phổ biến pháp luật.\n")
+    assert agency_table(parse_plan(text)) == [("Sở Y tế", False, 2), ("Sở Tư pháp", False, 1)]
+
+
 HEADERS = {  # a typical two-column header, as a table (docx) or as lines
     "000": ("ỦY BAN NHÂN DÂN\nTỈNH NINH THUẬN", "Số: 27/KH-UBND",
             "Ninh Thuận, ngày 12 tháng 3 năm 2023", "2023-03-12", "27/KH-UBND",
@@ -473,6 +569,14 @@ HEADERS = {  # a typical two-column header, as a table (docx) or as lines
             "ỦY BAN NHÂN DÂN TỈNH BÌNH PHƯỚC"),
 }
 MOTTO = "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM\nĐộc lập - Tự do - Hạnh phúc"
+
+
+def assert_same_as_text(parsed, key: str) -> None:
+    """The same agencies with the same task texts, deadlines, targets and events."""
+    expected = parse_plan(seed_text(key)).to_json()
+    got = parsed.to_json()
+    for field in ("agencies", "deadlines", "targets", "events", "coordinator", "year"):
+        assert got[field] == expected[field], field
 
 
 def assert_header(parsed, key: str) -> None:
@@ -517,12 +621,15 @@ def test_docx_with_header_table(key):
     parsed = parse_plan(extract_text(data, "ke-hoach.docx"))
     assert_seed(parsed, key, header=False)
     assert_header(parsed, key)
+    assert_same_as_text(parsed, key)
 
 
 @pytest.mark.parametrize("key", SEEDS)
 def test_docx_one_paragraph_per_paragraph(key):
     data = build_docx(paragraphs(seed_text(key)))
-    assert_seed(parse_plan(extract_text(data, "ke-hoach.docx")), key)
+    parsed = parse_plan(extract_text(data, "ke-hoach.docx"))
+    assert_seed(parsed, key)
+    assert_same_as_text(parsed, key)
 
 
 def test_docx_automatic_numbering_is_rendered():
@@ -557,7 +664,8 @@ def unicode_font() -> Path:
     pytest.skip("no Unicode TTF font")
 
 
-def build_pdf(paragraph_texts: list[str], running_header: str = "") -> bytes:
+def build_pdf(paragraph_texts: list[str], running_header: str = "", align: str = "L",
+              size: int = 12) -> bytes:
     class Plan(FPDF):
         def header(self):
             if running_header:
@@ -573,9 +681,9 @@ def build_pdf(paragraph_texts: list[str], running_header: str = "") -> bytes:
     pdf.add_font("dejavu", fname=str(unicode_font()))
     pdf.set_margins(22, 15, 18)
     pdf.add_page()
-    pdf.set_font("dejavu", size=12)
+    pdf.set_font("dejavu", size=size)
     for text in paragraph_texts:
-        pdf.multi_cell(0, 6, text, new_x="LMARGIN", new_y="NEXT")
+        pdf.multi_cell(0, size / 2, text, align=align, new_x="LMARGIN", new_y="NEXT")
     return bytes(pdf.output())
 
 
@@ -584,7 +692,18 @@ def test_pdf_with_text_layer(key):
     data = build_pdf(paragraphs(seed_text(key)), running_header="Kế hoạch công tác trẻ em")
     text = extract_text(data, "ke-hoach.pdf")
     assert "Kế hoạch công tác trẻ em" in text  # the running header is in the text layer
-    assert_seed(parse_plan(text), key)
+    parsed = parse_plan(text)
+    assert_seed(parsed, key)
+    assert_same_as_text(parsed, key)
+
+
+# Justified at another width. Not 002: there a paragraph that lost its dash follows a line
+# that ends a duty; when that line happens to be full, nothing in the text layer tells
+# the two apart (the parser then keeps the paragraph in the duty before it).
+@pytest.mark.parametrize("key", ["000", "004"])
+def test_pdf_justified(key):
+    data = build_pdf(paragraphs(seed_text(key)), align="J", size=13)
+    assert_seed(parse_plan(extract_text(data, "ke-hoach.pdf")), key)
 
 
 def test_scanned_pdf():

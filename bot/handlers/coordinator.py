@@ -8,7 +8,8 @@ from telegram.ext import ContextTypes
 from bot import keyboards, render, texts
 from bot.handlers.common import actor_for, db_of, edit_or_ignore
 from bot.handlers.tasks import change_text
-from services import invites, summary, tasks
+from services import clock, invites, reminders, summary, tasks
+from services.parsing import parse_date
 from services.errors import DomainError
 
 
@@ -73,3 +74,26 @@ async def on_extension_button(update: Update, context: ContextTypes.DEFAULT_TYPE
     await query.answer(outcome[:190])
     if message is not None:
         await edit_or_ignore(message, f"{message.text}\n\n{outcome}", reply_markup=None)
+
+
+async def cmd_sukien(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Add an event for every agency (/sukien 15/07/2027 Diễn đàn trẻ em), or list upcoming ones."""
+    chat, message = update.effective_chat, update.effective_message
+    assert chat is not None and message is not None
+    settings = context.application.bot_data["settings"]
+    async with db_of(context).session() as session:
+        me = await invites.identify(session, chat_id=chat.id)
+        if me is None or not me.is_coordinator:
+            await message.reply_text(texts.COORDINATOR_ONLY)
+            return
+        date = parse_date(context.args[0], clock.today_vn()) if context.args else None
+        name = " ".join(context.args[1:]) if context.args else ""
+        if date is None or not name.strip():
+            events = await reminders.upcoming_events(session)
+            rows = "\n".join(texts.EVENT_LIST_ROW.format(date=texts.date_vn(e.start), name=e.name) for e in events)
+            await message.reply_text(texts.EVENT_USAGE.format(events=rows or texts.EVENT_LIST_NONE))
+            return
+        forum = "diễn đàn" in name.casefold()
+        event = await reminders.add_event(session, name=name[:200], start=date, settings=settings, forum=forum)
+    leads = ", ".join(event.lead_days.split(","))
+    await message.reply_text(texts.EVENT_ADDED_CHAT.format(name=event.name, date=texts.date_vn(event.start), leads=leads))

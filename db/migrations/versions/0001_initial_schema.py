@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-23 02:47:29.955389
+Create Date: 2026-11-23 03:02:04.801106
 """
 from alembic import op
 import sqlalchemy as sa

@@ -1,0 +1,585 @@
+"""Status updates end to end, and /tonghop for a whole province.
+
+    uv run python bench/updates.py [--quick] [--inproc]
+
+Part 1 - status-changing updates per second and their latency (SQLite, real Application):
+  For each configuration (default settings, i.e. concurrent_updates=1, and
+  concurrent_updates=8), a fresh temporary SQLite database gets U agencies with one task
+  and one linked official each (services.agencies.add_agency, services.tasks.add_task,
+  services.invites.create_invite/redeem_invite) and 2 coordinators; every official asks
+  /viec through the fake server and gets the task message with its buttons. Then each
+  official, in round-robin order, sends status changes that alternate so each one changes
+  something: press "t:<id>:p", press "t:<id>:d", reply "đang thực hiện", reply "đã xong",
+  ... (a reply goes to the /viec message, which is about that one task).
+  * paced: updates are queued at the target rate (200/s, open loop) - the per-update
+    latency (queued at the fake server -> the bot's answer there: answerCallbackQuery for a
+    press, the reply message for a reply) at that load gives p50/p95;
+  * burst: all updates are queued at once - throughput = updates / (last answer - first
+    queued) is the most the bot can process.
+  Coordinator notices (one outbox row per change per coordinator) flow through the real
+  dispatcher job while this runs; they are not counted but their backlog is reported.
+  Every change is checked in the database (one "progress" history row per update).
+
+Part 2 - /tonghop for 500 agencies x 20 tasks (10,000 tasks, bulk-inserted):
+  end to end (command queued at the fake server -> last summary message arrived there)
+  and the service alone (services.summary.summarize + bot.render.summary_messages),
+  median of several runs. Also: the same /tonghop with Telegram's flood limits enforced.
+
+By default the fake server and the simulated users run in a child process (this script
+with --serve), so the measured bot has this process to itself, as with real Telegram;
+--inproc puts them in the bot's process. Timing is done on the server side with
+time.monotonic(). The last line is one JSON object:
+{"updates_per_s", "p95_ms", "tonghop_ms", ...}.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import datetime as dt
+import random
+import statistics
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from common import (  # noqa: E402
+    FakeProcess,
+    LocalFake,
+    Stopwatch,
+    bench_settings,
+    bulk_insert,
+    count_rows,
+    last_line,
+    percentile,
+    rounded,
+    running_bot,
+    serve_fake,
+    sqlite_url,
+    table,
+    temp_database,
+)
+
+import sqlalchemy as sa  # noqa: E402
+
+from services import clock  # noqa: E402
+from services.clock import VN_TZ, FrozenClock  # noqa: E402
+
+START = dt.datetime(2026, 11, 23, 9, 0, tzinfo=VN_TZ)  # a Monday morning, as in the tests
+TARGET_RATE = 200.0  # updates/s
+TARGET_P95_MS = 50.0
+TARGET_TONGHOP_MS = 200.0
+COORDINATORS = 2
+
+REPLY_TEXT = {"p": "đang thực hiện", "d": "đã xong"}
+
+# ============================================================================================
+# The simulated users: these run where the fake server runs (child process or in-process).
+# ============================================================================================
+
+
+async def op_add_users(server: Any, users: list[list]) -> int:
+    for user_id, first, last in users:
+        server.add_user(int(user_id), first, last)
+    return len(users)
+
+
+async def op_viec(server: Any, chats: list[int], timeout: float) -> dict[str, Any]:
+    """Every chat sends /viec; returns each chat's first new bot message and its buttons."""
+    start = len(server.sent)
+    for chat in chats:
+        server.user_sends(chat, chat, "/viec")
+    wanted = set(chats)
+    first: dict[int, Any] = {}
+    scanned = start
+
+    def done() -> bool:
+        nonlocal scanned
+        sent = server.sent
+        while scanned < len(sent):
+            record = sent[scanned]
+            scanned += 1
+            if record.chat_id in wanted and record.chat_id not in first:
+                first[record.chat_id] = record
+        return len(first) == len(wanted)
+
+    await server.wait_for(done, timeout)
+    return {str(c): {"message_id": r.message_id, "buttons": r.callback_data} for c, r in first.items()}
+
+
+async def op_load(server: Any, plan: list[list], rate: float | None, timeout: float) -> dict[str, Any]:
+    """Queue the planned updates (at `rate` per second, or all at once) and time the answers.
+
+    plan items: [chat, "press", message_id, callback_data] or [chat, "reply", message_id, text].
+    Each chat has at most one update in processing at a time (round-robin order, more chats
+    than concurrent updates), so a chat's answers come in the order of its updates."""
+    from bot import texts
+
+    answers_start, sent_start, edits_start = (
+        len(server.callback_answers), len(server.sent), len(server.edits))
+    queued: list[float] = [0.0] * len(plan)
+    press_of_query: dict[str, int] = {}
+    replies_of_chat: dict[int, list[int]] = {}
+    presses_of_chat: dict[int, list[int]] = {}
+    chats = {item[0] for item in plan}
+    n_press = sum(1 for item in plan if item[1] == "press")
+    n_reply = len(plan) - n_press
+
+    t0 = time.monotonic()
+    for i, (chat, kind, message_id, data) in enumerate(plan):
+        if rate:
+            delay = t0 + i / rate - time.monotonic()
+            if delay > 0:
+                await asyncio.sleep(delay)
+        if kind == "press":
+            query_id = server.user_presses(chat, message_id, data, chat)
+            press_of_query[query_id] = i
+            presses_of_chat.setdefault(chat, []).append(i)
+        else:
+            server.user_sends(chat, chat, data, reply_to=message_id)
+            replies_of_chat.setdefault(chat, []).append(i)
+        queued[i] = time.monotonic()
+
+    # Wait for every answer (incremental scan: the predicate runs on every server change).
+    answered = [0.0] * len(plan)
+    answer_text: list[str | None] = [None] * len(plan)
+    got_reply: dict[int, int] = {}
+    counts = {"press": 0, "reply": 0}
+    scan = {"answers": answers_start, "sent": sent_start}
+
+    def all_answered() -> bool:
+        answers = server.callback_answers
+        while scan["answers"] < len(answers):
+            a = answers[scan["answers"]]
+            scan["answers"] += 1
+            i = press_of_query.get(str(a.callback_query_id))
+            if i is not None:
+                answered[i], answer_text[i] = a.time, (a.text or "")
+                counts["press"] += 1
+        sent = server.sent
+        while scan["sent"] < len(sent):
+            m = sent[scan["sent"]]
+            scan["sent"] += 1
+            if m.chat_id in chats:
+                k = got_reply.get(m.chat_id, 0)
+                own = replies_of_chat.get(m.chat_id, [])
+                if k < len(own):
+                    i = own[k]
+                    answered[i], answer_text[i] = m.time, (m.text or "")
+                    counts["reply"] += 1
+                got_reply[m.chat_id] = k + 1
+        return counts["press"] >= n_press and counts["reply"] >= n_reply
+
+    timed_out = False
+    try:
+        await server.wait_for(all_answered, timeout)
+    except TimeoutError:
+        timed_out = True
+    # A press is fully handled when its message was redrawn (editMessageText) too.
+    try:
+        await server.wait_for(lambda: len(server.edits) - edits_start >= n_press, 5.0)
+    except TimeoutError:
+        pass
+    edit_latency: list[float] = []
+    edits_seen: dict[int, int] = {}
+    for e in server.edits[edits_start:]:
+        own = presses_of_chat.get(e.chat_id, [])
+        k = edits_seen.get(e.chat_id, 0)
+        if k < len(own):
+            edit_latency.append((e.time - queued[own[k]]) * 1000)
+        edits_seen[e.chat_id] = k + 1
+
+    ok_prefixes = ("✅ Đã ghi nhận", "⏳ Đã ghi nhận")
+    press_lat = [(answered[i] - queued[i]) * 1000 for i in press_of_query.values() if answered[i]]
+    reply_lat = [(answered[i] - queued[i]) * 1000
+                 for own in replies_of_chat.values() for i in own if answered[i]]
+    errors = sum(1 for t in answer_text if t == texts.SOMETHING_WRONG)
+    unexpected = [t for t in answer_text if t is not None and not t.startswith(ok_prefixes)]
+    done_at = [t for t in answered if t]
+    return {
+        "n": len(plan),
+        "answered": len(done_at),
+        "timed_out": timed_out,
+        "press_ms": press_lat,
+        "reply_ms": reply_lat,
+        "edit_ms": edit_latency,
+        "first_queued": min(queued),
+        "last_queued": max(queued),
+        "last_answer": max(done_at) if done_at else 0.0,
+        "errors": errors,
+        "unexpected": len(unexpected),
+        "unexpected_sample": unexpected[:3],
+    }
+
+
+async def op_count_messages(server: Any, chats: list[int]) -> int:
+    return sum(len(server.messages_to(c)) for c in chats)
+
+
+async def op_stats(server: Any) -> dict[str, Any]:
+    return server.stats()
+
+
+async def op_tonghop(server: Any, chat: int, expect: int, repeats: int, timeout: float) -> dict[str, Any]:
+    """/tonghop `repeats` times; ms from queuing the command to the last summary message."""
+    times, sizes = [], []
+    for _ in range(repeats):
+        before = len(server.messages_to(chat))
+        server.user_sends(chat, chat, "/tonghop")
+        queued = time.monotonic()
+        messages = await server.wait_for_messages(chat, before + expect, timeout)
+        new = messages[before:]
+        times.append((new[-1].time - queued) * 1000)
+        sizes.append(sum(len(m.text or "") for m in new))
+        await asyncio.sleep(0.05)
+    extra = len(server.messages_to(chat)) - before - expect
+    return {"ms": times, "chars": sizes, "extra_messages": extra}
+
+
+async def op_tonghop_limited(server: Any, chat: int, expect: int) -> dict[str, Any]:
+    """One /tonghop with Telegram's flood limits enforced: how much arrives, how many 429s."""
+    await asyncio.sleep(1.1)  # let the chat's 1-second window empty
+    server.enforce_limits = True
+    violations, refused = server.limit_violations, server.status_counts.get(429, 0)
+    before = len(server.messages_to(chat))
+    server.user_sends(chat, chat, "/tonghop")
+    last = (len(server.requests), len(server.sent))
+    quiet_since = time.monotonic()
+    while time.monotonic() - quiet_since < 2.0:  # until the bot has been silent for 2 s
+        await asyncio.sleep(0.1)
+        now = (len(server.requests), len(server.sent))
+        if now != last:
+            last, quiet_since = now, time.monotonic()
+    server.enforce_limits = False
+    return {
+        "expected": expect,
+        "delivered": len(server.messages_to(chat)) - before,
+        "violations": server.limit_violations - violations,
+        "status_429": server.status_counts.get(429, 0) - refused,
+    }
+
+
+OPS = {
+    "add_users": op_add_users, "viec": op_viec, "load": op_load, "stats": op_stats,
+    "count_messages": op_count_messages, "tonghop": op_tonghop,
+    "tonghop_limited": op_tonghop_limited,
+}
+
+# ============================================================================================
+# The bot side: setup through the services, the real Application, checks in the database.
+# ============================================================================================
+
+
+async def setup_officials(db: Any, n: int, chat_base: int) -> list[tuple[int, int, str]]:
+    """n agencies, one task and one linked official each; returns (chat, task_id, name)."""
+    from services import agencies, invites, tasks
+
+    today = START.astimezone(VN_TZ).date()
+    out = []
+    for i in range(n):
+        chat = chat_base + i
+        name = f"Cán bộ {i:04d}"
+        async with db.session() as session:
+            code = f"X{chat}"
+            await agencies.add_agency(session, name=f"UBND xã Thử nghiệm {chat}", code=code)
+            view = await tasks.add_task(
+                session, agency_ref=code,
+                title=f"Báo cáo công tác bảo vệ trẻ em quý IV của xã số {i}",
+                due_date=today + dt.timedelta(days=20 + i % 40),
+            )
+            invite, _ = await invites.create_invite(session, agency_ref=code)
+            await invites.redeem_invite(session, code=invite.code, chat_id=chat, chat_type="private",
+                                        user_id=chat, display_name=name)
+        out.append((chat, view.id, name))
+    return out
+
+
+async def setup_coordinators(db: Any, chats: list[int]) -> None:
+    from services import invites
+
+    for chat in chats:
+        async with db.session() as session:
+            invite, _ = await invites.create_invite(session, agency_ref=None, coordinator=True)
+            await invites.redeem_invite(session, code=invite.code, chat_id=chat, chat_type="private",
+                                        user_id=chat, display_name=f"Điều phối {chat}")
+
+
+class Plan:
+    """Round-robin status changes; each official alternates p, d (buttons), p, d (replies)."""
+
+    def __init__(self, officials: list[tuple[int, int, str]], cards: dict[str, Any]) -> None:
+        self.officials = officials
+        self.cards = cards
+        self.step = {chat: 0 for chat, _, _ in officials}
+
+    def take(self, n: int) -> list[list]:
+        items = []
+        while len(items) < n:
+            for chat, task_id, _ in self.officials:
+                if len(items) == n:
+                    break
+                k = self.step[chat]
+                self.step[chat] = k + 1
+                action = "p" if k % 2 == 0 else "d"
+                message_id = self.cards[str(chat)]["message_id"]
+                if (k // 2) % 2 == 0:
+                    items.append([chat, "press", message_id, f"t:{task_id}:{action}"])
+                else:
+                    items.append([chat, "reply", message_id, REPLY_TEXT[action]])
+        return items
+
+
+def summarize_load(result: dict[str, Any]) -> dict[str, float]:
+    lat = result["press_ms"] + result["reply_ms"]
+    span = result["last_answer"] - result["first_queued"]
+    return {
+        "n": result["n"],
+        "answered": result["answered"],
+        "per_s": result["answered"] / span if span > 0 else float("nan"),
+        "offered_per_s": (result["n"] - 1) / (result["last_queued"] - result["first_queued"])
+        if result["last_queued"] > result["first_queued"] else float("inf"),
+        "p50": percentile(lat, 50),
+        "p95": percentile(lat, 95),
+        "p99": percentile(lat, 99),
+        "max": max(lat) if lat else float("nan"),
+        "press_p95": percentile(result["press_ms"], 95),
+        "reply_p95": percentile(result["reply_ms"], 95),
+        "edit_p95": percentile(result["edit_ms"], 95),
+        "errors": result["errors"],
+        "unexpected": result["unexpected"],
+    }
+
+
+async def run_config(side: Any, label: str, concurrency: int, users: int, n_paced: int,
+                     n_burst: int, chat_base: int, rate: float = TARGET_RATE) -> dict[str, Any]:
+    from db.models import Outbox, TaskEvent
+    from services.settings import use_settings
+
+    async with temp_database() as (db, path):
+        settings = bench_settings(side.base_url, sqlite_url(path), concurrent_updates=concurrency)
+        use_settings(settings)
+        watch = Stopwatch()
+        officials = await setup_officials(db, users, chat_base)
+        coordinators = [chat_base + 9000 + j for j in range(COORDINATORS)]
+        await setup_coordinators(db, coordinators)
+        await side.call("add_users", users=[[c, "Cán", f"bộ {c}"] for c, _, _ in officials]
+                        + [[c, "Điều", f"phối {c}"] for c in coordinators])
+        setup_s = watch.seconds
+        async with running_bot(settings, db):
+            cards = await side.call("viec", chats=[c for c, _, _ in officials], timeout=120)
+            plan = Plan(officials, cards)
+            await asyncio.sleep(0.5)  # let the start-up jobs (plan-now) finish
+            paced = await side.call("load", plan=plan.take(n_paced), rate=rate, timeout=300)
+            await asyncio.sleep(0.3)
+            burst = await side.call("load", plan=plan.take(n_burst), rate=None, timeout=600)
+            changes = await count_rows(db, sa.select(sa.func.count()).select_from(TaskEvent).where(
+                TaskEvent.action == "progress"))
+            notices = {}
+            async with db.session() as session:
+                for state, n in (await session.execute(
+                    sa.select(Outbox.state, sa.func.count()).where(Outbox.kind == "notice")
+                    .group_by(Outbox.state))).all():
+                    notices[state] = n
+            notice_messages = await side.call("count_messages", chats=coordinators)
+    return {
+        "label": label, "concurrency": concurrency, "users": users, "setup_s": setup_s,
+        "paced": summarize_load(paced), "burst": summarize_load(burst),
+        "updates": n_paced + n_burst, "changes": changes,
+        "notices": notices, "notice_messages": notice_messages,
+        "unexpected_sample": paced["unexpected_sample"] + burst["unexpected_sample"],
+    }
+
+
+# --- /tonghop ------------------------------------------------------------------------------
+
+
+def province_rows(n_agencies: int, tasks_per: int, seed: int = 7) -> tuple[list[dict], list[dict]]:
+    """Agencies and tasks with a realistic mix: done (on time/late), in progress, overdue,
+    obstacles, extension requests; deadlines from 60 days ago to 90 days ahead."""
+    rng = random.Random(seed)
+    now = START.astimezone(clock.UTC)
+    today = START.date()
+    kinds = ["Sở", "UBND huyện", "UBND xã", "Phòng", "Ban"]
+    agencies, tasks = [], []
+    for a in range(1, n_agencies + 1):
+        name = f"{kinds[a % len(kinds)]} Thử nghiệm số {a:03d}"
+        agencies.append({"id": a, "code": f"T{a:04d}", "name": name, "name_key": name.lower(),
+                         "requested": a % 3 == 0, "created_at": now})
+        for t in range(tasks_per):
+            due = today + dt.timedelta(days=rng.randint(-60, 90))
+            r = rng.random()
+            progress, done_at = "open", None
+            if r < 0.3:
+                progress = "done"
+                done_at = now - dt.timedelta(days=rng.randint(0, 30))
+            elif r < 0.45:
+                progress = "in_progress"
+            blocked = progress != "done" and rng.random() < 0.05
+            ext = progress != "done" and rng.random() < 0.03
+            tasks.append({
+                "agency_id": a, "kind": "task", "progress": progress, "done_at": done_at,
+                "title": f"Nhiệm vụ {t + 1:02d}: triển khai công tác bảo vệ, chăm sóc trẻ em năm 2026",
+                "due_date": due, "due_time": None,
+                "blocked": blocked, "block_note": "Chưa có kinh phí" if blocked else None,
+                "extension_requested": ext,
+                "extension_date": due + dt.timedelta(days=30) if ext else None,
+                "extension_note": None, "reminder_offsets": None, "plan_id": None, "source_key": None,
+                "created_at": now, "updated_at": now,
+            })
+    return agencies, tasks
+
+
+async def run_tonghop(side: Any, n_agencies: int, tasks_per: int, repeats: int, chat: int) -> dict[str, Any]:
+    from bot import render
+    from db.models import Agency, Contact, Task
+    from services import summary
+
+    async with temp_database() as (db, path):
+        settings = bench_settings(side.base_url, sqlite_url(path))
+        agencies, tasks = province_rows(n_agencies, tasks_per)
+        watch = Stopwatch()
+        await bulk_insert(db, Agency, agencies)
+        await bulk_insert(db, Task, tasks)
+        await bulk_insert(db, Contact, [{
+            "chat_id": chat, "chat_type": "private", "user_id": chat, "display_name": "Điều phối",
+            "agency_id": None, "role": "coordinator", "reachable": True, "unreachable_reason": None,
+            "linked_at": START.astimezone(clock.UTC)}])
+        insert_s = watch.seconds
+        await side.call("add_users", users=[[chat, "Điều", "phối tổng hợp"]])
+
+        service_ms = []
+        messages: list[str] = []
+        for _ in range(repeats):
+            watch = Stopwatch()
+            async with db.session() as session:
+                result = await summary.summarize(session)
+            messages = render.summary_messages(result)
+            service_ms.append(watch.seconds * 1000)
+        async with running_bot(settings, db):
+            await asyncio.sleep(0.5)  # start-up jobs
+            e2e = await side.call("tonghop", chat=chat, expect=len(messages), repeats=repeats,
+                                  timeout=60)
+            limited = await side.call("tonghop_limited", chat=chat, expect=len(messages))
+    return {
+        "agencies": n_agencies, "tasks": n_agencies * tasks_per, "insert_s": insert_s,
+        "messages": len(messages), "chars": sum(len(m) for m in messages),
+        "service_ms": service_ms, "e2e_ms": e2e["ms"], "extra_messages": e2e["extra_messages"],
+        "limited": limited,
+    }
+
+
+# --- main --------------------------------------------------------------------------------------
+
+
+async def bench(args: argparse.Namespace) -> dict[str, Any]:
+    clock.set_clock(FrozenClock(START))
+    quick = args.quick
+    users = args.users or (200 if quick else 500)
+    n_paced = args.paced or (600 if quick else 3000)
+    n_burst = args.burst or (1000 if quick else 5000)
+    repeats = 3 if quick else 10
+    side = LocalFake(OPS) if args.inproc else FakeProcess(Path(__file__))
+    async with side:
+        configs = []
+        for index, (label, concurrency) in enumerate((("default (1)", 1), ("concurrent 8", 8))):
+            print(f"... {label}: {users} officials, {n_paced} paced + {n_burst} burst updates",
+                  file=sys.stderr, flush=True)
+            configs.append(await run_config(side, label, concurrency, users, n_paced, n_burst,
+                                            chat_base=100_000 + index * 10_000, rate=args.rate))
+        print("... /tonghop", file=sys.stderr, flush=True)
+        tonghop = await run_tonghop(side, 500, 20, repeats, chat=990_001)
+    return {"configs": configs, "tonghop": tonghop, "inproc": args.inproc,
+            "users": users, "n_paced": n_paced, "n_burst": n_burst}
+
+
+def report(r: dict[str, Any]) -> dict[str, Any]:
+    where = "in this process" if r["inproc"] else "in a child process"
+    print(f"Status updates end to end (SQLite, fake server {where}); target >= "
+          f"{TARGET_RATE:.0f}/s, p95 <= {TARGET_P95_MS:.0f} ms")
+    rows = []
+    for c in r["configs"]:
+        for phase in ("paced", "burst"):
+            s = c[phase]
+            rows.append([f"{c['label']} {phase}", s["n"], s["offered_per_s"], s["per_s"],
+                         s["p50"], s["p95"], s["p99"], s["edit_p95"], s["errors"] + s["unexpected"]])
+    print(table(["config / phase", "updates", "offered/s", "done/s", "p50 ms", "p95 ms", "p99 ms",
+                 "edit p95", "errors"], rows))
+    print("(paced: queued at 200/s, open loop; burst: all queued at once. Latency: queued at the "
+          "server -> answerCallbackQuery / reply there; 'edit p95': -> the card redrawn.)")
+    for c in r["configs"]:
+        n = c["notices"]
+        print(f"{c['label']}: setup {c['setup_s']:.1f} s; {c['changes']}/{c['updates']} updates "
+              f"recorded as changes; coordinator notices queued {sum(n.values())}, sent "
+              f"{n.get('sent', 0)} in {c['notice_messages']} messages, left "
+              f"{n.get('pending', 0) + n.get('claimed', 0)} (dispatcher paces 1 msg/s per chat)")
+        if c["unexpected_sample"]:
+            print(f"  unexpected answers, e.g. {c['unexpected_sample']}")
+
+    default, conc = r["configs"]
+    # Headline: the settings the bot ships with (concurrent_updates=1) - see the report.
+    head = default
+    t = r["tonghop"]
+    svc, e2e = statistics.median(t["service_ms"]), statistics.median(t["e2e_ms"])
+    print()
+    print(f"/tonghop, {t['agencies']} agencies x {t['tasks'] // t['agencies']} tasks "
+          f"({t['tasks']:,} tasks, inserted in {t['insert_s']:.1f} s): {t['messages']} messages, "
+          f"{t['chars']:,} characters; target <= {TARGET_TONGHOP_MS:.0f} ms")
+    print(table(["measure", "runs", "median ms", "min ms", "max ms", "x target"], [
+        ["end to end", len(t["e2e_ms"]), e2e, min(t["e2e_ms"]), max(t["e2e_ms"]), e2e / TARGET_TONGHOP_MS],
+        ["service only", len(t["service_ms"]), svc, min(t["service_ms"]), max(t["service_ms"]),
+         svc / TARGET_TONGHOP_MS],
+    ]))
+    lim = t["limited"]
+    print(f"with Telegram's limits enforced: {lim['delivered']}/{lim['expected']} messages delivered,"
+          f" {lim['status_429']} answered 429")
+    print()
+    hp = head["burst"]["per_s"]
+    print(f"headline = {head['label']}: {hp:.0f} updates/s ({hp / TARGET_RATE:.2f}x target), "
+          f"p95 {head['paced']['p95']:.1f} ms at 200/s offered "
+          f"({head['paced']['p95'] / TARGET_P95_MS:.2f}x limit); concurrent 8: "
+          f"{conc['burst']['per_s']:.0f}/s, p95 {conc['paced']['p95']:.1f} ms")
+    return {
+        "updates_per_s": rounded(hp, 1),
+        "p95_ms": rounded(head["paced"]["p95"], 2),
+        "tonghop_ms": rounded(e2e, 1),
+        "headline_config": "concurrent_updates=1",
+        "p50_ms": rounded(head["paced"]["p50"], 2),
+        "burst_p95_ms": rounded(head["burst"]["p95"], 1),
+        "c8_updates_per_s": rounded(conc["burst"]["per_s"], 1),
+        "c8_p50_ms": rounded(conc["paced"]["p50"], 2),
+        "c8_p95_ms": rounded(conc["paced"]["p95"], 2),
+        "errors": sum(c[p]["errors"] + c[p]["unexpected"] for c in r["configs"] for p in ("paced", "burst")),
+        "tonghop_service_ms": rounded(svc, 1),
+        "tonghop_messages": t["messages"],
+        "tonghop_limited_delivered": lim["delivered"],
+        "updates": head["updates"],
+        "users": r["users"],
+        "server": "inproc" if r["inproc"] else "subprocess",
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="fewer updates (under 60 s)")
+    parser.add_argument("--inproc", action="store_true", help="fake server in this process")
+    parser.add_argument("--users", type=int, default=0)
+    parser.add_argument("--paced", type=int, default=0)
+    parser.add_argument("--burst", type=int, default=0)
+    parser.add_argument("--rate", type=float, default=TARGET_RATE, help="paced rate, updates/s")
+    parser.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.serve:
+        serve_fake(OPS)
+        return 0
+    watch = Stopwatch()
+    figures = report(asyncio.run(bench(args)))
+    print(f"({watch.seconds:.0f} s)")
+    last_line(figures)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
