@@ -319,6 +319,7 @@ _SST_RELATIONSHIP = (
 _BOLD = Font(bold=True)
 _HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
 _HEADER_ALIGN = Alignment(wrap_text=True, vertical="center")
+_TOP = Alignment(vertical="top")  # rows grow with wrapped titles: everything at the top
 _WRAP = Alignment(wrap_text=True, vertical="top")
 
 
@@ -338,9 +339,11 @@ def _datetime_serial(moment: dt.datetime) -> float:
     return moment.toordinal() - _EXCEL_EPOCH + seconds / 86400
 
 
-def _vn(moment: dt.datetime) -> dt.datetime:
-    """An aware time as a naive Vietnam time (Excel has no time zones), to the minute."""
-    return moment.astimezone(clock.VN_TZ).replace(tzinfo=None, second=0, microsecond=0)
+def _vn(moment: dt.datetime | None) -> dt.datetime | None:
+    """An aware time as a naive Vietnam time (Excel has no time zones), to the second."""
+    if moment is None:
+        return None
+    return moment.astimezone(clock.VN_TZ).replace(tzinfo=None, microsecond=0)
 
 
 class _Sheet:
@@ -382,9 +385,8 @@ class _Sheet:
         cols = []
         for i, kind in enumerate(self.kinds):
             col = get_column_letter(i + 1)
-            style = f' s="{self.styles[kind]}"' if kind in self.styles else ""
             kind_tag = ' t="s"' if kind in (TEXT, WRAP) else ""
-            cols.append((kind, f'<c r="{col}', f'"{style}{kind_tag}><v>'))
+            cols.append((kind, f'<c r="{col}', f'" s="{self.styles[kind]}"{kind_tag}><v>'))
         serials: dict[Any, str] = {}
         lookup, add = strings.lookup, strings.add
         out: list[str] = []
@@ -392,7 +394,7 @@ class _Sheet:
         for n, row in enumerate(rows, 2):
             ns = str(n)
             append(f'<row r="{ns}">')
-            for (kind, pre, mid), value in zip(cols, row):  # noqa: B905 (hot loop)
+            for (kind, pre, mid), value in zip(cols, row):
                 if value is None or value == "":
                     continue
                 if kind is TEXT or kind is WRAP:
@@ -450,11 +452,10 @@ class _Book:
     def sheet(self, title: str, columns: Sequence[tuple[str, str]]) -> _Sheet:
         sheet = _Sheet(self.wb, self.styles, self.strings, title, columns)
         if not self.styles:  # register the data cells' styles with the workbook
-            for kind in (WRAP, DATE, DATETIME, PERCENT):
+            for kind in (TEXT, WRAP, INT, DATE, DATETIME, PERCENT):
                 proto = WriteOnlyCell(sheet.ws)
-                if kind is WRAP:
-                    proto.alignment = _WRAP
-                else:
+                proto.alignment = _WRAP if kind == WRAP else _TOP
+                if kind in _FORMATS:
                     proto.number_format = _FORMATS[kind]
                 self.styles[kind] = proto.style_id
         self.sheets.append(sheet)
@@ -608,6 +609,8 @@ def _history_sheet(book: _Book, data: ExportData, labels: ExportLabels) -> None:
             key_old, _history_value(h.from_value, h.action, labels))
         new = values[key_new] if key_new in values else values.setdefault(
             key_new, _history_value(h.to_value, h.action, labels))
+        if h.action == "created" and h.to_value == h.task_title:
+            new = None  # the title, already in its column
         at = local.get(h.at)
         if at is None:
             at = local[h.at] = _vn(h.at)
@@ -649,11 +652,12 @@ async def build_export(session: AsyncSession, *, labels: ExportLabels) -> bytes:
 
 # --- benchmark -----------------------------------------------------------------------------
 
-_WORDS = (
+_SENTENCE = (
     "Tổ chức triển khai Tháng hành động vì trẻ em năm 2026 trên địa bàn tỉnh; tuyên truyền "
     "phòng, chống xâm hại, bạo lực, tai nạn thương tích và đuối nước trẻ em; báo cáo kết quả "
     "thực hiện Chương trình bảo vệ, chăm sóc trẻ em có hoàn cảnh đặc biệt gửi Sở Y tế tổng hợp"
-).split()
+)
+_WORDS = _SENTENCE.split()
 _AGENCY_KINDS = ("Sở", "UBND huyện", "UBND xã", "Phòng", "Trung tâm", "Hội")
 _PLACES = ("Phước Dinh", "Ninh Hải", "Thuận Bắc", "Bác Ái", "Ninh Sơn", "Đông Hải", "Mỹ Bình")
 
@@ -708,18 +712,93 @@ def synthetic_export_data(
     return ExportData(generated_at=now, agencies=agencies, tasks=tasks, history=history)
 
 
+async def fill_synthetic_db(
+    session: AsyncSession, n_agencies: int = 500, tasks_per_agency: int = 20,
+    events_per_task: int = 2, seed: int = 1,
+) -> None:
+    """Bulk-insert agencies, contacts, tasks (every status around the clock's today) and
+    history into an empty database, for timing collect_export_data."""
+    rnd = random.Random(seed)
+    now = clock.now()
+    today = now.astimezone(clock.VN_TZ).date()
+    agencies, contacts, tasks, events = [], [], [], []
+    tid = 0
+    for a in range(1, n_agencies + 1):
+        name = f"{rnd.choice(_AGENCY_KINDS)} {rnd.choice(_PLACES)} số {a}"
+        agencies.append({"id": a, "code": f"CQ{a:04d}", "name": name, "name_key": name.casefold(),
+                         "requested": False, "created_at": now})
+        contacts.append({"chat_id": 10_000 + a, "agency_id": a, "display_name": "Nguyễn Văn An",
+                         "reachable": rnd.random() < 0.9, "linked_at": now})
+        for _ in range(tasks_per_agency):
+            tid += 1
+            due = today + dt.timedelta(days=rnd.randint(-60, 120))
+            progress = rnd.choice(("open", "in_progress", "done"))
+            done_at = now - dt.timedelta(days=rnd.randint(0, 90)) if progress == "done" else None
+            blocked = progress != "done" and rnd.random() < 0.1
+            ext = progress != "done" and rnd.random() < 0.05
+            updated = now - dt.timedelta(minutes=rnd.randint(0, 90 * 24 * 60))
+            title = " ".join(rnd.choices(_WORDS, k=rnd.randint(12, 30)))
+            tasks.append({
+                "id": tid, "agency_id": a, "kind": "task", "title": title, "due_date": due,
+                "progress": progress, "done_at": done_at, "blocked": blocked,
+                "block_note": "Thiếu kinh phí tổ chức" if blocked else None,
+                "extension_requested": ext,
+                "extension_date": due + dt.timedelta(days=30) if ext else None,
+                "created_at": updated, "updated_at": updated,
+            })
+            events.append({"task_id": tid, "at": updated, "action": "created", "to_value": title})
+            for e in range(1, events_per_task):
+                events.append({
+                    "task_id": tid, "at": updated + dt.timedelta(minutes=e), "action": "progress",
+                    "from_value": "open", "to_value": progress, "actor_name": "Nguyễn Văn An",
+                    "note": "Đã họp ban chỉ đạo" if rnd.random() < 0.3 else None,
+                })
+    for table, rows in ((Agency, agencies), (Contact, contacts), (Task, tasks), (TaskEvent, events)):
+        for i in range(0, len(rows), 5000):
+            await session.execute(sa.insert(table.__table__), rows[i:i + 5000])  # type: ignore[attr-defined]
+    await session.commit()
+
+
+async def _time_from_db(n_agencies: int, tasks_per_agency: int, labels: ExportLabels) -> float:
+    import tempfile
+
+    from db.session import Database
+
+    with tempfile.TemporaryDirectory(prefix="nhacviec-export-") as tmp:
+        database = Database(f"sqlite+aiosqlite:///{tmp}/bench.db")
+        try:
+            await database.migrate()
+            async with database.session() as session:
+                await fill_synthetic_db(session, n_agencies, tasks_per_agency)
+            async with database.session() as session:
+                start = time.perf_counter()
+                data = await collect_export_data(session)
+                write_workbook(data, labels)
+                return time.perf_counter() - start
+        finally:
+            await database.dispose()
+
+
 def time_export(
-    n_agencies: int = 500, tasks_per_agency: int = 20, *, labels: ExportLabels | None = None
+    n_agencies: int = 500, tasks_per_agency: int = 20, *, from_db: bool = False,
+    labels: ExportLabels | None = None,
 ) -> float:
-    """Seconds `write_workbook` takes for n_agencies x tasks_per_agency tasks and two history
-    rows per task. The synthetic data is built before the clock starts; the database query
-    is not timed (collect_export_data is measured separately by the tests)."""
+    """Seconds to build the workbook for n_agencies x tasks_per_agency tasks with two history
+    rows each; the test data is made before the clock starts.
+
+    Default: `write_workbook` on in-memory rows (synthetic_export_data). `from_db=True`: a
+    temporary SQLite database is filled (fill_synthetic_db) and `collect_export_data` +
+    `write_workbook` are timed together, i.e. what a coordinator waits for. Synchronous
+    (uses asyncio.run for the database): call it from a script, not from a running loop.
+    """
     if labels is None:  # the real Vietnamese labels, so the strings written are realistic
         from bot import texts
 
         labels = ExportLabels(
             status=texts.STATUS, flag_blocked=texts.FLAG_BLOCKED, flag_extension=texts.FLAG_EXTENSION
         )
+    if from_db:
+        return asyncio.run(_time_from_db(n_agencies, tasks_per_agency, labels))
     data = synthetic_export_data(n_agencies, tasks_per_agency)
     start = time.perf_counter()
     write_workbook(data, labels)

@@ -94,6 +94,8 @@ import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
 
+from services.names import DASHES_RE, SPACED_DASH_RE, SPACES_RE, normalize_name
+
 # --- results -----------------------------------------------------------------------------
 
 
@@ -176,56 +178,8 @@ def is_plan(parsed: ParsedPlan) -> bool:
 
 # --- names -------------------------------------------------------------------------------
 
-DASHES_RE = re.compile(r"[\u2010-\u2015\u2212\uFE58\uFE63\uFF0D]")
-SPACES_RE = re.compile(r"\s+")
-SPACED_DASH_RE = re.compile(r"\s+-\s*|\s*-\s+")  # a dash between words, not "Covid-19"
 NON_DIGITS_RE = re.compile(r"\D")
 DIGITS_RE = re.compile(r"\d{1,3}")
-END_PUNCT = " \t.,;:!?-()[]\"'“”‘’*_/\\"
-# Old ("hoá", "Uỷ") and new ("hóa", "Ủy") tone placement spell the same syllable.
-OLD_TONE_PLACEMENT = {
-    "oá": "óa", "oà": "òa", "oả": "ỏa", "oã": "õa", "oạ": "ọa",
-    "oé": "óe", "oè": "òe", "oẻ": "ỏe", "oẽ": "õe", "oẹ": "ọe",
-    "uý": "úy", "uỳ": "ùy", "uỷ": "ủy", "uỹ": "ũy", "uỵ": "ụy",
-}
-OLD_TONE_RE = re.compile("|".join(OLD_TONE_PLACEMENT))
-ABBREVIATIONS = {
-    "ubnd": "ủy ban nhân dân",
-    "ub": "ủy ban",
-    "mttq": "mặt trận tổ quốc",
-    "mttqvn": "mặt trận tổ quốc việt nam",
-    "lđtbxh": "lao động - thương binh và xã hội",
-    "lđ-tb&xh": "lao động - thương binh và xã hội",
-    "gd&đt": "giáo dục và đào tạo",
-    "gdđt": "giáo dục và đào tạo",
-    "vhttdl": "văn hóa, thể thao và du lịch",
-    "vh,tt&dl": "văn hóa, thể thao và du lịch",
-    "tttt": "thông tin và truyền thông",
-    "tt&tt": "thông tin và truyền thông",
-    "kh&đt": "kế hoạch và đầu tư",
-    "khđt": "kế hoạch và đầu tư",
-    "hđnd": "hội đồng nhân dân",
-    "tp": "thành phố",
-    "tp.": "thành phố",
-}
-ABBREVIATION_RE = re.compile(
-    r"(?<![\w&])(" + "|".join(re.escape(k) for k in sorted(ABBREVIATIONS, key=len, reverse=True))
-    + r")(?![\w&])"
-)
-
-
-def normalize_name(name: str) -> str:
-    """A key to compare body names: NFC, casefold, one tone-mark placement, common
-    abbreviations spelled out (UBND, MTTQ, LĐTBXH...), "&" as "và", one kind of dash
-    with spaces around, single spaces, no punctuation at the ends."""
-    key = unicodedata.normalize("NFC", name or "").casefold()
-    key = OLD_TONE_RE.sub(lambda m: OLD_TONE_PLACEMENT[m.group(0)], key)
-    key = DASHES_RE.sub("-", key)
-    key = ABBREVIATION_RE.sub(lambda m: ABBREVIATIONS[m.group(1)], key)
-    key = key.replace("&", " và ")
-    key = SPACED_DASH_RE.sub(" - ", key)
-    key = SPACES_RE.sub(" ", key)
-    return key.strip(END_PUNCT)
 
 
 def _display_name(name: str) -> str:
