@@ -110,106 +110,136 @@ async def op_viec(server: Any, chats: list[int], timeout: float) -> dict[str, An
     return {str(c): {"message_id": r.message_id, "buttons": r.callback_data} for c, r in first.items()}
 
 
-async def op_load(server: Any, plan: list[list], rate: float | None, timeout: float) -> dict[str, Any]:
-    """Queue the planned updates (at `rate` per second, or all at once) and time the answers.
+async def op_load(server: Any, sequences: dict[str, list[list]], rate: float | None,
+                  timeout: float) -> dict[str, Any]:
+    """Let simulated officials send their updates and time the bot's answers.
 
-    plan items: [chat, "press", message_id, callback_data] or [chat, "reply", message_id, text].
-    Each chat has at most one update in processing at a time (round-robin order, more chats
-    than concurrent updates), so a chat's answers come in the order of its updates."""
+    `sequences` maps a chat to its updates, in order: ["press", message_id, callback_data]
+    or ["reply", message_id, text]. Nobody sends again before the answer to their previous
+    update has arrived (as a person reading the answer would), so a chat never has two
+    updates in processing and every update changes the task.
+    * rate None (saturation): every official starts at once and sends the next update as
+      soon as the previous one is answered;
+    * rate r (paced): an update is due every 1/r s (open loop); it goes to the next official
+      with nothing in flight. If every official is waiting for an answer, it goes out as soon
+      as one is answered ("late"), so the offered rate falls below r."""
     from bot import texts
 
-    answers_start, sent_start, edits_start = (
-        len(server.callback_answers), len(server.sent), len(server.edits))
-    queued: list[float] = [0.0] * len(plan)
-    press_of_query: dict[str, int] = {}
-    replies_of_chat: dict[int, list[int]] = {}
-    presses_of_chat: dict[int, list[int]] = {}
-    chats = {item[0] for item in plan}
-    n_press = sum(1 for item in plan if item[1] == "press")
-    n_reply = len(plan) - n_press
+    chats = [int(c) for c in sequences]
+    seq = {int(c): items for c, items in sequences.items()}
+    pos = dict.fromkeys(chats, 0)
+    total = sum(len(items) for items in seq.values())
+    in_flight: dict[int, dict[str, Any]] = {}  # chat -> record of its unanswered update
+    by_query: dict[str, int] = {}
+    awaiting_edit: dict[int, list[dict[str, Any]]] = {}
+    records: list[dict[str, Any]] = []
+    idle = asyncio.Event()
+    scan = {"answers": len(server.callback_answers), "sent": len(server.sent),
+            "edits": len(server.edits)}
+    closed_loop = rate is None
 
-    t0 = time.monotonic()
-    for i, (chat, kind, message_id, data) in enumerate(plan):
-        if rate:
-            delay = t0 + i / rate - time.monotonic()
-            if delay > 0:
-                await asyncio.sleep(delay)
+    def fire(chat: int) -> None:
+        kind, message_id, data = seq[chat][pos[chat]]
+        pos[chat] += 1
+        record = {"chat": chat, "kind": kind, "answered": 0.0, "edited": 0.0, "text": None}
         if kind == "press":
             query_id = server.user_presses(chat, message_id, data, chat)
-            press_of_query[query_id] = i
-            presses_of_chat.setdefault(chat, []).append(i)
+            by_query[query_id] = chat
         else:
             server.user_sends(chat, chat, data, reply_to=message_id)
-            replies_of_chat.setdefault(chat, []).append(i)
-        queued[i] = time.monotonic()
+        record["queued"] = time.monotonic()
+        in_flight[chat] = record
+        records.append(record)
 
-    # Wait for every answer (incremental scan: the predicate runs on every server change).
-    answered = [0.0] * len(plan)
-    answer_text: list[str | None] = [None] * len(plan)
-    got_reply: dict[int, int] = {}
-    counts = {"press": 0, "reply": 0}
-    scan = {"answers": answers_start, "sent": sent_start}
+    def answered(chat: int, at: float, text: str | None) -> None:
+        record = in_flight.pop(chat)
+        record["answered"], record["text"] = at, text or ""
+        if record["kind"] == "press":
+            awaiting_edit.setdefault(chat, []).append(record)
+        if closed_loop:
+            if pos[chat] < len(seq[chat]):
+                fire(chat)
+        else:
+            idle.set()
 
-    def all_answered() -> bool:
+    def progress() -> bool:
         answers = server.callback_answers
         while scan["answers"] < len(answers):
             a = answers[scan["answers"]]
             scan["answers"] += 1
-            i = press_of_query.get(str(a.callback_query_id))
-            if i is not None:
-                answered[i], answer_text[i] = a.time, (a.text or "")
-                counts["press"] += 1
+            chat = by_query.pop(str(a.callback_query_id), None)
+            if chat is not None:
+                answered(chat, a.time, a.text)
         sent = server.sent
         while scan["sent"] < len(sent):
             m = sent[scan["sent"]]
             scan["sent"] += 1
-            if m.chat_id in chats:
-                k = got_reply.get(m.chat_id, 0)
-                own = replies_of_chat.get(m.chat_id, [])
-                if k < len(own):
-                    i = own[k]
-                    answered[i], answer_text[i] = m.time, (m.text or "")
-                    counts["reply"] += 1
-                got_reply[m.chat_id] = k + 1
-        return counts["press"] >= n_press and counts["reply"] >= n_reply
+            record = in_flight.get(m.chat_id)
+            if record is not None and record["kind"] == "reply":
+                answered(m.chat_id, m.time, m.text)
+        edits = server.edits
+        while scan["edits"] < len(edits):
+            e = edits[scan["edits"]]
+            scan["edits"] += 1
+            waiting = awaiting_edit.get(e.chat_id)
+            if waiting:
+                waiting.pop(0)["edited"] = e.time
+        return len(records) == total and not in_flight
 
+    late = 0
+    watcher = asyncio.ensure_future(server.wait_for(progress, timeout))
+    t0 = time.monotonic()
+    if closed_loop:
+        for chat in chats:
+            if seq[chat]:
+                fire(chat)
+    else:
+        turn = 0
+        for i in range(total):
+            delay = t0 + i / rate - time.monotonic()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            waited = False
+            while True:
+                progress()  # take in the answers that arrived meanwhile
+                chat = None
+                for k in range(len(chats)):
+                    candidate = chats[(turn + k) % len(chats)]
+                    if candidate not in in_flight and pos[candidate] < len(seq[candidate]):
+                        chat, turn = candidate, (turn + k + 1) % len(chats)
+                        break
+                if chat is not None:
+                    break
+                waited = True
+                idle.clear()
+                await idle.wait()
+            late += waited
+            fire(chat)
     timed_out = False
     try:
-        await server.wait_for(all_answered, timeout)
+        await watcher
     except TimeoutError:
         timed_out = True
-    # A press is fully handled when its message was redrawn (editMessageText) too.
-    try:
-        await server.wait_for(lambda: len(server.edits) - edits_start >= n_press, 5.0)
+    try:  # a press is fully handled when its message was redrawn (editMessageText) too
+        await server.wait_for(lambda: (progress() or True) and not any(awaiting_edit.values()), 5.0)
     except TimeoutError:
         pass
-    edit_latency: list[float] = []
-    edits_seen: dict[int, int] = {}
-    for e in server.edits[edits_start:]:
-        own = presses_of_chat.get(e.chat_id, [])
-        k = edits_seen.get(e.chat_id, 0)
-        if k < len(own):
-            edit_latency.append((e.time - queued[own[k]]) * 1000)
-        edits_seen[e.chat_id] = k + 1
 
     ok_prefixes = ("✅ Đã ghi nhận", "⏳ Đã ghi nhận")
-    press_lat = [(answered[i] - queued[i]) * 1000 for i in press_of_query.values() if answered[i]]
-    reply_lat = [(answered[i] - queued[i]) * 1000
-                 for own in replies_of_chat.values() for i in own if answered[i]]
-    errors = sum(1 for t in answer_text if t == texts.SOMETHING_WRONG)
-    unexpected = [t for t in answer_text if t is not None and not t.startswith(ok_prefixes)]
-    done_at = [t for t in answered if t]
+    done = [r for r in records if r["answered"]]
+    unexpected = [r["text"] for r in done if not r["text"].startswith(ok_prefixes)]
     return {
-        "n": len(plan),
-        "answered": len(done_at),
+        "n": total,
+        "answered": len(done),
         "timed_out": timed_out,
-        "press_ms": press_lat,
-        "reply_ms": reply_lat,
-        "edit_ms": edit_latency,
-        "first_queued": min(queued),
-        "last_queued": max(queued),
-        "last_answer": max(done_at) if done_at else 0.0,
-        "errors": errors,
+        "late": late,
+        "press_ms": [(r["answered"] - r["queued"]) * 1000 for r in done if r["kind"] == "press"],
+        "reply_ms": [(r["answered"] - r["queued"]) * 1000 for r in done if r["kind"] == "reply"],
+        "edit_ms": [(r["edited"] - r["queued"]) * 1000 for r in done if r["edited"]],
+        "first_queued": min(r["queued"] for r in records),
+        "last_queued": max(r["queued"] for r in records),
+        "last_answer": max((r["answered"] for r in done), default=0.0),
+        "errors": sum(1 for r in done if r["text"] == texts.SOMETHING_WRONG),
         "unexpected": len(unexpected),
         "unexpected_sample": unexpected[:3],
     }
@@ -308,28 +338,28 @@ async def setup_coordinators(db: Any, chats: list[int]) -> None:
 
 
 class Plan:
-    """Round-robin status changes; each official alternates p, d (buttons), p, d (replies)."""
+    """Each official alternates p, d (buttons), p, d (replies), ... so every update changes
+    the task; the alternation carries on from one phase to the next."""
 
     def __init__(self, officials: list[tuple[int, int, str]], cards: dict[str, Any]) -> None:
         self.officials = officials
         self.cards = cards
         self.step = {chat: 0 for chat, _, _ in officials}
 
-    def take(self, n: int) -> list[list]:
-        items = []
-        while len(items) < n:
-            for chat, task_id, _ in self.officials:
-                if len(items) == n:
-                    break
-                k = self.step[chat]
-                self.step[chat] = k + 1
-                action = "p" if k % 2 == 0 else "d"
-                message_id = self.cards[str(chat)]["message_id"]
-                if (k // 2) % 2 == 0:
-                    items.append([chat, "press", message_id, f"t:{task_id}:{action}"])
-                else:
-                    items.append([chat, "reply", message_id, REPLY_TEXT[action]])
-        return items
+    def take(self, n: int) -> dict[str, list[list]]:
+        """n updates spread evenly over the officials: {chat: [update, ...]}."""
+        sequences: dict[str, list[list]] = {str(chat): [] for chat, _, _ in self.officials}
+        for i in range(n):
+            chat, task_id, _ = self.officials[i % len(self.officials)]
+            k = self.step[chat]
+            self.step[chat] = k + 1
+            action = "p" if k % 2 == 0 else "d"
+            message_id = self.cards[str(chat)]["message_id"]
+            if (k // 2) % 2 == 0:
+                sequences[str(chat)].append(["press", message_id, f"t:{task_id}:{action}"])
+            else:
+                sequences[str(chat)].append(["reply", message_id, REPLY_TEXT[action]])
+        return sequences
 
 
 def summarize_load(result: dict[str, Any]) -> dict[str, float]:

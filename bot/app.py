@@ -28,6 +28,7 @@ from bot.handlers.fallback import (
     on_plain_text,
     on_unknown_command,
 )
+from bot.handlers.plans import on_plan_button
 from bot.handlers.start import cmd_help, cmd_start
 from bot.handlers.tasks import cmd_viec, on_document, on_reply, on_task_button
 from db.session import Database
@@ -58,6 +59,7 @@ def routes() -> list[BaseHandler]:
         MessageHandler(filters.COMMAND, on_unknown_command),
         CallbackQueryHandler(on_task_button, pattern=r"^t:"),
         CallbackQueryHandler(on_extension_button, pattern=r"^x[aro]:"),
+        CallbackQueryHandler(on_plan_button, pattern=r"^pl:"),
         CallbackQueryHandler(on_bad_button),
         MessageHandler(filters.Document.ALL, on_document),
         MessageHandler(filters.TEXT & filters.REPLY, on_reply),

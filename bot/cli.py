@@ -8,6 +8,7 @@ import datetime as dt
 import json
 import sys
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import Any, NoReturn
 
 from bot import texts
@@ -249,6 +250,38 @@ async def event_add(db: Database, args: argparse.Namespace, settings: Settings) 
     print(texts.CLI_EVENT_ADDED.format(name=event.name, date=texts.date_vn(event.start), scope=scope, notices=notices))
 
 
+async def plan_import(db: Database, args: argparse.Namespace, settings: Settings) -> None:
+    from bot import render
+    from services import plans
+
+    path = Path(args.file)
+    if not path.is_file():
+        raise CliError(texts.CLI_FILE_MISSING.format(path=args.file))
+    if path.stat().st_size > plans.MAX_BYTES:  # never read a huge file into memory
+        raise DomainError("too_large")
+    parsed = plans.read_plan(path.read_bytes(), path.name, args.year)
+    if args.json:
+        _print_json(parsed.to_json())
+    else:
+        print(render.plan_review(parsed.to_json(), parsed.warnings).rsplit("\n\n", 1)[0])
+    if args.dry_run:
+        return
+    async with db.session() as session:
+        plan, told = await plans.create_draft(session, parsed=parsed, source_name=path.name)
+    message = (texts.CLI_PLAN_SENT.format(id=plan.id, count=told) if told
+               else texts.CLI_PLAN_NO_COORDINATOR.format(id=plan.id))
+    print(message, file=sys.stderr if args.json else sys.stdout)
+
+
+async def plan_activate(db: Database, args: argparse.Namespace, settings: Settings) -> None:
+    from bot import render
+    from services import plans
+
+    async with db.session() as session:
+        result = await plans.activate(session, plan_id=args.id, settings=settings)
+    print(render.activation_text(result))
+
+
 # --- running the bot --------------------------------------------------------------------
 
 
@@ -340,6 +373,17 @@ def build_parser() -> Parser:
     p.add_argument("--lead", help="số ngày nhắc trước, ví dụ 30,14,7,0")
     p.add_argument("--forum", action="store_true", help="Diễn đàn trẻ em: kèm hạn báo cáo sau 15 ngày")
     p.set_defaults(func=event_add)
+
+    plan = sub.add_parser("plan", help="kế hoạch").add_subparsers(dest="action", required=True, parser_class=Parser)
+    p = plan.add_parser("import", help="đọc kế hoạch từ tệp .docx, .pdf hoặc .txt")
+    p.add_argument("file")
+    p.add_argument("--year", type=int)
+    p.add_argument("--dry-run", action="store_true", help="chỉ đọc và in kết quả, không lưu")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=plan_import)
+    p = plan.add_parser("activate", help="kích hoạt bản nháp kế hoạch")
+    p.add_argument("id", type=int)
+    p.set_defaults(func=plan_activate)
 
     sub.add_parser("run", help="chạy bot")
     p = sub.add_parser("fake-telegram", help="máy chủ Bot API giả lập để thử")

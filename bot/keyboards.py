@@ -101,3 +101,18 @@ def markup_from_json(rows: list | None) -> InlineKeyboardMarkup | None:
     if not rows:
         return None
     return InlineKeyboardMarkup([[InlineKeyboardButton(t, callback_data=d) for t, d in row] for row in rows])
+
+
+_PLAN_RE = re.compile(r"^pl:([ax]):(\d{1,12})$")
+
+
+def plan_keyboard(plan_id: int) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup([[
+        InlineKeyboardButton(texts.BTN_ACTIVATE, callback_data=f"pl:a:{plan_id}"),
+        InlineKeyboardButton(texts.BTN_DISCARD, callback_data=f"pl:x:{plan_id}"),
+    ]])
+
+
+def parse_plan_data(data: str) -> tuple[str, int] | None:
+    match = _PLAN_RE.match(data or "")
+    return ({"a": "activate", "x": "discard"}[match[1]], int(match[2])) if match else None

@@ -276,6 +276,7 @@ ERRORS = {
     "bad_action": BAD_BUTTON,
     "event_name_empty": "Lỗi: tên sự kiện không được để trống.",
     "lead_invalid": "Lỗi: số ngày nhắc trước phải là các số nguyên không âm, cách nhau bằng dấu phẩy.",
+    "plan_not_draft": "Bản nháp này đã được xử lý (kích hoạt hoặc huỷ) trước đó.",
 }
 
 
@@ -287,7 +288,8 @@ def error_text(code: str, /, **params: object) -> str:
     }
     if "date" not in shown:
         shown["date"] = shown.get("due", shown.get("expires", ""))
-    return ERRORS.get(code, SOMETHING_WRONG).format(**shown)
+    template = ERRORS.get(code) or DOCUMENT_ERRORS.get(code) or SOMETHING_WRONG
+    return template.format(**shown)
 COORDINATOR_NO_AGENCY = "Bạn là cán bộ điều phối, không gắn với cơ quan nào. Gửi /tonghop để xem tổng hợp."
 CLI_BOT_USERNAME_UNKNOWN = "TEN_BOT"  # placeholder in an invite link when the bot's name is unknown
 
@@ -356,3 +358,65 @@ EVENT_USAGE = (
 EVENT_LIST_ROW = "• {date}: {name}"
 EVENT_LIST_NONE = "(chưa có)"
 EVENT_ADDED_CHAT = "✅ Đã thêm sự kiện «{name}» ngày {date} cho tất cả cơ quan. Bot sẽ nhắc trước {leads} ngày."
+
+# --- plan import (CLI and chat) -------------------------------------------------------------
+DOCUMENT_ERRORS = {
+    "empty": "Tệp trống — không có nội dung để đọc.",
+    "binary": "Tệp này không phải văn bản (Word .docx, PDF có chữ hoặc .txt) nên bot không đọc được.",
+    "too_large": "Tệp quá lớn (tối đa 20 MB).",
+    "scanned_pdf": (
+        "Tệp PDF này là bản scan (ảnh chụp), không có lớp chữ nên bot không đọc được. "
+        "Hãy gửi bản Word (.docx) hoặc PDF xuất trực tiếp từ Word."
+    ),
+    "unsupported_type": "Bot chỉ đọc tệp .docx, .pdf có chữ và .txt. Với tệp .doc cũ, hãy lưu lại thành .docx.",
+    "corrupt": "Tệp bị hỏng hoặc có mật khẩu nên bot không mở được.",
+    "not_a_plan": (
+        "Văn bản này không giống một kế hoạch: không tìm thấy phần «TỔ CHỨC THỰC HIỆN» hay "
+        "«PHÂN CÔNG NHIỆM VỤ» với các cơ quan được giao việc. Không có gì được ghi lại."
+    ),
+    "unreadable": "Không đọc được tệp: {error}",
+}
+PLAN_WARNINGS = {
+    "no_number": "số kế hoạch",
+    "no_issue_date": "ngày ban hành",
+    "no_year": "năm của kế hoạch",
+    "no_authority": "cơ quan ban hành",
+    "no_coordinator": "cơ quan đầu mối nhận báo cáo",
+    "no_dated_deadline": "hạn báo cáo có ghi ngày (bot không tự đặt hạn)",
+    "deadline_without_year": "năm của một số hạn báo cáo (đã lấy theo năm kế hoạch)",
+    "agency_without_tasks": "nhiệm vụ của một số cơ quan",
+    "irregular_numbering": "số thứ tự các mục không liên tục (đã xử lý)",
+    "no_org_section": "phần tổ chức thực hiện",
+    "no_agencies": "cơ quan được giao việc",
+}
+PLAN_REVIEW_HEAD = "📄 Kế hoạch {number} — {authority}{year}"
+PLAN_NO_NUMBER = "(không rõ số)"
+PLAN_NO_AUTHORITY = "(không rõ cơ quan ban hành)"
+PLAN_YEAR = ", năm {year}"
+PLAN_ISSUED = "Ngày ban hành: {date}"
+PLAN_COORDINATOR = "Cơ quan đầu mối: {name}"
+PLAN_AGENCIES = "{agencies} cơ quan, {tasks} nhiệm vụ:"
+PLAN_AGENCY_ROW = "• {name} — {count} việc{requested}"
+PLAN_REQUESTED = " (đề nghị)"
+PLAN_DEADLINES = "Hạn báo cáo:"
+PLAN_DEADLINE_ROW = "• {date} — {title}"
+PLAN_DEADLINE_RELATIVE = "• (tính từ khi nhận kế hoạch) {text}"
+PLAN_NO_DEADLINES = "Hạn báo cáo: không có ngày cụ thể — bot sẽ không tự đặt hạn."
+PLAN_EVENTS = "Sự kiện nhắc đến: {events}"
+PLAN_TARGETS = "Chỉ tiêu: {count}"
+PLAN_MISSING = "Chưa tìm thấy: {items}."
+PLAN_REVIEW_ASK = "Kiểm tra rồi bấm «Kích hoạt» để tạo nhiệm vụ và lịch nhắc, hoặc «Huỷ bản nháp»."
+PLAN_ACTIVATED = (
+    "✅ Đã kích hoạt kế hoạch: {created} cơ quan mới, {matched} cơ quan đã có; "
+    "{tasks} nhiệm vụ mới, {updated} cập nhật, {unchanged} không đổi; {reports} hạn báo cáo mới."
+)
+PLAN_ACTIVATED_SAME = "✅ Kế hoạch này đã có đủ trong hệ thống — không có gì thay đổi."
+PLAN_DISCARDED = "🗑 Đã huỷ bản nháp kế hoạch."
+PLAN_NOT_DRAFT = "Bản nháp này đã được xử lý (kích hoạt hoặc huỷ) trước đó."
+PLAN_READING = "📄 Đang đọc «{file}»…"
+CLI_PLAN_SENT = "Đã lưu bản nháp #{id} và gửi cho {count} cán bộ điều phối để duyệt trên Telegram."
+CLI_PLAN_NO_COORDINATOR = (
+    "Đã lưu bản nháp #{id}. Chưa có cán bộ điều phối nào liên kết với bot: tạo mã mời bằng "
+    "«nhacviec invite create --coordinator», hoặc kích hoạt ngay: nhacviec plan activate {id}"
+)
+CLI_FILE_MISSING = "Lỗi: không có tệp «{path}»."

@@ -162,3 +162,18 @@ RENDERERS = {
     "digest": render_digest,
     "agency_unreachable": render_agency_unreachable,
 }
+
+
+async def render_plan_review(session: AsyncSession, rows: list[Outbox], settings: Settings) -> Outgoing | None:
+    from bot.keyboards import plan_keyboard
+    from db.models import Plan
+    from services.plans import parsed_of, warnings_of
+
+    plan = await session.get(Plan, rows[0].ref_id)
+    if plan is None or plan.state != "draft":
+        return None
+    text = render.plan_review(parsed_of(plan), warnings_of(plan))
+    return Outgoing(text, keyboard=markup_to_json(plan_keyboard(plan.id or 0)))
+
+
+RENDERERS["plan_review"] = render_plan_review

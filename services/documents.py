@@ -32,9 +32,14 @@ almost no letters (fewer than `MIN_LETTERS_PER_PAGE` on average) is a scan.
 from __future__ import annotations
 
 import io
+import logging
 import re
 import unicodedata
 import zipfile
+
+# pypdf reports damaged files through logging as well as by raising; the raise is what
+# we act on, and its log lines would reach the person at the terminal as noise.
+logging.getLogger("pypdf").setLevel(logging.CRITICAL)
 
 MAX_BYTES = 20 * 1024 * 1024
 MIN_LETTERS_PER_PAGE = 40

@@ -24,11 +24,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import select
 
 from db.models import Agency, Plan, Task, TaskEvent
-from services import clock, reminders
+from services import clock, outbox, reminders
 from services.agencies import add_agency
 from services.errors import DomainError
 from services.names import normalize_name
-from services.plan_parser import ParsedPlan
+from services.documents import DocumentError, extract_text
+from services.plan_parser import ParsedPlan, is_plan, parse_plan
 from services.settings import Settings
 
 REPORT_TITLES = {"half-year": "Báo cáo 6 tháng", "annual": "Báo cáo năm", "other": "Báo cáo"}
@@ -60,21 +61,52 @@ def _digest(text: str) -> str:
     return hashlib.sha1(normalize_name(text).encode()).hexdigest()[:16]
 
 
-async def create_draft(session: AsyncSession, *, parsed: ParsedPlan, source_name: str) -> Plan:
+MAX_BYTES = 20 * 1024 * 1024
+
+
+def read_plan(data: bytes, filename: str, year: int | None = None) -> ParsedPlan:
+    """Text out of a .txt/.docx/.pdf, then the plan out of the text; a DomainError with the
+    document's problem (empty, binary, scanned_pdf, too_large, not_a_plan...) otherwise."""
+    try:
+        text = extract_text(data, filename, max_bytes=MAX_BYTES)
+    except DocumentError as error:
+        raise DomainError(error.code) from None
+    parsed = parse_plan(text, year)
+    if not is_plan(parsed) or not parsed.agencies:
+        raise DomainError("not_a_plan")
+    return parsed
+
+
+async def create_draft(session: AsyncSession, *, parsed: ParsedPlan, source_name: str,
+                       notify: bool = True) -> tuple[Plan, int]:
+    """Keep the parsed plan as a draft and queue its review for every coordinator.
+    Returns the plan and how many coordinators will get the review."""
     if not parsed.agencies:
         raise DomainError("not_a_plan")
     plan = Plan(
         number=parsed.number, year=parsed.year, authority=parsed.authority, issued=parsed.issued,
         coordinator=parsed.coordinator, source_name=source_name[:200], plan_key=plan_key(parsed),
-        state="draft", parsed_json=json.dumps(parsed.to_json(), ensure_ascii=False), created_at=clock.now(),
+        state="draft", created_at=clock.now(),
+        parsed_json=json.dumps({"plan": parsed.to_json(), "warnings": parsed.warnings}, ensure_ascii=False),
     )
     session.add(plan)
+    await session.flush()
+    told = 0
+    if notify:
+        for coord in await outbox.coordinators(session):
+            outbox.enqueue(session, kind="plan_review", chat_id=coord.chat_id, contact_id=coord.id,
+                           ref_id=plan.id, dedupe_key=f"plan:{plan.id}:{coord.id}", payload={"plan_id": plan.id})
+            told += 1
     await session.commit()
-    return plan
+    return plan, told
 
 
 def parsed_of(plan: Plan) -> dict:
-    return json.loads(plan.parsed_json)
+    return json.loads(plan.parsed_json)["plan"]
+
+
+def warnings_of(plan: Plan) -> list[str]:
+    return json.loads(plan.parsed_json).get("warnings", [])
 
 
 def report_title(deadline: dict) -> str:
@@ -86,10 +118,8 @@ def report_title(deadline: dict) -> str:
 
 async def activate(session: AsyncSession, *, plan_id: int, settings: Settings) -> Activation:
     plan = await session.get(Plan, plan_id)
-    if plan is None or plan.state == "discarded":
+    if plan is None or plan.state != "draft":
         raise DomainError("plan_not_draft")
-    if plan.state == "active":
-        return Activation()
     data = parsed_of(plan)
     now = clock.now()
     result = Activation(events_year=data.get("year"))

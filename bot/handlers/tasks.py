@@ -7,6 +7,7 @@ from telegram.ext import ContextTypes
 
 from bot import keyboards, render, texts
 from bot.handlers.common import TEXT_LIMIT, actor_for, db_of, edit_or_ignore
+from bot.handlers.plans import on_plan_document
 from services import invites, replies, tasks
 from services.errors import DomainError
 
@@ -173,6 +174,9 @@ async def on_document(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
         me = await invites.identify(session, chat_id=message.chat_id)
         if me is None:
             await message.reply_text(texts.NOT_LINKED)
+            return
+        if message.reply_to_message is None and me.is_coordinator:
+            await on_plan_document(update, context)
             return
         subject = None
         if message.reply_to_message is not None:
