@@ -78,8 +78,8 @@ async def bot_username(settings: Settings) -> str:
         try:
             async with Bot(settings.telegram_bot_token.get_secret_value(), base_url=settings.telegram_api_base_url) as bot:
                 return bot.username
-        except Exception:  # noqa: BLE001 - offline: fall through to the placeholder
-            pass
+        except Exception as error:  # noqa: BLE001 - offline: fall back to the placeholder
+            print(texts.CLI_BOT_USERNAME_HINT.format(error=error), file=sys.stderr)
     return texts.CLI_BOT_USERNAME_UNKNOWN
 
 

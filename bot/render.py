@@ -7,9 +7,9 @@ from collections import Counter
 from collections.abc import Iterable
 
 from bot import texts
+from services.plans import Activation, report_title
 from services.status import STATUSES
 from services.summary import Summary
-from services.plans import Activation, report_title
 from services.tasks import TaskView
 
 MESSAGE_LIMIT = 4000  # below Telegram's 4096, leaving room for a header

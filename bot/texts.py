@@ -291,6 +291,10 @@ def error_text(code: str, /, **params: object) -> str:
     template = ERRORS.get(code) or DOCUMENT_ERRORS.get(code) or SOMETHING_WRONG
     return template.format(**shown)
 COORDINATOR_NO_AGENCY = "Bạn là cán bộ điều phối, không gắn với cơ quan nào. Gửi /tonghop để xem tổng hợp."
+CLI_BOT_USERNAME_HINT = (
+    "(Không hỏi được tên bot từ máy chủ Bot API: {error}. Ghi TELEGRAM_BOT_USERNAME vào .env "
+    "để đường link mời đúng tên bot.)"
+)
 CLI_BOT_USERNAME_UNKNOWN = "TEN_BOT"  # placeholder in an invite link when the bot's name is unknown
 
 # --- reminders (jobs/reminders.py) ------------------------------------------------------

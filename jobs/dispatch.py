@@ -23,8 +23,8 @@ import logging
 import os
 import socket
 from collections.abc import Awaitable, Callable
-from typing import Any
 from dataclasses import dataclass
+from typing import Any
 
 from telegram import Bot
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
@@ -112,6 +112,9 @@ class Dispatcher:
         self.renderers = RENDERERS if renderers is None else renderers
         self._lock = asyncio.Lock()
         self._inflight = asyncio.Semaphore(64)
+        # One message between "sent" and "marked" at a time: a kill can then repeat at most
+        # one message. Pacing spaces sends far wider than one send and mark take anyway.
+        self._send_and_mark = asyncio.Lock()
 
     async def run_once(self) -> int:
         """Claim and send due rows until none are left; returns how many rows were handled."""
@@ -169,47 +172,57 @@ class Dispatcher:
         backoff = 1.0
         for _ in range(MAX_TRIES):
             await self.pacer.acquire(chat_id)
-            try:
-                message = await self.bot.send_message(chat_id, out.text, reply_markup=markup)
-            except RetryAfter as error:
-                self.pacer.pause(_retry_seconds(error), chat_id)
-                continue
-            except Forbidden as error:
-                await self._unreachable(unit, str(error))
+            async with self._send_and_mark:
+                sent = await self._send_one(unit, out, markup)
+            if sent:
                 return
-            except BadRequest as error:
-                if any(p in str(error).lower() for p in PERMANENT):
-                    await self._unreachable(unit, str(error))
-                else:
-                    log.warning("outbox rows %s rejected: %s", unit.ids, error)
-                    await self._mark(unit, "failed", error=str(error)[:200])
-                return
-            except (NetworkError, TelegramError) as error:  # 5xx, timeouts, connection errors
-                log.info("send to %s failed (%s); retrying", chat_id, error)
+            if sent is None:
                 await asyncio.sleep(backoff)
                 backoff = min(backoff * 2, 30.0)
-                continue
-            async with self.db.session() as session:
-                await outbox.mark(
-                    session, ids=unit.ids, worker=self.worker, state="sent", message_id=message.message_id,
-                    late=out.late,
-                )
-                if out.link_task_ids:
-                    await link_message(
-                        session,
-                        chat_id=chat_id,
-                        message_id=message.message_id,
-                        task_ids=out.link_task_ids,
-                        purpose=out.link_purpose,
-                    )
-                else:
-                    await session.commit()
-            return
         # Still failing: hand the rows back for a later run instead of holding them.
         retry_at = clock.now() + dt.timedelta(seconds=30)
         async with self.db.session() as session:
             await outbox.mark(session, ids=unit.ids, worker=self.worker, state="pending", retry_at=retry_at)
             await session.commit()
+
+    async def _send_one(self, unit: Unit, out: Outgoing, markup: Any) -> bool | None:
+        """Send and mark. True when done with the unit (sent, or failed for good); False to
+        retry at once (after a 429 pause); None to retry after a backoff (5xx, timeout)."""
+        chat_id = unit.chat_id
+        try:
+            message = await self.bot.send_message(chat_id, out.text, reply_markup=markup)
+        except RetryAfter as error:
+            self.pacer.pause(_retry_seconds(error), chat_id)
+            return False
+        except Forbidden as error:
+            await self._unreachable(unit, str(error))
+            return True
+        except BadRequest as error:
+            if any(p in str(error).lower() for p in PERMANENT):
+                await self._unreachable(unit, str(error))
+            else:
+                log.warning("outbox rows %s rejected: %s", unit.ids, error)
+                await self._mark(unit, "failed", error=str(error)[:200])
+            return True
+        except (NetworkError, TelegramError) as error:  # 5xx, timeouts, connection errors
+            log.info("send to %s failed (%s); retrying", chat_id, error)
+            return None
+        async with self.db.session() as session:
+            await outbox.mark(
+                session, ids=unit.ids, worker=self.worker, state="sent", message_id=message.message_id,
+                late=out.late,
+            )
+            if out.link_task_ids:
+                await link_message(
+                    session,
+                    chat_id=chat_id,
+                    message_id=message.message_id,
+                    task_ids=out.link_task_ids,
+                    purpose=out.link_purpose,
+                )
+            else:
+                await session.commit()
+        return True
 
     async def _mark(self, unit: Unit, state: str, error: str | None = None) -> None:
         async with self.db.session() as session:

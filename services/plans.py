@@ -26,9 +26,9 @@ from sqlmodel import select
 from db.models import Agency, Plan, Task, TaskEvent
 from services import clock, outbox, reminders
 from services.agencies import add_agency
+from services.documents import DocumentError, extract_text
 from services.errors import DomainError
 from services.names import normalize_name
-from services.documents import DocumentError, extract_text
 from services.plan_parser import ParsedPlan, is_plan, parse_plan
 from services.settings import Settings
 

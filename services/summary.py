@@ -90,7 +90,7 @@ async def summarize(session: AsyncSession, *, agency_ids: list[int] | None = Non
     return Summary(date=now.astimezone(clock.VN_TZ).date(), agencies=list(by_id.values()))
 
 
-__all__ = ["AgencySummary", "Summary", "summarize", "STATUSES"]
+__all__ = ["STATUSES", "AgencySummary", "Summary", "summarize"]
 
 
 async def agencies_without_reachable_contact(session: AsyncSession) -> list[str]:

@@ -19,7 +19,7 @@ def nhacviec(database_url: str, *args: str, env: dict[str, str] | None = None) -
     full_env.update({"DATABASE_URL": database_url, "TELEGRAM_BOT_USERNAME": "nhacviec_bot"})
     full_env.update(env or {})
     return subprocess.run(
-        [sys.executable, "-m", "bot.cli", *args], capture_output=True, text=True, env=full_env, timeout=60,
+        [sys.executable, "-m", "bot.cli", *args], check=False, capture_output=True, text=True, env=full_env, timeout=60,
         cwd=os.path.dirname(os.path.dirname(__file__)),
     )
 

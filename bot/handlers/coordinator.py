@@ -9,8 +9,8 @@ from bot import keyboards, render, texts
 from bot.handlers.common import actor_for, db_of, edit_or_ignore
 from bot.handlers.tasks import change_text
 from services import clock, invites, reminders, summary, tasks
-from services.parsing import parse_date
 from services.errors import DomainError
+from services.parsing import parse_date
 
 
 async def cmd_tonghop(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

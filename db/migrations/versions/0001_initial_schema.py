@@ -4,11 +4,11 @@ Revision ID: 0001
 Revises: 
 Create Date: 2026-11-23 03:02:04.801106
 """
-from alembic import op
 import sqlalchemy as sa
 import sqlmodel
-import db.models
+from alembic import op
 
+import db.models
 
 revision = '0001'
 down_revision = None
