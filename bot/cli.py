@@ -296,7 +296,12 @@ def run_bot(settings: Settings) -> int:
         return 1
     configure_logging(settings)
     db = Database(settings.database_url)
-    asyncio.run(db.migrate())
+
+    async def migrate() -> None:
+        await db.migrate()
+        await db.dispose()  # its connections belong to this loop; run_polling makes its own
+
+    asyncio.run(migrate())
     app = build_application(settings, db)
     print(texts.CLI_BOT_STARTING.format(server=settings.telegram_api_base_url.rsplit("/bot", 1)[0]))
     try:

@@ -35,6 +35,7 @@ class Settings(BaseSettings):
     digest_time: dt.time = dt.time(8, 0)
     dispatch_interval_s: float = 1.0
     concurrent_updates: int = 1
+    http_timeout_s: float = 10.0
     dispatch_batch: int = 100
     claim_lease_s: float = 120.0
     rate_global_per_s: float = 30.0

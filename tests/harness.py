@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -127,3 +128,31 @@ async def stop_periodic_jobs(app) -> None:
         job.schedule_removal()
     await asyncio.sleep(0.3)  # let a run already under way finish
     await app.bot_data["dispatcher"].run_once()
+
+
+async def make_due_reminders(db, server, n: int, *, due_at, first_chat: int = 100_000) -> list[int]:
+    """n agencies, each with one reachable contact (a simulated user) and one task whose
+    reminder is due at `due_at`. Returns the chat ids."""
+    from db.models import Agency, Contact, Outbox, Task
+
+    chats = [first_chat + i for i in range(n)]
+    async with db.session() as session:
+        agencies = [Agency(code=f"A{i}", name=f"Cơ quan thử {i}", name_key=f"co quan thu {i}", created_at=due_at)
+                    for i in range(n)]
+        session.add_all(agencies)
+        await session.flush()
+        contacts = [Contact(chat_id=chat, agency_id=a.id, display_name=f"Người {i}", linked_at=due_at)
+                    for i, (chat, a) in enumerate(zip(chats, agencies))]
+        tasks = [Task(agency_id=a.id, title=f"Báo cáo năm {i}", due_date=(due_at + dt.timedelta(days=7)).date(),
+                      created_at=due_at, updated_at=due_at) for i, a in enumerate(agencies)]
+        session.add_all(contacts + tasks)
+        await session.flush()
+        session.add_all([
+            Outbox(kind="reminder", dedupe_key=f"test:{t.id}", chat_id=c.chat_id, contact_id=c.id, task_id=t.id,
+                   payload="{}", due_at=due_at)
+            for c, t in zip(contacts, tasks)
+        ])
+        await session.commit()
+    for chat in chats:
+        server.add_user(chat, f"Người {chat}")
+    return chats
