@@ -20,7 +20,9 @@ from telegram.ext import (
 )
 
 from bot import texts
-from bot.handlers.coordinator import cmd_sukien, cmd_tonghop, on_extension_button
+from bot.ratelimit import RetryOn429
+from bot.handlers.broadcasts import cmd_nhom, cmd_thongbao, on_ack, on_broadcast_button
+from bot.handlers.coordinator import cmd_sukien, on_extension_button
 from bot.handlers.fallback import (
     on_edited,
     on_error,
@@ -29,9 +31,11 @@ from bot.handlers.fallback import (
     on_unknown_command,
 )
 from bot.handlers.plans import on_plan_button
+from bot.handlers.reports import cmd_bieudo, cmd_chuatraloi, cmd_quahan, cmd_tonghop, cmd_xuat
 from bot.handlers.start import cmd_help, cmd_start
 from bot.handlers.tasks import cmd_viec, on_document, on_reply, on_task_button
 from db.session import Database
+from jobs.broadcasts import update_progress
 from jobs.dispatch import Dispatcher
 from services import outbox, reminders
 from services.clock import VN_TZ
@@ -56,10 +60,18 @@ def routes() -> list[BaseHandler]:
         CommandHandler("viec", cmd_viec),
         CommandHandler("tonghop", cmd_tonghop),
         CommandHandler("sukien", cmd_sukien),
+        CommandHandler("thongbao", cmd_thongbao),
+        CommandHandler("quahan", cmd_quahan),
+        CommandHandler("chuatraloi", cmd_chuatraloi),
+        CommandHandler("xuat", cmd_xuat),
+        CommandHandler("bieudo", cmd_bieudo),
+        CommandHandler("nhom", cmd_nhom),
         MessageHandler(filters.COMMAND, on_unknown_command),
         CallbackQueryHandler(on_task_button, pattern=r"^t:"),
         CallbackQueryHandler(on_extension_button, pattern=r"^x[aro]:"),
         CallbackQueryHandler(on_plan_button, pattern=r"^pl:"),
+        CallbackQueryHandler(on_broadcast_button, pattern=r"^bc:"),
+        CallbackQueryHandler(on_ack, pattern=r"^ack:"),
         CallbackQueryHandler(on_bad_button),
         MessageHandler(filters.Document.ALL, on_document),
         MessageHandler(filters.TEXT & filters.REPLY, on_reply),
@@ -88,6 +100,8 @@ async def set_commands(app: Application) -> None:
 async def _dispatch(context: ContextTypes.DEFAULT_TYPE) -> None:
     dispatcher: Dispatcher = context.application.bot_data["dispatcher"]
     await dispatcher.run_once()
+    app = context.application
+    await update_progress(app.bot_data["db"], app.bot, app.bot_data["settings"])
 
 
 async def _plan(context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -131,6 +145,7 @@ def build_application(settings: Settings, db: Database) -> Application:
         .write_timeout(settings.http_timeout_s)
         .connect_timeout(settings.http_timeout_s)
         .concurrent_updates(settings.concurrent_updates)
+        .rate_limiter(RetryOn429())
         .post_init(_post_init)
         .build()
     )

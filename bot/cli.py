@@ -282,6 +282,24 @@ async def plan_activate(db: Database, args: argparse.Namespace, settings: Settin
     print(render.activation_text(result))
 
 
+async def group_add(db: Database, args: argparse.Namespace, settings: Settings) -> None:
+    from services import broadcasts
+
+    async with db.session() as session:
+        group, members = await broadcasts.save_group(session, name=args.name, agency_refs=args.agencies.split(","))
+    print(texts.CLI_GROUP_SAVED.format(name=group.name, count=len(members), codes=", ".join(a.code for a in members)))
+
+
+async def export_xlsx(db: Database, args: argparse.Namespace, settings: Settings) -> None:
+    from bot.handlers.reports import export_labels
+    from services import export
+
+    async with db.session() as session:
+        data = await export.collect_export_data(session)
+    Path(args.out).write_bytes(await asyncio.to_thread(export.write_workbook, data, export_labels()))
+    print(texts.CLI_EXPORT_DONE.format(path=args.out, tasks=len(data.tasks), agencies=len(data.agencies)))
+
+
 # --- running the bot --------------------------------------------------------------------
 
 
@@ -389,6 +407,16 @@ def build_parser() -> Parser:
     p = plan.add_parser("activate", help="kích hoạt bản nháp kế hoạch")
     p.add_argument("id", type=int)
     p.set_defaults(func=plan_activate)
+
+    group = sub.add_parser("group", help="nhóm cơ quan").add_subparsers(dest="action", required=True, parser_class=Parser)
+    p = group.add_parser("add", help="lưu nhóm cơ quan (thay nhóm cùng tên)")
+    p.add_argument("name")
+    p.add_argument("--agencies", required=True, help="mã cơ quan, cách nhau bằng dấu phẩy")
+    p.set_defaults(func=group_add)
+
+    p = sub.add_parser("export", help="xuất bảng Excel")
+    p.add_argument("--out", required=True)
+    p.set_defaults(func=export_xlsx)
 
     sub.add_parser("run", help="chạy bot")
     p = sub.add_parser("fake-telegram", help="máy chủ Bot API giả lập để thử")

@@ -7,6 +7,8 @@ from collections import Counter
 from collections.abc import Iterable
 
 from bot import texts
+from services.broadcasts import Report
+from services.clock import VN_TZ
 from services.plans import Activation, report_title
 from services.status import STATUSES
 from services.summary import Summary
@@ -182,3 +184,51 @@ def activation_text(result: Activation) -> str:
     return texts.PLAN_ACTIVATED.format(
         created=len(result.agencies_created), matched=len(result.agencies_matched), tasks=result.tasks_created,
         updated=result.tasks_updated, unchanged=result.tasks_unchanged, reports=result.reports_created)
+
+
+def _reason(error: str) -> str:
+    lowered = error.lower()
+    if "blocked" in lowered:
+        return texts.BROADCAST_REASON["blocked"]
+    if "initiate" in lowered:
+        return texts.BROADCAST_REASON["not_started"]
+    if "chat not found" in lowered:
+        return texts.BROADCAST_REASON["chat not found"]
+    if "unreachable" in lowered:
+        return texts.BROADCAST_REASON["unreachable"]
+    return texts.BROADCAST_REASON_OTHER
+
+
+def broadcast_report(report: Report) -> str:
+    bc = report.broadcast
+    lines = [texts.BROADCAST_REPORT.format(
+        id=bc.id, date=texts.datetime_vn((bc.confirmed_at or bc.created_at).astimezone(VN_TZ)),
+        delivered=len(report.delivered), total=report.total, acked=len(report.acknowledged))]
+    if report.failed:
+        lines.append(texts.BROADCAST_REPORT_FAILED.format(count=len(report.failed)))
+        lines += [texts.BROADCAST_REPORT_FAILED_ROW.format(who=who, reason=_reason(err)) for who, err in report.failed]
+    if report.uncertain:
+        lines.append(texts.BROADCAST_REPORT_UNCERTAIN.format(count=len(report.uncertain)))
+        lines += [texts.BROADCAST_REPORT_UNREACHABLE_ROW.format(who=who) for who in report.uncertain]
+    if report.unreachable:
+        lines.append(texts.BROADCAST_REPORT_UNREACHABLE.format(count=len(report.unreachable)))
+        lines += [texts.BROADCAST_REPORT_UNREACHABLE_ROW.format(
+            who=f"{agency} — {who or texts.BROADCAST_NO_CONTACT}") for agency, who in report.unreachable]
+    if report.acknowledged:
+        lines.append(texts.BROADCAST_REPORT_ACKED.format(names=", ".join(report.acknowledged)))
+    text = "\n".join(lines)
+    return text if len(text) <= MESSAGE_LIMIT else text[: MESSAGE_LIMIT - 2] + "…"
+
+
+def join_lines(lines: list[str], *, head: str, limit: int = MESSAGE_LIMIT) -> list[str]:
+    """Lines under a heading, split into messages below Telegram's limit."""
+    messages: list[str] = []
+    current = head
+    for line in lines:
+        line = line[: limit - 100]
+        if len(current) + len(line) + 1 > limit:
+            messages.append(current)
+            current = texts.SUMMARY_CONTINUED
+        current += "\n" + line
+    messages.append(current)
+    return messages

@@ -124,7 +124,12 @@ HELP_OFFICIAL = (
 )
 HELP_COORDINATOR = (
     "Lệnh cho cán bộ điều phối:\n"
-    "/tonghop — tổng hợp tình hình các cơ quan\n"
+    "/tonghop [cơ quan hoặc nhóm] — tổng hợp tình hình các cơ quan\n"
+    "/thongbao — gửi thông báo tới tất cả, một nhóm, hoặc các cơ quan chọn\n"
+    "/quahan — nhiệm vụ quá hạn\n"
+    "/chuatraloi — cơ quan chưa trả lời, liên hệ không liên lạc được\n"
+    "/xuat — bảng Excel tổng hợp · /bieudo — biểu đồ tiến độ\n"
+    "/nhom — lưu nhóm cơ quan (ví dụ: /nhom Các sở: SYT,STP)\n"
     "/sukien — xem hoặc thêm sự kiện (ví dụ: /sukien 15/07/2027 Diễn đàn trẻ em)\n"
     "/viec — nhiệm vụ của cơ quan bạn (nếu có)\n"
     "/help — xem hướng dẫn này\n\n"
@@ -138,6 +143,12 @@ COMMANDS_OFFICIAL = [
 ]
 COMMANDS_COORDINATOR = [
     ("tonghop", "Tổng hợp tình hình các cơ quan"),
+    ("thongbao", "Gửi thông báo tới các cơ quan"),
+    ("quahan", "Danh sách nhiệm vụ quá hạn"),
+    ("chuatraloi", "Cơ quan chưa trả lời, chưa liên lạc được"),
+    ("xuat", "Xuất bảng Excel"),
+    ("bieudo", "Biểu đồ tiến độ"),
+    ("nhom", "Nhóm cơ quan"),
     ("sukien", "Xem hoặc thêm sự kiện"),
     ("viec", "Xem nhiệm vụ của cơ quan"),
     ("help", "Hướng dẫn"),
@@ -288,7 +299,7 @@ def error_text(code: str, /, **params: object) -> str:
     }
     if "date" not in shown:
         shown["date"] = shown.get("due", shown.get("expires", ""))
-    template = ERRORS.get(code) or DOCUMENT_ERRORS.get(code) or SOMETHING_WRONG
+    template = ERRORS.get(code) or DOCUMENT_ERRORS.get(code) or BROADCAST_ERRORS.get(code) or SOMETHING_WRONG
     return template.format(**shown)
 COORDINATOR_NO_AGENCY = "Bạn là cán bộ điều phối, không gắn với cơ quan nào. Gửi /tonghop để xem tổng hợp."
 CLI_BOT_USERNAME_HINT = (
@@ -424,3 +435,83 @@ CLI_PLAN_NO_COORDINATOR = (
     "«nhacviec invite create --coordinator», hoặc kích hoạt ngay: nhacviec plan activate {id}"
 )
 CLI_FILE_MISSING = "Lỗi: không có tệp «{path}»."
+
+# --- broadcasts, summaries, exports (coordinators) ------------------------------------------
+BROADCAST_USAGE = (
+    "Gửi thông báo:\n"
+    "• /thongbao <nội dung> — gửi tất cả cơ quan\n"
+    "• /thongbao SYT,STP: <nội dung> — gửi các cơ quan theo mã\n"
+    "• /thongbao Các sở: <nội dung> — gửi một nhóm đã lưu\n"
+    "• Trả lời (reply) một tệp hoặc ảnh bằng /thongbao để gửi tệp/ảnh đó kèm chú thích.\n"
+    "Bot sẽ cho xem trước và hỏi xác nhận trước khi gửi."
+)
+BROADCAST_PREVIEW = (
+    "📣 Xem trước thông báo\n"
+    "Gửi tới: {target} — {agencies} cơ quan, {count} người nhận{unreachable}\n"
+    "────────\n{body}\n────────\n"
+    "Chọn nơi nhận bên dưới nếu cần, rồi bấm «Gửi»."
+)
+BROADCAST_PREVIEW_UNREACHABLE = " ({count} nơi chưa liên lạc được)"
+BROADCAST_TARGET_ALL = "tất cả cơ quan"
+BROADCAST_TARGET_GROUP = "nhóm «{name}»"
+BROADCAST_TARGET_AGENCIES = "các cơ quan {codes}"
+BROADCAST_FILE = "[{kind}] {caption}"
+BROADCAST_FILE_KIND = {"document": "Tệp", "photo": "Ảnh"}
+BTN_SEND = "✅ Gửi"
+BTN_CANCEL = "❌ Huỷ"
+BTN_TARGET_ALL = "Tất cả ({count})"
+BTN_TARGET_GROUP = "Nhóm: {name}"
+BROADCAST_CANCELLED = "Đã huỷ, không gửi."
+BROADCAST_NOBODY = "Không có người nhận nào liên lạc được trong nơi nhận đã chọn."
+BROADCAST_PROGRESS = "📣 Đang gửi thông báo: {done}/{total} (đã nhận {delivered}, lỗi {failed})…"
+BROADCAST_REPORT = (
+    "📣 Báo cáo gửi thông báo #{id} ({date})\n"
+    "Gửi được: {delivered}/{total}\n"
+    "Đã bấm «Đã nhận»: {acked}"
+)
+BROADCAST_REPORT_FAILED = "Không gửi được ({count}):"
+BROADCAST_REPORT_FAILED_ROW = "• {who} — {reason}"
+BROADCAST_REPORT_UNCERTAIN = "Không chắc đã nhận (bot bị ngắt giữa lúc gửi) ({count}):"
+BROADCAST_REPORT_UNREACHABLE = "Chưa liên lạc được ({count}):"
+BROADCAST_REPORT_UNREACHABLE_ROW = "• {who}"
+BROADCAST_REPORT_ACKED = "Đã xác nhận: {names}"
+BROADCAST_REASON = {
+    "blocked": "đã chặn bot",
+    "not_started": "chưa bấm Start",
+    "chat not found": "không tìm thấy cuộc trò chuyện",
+    "unreachable": "không liên lạc được",
+}
+BROADCAST_REASON_OTHER = "lỗi máy chủ Telegram"
+BROADCAST_NO_CONTACT = "chưa có ai bấm Start"
+ACK_THANKS = "Cảm ơn, đã ghi nhận."
+ACK_UNKNOWN = "Không tìm thấy thông báo này."
+BROADCAST_ERRORS = {
+    "broadcast_empty": "Thông báo chưa có nội dung.",
+    "broadcast_too_long": "Thông báo quá dài (tối đa {limit} ký tự).",
+    "broadcast_unknown": "Không tìm thấy bản nháp thông báo này.",
+    "broadcast_not_draft": "Thông báo này đã được gửi hoặc đã huỷ.",
+    "group_name_empty": "Tên nhóm không được để trống.",
+    "group_empty": "Nhóm cần ít nhất một cơ quan.",
+    "bad_target": "Nơi nhận không hợp lệ.",
+}
+GROUP_USAGE = "Lưu nhóm: /nhom <tên nhóm>: <mã cơ quan, cách nhau bằng dấu phẩy>\nCác nhóm đã có:\n{groups}"
+GROUP_ROW = "• {name}: {codes}"
+GROUP_NONE = "(chưa có nhóm nào)"
+GROUP_SAVED = "✅ Đã lưu nhóm «{name}» gồm {count} cơ quan: {codes}."
+CLI_GROUP_SAVED = "Đã lưu nhóm «{name}» gồm {count} cơ quan: {codes}."
+OVERDUE_HEADER = "🔴 Nhiệm vụ quá hạn ngày {date}: {count}"
+OVERDUE_ROW = "• {agency}: {title} (hạn {due}, quá {days} ngày)"
+OVERDUE_NONE = "🎉 Không có nhiệm vụ nào quá hạn."
+SILENT_HEADER = "🔕 Cơ quan chưa từng trả lời, và liên hệ không liên lạc được ({date})"
+SILENT_NEVER_ANSWERED = "Chưa từng cập nhật nhiệm vụ nào ({count}):"
+SILENT_NO_CONTACT = "Chưa có ai bấm Start ({count}):"
+SILENT_BLOCKED = "Đã chặn bot / không gửi được ({count}):"
+SILENT_ROW = "• {name}"
+SILENT_CONTACT_ROW = "• {agency} — {who}"
+SILENT_NONE = "  (không có)"
+SUMMARY_FILTER_UNKNOWN = "Không có cơ quan hay nhóm «{ref}». Gửi /tonghop để xem tất cả."
+EXPORT_CAPTION = "📊 Tổng hợp nhiệm vụ ngày {date}"
+EXPORT_FILENAME = "nhacviec_tong_hop_{date}.xlsx"
+CHART_CAPTION = "📈 Tiến độ theo cơ quan ngày {date}"
+CHART_TITLE = "Tiến độ nhiệm vụ theo cơ quan — {date}"
+CLI_EXPORT_DONE = "Đã xuất {path} ({tasks} nhiệm vụ, {agencies} cơ quan)."

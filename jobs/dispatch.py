@@ -26,12 +26,14 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
-from telegram import Bot
-from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
+from telegram import Bot, Message
+from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError, TimedOut
+from telegram.ext import ExtBot
 
 from bot.keyboards import markup_from_json
 from db.models import Outbox
 from db.session import Database
+from jobs.broadcasts import render_broadcast
 from jobs.pacing import Pacer
 from jobs.reminders import RENDERERS, Defer
 from jobs.render import Outgoing, render_payload
@@ -43,6 +45,7 @@ log = logging.getLogger(__name__)
 Renderer = Callable[..., Awaitable[Any]]
 
 JOINABLE = ("notice",)
+AT_MOST_ONCE = ("broadcast",)  # see services/broadcasts.py
 MAX_TRIES = 4
 PERMANENT = ("chat not found", "bot was blocked", "user is deactivated", "bot was kicked",
              "bot can't initiate", "have no rights to send", "not enough rights")
@@ -109,7 +112,7 @@ class Dispatcher:
         )
         self.worker = worker or f"{socket.gethostname()}:{os.getpid()}"
         self.lease = dt.timedelta(seconds=settings.claim_lease_s)
-        self.renderers = RENDERERS if renderers is None else renderers
+        self.renderers = {**RENDERERS, "broadcast": render_broadcast} if renderers is None else renderers
         self._lock = asyncio.Lock()
         self._inflight = asyncio.Semaphore(64)
         # One message between "sent" and "marked" at a time: a kill can then repeat at most
@@ -173,6 +176,7 @@ class Dispatcher:
         for _ in range(MAX_TRIES):
             await self.pacer.acquire(chat_id)
             async with self._send_and_mark:
+                await self.pacer.admit(chat_id)
                 sent = await self._send_one(unit, out, markup)
             if sent:
                 return
@@ -189,28 +193,34 @@ class Dispatcher:
         """Send and mark. True when done with the unit (sent, or failed for good); False to
         retry at once (after a 429 pause); None to retry after a backoff (5xx, timeout)."""
         chat_id = unit.chat_id
+        once = unit.rows[0].kind in AT_MOST_ONCE
+        if once:
+            async with self.db.session() as session:
+                await outbox.transition(session, ids=unit.ids, worker=self.worker, from_state="claimed",
+                                        to_state="sending")
         try:
-            message = await self.bot.send_message(chat_id, out.text, reply_markup=markup)
-        except RetryAfter as error:
-            self.pacer.pause(_retry_seconds(error), chat_id)
-            return False
-        except Forbidden as error:
-            await self._unreachable(unit, str(error))
-            return True
-        except BadRequest as error:
-            if any(p in str(error).lower() for p in PERMANENT):
-                await self._unreachable(unit, str(error))
-            else:
-                log.warning("outbox rows %s rejected: %s", unit.ids, error)
-                await self._mark(unit, "failed", error=str(error)[:200])
-            return True
-        except (NetworkError, TelegramError) as error:  # 5xx, timeouts, connection errors
-            log.info("send to %s failed (%s); retrying", chat_id, error)
+            try:
+                message = await self._request(chat_id, out, markup)
+            finally:
+                self.pacer.record(chat_id)
+        except TimedOut as error:
+            if once:  # it may have arrived: never risk a second copy of a broadcast
+                async with self.db.session() as session:
+                    await outbox.transition(session, ids=unit.ids, worker=self.worker, from_state="sending",
+                                            to_state="uncertain", error=str(error)[:200])
+                return True
+            log.info("send to %s timed out; retrying", chat_id)
             return None
+        except TelegramError as error:
+            if once:  # a definite answer from the server: nothing was delivered
+                async with self.db.session() as session:
+                    await outbox.transition(session, ids=unit.ids, worker=self.worker, from_state="sending",
+                                            to_state="claimed")
+            return await self._failed(unit, error)
         async with self.db.session() as session:
             await outbox.mark(
                 session, ids=unit.ids, worker=self.worker, state="sent", message_id=message.message_id,
-                late=out.late,
+                late=out.late, from_state="sending" if once else "claimed",
             )
             if out.link_task_ids:
                 await link_message(
@@ -223,6 +233,34 @@ class Dispatcher:
             else:
                 await session.commit()
         return True
+
+    async def _request(self, chat_id: int, out: Outgoing, markup: Any) -> Message:
+        extra: dict[str, Any] = {"rate_limit_args": {"retry": False}} if isinstance(self.bot, ExtBot) else {}
+        if out.file_kind == "document":
+            return await self.bot.send_document(chat_id, out.file_id, caption=out.text or None,
+                                                reply_markup=markup, **extra)
+        if out.file_kind == "photo":
+            return await self.bot.send_photo(chat_id, out.file_id, caption=out.text or None,
+                                             reply_markup=markup, **extra)
+        return await self.bot.send_message(chat_id, out.text, reply_markup=markup, **extra)
+
+    async def _failed(self, unit: Unit, error: TelegramError) -> bool | None:
+        """What an error answer means (return values as for _send_one)."""
+        if isinstance(error, RetryAfter):
+            self.pacer.pause(_retry_seconds(error), unit.chat_id)
+            return False
+        if isinstance(error, Forbidden):
+            await self._unreachable(unit, str(error))
+            return True
+        if isinstance(error, BadRequest):
+            if any(p in str(error).lower() for p in PERMANENT):
+                await self._unreachable(unit, str(error))
+            else:
+                log.warning("outbox rows %s rejected: %s", unit.ids, error)
+                await self._mark(unit, "failed", error=str(error)[:200])
+            return True
+        log.info("send to %s failed (%s); retrying", unit.chat_id, error)  # 5xx, connection errors
+        return None
 
     async def _mark(self, unit: Unit, state: str, error: str | None = None) -> None:
         async with self.db.session() as session:

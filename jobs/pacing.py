@@ -1,11 +1,20 @@
 """Pacing for Telegram's flood limits: 30 messages/s overall, 1/s per private chat,
 20/min per group, and every retry_after the server asks for.
 
-Each send reserves a slot before it goes: the earliest moment that is free for its chat
-and free on the global timeline. Global slots are spaced evenly (1/rate), so no one-second
-window can hold more than the rate; per-chat slots likewise. A 429 pauses everything until
-its retry_after has passed. Real elapsed time is what the server counts, so this reads the
-monotonic clock (injectable for tests), not the domain clock.
+Two steps per send:
+1. `acquire` reserves a slot ahead of time: the earliest moment free for its chat and on
+   the global timeline (slots spaced 1/rate apart). Many sends wait concurrently, each for
+   its own slot, so one slow chat never holds up the others.
+2. `admit`, called right before the request while no other send is in flight (see
+   jobs/dispatch.py), checks what really went out, by the moments the server's answers
+   came back (`record`): fewer than `rate` answers in the last second, and the chat's own
+   last answer far enough back. A message reaches the server before its answer returns
+   and after its request starts, so measuring from answers to starts keeps every window the
+   server can see within the limit, whatever the network jitter, and a stall (a slow
+   commit, a retry) cannot make the sends behind it bunch up.
+A 429 pauses everything until its retry_after has passed. Real elapsed time is what the
+server counts, so this reads the monotonic clock (injectable for tests), not the domain
+clock.
 """
 
 from __future__ import annotations
@@ -13,6 +22,7 @@ from __future__ import annotations
 import asyncio
 import math
 import time
+from collections import deque
 from collections.abc import Awaitable, Callable
 
 
@@ -23,7 +33,7 @@ class Pacer:
         global_per_s: float = 30.0,
         private_per_s: float = 1.0,
         group_per_min: float = 20.0,
-        safety: float = 0.97,
+        safety: float = 1.0,
         monotonic: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
@@ -39,6 +49,12 @@ class Pacer:
         self._low = 0  # every global slot below this index is in the past or taken
         self._chat_next: dict[int, float] = {}
         self.paused_until = 0.0
+        self._global_limit = max(1, int(global_per_s))
+        self._window = 1.0
+        self._private_min = 1.0 / private_per_s
+        self._group_min = 60.0 / group_per_min
+        self._recent: deque[float] = deque()
+        self._last_sent: dict[int, float] = {}
 
     def _chat_gap(self, chat_id: int) -> float:
         return self.group_gap if chat_id < 0 else self.private_gap
@@ -72,6 +88,31 @@ class Pacer:
                 await self._sleep(delay)
             if self._monotonic() >= self.paused_until:
                 return
+
+    async def admit(self, chat_id: int) -> None:
+        """Wait until sending now keeps every limit, counting the sends that really happened."""
+        while True:
+            now = self._monotonic()
+            while self._recent and self._recent[0] <= now - self._window:
+                self._recent.popleft()
+            wait = self.paused_until - now
+            if len(self._recent) >= self._global_limit:
+                wait = max(wait, self._recent[0] + self._window - now)
+            last = self._last_sent.get(chat_id)
+            if last is not None:
+                gap = self._group_min if chat_id < 0 else self._private_min
+                wait = max(wait, last + gap - now)
+            if wait <= 0:
+                return
+            await self._sleep(wait)
+
+    def record(self, chat_id: int) -> None:
+        """The server has answered a send to this chat (whatever the answer)."""
+        now = self._monotonic()
+        self._recent.append(now)
+        self._last_sent[chat_id] = now
+        if len(self._last_sent) > 10_000:
+            self._last_sent = {c: t for c, t in self._last_sent.items() if t > now - 60}
 
     def pause(self, seconds: float, chat_id: int | None = None) -> None:
         """A 429: nothing goes out until `seconds` have passed (and that chat waits too)."""

@@ -19,6 +19,8 @@ class Outgoing:
     link_task_ids: list[int] = field(default_factory=list)
     link_purpose: str = "card"
     late: bool = False
+    file_id: str | None = None
+    file_kind: str | None = None  # document | photo: `text` is then the caption
 
 
 def _date(value: str | None) -> dt.date | None:

@@ -98,6 +98,7 @@ async def mark(
     error: str | None = None,
     retry_at: dt.datetime | None = None,
     late: bool | None = None,
+    from_state: str = "claimed",
 ) -> None:
     """Record the outcome of a send for rows this worker holds."""
     values: dict[str, Any] = {"state": state, "error": error}
@@ -109,7 +110,7 @@ async def mark(
         values.update(claimed_by=None, claimed_at=None, due_at=retry_at or clock.now())
     await session.execute(
         sa.update(Outbox)
-        .where(Outbox.id.in_(ids), Outbox.claimed_by == worker, Outbox.state == "claimed")
+        .where(Outbox.id.in_(ids), Outbox.claimed_by == worker, Outbox.state == from_state)
         .values(**values)
         .execution_options(synchronize_session=False)
     )
@@ -148,3 +149,14 @@ async def mark_unreachable(session: AsyncSession, *, chat_id: int, reason: str) 
                     payload={"agency": agency.name if agency else "", "who": contact.display_name},
                 )
     return contact
+
+
+async def transition(session: AsyncSession, *, ids: list[int], worker: str, from_state: str, to_state: str,
+                     error: str | None = None) -> None:
+    await session.execute(
+        sa.update(Outbox)
+        .where(Outbox.id.in_(ids), Outbox.claimed_by == worker, Outbox.state == from_state)
+        .values(state=to_state, error=error)
+        .execution_options(synchronize_session=False)
+    )
+    await session.commit()

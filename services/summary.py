@@ -100,3 +100,54 @@ async def agencies_without_reachable_contact(session: AsyncSession) -> list[str]
     reachable = select(Contact.agency_id).where(Contact.reachable.is_(True), Contact.agency_id.is_not(None))
     rows = await session.scalars(select(Agency.name).where(Agency.id.not_in(reachable)).order_by(Agency.name))
     return list(rows.all())
+
+
+@dataclass
+class Silence:
+    never_answered: list[str]
+    no_contact: list[str]
+    unreachable: list[tuple[str, str]]  # (agency, person)
+
+
+async def overdue(session: AsyncSession) -> list[tuple[str, str, dt.date, int]]:
+    """(agency, task, deadline, days late) of every task past its deadline, oldest first."""
+    today = clock.today_vn()
+    result = await summarize(session)
+    rows = [(a.name, title, due, (today - due).days) for a in result.agencies for title, due in a.overdue]
+    return sorted(rows, key=lambda r: (r[2], r[0]))
+
+
+async def silence(session: AsyncSession) -> Silence:
+    """Agencies that never answered anything, and those nobody can be reached at."""
+    from db.models import Contact, TaskEvent
+
+    answered = (
+        select(Task.agency_id).join(TaskEvent, TaskEvent.task_id == Task.id)
+        .where(TaskEvent.actor_contact_id.is_not(None))
+    )
+    with_tasks = select(Task.agency_id)
+    never = await session.scalars(
+        select(Agency.name).where(Agency.id.in_(with_tasks), Agency.id.not_in(answered)).order_by(Agency.name))
+    contacts = select(Contact.agency_id).where(Contact.agency_id.is_not(None))
+    nobody = await session.scalars(select(Agency.name).where(Agency.id.not_in(contacts)).order_by(Agency.name))
+    blocked = await session.execute(
+        select(Agency.name, Contact.display_name).join(Contact, Contact.agency_id == Agency.id)
+        .where(Contact.reachable.is_(False)).order_by(Agency.name))
+    return Silence(never_answered=list(never.all()), no_contact=list(nobody.all()),
+                   unreachable=[(a, p) for a, p in blocked.all()])
+
+
+async def resolve_scope(session: AsyncSession, ref: str) -> list[int] | None:
+    """Agency ids named by a code, a name or a saved group; None when nothing matches."""
+    from services.agencies import find_agency
+    from services.broadcasts import find_group
+
+    agency = await find_agency(session, ref)
+    if agency is not None:
+        return [agency.id]  # type: ignore[list-item]
+    group = await find_group(session, ref)
+    if group is not None:
+        from services.broadcasts import agency_ids_for
+
+        return await agency_ids_for(session, f"group:{group.id}")
+    return None

@@ -156,3 +156,23 @@ async def make_due_reminders(db, server, n: int, *, due_at, first_chat: int = 10
     for chat in chats:
         server.add_user(chat, f"Người {chat}")
     return chats
+
+
+async def make_agencies_with_contacts(db, server, n: int, *, first_chat: int = 200_000, prefix: str = "B") -> list[int]:
+    """n agencies with one simulated person each, linked as their contact."""
+    from db.models import Agency, Contact
+    from services import clock
+
+    now = clock.now()
+    chats = [first_chat + i for i in range(n)]
+    async with db.session() as session:
+        agencies = [Agency(code=f"{prefix}{i}", name=f"Cơ quan {prefix}{i}", name_key=f"co quan {prefix.lower()}{i}",
+                           created_at=now) for i in range(n)]
+        session.add_all(agencies)
+        await session.flush()
+        session.add_all([Contact(chat_id=chat, agency_id=a.id, display_name=f"Người {chat}", linked_at=now)
+                         for chat, a in zip(chats, agencies)])
+        await session.commit()
+    for chat in chats:
+        server.add_user(chat, f"Người {chat}")
+    return chats

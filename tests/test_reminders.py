@@ -45,7 +45,7 @@ async def test_a_year_of_seed_000_reminds_exactly_as_scheduled(world):
     world.clock.set(at(D(2023, 1, 2), 7))
     parsed = parse_plan((SEEDS / "000_3871e53a5050826a.txt").read_text(encoding="utf-8"))
     async with world.db.session() as session:
-        draft = await plans.create_draft(session, parsed=parsed, source_name="KH 000")
+        draft, _ = await plans.create_draft(session, parsed=parsed, source_name="KH 000")
         await plans.activate(session, plan_id=draft.id, settings=world.settings)
         agencies = [(a.code, a.name) for a in (await session.scalars(select(reminders.Agency))).all()]
     assert len(agencies) == 13

@@ -5,26 +5,12 @@ from __future__ import annotations
 from telegram import ForceReply, Message, Update
 from telegram.ext import ContextTypes
 
-from bot import keyboards, render, texts
+from bot import keyboards, texts
 from bot.handlers.common import actor_for, db_of, edit_or_ignore
 from bot.handlers.tasks import change_text
-from services import clock, invites, reminders, summary, tasks
+from services import clock, invites, reminders, tasks
 from services.errors import DomainError
 from services.parsing import parse_date
-
-
-async def cmd_tonghop(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Summarise every agency: counts by status, overdue, obstacles, extension requests."""
-    chat, message = update.effective_chat, update.effective_message
-    assert chat is not None and message is not None
-    async with db_of(context).session() as session:
-        me = await invites.identify(session, chat_id=chat.id)
-        if me is None or not me.is_coordinator:
-            await message.reply_text(texts.COORDINATOR_ONLY)
-            return
-        result = await summary.summarize(session)
-    for text in render.summary_messages(result):
-        await message.reply_text(text)
 
 
 async def on_extension_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -1,0 +1,244 @@
+"""Broadcasts: a coordinator's message to many agencies, with a delivery report.
+
+Deliveries are outbox rows (kind "broadcast"), one per reachable contact, so a restart
+resumes where it stopped. Unlike reminders, a broadcast is delivered at most once: the row
+is marked `sending` (committed) before the request goes out, and a row found still
+`sending` after a crash is reported as uncertain rather than sent again (the Bot API has no
+idempotency key, so the bot cannot know whether that one request arrived).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import select
+
+from db.models import Agency, AgencyGroup, AgencyGroupMember, Broadcast, Contact, Outbox
+from services import clock, outbox
+from services.agencies import get_agency
+from services.errors import DomainError
+from services.names import normalize_name
+
+TEXT_MAX = 4000
+CAPTION_MAX = 1000
+
+
+# --- groups of agencies -------------------------------------------------------------------
+
+
+async def save_group(session: AsyncSession, *, name: str, agency_refs: list[str]) -> tuple[AgencyGroup, list[Agency]]:
+    """Create or replace a saved group of agencies."""
+    name = " ".join(name.split())
+    if not name:
+        raise DomainError("group_name_empty")
+    members = [await get_agency(session, ref) for ref in agency_refs if ref.strip()]
+    if not members:
+        raise DomainError("group_empty")
+    key = normalize_name(name)
+    group = await session.scalar(select(AgencyGroup).where(AgencyGroup.name_key == key))
+    if group is None:
+        group = AgencyGroup(name=name, name_key=key, created_at=clock.now())
+        session.add(group)
+        await session.flush()
+    await session.execute(sa.delete(AgencyGroupMember).where(AgencyGroupMember.group_id == group.id))
+    for agency in {a.id: a for a in members}.values():
+        session.add(AgencyGroupMember(group_id=group.id, agency_id=agency.id))  # type: ignore[arg-type]
+    await session.commit()
+    return group, members
+
+
+async def list_groups(session: AsyncSession) -> list[tuple[AgencyGroup, list[str]]]:
+    groups = (await session.scalars(select(AgencyGroup).order_by(AgencyGroup.name))).all()
+    out = []
+    for group in groups:
+        codes = (await session.scalars(
+            select(Agency.code).join(AgencyGroupMember, AgencyGroupMember.agency_id == Agency.id)
+            .where(AgencyGroupMember.group_id == group.id).order_by(Agency.code)
+        )).all()
+        out.append((group, list(codes)))
+    return out
+
+
+async def codes_of(session: AsyncSession, agency_ids: list[int]) -> list[str]:
+    return list((await session.scalars(select(Agency.code).where(Agency.id.in_(agency_ids)).order_by(Agency.code))).all())
+
+
+async def find_group(session: AsyncSession, ref: str) -> AgencyGroup | None:
+    return await session.scalar(select(AgencyGroup).where(AgencyGroup.name_key == normalize_name(ref)))
+
+
+async def agency_ids_for(session: AsyncSession, target: str) -> list[int]:
+    """Agencies a target names: "all", "group:<id>" or "agencies:<id,id>"."""
+    if target == "all":
+        return list((await session.scalars(select(Agency.id))).all())  # type: ignore[arg-type]
+    kind, _, value = target.partition(":")
+    if kind == "group":
+        rows = await session.scalars(select(AgencyGroupMember.agency_id).where(AgencyGroupMember.group_id == int(value)))
+        return list(rows.all())
+    if kind == "agencies":
+        return [int(v) for v in value.split(",") if v]
+    raise DomainError("bad_target")
+
+
+async def resolve_target(session: AsyncSession, words: str | None) -> tuple[str, str]:
+    """(target, label) from what the coordinator typed: nothing (all), a group name, or codes."""
+    if not words or not words.strip():
+        return "all", ""
+    group = await find_group(session, words)
+    if group is not None:
+        return f"group:{group.id}", group.name
+    agencies = [await get_agency(session, ref) for ref in words.replace(";", ",").split(",") if ref.strip()]
+    return "agencies:" + ",".join(str(a.id) for a in agencies), ", ".join(a.code for a in agencies)
+
+
+# --- drafts, confirmation and delivery ----------------------------------------------------
+
+
+@dataclass
+class Audience:
+    agencies: int
+    contacts: list[Contact]
+    unreachable: list[tuple[str, str]]  # (agency, who or "") with no way to reach them
+
+
+async def audience(session: AsyncSession, target: str) -> Audience:
+    ids = await agency_ids_for(session, target)
+    agencies = {a.id: a for a in (await session.scalars(select(Agency).where(Agency.id.in_(ids)))).all()}
+    contacts = (await session.scalars(select(Contact).where(Contact.agency_id.in_(ids)).order_by(Contact.id))).all()
+    reachable = [c for c in contacts if c.reachable]
+    unreachable = [(agencies[c.agency_id].name, c.display_name) for c in contacts if not c.reachable]
+    covered = {c.agency_id for c in contacts}
+    unreachable += [(a.name, "") for aid, a in agencies.items() if aid not in covered]
+    return Audience(agencies=len(agencies), contacts=reachable, unreachable=unreachable)
+
+
+async def create_draft(session: AsyncSession, *, author: Contact, kind: str, text: str,
+                       file_id: str | None = None, target: str = "all") -> Broadcast:
+    text = text.strip()
+    limit = TEXT_MAX if kind == "text" else CAPTION_MAX
+    if kind == "text" and not text:
+        raise DomainError("broadcast_empty")
+    if len(text) > limit:
+        raise DomainError("broadcast_too_long", limit=limit)
+    draft = Broadcast(created_by=author.id, kind=kind, text=text, file_id=file_id, target=target,
+                      created_at=clock.now())
+    session.add(draft)
+    await session.commit()
+    return draft
+
+
+async def get_draft(session: AsyncSession, broadcast_id: int, author: Contact) -> Broadcast:
+    draft = await session.get(Broadcast, broadcast_id)
+    if draft is None or draft.created_by != author.id:
+        raise DomainError("broadcast_unknown")
+    if draft.state != "draft":
+        raise DomainError("broadcast_not_draft")
+    return draft
+
+
+async def set_target(session: AsyncSession, *, broadcast_id: int, author: Contact, target: str) -> Broadcast:
+    draft = await get_draft(session, broadcast_id, author)
+    await agency_ids_for(session, target)
+    draft.target = target
+    await session.commit()
+    return draft
+
+
+async def confirm(session: AsyncSession, *, broadcast_id: int, author: Contact,
+                  progress_chat_id: int, progress_message_id: int) -> tuple[Broadcast, Audience]:
+    """Queue one delivery per reachable contact; the dispatcher does the rest."""
+    draft = await get_draft(session, broadcast_id, author)
+    people = await audience(session, draft.target)
+    now = clock.now()
+    for contact in people.contacts:
+        outbox.enqueue(session, kind="broadcast", chat_id=contact.chat_id, contact_id=contact.id,
+                       ref_id=draft.id, dedupe_key=f"bc:{draft.id}:{contact.id}", payload={}, due_at=now)
+    draft.state, draft.confirmed_at = "sending", now
+    draft.progress_chat_id, draft.progress_message_id = progress_chat_id, progress_message_id
+    await session.commit()
+    return draft, people
+
+
+async def cancel(session: AsyncSession, *, broadcast_id: int, author: Contact) -> Broadcast:
+    draft = await get_draft(session, broadcast_id, author)
+    draft.state = "cancelled"
+    await session.commit()
+    return draft
+
+
+async def acknowledge(session: AsyncSession, *, row_id: int, chat_id: int) -> Broadcast | None:
+    """"Đã nhận" pressed by a recipient (only the chat the message went to may say so).
+    Returns the broadcast, or None when the button is not this chat's."""
+    row = await session.get(Outbox, row_id)
+    if row is None or row.chat_id != chat_id or row.kind != "broadcast":
+        return None
+    if row.acked_at is None:
+        row.acked_at = clock.now()
+        await session.commit()
+    return await session.get(Broadcast, row.ref_id)
+
+
+@dataclass
+class Report:
+    broadcast: Broadcast
+    total: int = 0
+    delivered: list[str] = field(default_factory=list)
+    failed: list[tuple[str, str]] = field(default_factory=list)  # (who, reason)
+    uncertain: list[str] = field(default_factory=list)
+    acknowledged: list[str] = field(default_factory=list)
+    waiting: int = 0
+    unreachable: list[tuple[str, str]] = field(default_factory=list)
+
+    @property
+    def finished(self) -> bool:
+        return self.waiting == 0
+
+
+async def report(session: AsyncSession, broadcast_id: int) -> Report:
+    bc = await session.get(Broadcast, broadcast_id)
+    if bc is None:
+        raise DomainError("broadcast_unknown")
+    rows = (await session.execute(
+        select(Outbox.state, Outbox.error, Outbox.acked_at, Contact.display_name, Agency.name)
+        .join(Contact, Contact.id == Outbox.contact_id).join(Agency, Agency.id == Contact.agency_id)
+        .where(Outbox.kind == "broadcast", Outbox.ref_id == broadcast_id).order_by(Agency.name, Contact.id)
+    )).all()
+    out = Report(broadcast=bc, total=len(rows))
+    for state, error, acked_at, person, agency in rows:
+        who = f"{agency} ({person})" if person else agency
+        if state == "sent":
+            out.delivered.append(who)
+            if acked_at:
+                out.acknowledged.append(who)
+        elif state in ("failed", "skipped"):
+            out.failed.append((who, error or ""))
+        elif state == "uncertain":
+            out.uncertain.append(who)
+        else:
+            out.waiting += 1
+    out.unreachable = (await audience(session, bc.target)).unreachable if bc.state != "draft" else []
+    return out
+
+
+async def sending(session: AsyncSession) -> list[Broadcast]:
+    return list((await session.scalars(select(Broadcast).where(Broadcast.state == "sending"))).all())
+
+
+async def finish(session: AsyncSession, broadcast_id: int) -> None:
+    bc = await session.get(Broadcast, broadcast_id)
+    if bc is not None and bc.state == "sending":
+        bc.state, bc.finished_at = "done", clock.now()
+        await session.commit()
+
+
+async def settle_interrupted(session: AsyncSession, *, lease: dt.timedelta) -> int:
+    """Rows left `sending` by a process that died: whether they arrived is unknown."""
+    result = await session.execute(
+        sa.update(Outbox).where(Outbox.state == "sending", Outbox.claimed_at < clock.now() - lease)
+        .values(state="uncertain", error="interrupted while sending")
+    )
+    await session.commit()
+    return result.rowcount or 0
