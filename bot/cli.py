@@ -419,6 +419,9 @@ def build_parser() -> Parser:
     p.set_defaults(func=export_xlsx)
 
     sub.add_parser("run", help="chạy bot")
+    p = sub.add_parser("demo", help="chạy thử toàn bộ, không cần Telegram")
+    p.add_argument("--port", type=int, default=0)
+    p.add_argument("--keep", action="store_true", help="tiếp tục chạy sau hội thoại mẫu")
     p = sub.add_parser("fake-telegram", help="máy chủ Bot API giả lập để thử")
     p.add_argument("rest", nargs=argparse.REMAINDER)
     return parser
@@ -443,6 +446,10 @@ def main(argv: list[str] | None = None) -> int:
     settings = get_settings()
     if args.command == "run":
         return run_bot(settings)
+    if args.command == "demo":
+        from bot.demo import main as demo_main
+
+        return demo_main(args.port, args.keep)
     try:
         asyncio.run(_run_command(args.func, args, settings))
     except DomainError as error:

@@ -37,8 +37,13 @@ def left_text(v: TaskView) -> str:
     return texts.days_left(v.days_left)
 
 
+def due_line(v: TaskView) -> str:
+    """"Thứ Hai, 30/11/2026 — còn 7 ngày", or just "không ghi hạn"."""
+    return f"{due_text(v)} — {left_text(v)}" if v.due_date else texts.NO_DUE
+
+
 def task_block(n: int, v: TaskView) -> str:
-    lines = [texts.TASK_LINE.format(n=n, title=v.title, due=due_text(v), left=left_text(v), status=status_text(v))]
+    lines = [texts.TASK_LINE.format(n=n, title=v.title, due=due_line(v), status=status_text(v))]
     if v.blocked and v.block_note and v.progress != "done":
         lines.append(texts.TASK_FLAG_BLOCKED.format(note=v.block_note))
     if v.extension_requested and v.extension_date and v.progress != "done":
@@ -47,9 +52,7 @@ def task_block(n: int, v: TaskView) -> str:
 
 
 def task_card(v: TaskView) -> str:
-    text = texts.TASK_CARD.format(
-        title=v.title, agency=v.agency_name, due=due_text(v), left=left_text(v), status=status_text(v)
-    )
+    text = texts.TASK_CARD.format(title=v.title, agency=v.agency_name, due=due_line(v), status=status_text(v))
     if v.blocked and v.block_note and v.progress != "done":
         text += "\n" + texts.TASK_FLAG_BLOCKED.strip().format(note=v.block_note)
     if v.extension_requested and v.extension_date and v.progress != "done":
@@ -156,7 +159,7 @@ def plan_review(data: dict, warnings: list[str]) -> str:
     dated = [d for d in data["deadlines"] if d["date"]]
     if dated or any(d["relative"] for d in data["deadlines"]):
         lines.append(texts.PLAN_DEADLINES)
-        lines += [texts.PLAN_DEADLINE_ROW.format(date=texts.date_vn(_iso(d["date"])), title=report_title(d)) for d in dated]
+        lines += [texts.PLAN_DEADLINE_ROW.format(date=texts.date_vn(_iso(d["date"])), title=report_title(d, data["deadlines"])) for d in dated]
         lines += [texts.PLAN_DEADLINE_RELATIVE.format(text=d["text"][:150]) for d in data["deadlines"]
                   if not d["date"] and d["relative"]]
     if not dated:

@@ -159,10 +159,10 @@ TASKS_HEADER = "📋 Nhiệm vụ của {agency} ({count} việc đang mở)"
 TASKS_HEADER_PART = "📋 Nhiệm vụ của {agency} (tiếp, phần {part})"
 TASKS_LEGEND = "Nút: ✅ Hoàn thành · ⏳ Đang thực hiện · ⚠️ Vướng mắc · 📅 Xin gia hạn"
 TASKS_NONE = "🎉 {agency} không còn nhiệm vụ nào đang mở."
-TASK_LINE = "{n}. {title}\n   Hạn: {due} — {left}\n   Trạng thái: {status}"
+TASK_LINE = "{n}. {title}\n   Hạn: {due}\n   Trạng thái: {status}"
 TASK_FLAG_BLOCKED = "   ⚠️ Vướng mắc: {note}"
 TASK_FLAG_EXTENSION = "   📅 Xin gia hạn đến {date}"
-TASK_CARD = "📌 {title}\nCơ quan: {agency}\nHạn: {due} — {left}\nTrạng thái: {status}"
+TASK_CARD = "📌 {title}\nCơ quan: {agency}\nHạn: {due}\nTrạng thái: {status}"
 NO_DUE = "không ghi hạn"
 
 # --- status updates ----------------------------------------------------------------------
@@ -313,7 +313,7 @@ REMINDER_HEAD = "⏰ Nhắc việc — {agency}"
 REMINDER_HEAD_DUE = "⏰ Hôm nay là hạn — {agency}"
 REMINDER_HEAD_OVERDUE = "🔴 Nhắc việc quá hạn — {agency}"
 REMINDER_LATE = "(Nhắc bù: bot tạm ngừng nên tin này gửi muộn.)"
-REMINDER_BODY = "📌 {title}\nHạn: {due} — {left}\nTrạng thái: {status}"
+REMINDER_BODY = "📌 {title}\nHạn: {due}\nTrạng thái: {status}"
 REMINDER_ASK_ORDER = (
     "Đề nghị hoàn thành đúng hạn và cập nhật tiến độ: bấm nút bên dưới, "
     "hoặc trả lời tin nhắn này (ví dụ «đã gửi báo cáo»)."
@@ -515,3 +515,12 @@ EXPORT_FILENAME = "nhacviec_tong_hop_{date}.xlsx"
 CHART_CAPTION = "📈 Tiến độ theo cơ quan ngày {date}"
 CHART_TITLE = "Tiến độ nhiệm vụ theo cơ quan — {date}"
 CLI_EXPORT_DONE = "Đã xuất {path} ({tasks} nhiệm vụ, {agencies} cơ quan)."
+
+# --- offline demo ----------------------------------------------------------------------------
+DEMO_INTRO = (
+    "=== nhacviec — chạy thử không cần Telegram ===\n"
+    "Máy chủ Bot API giả lập: {url}\nCơ sở dữ liệu tạm: {db}"
+)
+DEMO_PLAN = "Đã nhập kế hoạch mẫu «{file}»: {agencies} cơ quan. Bắt đầu hội thoại mẫu…"
+DEMO_DONE = "\n=== Xong phần chạy thử. Mọi tin nhắn trên đi qua HTTP thật tới máy chủ giả lập. ==="
+DEMO_KEEP = "Bot vẫn chạy (máy chủ giả lập {url}). Điều khiển qua /_fake/… (xem README). Nhấn Ctrl-C để dừng."

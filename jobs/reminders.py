@@ -63,8 +63,7 @@ async def render_reminder(session: AsyncSession, rows: list[Outbox], settings: S
     lines = [head.format(agency=agency.name)]
     if late:
         lines.append(texts.REMINDER_LATE)
-    lines.append(texts.REMINDER_BODY.format(
-        title=v.title, due=render.due_text(v), left=render.left_text(v), status=render.status_text(v)))
+    lines.append(texts.REMINDER_BODY.format(title=v.title, due=render.due_line(v), status=render.status_text(v)))
     lines.append(texts.REMINDER_ASK_REQUEST if agency.requested else texts.REMINDER_ASK_ORDER)
     return Outgoing("\n".join(lines), keyboard=markup_to_json(task_card_keyboard(v.id)),
                     link_task_ids=[v.id], late=late)

@@ -109,10 +109,15 @@ def warnings_of(plan: Plan) -> list[str]:
     return json.loads(plan.parsed_json).get("warnings", [])
 
 
-def report_title(deadline: dict) -> str:
+def report_title(deadline: dict, deadlines: list[dict] | None = None) -> str:
+    """"Báo cáo 6 tháng", "Báo cáo năm"; with its date when the plan has two of a kind."""
     title = REPORT_TITLES[deadline["period"]]
     if deadline["period"] == "other" or deadline["date"] is None:
-        title = f"{title}: {deadline['text'][:120]}"
+        return f"{title}: {deadline['text'][:120]}"
+    same = [d for d in deadlines or [] if d["period"] == deadline["period"] and d["date"]]
+    if len(same) > 1:
+        day = dt.date.fromisoformat(deadline["date"])
+        title = f"{title} (hạn {day:%d/%m/%Y})"
     return title
 
 
@@ -174,7 +179,8 @@ async def activate(session: AsyncSession, *, plan_id: int, settings: Settings) -
             task = reports.get(key)
             if task is None:
                 task = Task(agency_id=agency.id, plan_id=plan.id, source_key=key, kind="report",  # type: ignore[arg-type]
-                            title=report_title(deadline), due_date=due, created_at=now, updated_at=now)
+                            title=report_title(deadline, data["deadlines"]), due_date=due,
+                            created_at=now, updated_at=now)
                 session.add(task)
                 await session.flush()
                 session.add(TaskEvent(task_id=task.id, at=now, action="created", to_value=task.title,  # type: ignore[arg-type]
