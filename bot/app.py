@@ -20,7 +20,6 @@ from telegram.ext import (
 )
 
 from bot import texts
-from bot.ratelimit import RetryOn429
 from bot.handlers.broadcasts import cmd_nhom, cmd_thongbao, on_ack, on_broadcast_button
 from bot.handlers.coordinator import cmd_sukien, on_extension_button
 from bot.handlers.fallback import (
@@ -34,6 +33,7 @@ from bot.handlers.plans import on_plan_button
 from bot.handlers.reports import cmd_bieudo, cmd_chuatraloi, cmd_quahan, cmd_tonghop, cmd_xuat
 from bot.handlers.start import cmd_help, cmd_start
 from bot.handlers.tasks import cmd_viec, on_document, on_reply, on_task_button
+from bot.ratelimit import RetryOn429
 from db.session import Database
 from jobs.broadcasts import update_progress
 from jobs.dispatch import Dispatcher
