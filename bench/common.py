@@ -26,16 +26,16 @@ import traceback
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-import sqlalchemy as sa  # noqa: E402
+import sqlalchemy as sa
 
-from db.session import Database  # noqa: E402
-from services.settings import Settings  # noqa: E402
+from db.session import Database
+from services.settings import Settings
 
 TOKEN = "123456:BENCH-TOKEN"
 BOT_USERNAME = "nhacviec_bot"
@@ -78,11 +78,18 @@ async def temp_database(name: str = "bench.db") -> AsyncIterator[tuple[Database,
 
 
 @asynccontextmanager
-async def running_bot(settings: Settings, db: Database, *, poll_timeout: float = 10.0):
+async def running_bot(
+    settings: Settings,
+    db: Database,
+    *,
+    poll_timeout: float = 10.0,
+    before_start: Callable[[Any], Any] | None = None,
+):
     """The real Application (bot.app.build_application) long-polling the fake server.
 
     Same steps as run_polling(): initialize, post_init (commands menu, dispatch and plan
-    jobs), start (job queue, update processor), start_polling with production's defaults."""
+    jobs), start (job queue, update processor), start_polling with production's defaults.
+    `before_start(app)` runs between post_init and start (to watch the jobs, say)."""
     from telegram import Update
 
     from bot.app import build_application
@@ -90,6 +97,10 @@ async def running_bot(settings: Settings, db: Database, *, poll_timeout: float =
     app = build_application(settings, db)
     async with app:
         await app.post_init(app)  # type: ignore[misc]
+        if before_start is not None:
+            result = before_start(app)
+            if asyncio.iscoroutine(result):
+                await result
         await app.start()
         assert app.updater is not None
         await app.updater.start_polling(timeout=poll_timeout, allowed_updates=Update.ALL_TYPES)
@@ -168,7 +179,7 @@ class FakeProcess:
         self.base_url = ""
         self._http: Any = None
 
-    async def __aenter__(self) -> FakeProcess:
+    async def __aenter__(self) -> Self:
         import aiohttp
 
         self.proc = await asyncio.create_subprocess_exec(
@@ -217,7 +228,7 @@ class LocalFake:
         self.server = FakeTelegram(bot_username=BOT_USERNAME, enforce_limits=enforce_limits)
         self.base_url = ""
 
-    async def __aenter__(self) -> LocalFake:
+    async def __aenter__(self) -> Self:
         await self.server.start()
         self.base_url = self.server.base_url
         return self
@@ -273,6 +284,25 @@ def table(headers: Sequence[str], rows: Iterable[Sequence[Any]], digits: int = 1
 
 def rounded(value: float, digits: int = 3) -> float | None:
     return None if value is None or (isinstance(value, float) and math.isnan(value)) else round(value, digits)
+
+
+def watch_job(app: Any, name: str) -> asyncio.Future:
+    """A future resolved with (time.monotonic(), outcome) when the job `name` (scheduled in
+    post_init, e.g. "plan-now") has run ("executed", "error") or was skipped by APScheduler
+    because it started too late ("missed"). Call before app.start()."""
+    from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_EXECUTED, EVENT_JOB_MISSED
+
+    job_id = app.job_queue.get_jobs_by_name(name)[0].job.id
+    done: asyncio.Future = asyncio.get_running_loop().create_future()
+    outcomes = {EVENT_JOB_EXECUTED: "executed", EVENT_JOB_ERROR: "error", EVENT_JOB_MISSED: "missed"}
+
+    def listener(event: Any) -> None:
+        if event.job_id == job_id and not done.done():
+            done.set_result((time.monotonic(), outcomes.get(event.code, str(event.code))))
+
+    app.job_queue.scheduler.add_listener(
+        listener, EVENT_JOB_EXECUTED | EVENT_JOB_ERROR | EVENT_JOB_MISSED)
+    return done
 
 
 def last_line(figures: dict[str, Any]) -> None:

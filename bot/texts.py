@@ -524,3 +524,63 @@ DEMO_INTRO = (
 DEMO_PLAN = "Đã nhập kế hoạch mẫu «{file}»: {agencies} cơ quan. Bắt đầu hội thoại mẫu…"
 DEMO_DONE = "\n=== Xong phần chạy thử. Mọi tin nhắn trên đi qua HTTP thật tới máy chủ giả lập. ==="
 DEMO_KEEP = "Bot vẫn chạy (máy chủ giả lập {url}). Điều khiển qua /_fake/… (xem README). Nhấn Ctrl-C để dừng."
+
+# --- Excel export (services/export.py ExportLabels), keyed like its fields ---------------
+EXPORT_TEXTS: dict = {
+    "sheet_agencies": "Theo cơ quan",
+    "sheet_tasks": "Theo nhiệm vụ",
+    "sheet_history": "Lịch sử",
+    "col_agency_code": "Mã cơ quan",
+    "col_agency_name": "Tên cơ quan",
+    "col_task_count": "Số nhiệm vụ",
+    "col_reachable": "Liên hệ nhận được tin",
+    "col_completion": "Tỷ lệ hoàn thành",
+    "col_task_id": "Mã nhiệm vụ",
+    "col_agency": "Cơ quan",
+    "col_title": "Nhiệm vụ",
+    "col_due": "Hạn",
+    "col_status": "Trạng thái",
+    "col_days_left": "Số ngày còn lại (âm: quá hạn)",
+    "col_block_note": "Nội dung vướng mắc",
+    "col_extension_date": "Xin gia hạn đến",
+    "col_updated": "Cập nhật lần cuối",
+    "col_time": "Thời gian",
+    "col_action": "Hành động",
+    "col_from": "Từ",
+    "col_to": "Thành",
+    "col_note": "Ghi chú",
+    "col_who": "Người thực hiện",
+    # TaskEvent.action -> label; "blocked" and "extension_requested" are the flags.
+    "actions": {
+        "created": "Tạo nhiệm vụ",
+        "progress": "Cập nhật tiến độ",
+        "extension_approved": "Đồng ý gia hạn",
+        "extension_refused": "Từ chối gia hạn",
+        "extension_withdrawn": "Rút đề nghị gia hạn",
+        "submission": "Nộp tệp báo cáo",
+        "title": "Sửa tên nhiệm vụ (kế hoạch mới)",
+        "due": "Đổi hạn (kế hoạch mới)",
+    },
+    # Task.progress values, as shown in the from/to columns of the history.
+    "progress_values": {
+        "open": "Chưa thực hiện",
+        "in_progress": "Đang thực hiện",
+        "done": "Hoàn thành",
+    },
+    "yes": "Có",
+    "no": "Không",
+    # Notes the system writes in English into TaskEvent.note (services/tasks.py).
+    "system_notes": {
+        "resolved: done": "Hết vướng mắc: đã hoàn thành",
+        "report file": "Đã nộp tệp báo cáo",
+    },
+    "system_actor": "Hệ thống",
+}
+
+# --- completion chart (services/chart.py) ---------------------------------------------
+CHART_TEXTS: dict[str, str] = {
+    "xlabel": "Số nhiệm vụ",
+    "truncated": "({shown}/{total} cơ quan có nhiều việc chưa hoàn thành nhất)",
+    "empty": "Chưa có cơ quan nào.",
+    "bar_end": "{done}/{total} ({rate}%)",
+}

@@ -10,7 +10,7 @@ to call from a worker thread (`await asyncio.to_thread(completion_chart, ...)`).
 set in DejaVu Sans, loaded from matplotlib's own files, which has every Vietnamese letter.
 
 Labels: the status names are passed in (`labels=bot.texts.STATUS`); the few other words
-default to CHART_TEXTS below (to move into bot/texts.py with the export's labels).
+come from bot/texts.py (CHART_TEXTS), passed in by the caller.
 """
 
 from __future__ import annotations
@@ -35,13 +35,6 @@ from services.status import STATUSES
 if TYPE_CHECKING:
     from services.summary import Summary
 
-# TODO: move to bot/texts.py next to EXPORT_TEXTS.
-CHART_TEXTS: dict[str, str] = {
-    "xlabel": "Số nhiệm vụ",
-    "truncated": "({shown}/{total} cơ quan có nhiều việc chưa hoàn thành nhất)",
-    "empty": "Chưa có cơ quan nào.",
-    "bar_end": "{done}/{total} ({rate}%)",
-}
 
 # Left to right in a bar: finished first, so a bar reads like a progress bar, and what is
 # late at the end where the eye lands. Okabe-Ito colours (told apart with any colour vision).
@@ -145,7 +138,7 @@ def _height(n_bars: int, title_lines: int) -> int:
 
 
 def chart_size(rows: Sequence[AgencyCounts], title: str, *, max_agencies: int = MAX_AGENCIES,
-               texts: Mapping[str, str] = CHART_TEXTS) -> tuple[int, int]:
+               texts: Mapping[str, str]) -> tuple[int, int]:
     """(width, height) in pixels of completion_chart(rows, title=title)."""
     shown = min(len(rows), max_agencies)
     note = texts["truncated"].format(shown=shown, total=len(rows)) if len(rows) > shown else None
@@ -157,7 +150,7 @@ def completion_chart(
     *,
     labels: Mapping[str, str],
     title: str,
-    texts: Mapping[str, str] = CHART_TEXTS,
+    texts: Mapping[str, str],
     max_agencies: int = MAX_AGENCIES,
 ) -> bytes:
     """PNG bytes: stacked bars by status per agency. `labels` maps each status to its name

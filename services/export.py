@@ -18,7 +18,7 @@ a cell even in write-only mode: 5 s for a province of 10,000 tasks, against ~0.5
 Labels: every word a user reads comes from an `ExportLabels`. The status names and the two
 flags ("Vướng mắc", "Xin gia hạn") are required arguments, so the caller passes
 `bot.texts.STATUS`, `texts.FLAG_BLOCKED`, `texts.FLAG_EXTENSION` and services never
-import the bot. The other labels default to `EXPORT_TEXTS` below, whose keys are the
+import the bot. The other labels are bot/texts.py's `EXPORT_TEXTS`, whose keys are the
 field names of `ExportLabels` (so `ExportLabels(**EXPORT_TEXTS, status=..., ...)` works
 wherever the dict lives).
 """
@@ -48,57 +48,6 @@ from db.models import Agency, Contact, Task, TaskEvent
 from services import clock
 from services.status import STATUSES, days_until, task_status
 
-# Vietnamese labels of the workbook, keyed like the fields of ExportLabels.
-# TODO: move to bot/texts.py (as EXPORT_TEXTS) and pass `**texts.EXPORT_TEXTS`.
-EXPORT_TEXTS: dict[str, Any] = {
-    "sheet_agencies": "Theo cơ quan",
-    "sheet_tasks": "Theo nhiệm vụ",
-    "sheet_history": "Lịch sử",
-    "col_agency_code": "Mã cơ quan",
-    "col_agency_name": "Tên cơ quan",
-    "col_task_count": "Số nhiệm vụ",
-    "col_reachable": "Liên hệ nhận được tin",
-    "col_completion": "Tỷ lệ hoàn thành",
-    "col_task_id": "Mã nhiệm vụ",
-    "col_agency": "Cơ quan",
-    "col_title": "Nhiệm vụ",
-    "col_due": "Hạn",
-    "col_status": "Trạng thái",
-    "col_days_left": "Số ngày còn lại (âm: quá hạn)",
-    "col_block_note": "Nội dung vướng mắc",
-    "col_extension_date": "Xin gia hạn đến",
-    "col_updated": "Cập nhật lần cuối",
-    "col_time": "Thời gian",
-    "col_action": "Hành động",
-    "col_from": "Từ",
-    "col_to": "Thành",
-    "col_note": "Ghi chú",
-    "col_who": "Người thực hiện",
-    # TaskEvent.action -> label; "blocked" and "extension_requested" are the flags.
-    "actions": {
-        "created": "Tạo nhiệm vụ",
-        "progress": "Cập nhật tiến độ",
-        "extension_approved": "Đồng ý gia hạn",
-        "extension_refused": "Từ chối gia hạn",
-        "extension_withdrawn": "Rút đề nghị gia hạn",
-        "submission": "Nộp tệp báo cáo",
-    },
-    # Task.progress values, as shown in the from/to columns of the history.
-    "progress_values": {
-        "open": "Chưa thực hiện",
-        "in_progress": "Đang thực hiện",
-        "done": "Hoàn thành",
-    },
-    "yes": "Có",
-    "no": "Không",
-    # Notes the system writes in English into TaskEvent.note (services/tasks.py).
-    "system_notes": {
-        "resolved: done": "Hết vướng mắc: đã hoàn thành",
-        "report file": "Đã nộp tệp báo cáo",
-    },
-    "system_actor": "Hệ thống",
-}
-
 DATE_FORMAT = "dd/mm/yyyy"
 DATETIME_FORMAT = "dd/mm/yyyy hh:mm"
 PERCENT_FORMAT = "0.0%"
@@ -108,50 +57,43 @@ HEADER_WRAP_WIDTH = 16  # a header longer than its column's content wraps at abo
 ZIP_LEVEL = 6
 
 
-def _text(key: str) -> Any:
-    value = EXPORT_TEXTS[key]
-    if isinstance(value, dict):
-        return field(default_factory=lambda: dict(value))
-    return value
-
-
 @dataclass(frozen=True)
 class ExportLabels:
-    """Every word the workbook shows. `status` is bot.texts.STATUS, the flags are
-    bot.texts.FLAG_BLOCKED / FLAG_EXTENSION; the rest defaults to EXPORT_TEXTS."""
+    """Every word the workbook shows, from bot/texts.py: `ExportLabels(**texts.EXPORT_TEXTS,
+    status=texts.STATUS, flag_blocked=texts.FLAG_BLOCKED, flag_extension=texts.FLAG_EXTENSION)`."""
 
     status: Mapping[str, str]
     flag_blocked: str
     flag_extension: str
-    sheet_agencies: str = _text("sheet_agencies")
-    sheet_tasks: str = _text("sheet_tasks")
-    sheet_history: str = _text("sheet_history")
-    col_agency_code: str = _text("col_agency_code")
-    col_agency_name: str = _text("col_agency_name")
-    col_task_count: str = _text("col_task_count")
-    col_reachable: str = _text("col_reachable")
-    col_completion: str = _text("col_completion")
-    col_task_id: str = _text("col_task_id")
-    col_agency: str = _text("col_agency")
-    col_title: str = _text("col_title")
-    col_due: str = _text("col_due")
-    col_status: str = _text("col_status")
-    col_days_left: str = _text("col_days_left")
-    col_block_note: str = _text("col_block_note")
-    col_extension_date: str = _text("col_extension_date")
-    col_updated: str = _text("col_updated")
-    col_time: str = _text("col_time")
-    col_action: str = _text("col_action")
-    col_from: str = _text("col_from")
-    col_to: str = _text("col_to")
-    col_note: str = _text("col_note")
-    col_who: str = _text("col_who")
-    actions: Mapping[str, str] = _text("actions")
-    progress_values: Mapping[str, str] = _text("progress_values")
-    yes: str = _text("yes")
-    no: str = _text("no")
-    system_notes: Mapping[str, str] = _text("system_notes")
-    system_actor: str = _text("system_actor")
+    sheet_agencies: str
+    sheet_tasks: str
+    sheet_history: str
+    col_agency_code: str
+    col_agency_name: str
+    col_task_count: str
+    col_reachable: str
+    col_completion: str
+    col_task_id: str
+    col_agency: str
+    col_title: str
+    col_due: str
+    col_status: str
+    col_days_left: str
+    col_block_note: str
+    col_extension_date: str
+    col_updated: str
+    col_time: str
+    col_action: str
+    col_from: str
+    col_to: str
+    col_note: str
+    col_who: str
+    actions: Mapping[str, str]
+    progress_values: Mapping[str, str]
+    yes: str
+    no: str
+    system_notes: Mapping[str, str]
+    system_actor: str
 
     def action(self, action: str) -> str:
         if action == "blocked":
@@ -811,7 +753,8 @@ def time_export(
         from bot import texts
 
         labels = ExportLabels(
-            status=texts.STATUS, flag_blocked=texts.FLAG_BLOCKED, flag_extension=texts.FLAG_EXTENSION
+            **texts.EXPORT_TEXTS, status=texts.STATUS, flag_blocked=texts.FLAG_BLOCKED,
+            flag_extension=texts.FLAG_EXTENSION,
         )
     if from_db:
         return asyncio.run(_time_from_db(n_agencies, tasks_per_agency, labels))

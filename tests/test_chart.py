@@ -16,10 +16,11 @@ import matplotlib
 from PIL import Image
 
 from bot import texts
+
+CHART_TEXTS = texts.CHART_TEXTS
 from services import agencies, summary
 from services import tasks as task_service
 from services.chart import (
-    CHART_TEXTS,
     COLORS,
     MAX_AGENCIES,
     WIDTH_PX,
@@ -60,9 +61,9 @@ def test_png_has_the_promised_size_and_every_status_colour():
     rows = sample()
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # e.g. "Glyph ... missing from font(s)"
-        png = completion_chart(rows, labels=texts.STATUS, title=TITLE)
+        png = completion_chart(rows, labels=texts.STATUS, texts=CHART_TEXTS, title=TITLE)
     img = image(png)
-    assert img.size == chart_size(rows, TITLE)
+    assert img.size == chart_size(rows, TITLE, texts=CHART_TEXTS)
     assert img.size[0] == WIDTH_PX == 1080
     colours = {c for _, c in img.convert("RGB").getcolors(maxcolors=1 << 20)}
     for status, hex_colour in COLORS.items():
@@ -72,13 +73,13 @@ def test_png_has_the_promised_size_and_every_status_colour():
 
 
 def test_height_grows_with_agencies_then_stops_at_40():
-    heights = [chart_size(sample(n), "Tiến độ")[1] for n in (1, 10, 40)]
+    heights = [chart_size(sample(n), "Tiến độ", texts=CHART_TEXTS)[1] for n in (1, 10, 40)]
     assert heights[0] < heights[1] < heights[2] <= 2600
     many = sample(120)
-    png = completion_chart(many, labels=texts.STATUS, title="Tiến độ")
+    png = completion_chart(many, labels=texts.STATUS, texts=CHART_TEXTS, title="Tiến độ")
     img = image(png)
-    note_line = chart_size(sample(40), "Tiến độ")[1] + 40  # the title gains the note's line
-    assert img.size == chart_size(many, "Tiến độ") == (1080, note_line)
+    note_line = chart_size(sample(40), "Tiến độ", texts=CHART_TEXTS)[1] + 40  # the title gains the note's line
+    assert img.size == chart_size(many, "Tiến độ", texts=CHART_TEXTS) == (1080, note_line)
 
 
 def test_more_than_40_agencies_shows_those_with_most_open_tasks():
@@ -94,8 +95,8 @@ def test_more_than_40_agencies_shows_those_with_most_open_tasks():
 
 
 def test_no_agencies_still_gives_a_picture():
-    img = image(completion_chart([], labels=texts.STATUS, title="Tiến độ"))
-    assert img.size == chart_size([], "Tiến độ")
+    img = image(completion_chart([], labels=texts.STATUS, texts=CHART_TEXTS, title="Tiến độ"))
+    assert img.size == chart_size([], "Tiến độ", texts=CHART_TEXTS)
 
 
 def test_decomposed_vietnamese_and_long_names_are_drawn():
@@ -103,16 +104,16 @@ def test_decomposed_vietnamese_and_long_names_are_drawn():
     rows = [AgencyCounts(nfd, {"overdue": 2, "done_late": 1})]
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        image(completion_chart(rows, labels=texts.STATUS, title=unicodedata.normalize("NFD", TITLE) * 3))
+        image(completion_chart(rows, labels=texts.STATUS, texts=CHART_TEXTS, title=unicodedata.normalize("NFD", TITLE) * 3))
 
 
 def test_no_pyplot_and_no_rcparams_change():
     before = dict(matplotlib.rcParams)
-    completion_chart(sample(3), labels=texts.STATUS, title=TITLE)
+    completion_chart(sample(3), labels=texts.STATUS, texts=CHART_TEXTS, title=TITLE)
     assert dict(matplotlib.rcParams) == before
     code = (
         "import sys; from bot import texts; from services.chart import completion_chart, AgencyCounts;"
-        "completion_chart([AgencyCounts('Sở Y tế', {'overdue': 1})], labels=texts.STATUS, title='T');"
+        "completion_chart([AgencyCounts('Sở Y tế', {'overdue': 1})], labels=texts.STATUS, texts=texts.CHART_TEXTS, title='T');"
         "assert 'matplotlib.pyplot' not in sys.modules, 'pyplot imported'"
     )
     root = Path(__file__).resolve().parent.parent
@@ -121,9 +122,9 @@ def test_no_pyplot_and_no_rcparams_change():
 
 def test_threads_draw_the_same_picture():
     rows = sample()
-    alone = completion_chart(rows, labels=texts.STATUS, title=TITLE)
+    alone = completion_chart(rows, labels=texts.STATUS, texts=CHART_TEXTS, title=TITLE)
     with ThreadPoolExecutor(2) as pool:
-        results = list(pool.map(lambda _: completion_chart(rows, labels=texts.STATUS, title=TITLE), range(2)))
+        results = list(pool.map(lambda _: completion_chart(rows, labels=texts.STATUS, texts=CHART_TEXTS, title=TITLE), range(2)))
     assert results == [alone, alone]
 
 
@@ -138,5 +139,5 @@ async def test_chart_from_the_summary_of_a_real_database(db):
     assert [(r.name, r.count("overdue"), r.count("not_due"), r.total) for r in rows] == [
         ("Sở Y tế", 1, 1, 2), ("UBND xã Phước Dinh", 0, 1, 1),
     ]
-    img = image(completion_chart(rows, labels=texts.STATUS, title="Tổng hợp ngày 23/11/2026"))
-    assert img.size == chart_size(rows, "Tổng hợp ngày 23/11/2026")
+    img = image(completion_chart(rows, labels=texts.STATUS, texts=CHART_TEXTS, title="Tổng hợp ngày 23/11/2026"))
+    assert img.size == chart_size(rows, "Tổng hợp ngày 23/11/2026", texts=CHART_TEXTS)

@@ -14,7 +14,6 @@ from bot import texts
 from services import agencies, invites, outbox
 from services import tasks as task_service
 from services.export import (
-    EXPORT_TEXTS,
     ExportLabels,
     build_export,
     collect_export_data,
@@ -25,7 +24,8 @@ from services.status import STATUSES
 
 D = dt.date
 T = dt.datetime
-LABELS = ExportLabels(status=texts.STATUS, flag_blocked=texts.FLAG_BLOCKED, flag_extension=texts.FLAG_EXTENSION)
+EXPORT_TEXTS = texts.EXPORT_TEXTS
+LABELS = ExportLabels(**EXPORT_TEXTS, status=texts.STATUS, flag_blocked=texts.FLAG_BLOCKED, flag_extension=texts.FLAG_EXTENSION)
 
 
 async def official(session, code: str, chat_id: int, name: str) -> task_service.Actor:

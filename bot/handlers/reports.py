@@ -77,7 +77,7 @@ async def cmd_chuatraloi(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
 
 
 def export_labels() -> export.ExportLabels:
-    return export.ExportLabels(status=texts.STATUS, flag_blocked=texts.FLAG_BLOCKED,
+    return export.ExportLabels(**texts.EXPORT_TEXTS, status=texts.STATUS, flag_blocked=texts.FLAG_BLOCKED,
                                flag_extension=texts.FLAG_EXTENSION)
 
 
@@ -106,5 +106,5 @@ async def cmd_bieudo(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
     today = texts.date_vn(clock.today_vn())
     png = await asyncio.to_thread(
         chart.completion_chart, chart.counts_from_summary(result), labels=texts.STATUS,
-        title=texts.CHART_TITLE.format(date=today))
+        title=texts.CHART_TITLE.format(date=today), texts=texts.CHART_TEXTS)
     await message.reply_photo(io.BytesIO(png), caption=texts.CHART_CAPTION.format(date=today))
