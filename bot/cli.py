@@ -103,7 +103,8 @@ async def invite_create(db: Database, args: argparse.Namespace, settings: Settin
 async def task_add(db: Database, args: argparse.Namespace, settings: Settings) -> None:
     due = cli_date(args.due) if args.due else None
     async with db.session() as session:
-        view = await tasks.add_task(session, agency_ref=args.agency, title=args.title, due_date=due)
+        view = await tasks.add_task(session, agency_ref=args.agency, title=args.title, due_date=due,
+                                    reminder_offsets=_leads(args.reminders))
     print(texts.CLI_TASK_ADDED.format(
         id=view.id, agency=view.agency_name, title=view.title,
         due=texts.date_vn(due) if due else texts.NO_DUE))
@@ -366,6 +367,7 @@ def build_parser() -> Parser:
     p.add_argument("--agency", required=True)
     p.add_argument("--title", required=True)
     p.add_argument("--due")
+    p.add_argument("--reminders", help="lịch nhắc riêng: số ngày trước hạn, ví dụ 7,3,0")
     p.set_defaults(func=task_add)
     p = task.add_parser("list", help="danh sách nhiệm vụ")
     p.add_argument("--agency")

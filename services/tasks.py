@@ -97,7 +97,9 @@ async def add_task(
     due_date: dt.date | None,
     due_time: dt.time | None = None,
     kind: str = "task",
+    reminder_offsets: list[int] | None = None,
 ) -> TaskView:
+    """A task; `reminder_offsets` (days before the deadline) overrides the settings' schedule."""
     title = " ".join(title.split())
     if not title:
         raise DomainError("title_empty")
@@ -109,6 +111,7 @@ async def add_task(
         due_date=due_date,
         due_time=due_time,
         kind=kind,
+        reminder_offsets=",".join(str(d) for d in reminder_offsets) if reminder_offsets else None,
         created_at=now,
         updated_at=now,
     )

@@ -235,3 +235,16 @@ async def test_due_reminder_rows_are_planned_per_contact_and_occurrence(world):
                                                                        Outbox.kind == "reminder"))).all()
     # 14,7,3,1,0 days before 15/12 (all after 23/11 09:00) + 5 overdue, for each of 2 contacts.
     assert len(keys) == 2 * 10 and sorted(keys) == sorted(again)
+
+
+async def test_a_task_may_override_its_schedule(world):
+    await world.agency("Sở Y tế", code="SYT")
+    await world.official("SYT")
+    async with world.db.session() as session:
+        view = await task_service.add_task(session, agency_ref="SYT", title="Báo cáo nhanh",
+                                           due_date=D(2026, 12, 15), reminder_offsets=[3])
+        rows = (await session.scalars(select(Outbox.due_at).where(Outbox.task_id == view.id,
+                                                                  Outbox.kind == "reminder"))).all()
+    days = sorted(r.astimezone(VN_TZ).date() for r in rows)
+    # 3 days before (Saturday 12/12 -> Friday 11/12), then the 5 overdue ones.
+    assert days[0] == D(2026, 12, 11) and len(days) == 1 + 5
