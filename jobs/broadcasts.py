@@ -34,8 +34,10 @@ async def render_broadcast(session: AsyncSession, rows: list[Outbox], settings: 
 async def update_progress(db: Database, bot: Bot, settings: Settings) -> None:
     """Edit each running broadcast's progress message; the report when it is done."""
     async with db.session() as session:
-        await broadcasts.settle_interrupted(session, lease=dt.timedelta(seconds=settings.claim_lease_s))
         running = await broadcasts.sending(session)
+        if not running:
+            return
+        await broadcasts.settle_interrupted(session, lease=dt.timedelta(seconds=settings.claim_lease_s))
         for bc in running:
             report = await broadcasts.report(session, bc.id or 0)
             if report.finished:
