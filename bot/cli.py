@@ -292,7 +292,7 @@ async def group_add(db: Database, args: argparse.Namespace, settings: Settings) 
 
 
 async def export_xlsx(db: Database, args: argparse.Namespace, settings: Settings) -> None:
-    from bot.handlers.reports import export_labels
+    from bot.render import export_labels
     from services import export
 
     async with db.session() as session:

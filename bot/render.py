@@ -9,6 +9,7 @@ from collections.abc import Iterable
 from bot import texts
 from services.broadcasts import Report
 from services.clock import VN_TZ
+from services.export import ExportLabels
 from services.plans import Activation, report_title
 from services.status import STATUSES
 from services.summary import Summary
@@ -235,3 +236,9 @@ def join_lines(lines: list[str], *, head: str, limit: int = MESSAGE_LIMIT) -> li
         current += "\n" + line
     messages.append(current)
     return messages
+
+
+def export_labels() -> ExportLabels:
+    """Every word of the Excel workbook, from this module's strings."""
+    return ExportLabels(**texts.EXPORT_TEXTS, status=texts.STATUS, flag_blocked=texts.FLAG_BLOCKED,
+                        flag_extension=texts.FLAG_EXTENSION)

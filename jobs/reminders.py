@@ -12,10 +12,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import select
 
 from bot import render, texts
-from bot.keyboards import markup_to_json, task_card_keyboard
-from db.models import Agency, Contact, Event, Outbox, Task
+from bot.keyboards import markup_to_json, plan_keyboard, task_card_keyboard
+from db.models import Agency, Contact, Event, Outbox, Plan, Task
 from jobs.render import Outgoing
 from services import clock, summary
+from services.plans import parsed_of, warnings_of
 from services.reminders import working_hours_start
 from services.settings import Settings
 from services.tasks import view
@@ -164,10 +165,6 @@ RENDERERS = {
 
 
 async def render_plan_review(session: AsyncSession, rows: list[Outbox], settings: Settings) -> Outgoing | None:
-    from bot.keyboards import plan_keyboard
-    from db.models import Plan
-    from services.plans import parsed_of, warnings_of
-
     plan = await session.get(Plan, rows[0].ref_id)
     if plan is None or plan.state != "draft":
         return None

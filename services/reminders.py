@@ -26,7 +26,14 @@ from sqlmodel import select
 
 from db.models import Agency, Contact, Event, Outbox, Task
 from services import clock
-from services.events import event_notice_dates, seasonal_events
+from services.errors import DomainError
+from services.events import (
+    EVENT_NAMES,
+    FORUM_REPORT_WITHIN_DAYS,
+    SeasonalEvent,
+    event_notice_dates,
+    seasonal_events,
+)
 from services.schedule import ReminderPolicy, escalation_date, reminder_schedule
 from services.settings import Settings
 from services.vncalendar import is_workday, next_workday
@@ -177,8 +184,6 @@ async def ensure_seasonal_events(session: AsyncSession, year: int, settings: Set
 
 
 def notice_days(event: Event, workdays_only: bool) -> list[dt.date]:
-    from services.events import SeasonalEvent
-
     lead = tuple(int(x) for x in event.lead_days.split(",") if x.strip())
     shape = SeasonalEvent(key=event.key, name=event.name, start=event.start, end=event.end,
                           lead_days=lead, kind=event.kind)  # type: ignore[arg-type]
@@ -236,9 +241,6 @@ async def add_event(session: AsyncSession, *, name: str, start: dt.date, end: dt
                     settings: Settings, forum: bool = False) -> Event:
     """A coordinator's own event. A children's forum (`forum`) brings its report, due
     15 days after it."""
-    from services.errors import DomainError
-    from services.events import EVENT_NAMES, FORUM_REPORT_WITHIN_DAYS
-
     name = " ".join(name.split())
     if not name:
         raise DomainError("event_name_empty")

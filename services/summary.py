@@ -11,8 +11,10 @@ from dataclasses import dataclass, field
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import select
 
-from db.models import Agency, Task
+from db.models import Agency, Contact, Task, TaskEvent
 from services import clock
+from services.agencies import find_agency
+from services.broadcasts import agency_ids_for, find_group
 from services.status import STATUSES, deadline_at
 
 
@@ -95,8 +97,6 @@ __all__ = ["STATUSES", "AgencySummary", "Summary", "summarize"]
 
 async def agencies_without_reachable_contact(session: AsyncSession) -> list[str]:
     """Names of agencies nobody can be reached at: no contact, or all blocked the bot."""
-    from db.models import Contact
-
     reachable = select(Contact.agency_id).where(Contact.reachable.is_(True), Contact.agency_id.is_not(None))
     rows = await session.scalars(select(Agency.name).where(Agency.id.not_in(reachable)).order_by(Agency.name))
     return list(rows.all())
@@ -119,8 +119,6 @@ async def overdue(session: AsyncSession) -> list[tuple[str, str, dt.date, int]]:
 
 async def silence(session: AsyncSession) -> Silence:
     """Agencies that never answered anything, and those nobody can be reached at."""
-    from db.models import Contact, TaskEvent
-
     answered = (
         select(Task.agency_id).join(TaskEvent, TaskEvent.task_id == Task.id)
         .where(TaskEvent.actor_contact_id.is_not(None))
@@ -139,15 +137,10 @@ async def silence(session: AsyncSession) -> Silence:
 
 async def resolve_scope(session: AsyncSession, ref: str) -> list[int] | None:
     """Agency ids named by a code, a name or a saved group; None when nothing matches."""
-    from services.agencies import find_agency
-    from services.broadcasts import find_group
-
     agency = await find_agency(session, ref)
     if agency is not None:
         return [agency.id]  # type: ignore[list-item]
     group = await find_group(session, ref)
     if group is not None:
-        from services.broadcasts import agency_ids_for
-
         return await agency_ids_for(session, f"group:{group.id}")
     return None

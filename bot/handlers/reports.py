@@ -76,11 +76,6 @@ async def cmd_chuatraloi(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
         await message.reply_text(text)
 
 
-def export_labels() -> export.ExportLabels:
-    return export.ExportLabels(**texts.EXPORT_TEXTS, status=texts.STATUS, flag_blocked=texts.FLAG_BLOCKED,
-                               flag_extension=texts.FLAG_EXTENSION)
-
-
 async def cmd_xuat(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Send the Excel workbook: by agency, by task, and the history."""
     message = update.effective_message
@@ -88,7 +83,7 @@ async def cmd_xuat(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if not await _is_coordinator(update, context):
         return
     async with db_of(context).session() as session:
-        data = await export.build_export(session, labels=export_labels())
+        data = await export.build_export(session, labels=render.export_labels())
     today = clock.today_vn()
     await message.reply_document(
         io.BytesIO(data), filename=texts.EXPORT_FILENAME.format(date=today.strftime("%Y%m%d")),
