@@ -10,11 +10,14 @@ from typing import Any
 
 from telegram import Update
 
+from bot import texts
 from bot.app import build_application
 from db.session import Database
 from services import agencies, invites
 from services.clock import FrozenClock
 from services.settings import Settings
+
+NOTICE = texts.NOTIFY_LINE.split("{")[0]
 
 
 @asynccontextmanager
@@ -81,12 +84,19 @@ class World:
         self, chat_id: int, text: str, *, user_id: int | None = None, reply_to: int | None = None,
         expect: int = 1, timeout: float = 5.0, **kwargs: Any,
     ):
-        """Send a message and return the bot's next message in that chat (or `expect` of them)."""
+        """Send a message and return the bot's next answer in that chat (or `expect` of them).
+
+        Notices the dispatcher pushes on its own schedule ("🔔 ..." lines for coordinators)
+        can arrive at any moment; they are not answers, so they are skipped here."""
         before = len(self.server.messages_to(chat_id))
         self.server.user_sends(chat_id, user_id or chat_id, text, reply_to=reply_to, **kwargs)
-        messages = await self.server.wait_for_messages(chat_id, before + expect, timeout)
-        new = messages[before:]
-        return new[0] if expect == 1 else new
+
+        def answers():
+            new = [m for m in self.server.messages_to(chat_id)[before:] if not (m.text or "").startswith(NOTICE)]
+            return new if len(new) >= expect else None
+
+        new = await self.server.wait_for(answers, timeout)
+        return new[0] if expect == 1 else new[:expect]
 
     async def send_document(self, chat_id: int, file_name: str, size: int, *, reply_to: int | None = None,
                             user_id: int | None = None, content: bytes | None = None):
