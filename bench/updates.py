@@ -2,34 +2,39 @@
 
     uv run python bench/updates.py [--quick] [--inproc]
 
-Part 1 - status-changing updates per second and their latency (SQLite, real Application):
-  For each configuration (default settings, i.e. concurrent_updates=1, and
-  concurrent_updates=8), a fresh temporary SQLite database gets U agencies with one task
-  and one linked official each (services.agencies.add_agency, services.tasks.add_task,
-  services.invites.create_invite/redeem_invite) and 2 coordinators; every official asks
-  /viec through the fake server and gets the task message with its buttons. Then each
-  official, in round-robin order, sends status changes that alternate so each one changes
-  something: press "t:<id>:p", press "t:<id>:d", reply "đang thực hiện", reply "đã xong",
-  ... (a reply goes to the /viec message, which is about that one task).
-  * paced: updates are queued at the target rate (200/s, open loop) - the per-update
-    latency (queued at the fake server -> the bot's answer there: answerCallbackQuery for a
-    press, the reply message for a reply) at that load gives p50/p95;
-  * burst: all updates are queued at once - throughput = updates / (last answer - first
-    queued) is the most the bot can process.
-  Coordinator notices (one outbox row per change per coordinator) flow through the real
-  dispatcher job while this runs; they are not counted but their backlog is reported.
+Part 1 - status-changing updates: throughput and latency (SQLite, the real Application):
+  For each configuration - the default settings (concurrent_updates=1), then
+  Settings(concurrent_updates=8), and in the full run the default without coordinators - a
+  fresh temporary SQLite database gets U agencies with one task and one linked official
+  each (services.agencies.add_agency, services.tasks.add_task, services.invites
+  create_invite/redeem_invite) and 2 coordinators. Every official sends /viec through the
+  fake server and gets the task message with its buttons. Then the officials send status
+  changes that alternate so that each one changes the task: press "t:<id>:p", press
+  "t:<id>:d", reply "đang thực hiện", reply "đã xong" (to the /viec message), ... Nobody
+  sends again before the answer to their previous update arrived. Three phases:
+  * light: updates queued at 10/s (open loop) - latency without queueing;
+  * target: updates queued at 200/s (open loop over the U officials) - latency at the
+    target rate;
+  * saturation: every official sends again as soon as answered - throughput =
+    updates answered / (last answer - first queued).
+  Latency = from queuing the update at the fake server to the bot's answer arriving there
+  (answerCallbackQuery for a press, the reply message for a reply); the redraw of the task
+  message (editMessageText) is reported too. CPU time of the bot's process per update is
+  measured with psutil. Coordinator notices (one outbox row per change and coordinator)
+  flow through the real dispatcher job meanwhile: not counted, their backlog is reported.
   Every change is checked in the database (one "progress" history row per update).
 
 Part 2 - /tonghop for 500 agencies x 20 tasks (10,000 tasks, bulk-inserted):
   end to end (command queued at the fake server -> last summary message arrived there)
   and the service alone (services.summary.summarize + bot.render.summary_messages),
-  median of several runs. Also: the same /tonghop with Telegram's flood limits enforced.
+  median of several runs. Full run only: the same /tonghop with Telegram's flood limits
+  enforced, and how long another person's /help waits meanwhile.
 
 By default the fake server and the simulated users run in a child process (this script
 with --serve), so the measured bot has this process to itself, as with real Telegram;
---inproc puts them in the bot's process. Timing is done on the server side with
+--inproc puts them in the bot's process. Times are taken on the server side with
 time.monotonic(). The last line is one JSON object:
-{"updates_per_s", "p95_ms", "tonghop_ms", ...}.
+{"updates_per_s", "p95_ms", "tonghop_ms", ...}; the headline is the default settings.
 """
 
 from __future__ import annotations
@@ -56,6 +61,7 @@ from common import (
     bench_settings,
     bulk_insert,
     count_rows,
+    fmt,
     last_line,
     percentile,
     rounded,
@@ -250,10 +256,6 @@ async def op_count_messages(server: Any, chats: list[int]) -> int:
     return sum(len(server.messages_to(c)) for c in chats)
 
 
-async def op_stats(server: Any) -> dict[str, Any]:
-    return server.stats()
-
-
 async def op_tonghop(server: Any, chat: int, expect: int, repeats: int, timeout: float) -> dict[str, Any]:
     """/tonghop `repeats` times; ms from queuing the command to the last summary message."""
     times, sizes = [], []
@@ -270,31 +272,39 @@ async def op_tonghop(server: Any, chat: int, expect: int, repeats: int, timeout:
     return {"ms": times, "chars": sizes, "extra_messages": extra}
 
 
-async def op_tonghop_limited(server: Any, chat: int, expect: int) -> dict[str, Any]:
-    """One /tonghop with Telegram's flood limits enforced: how much arrives, how many 429s."""
+async def op_tonghop_limited(server: Any, chat: int, expect: int, probe: int) -> dict[str, Any]:
+    """One /tonghop with Telegram's flood limits enforced: how much arrives, how many 429s,
+    how long it takes, and how long another person's /help waits meanwhile."""
     await asyncio.sleep(1.1)  # let the chat's 1-second window empty
+    server.add_user(probe, "Người", "thử")
     server.enforce_limits = True
     violations, refused = server.limit_violations, server.status_counts.get(429, 0)
-    before = len(server.messages_to(chat))
+    before, probe_before = len(server.messages_to(chat)), len(server.messages_to(probe))
     server.user_sends(chat, chat, "/tonghop")
-    last = (len(server.requests), len(server.sent))
-    quiet_since = time.monotonic()
-    while time.monotonic() - quiet_since < 1.5:  # until the bot has been silent for 1.5 s
-        await asyncio.sleep(0.1)
-        now = (len(server.requests), len(server.sent))
-        if now != last:
-            last, quiet_since = now, time.monotonic()
+    queued = time.monotonic()
+    await asyncio.sleep(1.0)
+    server.user_sends(probe, probe, "/help")
+    probe_queued = time.monotonic()
+    try:
+        await server.wait_for(lambda: len(server.messages_to(chat)) - before >= expect
+                              and len(server.messages_to(probe)) > probe_before, 300)
+    except TimeoutError:
+        pass
     server.enforce_limits = False
+    got = server.messages_to(chat)[before:]
+    answer = server.messages_to(probe)[probe_before:]
     return {
         "expected": expect,
-        "delivered": len(server.messages_to(chat)) - before,
+        "delivered": len(got),
+        "seconds": (got[-1].time - queued) if got else None,
+        "probe_s": (answer[0].time - probe_queued) if answer else None,
         "violations": server.limit_violations - violations,
         "status_429": server.status_counts.get(429, 0) - refused,
     }
 
 
 OPS = {
-    "add_users": op_add_users, "viec": op_viec, "load": op_load, "stats": op_stats,
+    "add_users": op_add_users, "viec": op_viec, "load": op_load,
     "count_messages": op_count_messages, "tonghop": op_tonghop,
     "tonghop_limited": op_tonghop_limited,
 }
@@ -485,7 +495,8 @@ def province_rows(n_agencies: int, tasks_per: int, seed: int = 7) -> tuple[list[
     return agencies, tasks
 
 
-async def run_tonghop(side: Any, n_agencies: int, tasks_per: int, repeats: int, chat: int) -> dict[str, Any]:
+async def run_tonghop(side: Any, n_agencies: int, tasks_per: int, repeats: int, chat: int,
+                      with_limits: bool) -> dict[str, Any]:
     from bot import render
     from db.models import Agency, Contact, Task
     from services import summary
@@ -519,7 +530,10 @@ async def run_tonghop(side: Any, n_agencies: int, tasks_per: int, repeats: int, 
             await asyncio.sleep(0.5)  # start-up jobs
             e2e = await side.call("tonghop", chat=chat, expect=len(messages), repeats=repeats,
                                   timeout=60)
-            limited = await side.call("tonghop_limited", chat=chat, expect=len(messages))
+            limited = None
+            if with_limits:
+                limited = await side.call("tonghop_limited", chat=chat, expect=len(messages),
+                                          probe=chat + 1)
     return {
         "agencies": n_agencies, "tasks": n_agencies * tasks_per, "insert_s": insert_s,
         "overdue": overdue, "messages": len(messages), "chars": sum(len(m) for m in messages),
@@ -534,11 +548,11 @@ async def run_tonghop(side: Any, n_agencies: int, tasks_per: int, repeats: int, 
 async def bench(args: argparse.Namespace) -> dict[str, Any]:
     clock.set_clock(FrozenClock(START))
     quick = args.quick
-    users = args.users or (80 if quick else 400)
+    users = args.users or (50 if quick else 400)
     sizes = {
-        "light": args.light or (20 if quick else 150),
-        "target": args.target or (150 if quick else 1200),
-        "saturation": args.saturation or (200 if quick else 1500),
+        "light": args.light or (15 if quick else 150),
+        "target": args.target or (100 if quick else 1200),
+        "saturation": args.saturation or (150 if quick else 1500),
     }
     repeats = 3 if quick else 10
     configs_wanted = [("default (1)", 1, COORDINATORS), ("concurrent 8", 8, COORDINATORS)]
@@ -555,7 +569,7 @@ async def bench(args: argparse.Namespace) -> dict[str, Any]:
                 chat_base=100_000 + index * 10_000, coordinators=coordinators,
                 light_rate=args.light_rate, target_rate=args.rate))
         print("... /tonghop", file=sys.stderr, flush=True)
-        tonghop = await run_tonghop(side, 500, 20, repeats, chat=990_001)
+        tonghop = await run_tonghop(side, 500, 20, repeats, chat=990_001, with_limits=not quick)
     return {"configs": configs, "tonghop": tonghop, "inproc": args.inproc, "users": users,
             "rate": args.rate, "light_rate": args.light_rate}
 
@@ -611,8 +625,14 @@ def report(r: dict[str, Any]) -> dict[str, Any]:
          min(t["query_ms"]), max(t["query_ms"]), statistics.median(t["query_ms"]) / TARGET_TONGHOP_MS],
     ]))
     lim = t["limited"]
-    print(f"with Telegram's flood limits enforced (1 msg/s per private chat): {lim['delivered']} of "
-          f"{lim['expected']} messages delivered, {lim['status_429']} requests answered 429")
+    if lim:
+        print(f"with Telegram's flood limits enforced (1 msg/s per private chat): {lim['delivered']}"
+              f" of {lim['expected']} messages delivered in {fmt(lim['seconds'])} s, "
+              f"{lim['status_429']} requests answered 429; another person's /help sent 1 s after "
+              f"/tonghop was answered after {fmt(lim['probe_s'])} s")
+    else:
+        print(f"with Telegram's flood limits (1 msg/s per private chat) the {t['messages']} "
+              f"messages need >= {t['messages'] - 1} s (measured in the full run; skipped by --quick)")
     print()
     sat, tgt = head["phases"]["saturation"], head["phases"]["target"]
     print(f"headline = default settings (concurrent_updates=1): {sat['per_s']:.0f} updates/s "
@@ -639,7 +659,8 @@ def report(r: dict[str, Any]) -> dict[str, Any]:
         "c8_bad_answers": sum(p["errors"] + p["unexpected"] for p in conc["phases"].values()),
         "tonghop_service_ms": rounded(svc, 1),
         "tonghop_messages": t["messages"],
-        "tonghop_delivered_under_limits": lim["delivered"],
+        "tonghop_limited_s": rounded(lim["seconds"], 1) if lim else None,
+        "tonghop_blocks_others_s": rounded(lim["probe_s"], 1) if lim else None,
         "users": r["users"],
         "server": "inproc" if r["inproc"] else "subprocess",
     }
