@@ -5,10 +5,13 @@ Protocol (the database is the truth, see services/outbox.py):
 2. send: each message goes out paced to Telegram's limits (jobs/pacing.py);
 3. mark: right after its send, the row is marked `sent` (or `failed`, or put back to
    `pending` with a later time) in its own commit.
-A process killed between 2 and 3 leaves at most the messages in flight unmarked; their
-rows are taken again once the claim lease expires, so nothing is lost and only what was
-in flight can arrive twice. Rows of a dead worker wait for the lease, rows of a live one
-are never touched by another.
+A process killed between 2 and 3 leaves at most the message in flight unmarked (one send
+and mark at a time); its rows are taken again once the claim lease expires, so nothing is
+lost and only what was in flight can arrive twice. Right before each send the claim is
+renewed by a conditional UPDATE that also proves the row is still this worker's: a row
+that waited past its lease and was taken over is left to its new owner. The lease is kept
+longer than a request can take (twice the HTTP timeout), so a live worker's send always
+ends before anyone may take its row.
 
 Notices (one line each, for coordinators) due together for one chat are joined into
 one message, so a busy morning does not queue dozens of messages behind the per-chat limit;
@@ -111,7 +114,7 @@ class Dispatcher:
             group_per_min=settings.rate_group_per_min,
         )
         self.worker = worker or f"{socket.gethostname()}:{os.getpid()}"
-        self.lease = dt.timedelta(seconds=settings.claim_lease_s)
+        self.lease = dt.timedelta(seconds=max(settings.claim_lease_s, 2 * settings.http_timeout_s + 1))
         self.renderers = {**RENDERERS, "broadcast": render_broadcast} if renderers is None else renderers
         self._lock = asyncio.Lock()
         self._inflight = asyncio.Semaphore(64)
@@ -194,10 +197,14 @@ class Dispatcher:
         retry at once (after a 429 pause); None to retry after a backoff (5xx, timeout)."""
         chat_id = unit.chat_id
         once = unit.rows[0].kind in AT_MOST_ONCE
-        if once:
-            async with self.db.session() as session:
-                await outbox.transition(session, ids=unit.ids, worker=self.worker, from_state="claimed",
-                                        to_state="sending")
+        # Renew the claim right before sending, and make sure it is still ours: rows that
+        # waited past the lease (a long per-chat queue, a stall) may have been taken over.
+        async with self.db.session() as session:
+            held = await outbox.transition(session, ids=unit.ids, worker=self.worker, from_state="claimed",
+                                           to_state="sending" if once else "claimed")
+        if not held:
+            log.warning("outbox rows %s were taken over by another worker; not sending", unit.ids)
+            return True
         try:
             try:
                 message = await self._request(chat_id, out, markup)

@@ -152,11 +152,17 @@ async def mark_unreachable(session: AsyncSession, *, chat_id: int, reason: str) 
 
 
 async def transition(session: AsyncSession, *, ids: list[int], worker: str, from_state: str, to_state: str,
-                     error: str | None = None) -> None:
-    await session.execute(
+                     error: str | None = None) -> bool:
+    """Move rows this worker holds from one state to another; False if it no longer holds
+    them all (its lease ran out and another worker took them)."""
+    values: dict[str, Any] = {"state": to_state, "error": error}
+    if to_state in ("claimed", "sending"):
+        values["claimed_at"] = clock.now()  # a fresh lease for the send about to happen
+    result = await session.execute(
         sa.update(Outbox)
         .where(Outbox.id.in_(ids), Outbox.claimed_by == worker, Outbox.state == from_state)
-        .values(state=to_state, error=error)
+        .values(**values)
         .execution_options(synchronize_session=False)
     )
     await session.commit()
+    return result.rowcount == len(ids)

@@ -208,7 +208,7 @@ async def test_broadcast_killed_midway_completes_without_duplicates(settings, db
         await broadcasts.confirm(session, broadcast_id=draft.id, author=coord, progress_chat_id=coord_chat,
                                  progress_message_id=progress)
     env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "DATABASE_URL"))}
-    env.update(DATABASE_URL=settings.database_url, TELEGRAM_BOT_TOKEN="42:BC", CLAIM_LEASE_S="3",
+    env.update(DATABASE_URL=settings.database_url, TELEGRAM_BOT_TOKEN="42:BC", CLAIM_LEASE_S="3", HTTP_TIMEOUT_S="1",
                TELEGRAM_API_BASE_URL=settings.telegram_api_base_url, DISPATCH_INTERVAL_S="0.2")
 
     async def start():

@@ -62,7 +62,7 @@ async def _bot_process(env: dict[str, str]) -> asyncio.subprocess.Process:
 def _env(settings, **extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "DATABASE_URL"))}
     env.update(DATABASE_URL=settings.database_url, TELEGRAM_BOT_TOKEN="42:CRASH-TEST",
-               TELEGRAM_API_BASE_URL=settings.telegram_api_base_url, CLAIM_LEASE_S="3",
+               TELEGRAM_API_BASE_URL=settings.telegram_api_base_url, CLAIM_LEASE_S="3", HTTP_TIMEOUT_S="1",
                DISPATCH_INTERVAL_S="0.2", **extra)
     return env
 
