@@ -58,15 +58,17 @@ def routes() -> list[BaseHandler]:
         CommandHandler("start", cmd_start),
         CommandHandler("help", cmd_help),
         CommandHandler("viec", cmd_viec),
-        CommandHandler("tonghop", cmd_tonghop),
+        CommandHandler("tonghop", cmd_tonghop, block=False),
         CommandHandler("sukien", cmd_sukien),
         CommandHandler("thongbao", cmd_thongbao),
-        CommandHandler("quahan", cmd_quahan),
-        CommandHandler("chuatraloi", cmd_chuatraloi),
-        CommandHandler("xuat", cmd_xuat),
-        CommandHandler("bieudo", cmd_bieudo),
+        CommandHandler("quahan", cmd_quahan, block=False),
+        CommandHandler("chuatraloi", cmd_chuatraloi, block=False),
+        CommandHandler("xuat", cmd_xuat, block=False),
+        CommandHandler("bieudo", cmd_bieudo, block=False),
         CommandHandler("nhom", cmd_nhom),
         MessageHandler(filters.COMMAND, on_unknown_command),
+        # Reports above run with block=False: a long summary paced by Telegram's limits
+        # must not hold up everyone else's buttons.
         CallbackQueryHandler(on_task_button, pattern=r"^t:"),
         CallbackQueryHandler(on_extension_button, pattern=r"^x[aro]:"),
         CallbackQueryHandler(on_plan_button, pattern=r"^pl:"),
@@ -124,7 +126,7 @@ async def _post_init(app: Application) -> None:
         job_kwargs={"misfire_grace_time": None, "max_instances": 2, "coalesce": True},
     )
     # Seasonal events, event notices and the weekly digest: at start, then every night.
-    app.job_queue.run_once(_plan, when=0, name="plan-now")
+    app.job_queue.run_once(_plan, when=0, name="plan-now", job_kwargs={"misfire_grace_time": None})
     app.job_queue.run_daily(_plan, time=dt.time(0, 5, tzinfo=VN_TZ), name="plan-daily",
                             job_kwargs={"misfire_grace_time": None})
 

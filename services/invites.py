@@ -139,12 +139,15 @@ class Identity:
 async def identify(session: AsyncSession, *, chat_id: int, restart: bool = False) -> Identity | None:
     """Who a chat is. With `restart` (a bare /start), a chat marked unreachable becomes
     reachable again: the person has evidently unblocked the bot."""
-    contact = await get_contact(session, chat_id)
-    if contact is None:
+    # One query for both: this runs for every update the bot receives.
+    row = (await session.execute(
+        select(Contact, Agency).outerjoin(Agency, Agency.id == Contact.agency_id).where(Contact.chat_id == chat_id)
+    )).first()
+    if row is None:
         return None
+    contact, agency = row
     again = await mark_reachable(session, chat_id=chat_id) if restart else False
     if again and contact.agency_id is not None:
         await reminders.sync_agency(session, contact.agency_id, get_settings())
         await session.commit()
-    agency = await session.get(Agency, contact.agency_id) if contact.agency_id else None
     return Identity(contact=contact, agency=agency, reachable_again=again)

@@ -61,9 +61,10 @@ async def insert_ignoring_duplicates(session: AsyncSession, rows: list[dict[str,
         return
     dialect = session.bind.dialect.name if session.bind else "sqlite"
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    for start in range(0, len(rows), 500):
-        stmt = insert(Outbox).values(rows[start : start + 500])
-        await session.execute(stmt.on_conflict_do_nothing(index_elements=["dedupe_key"]))
+    # One statement, executed for many rows: cheaper than building a multi-row VALUES each time.
+    stmt = insert(Outbox).on_conflict_do_nothing(index_elements=["dedupe_key"])
+    for start in range(0, len(rows), 1000):
+        await session.execute(stmt, rows[start : start + 1000])
 
 
 def _row(**fields: Any) -> dict[str, Any]:
@@ -86,8 +87,10 @@ async def recipients_of(session: AsyncSession, agency_id: int) -> list[Contact]:
 
 
 async def sync_task(session: AsyncSession, task: Task, settings: Settings,
-                    contacts: list[Contact] | None = None) -> int:
-    """Make the task's reminder rows match its deadline and status. Returns rows added."""
+                    contacts: list[Contact] | None = None, escalation: bool = True) -> int:
+    """Make the task's reminder rows match its deadline and status. Returns rows added.
+    `escalation=False` when only the status changed: the escalation row is checked against
+    the task when its time comes, so it need not be touched."""
     prefix = f"rem:{task.id}:"
     if task.progress == "done" or task.due_date is None:
         await session.execute(
@@ -122,7 +125,8 @@ async def sync_task(session: AsyncSession, task: Task, settings: Settings,
         if occ.at_utc >= now
     ]
     await insert_ignoring_duplicates(session, rows)
-    await _sync_escalation(session, task, settings)
+    if escalation:
+        await _sync_escalation(session, task, settings)
     return len(rows)
 
 

@@ -239,22 +239,22 @@ def _history(
     old: str | None,
     new: str | None,
     note: str | None = None,
-) -> None:
-    session.add(
-        TaskEvent(
-            task_id=task.id,  # type: ignore[arg-type]
-            at=now,
-            action=action,
-            from_value=old,
-            to_value=new,
-            note=note,
-            actor_contact_id=actor.contact.id,
-            actor_user_id=actor.user_id,
-            actor_name=actor.name,
-            chat_id=actor.chat_id,
-            message_id=actor.message_id,
-        )
+) -> TaskEvent:
+    event = TaskEvent(
+        task_id=task.id,  # type: ignore[arg-type]
+        at=now,
+        action=action,
+        from_value=old,
+        to_value=new,
+        note=note,
+        actor_contact_id=actor.contact.id,
+        actor_user_id=actor.user_id,
+        actor_name=actor.name,
+        chat_id=actor.chat_id,
+        message_id=actor.message_id,
     )
+    session.add(event)
+    return event
 
 
 async def _notify_coordinators(
@@ -287,6 +287,12 @@ async def _notify_coordinators(
         )
 
 
+async def _last_event_id(session: AsyncSession, task: Task) -> int | None:
+    """The newest history entry of a task (flushed): it names the notices about it, so a
+    notice is queued once per change whatever retries happen."""
+    return await session.scalar(select(sa.func.max(TaskEvent.id)).where(TaskEvent.task_id == task.id))
+
+
 async def apply_action(
     session: AsyncSession,
     *,
@@ -305,6 +311,7 @@ async def apply_action(
     today = now.astimezone(clock.VN_TZ).date()
     note = (note or "").strip()[:NOTE_MAX] or None
     changed = True
+    was_done = task.progress == "done"
 
     if action == "done":
         if task.progress == "done":
@@ -347,12 +354,10 @@ async def apply_action(
     await session.flush()
     change = Change(task=view(task, agency, now), action=action, changed=changed, note=note, new_due=new_due)
     if changed:
-        event_id = await session.scalar(
-            select(sa.func.max(TaskEvent.id)).where(TaskEvent.task_id == task.id)
-        )
-        await _notify_coordinators(session, event_key=f"ev{event_id}", actor=actor, change=change)
-        if action in ("done", "progress"):
-            await reminders.sync_task(session, task, get_settings())
+        await _notify_coordinators(session, event_key=f"ev{await _last_event_id(session, task)}",
+                                   actor=actor, change=change)
+        if was_done != (task.progress == "done"):  # reminders stop when done, resume if reopened
+            await reminders.sync_task(session, task, get_settings(), escalation=False)
     await session.commit()
     return change
 
@@ -392,9 +397,9 @@ async def record_submission(
     task.updated_at = now
     await session.flush()
     change = Change(task=view(task, agency, now), action="submission", changed=True, file_name=file_name)
-    event_id = await session.scalar(select(sa.func.max(TaskEvent.id)).where(TaskEvent.task_id == task.id))
-    await _notify_coordinators(session, event_key=f"ev{event_id}", actor=actor, change=change)
-    await reminders.sync_task(session, task, get_settings())
+    await _notify_coordinators(session, event_key=f"ev{await _last_event_id(session, task)}", actor=actor,
+                               change=change)
+    await reminders.sync_task(session, task, get_settings(), escalation=False)
     await session.commit()
     return change
 
@@ -440,7 +445,7 @@ async def decide_extension(
     change = Change(
         task=view(task, agency, now), action="approve" if approve else "refuse", changed=True, new_due=new_due
     )
-    event_id = await session.scalar(select(sa.func.max(TaskEvent.id)).where(TaskEvent.task_id == task.id))
+    event_id = await _last_event_id(session, task)
     officials = await session.scalars(
         select(Contact).where(Contact.agency_id == task.agency_id, Contact.reachable.is_(True))
     )

@@ -65,8 +65,13 @@ async def cmd_viec(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             )
 
 
-async def _refresh(query_message: Message, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def _refresh(query_message: Message, context: ContextTypes.DEFAULT_TYPE, changed: tasks.TaskView) -> None:
     """Redraw a task message after a change: the card, or the list it belongs to."""
+    markup = query_message.reply_markup
+    if markup is not None and markup.inline_keyboard[0][0].text == texts.BTN_DONE:
+        # A one-task card (a card or a reminder): the changed task is all it shows.
+        await edit_or_ignore(query_message, render.task_card(changed), reply_markup=keyboards.task_card_keyboard(changed.id))
+        return
     async with db_of(context).session() as session:
         subject = await tasks.message_subject(
             session, chat_id=query_message.chat_id, message_id=query_message.message_id
@@ -124,7 +129,7 @@ async def on_task_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
             return
     await query.answer(change_text(change)[:190])
     if isinstance(query.message, Message):
-        await _refresh(query.message, context)
+        await _refresh(query.message, context, change.task)
 
 
 async def _ask(update: Update, view: tasks.TaskView, action: str) -> Message:
