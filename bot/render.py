@@ -103,7 +103,18 @@ def counts_text(counts: Counter[str]) -> str:
     return ", ".join(shown) if shown else texts.SUMMARY_NO_TASKS
 
 
+SUMMARY_NAMES_PER_AGENCY = 3  # the rest of a long list is one line pointing to /quahan
+
+
+def _capped(lines: list[str], more: str, cap: int = SUMMARY_NAMES_PER_AGENCY) -> list[str]:
+    if len(lines) <= cap:
+        return lines
+    return lines[:cap] + [more.format(count=len(lines) - cap)]
+
+
 def summary_messages(summary: Summary, limit: int = MESSAGE_LIMIT) -> list[str]:
+    """Counts per agency, with the overdue tasks, obstacles and extension requests by name
+    (the first few of each; /quahan lists every overdue task)."""
     if not summary.agencies:
         return [texts.SUMMARY_EMPTY]
     head = "\n".join(
@@ -117,10 +128,13 @@ def summary_messages(summary: Summary, limit: int = MESSAGE_LIMIT) -> list[str]:
     blocks = []
     for a in summary.agencies:
         lines = [texts.SUMMARY_AGENCY.format(agency=a.name, counts=counts_text(a.counts))]
-        lines += [texts.SUMMARY_OVERDUE.format(title=t, due=texts.date_vn(d)) for t, d in a.overdue]
-        lines += [texts.SUMMARY_BLOCKED.format(title=t, note=n) for t, n in a.blocked]
-        lines += [texts.SUMMARY_EXTENSION.format(title=t, date=texts.date_vn(d)) for t, d in a.extensions]
-        blocks.append("\n".join(lines)[: limit - 200])
+        lines += _capped([texts.SUMMARY_OVERDUE.format(title=t, due=texts.date_vn(d)) for t, d in a.overdue],
+                         texts.SUMMARY_MORE_OVERDUE)
+        lines += _capped([texts.SUMMARY_BLOCKED.format(title=t, note=n) for t, n in a.blocked],
+                         texts.SUMMARY_MORE)
+        lines += _capped([texts.SUMMARY_EXTENSION.format(title=t, date=texts.date_vn(d)) for t, d in a.extensions],
+                         texts.SUMMARY_MORE)
+        blocks.append("\n".join(line[:300] for line in lines))
     return join_blocks(blocks, head=head, limit=limit)
 
 

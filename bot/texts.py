@@ -221,6 +221,8 @@ SUMMARY_OVERDUE = "   🔴 Quá hạn: {title} (hạn {due})"
 SUMMARY_BLOCKED = "   ⚠️ Vướng mắc: {title} — {note}"
 SUMMARY_EXTENSION = "   📅 Xin gia hạn: {title} → {date}"
 SUMMARY_NO_TASKS = "không có nhiệm vụ"
+SUMMARY_MORE_OVERDUE = "   … và {count} việc quá hạn khác (xem /quahan)"
+SUMMARY_MORE = "   … và {count} việc khác"
 SUMMARY_EMPTY = "Chưa có cơ quan nào. Thêm bằng lệnh: nhacviec agency add \"Tên cơ quan\"."
 SUMMARY_CONTINUED = "(tiếp theo)"
 
