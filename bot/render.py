@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
-from collections.abc import Iterable
 
 from bot import texts
 from services.broadcasts import Report
@@ -98,6 +97,12 @@ def list_message_text(head: str, views: list[TaskView], first: int) -> str:
     return f"{head}\n{texts.TASKS_LEGEND}\n\n{body}"
 
 
+def counts_icons(counts: Counter[str]) -> str:
+    """"🔴 2 · 🕒 18": the per-agency line of a summary, short enough for 500 agencies."""
+    shown = [f"{texts.STATUS_ICON[s]} {counts[s]}" for s in STATUSES if counts.get(s)]
+    return " · ".join(shown) if shown else texts.SUMMARY_NO_TASKS
+
+
 def counts_text(counts: Counter[str]) -> str:
     shown = [f"{texts.STATUS[s]} {counts[s]}" for s in STATUSES if counts.get(s)]
     return ", ".join(shown) if shown else texts.SUMMARY_NO_TASKS
@@ -123,11 +128,12 @@ def summary_messages(summary: Summary, limit: int = MESSAGE_LIMIT) -> list[str]:
                 date=texts.date_vn(summary.date), agencies=len(summary.agencies), tasks=summary.task_count
             ),
             texts.SUMMARY_TOTALS.format(counts=counts_text(summary.totals)),
+            texts.SUMMARY_LEGEND,
         ]
     )
     blocks = []
     for a in summary.agencies:
-        lines = [texts.SUMMARY_AGENCY.format(agency=a.name, counts=counts_text(a.counts))]
+        lines = [texts.SUMMARY_AGENCY.format(agency=a.name, counts=counts_icons(a.counts))]
         lines += _capped([texts.SUMMARY_OVERDUE.format(title=t, due=texts.date_vn(d)) for t, d in a.overdue],
                          texts.SUMMARY_MORE_OVERDUE)
         lines += _capped([texts.SUMMARY_BLOCKED.format(title=t, note=n) for t, n in a.blocked],
@@ -135,19 +141,8 @@ def summary_messages(summary: Summary, limit: int = MESSAGE_LIMIT) -> list[str]:
         lines += _capped([texts.SUMMARY_EXTENSION.format(title=t, date=texts.date_vn(d)) for t, d in a.extensions],
                          texts.SUMMARY_MORE)
         blocks.append("\n".join(line[:300] for line in lines))
-    return join_blocks(blocks, head=head, limit=limit)
-
-
-def join_blocks(blocks: Iterable[str], *, head: str, limit: int = MESSAGE_LIMIT) -> list[str]:
-    messages: list[str] = []
-    current = head
-    for block in blocks:
-        if len(current) + len(block) + 2 > limit:
-            messages.append(current)
-            current = texts.SUMMARY_CONTINUED
-        current += "\n\n" + block
-    messages.append(current)
-    return messages
+    # One agency per line (its problems under it): a province's summary stays a few messages.
+    return join_lines(blocks, head=head + "\n", limit=limit)
 
 
 def plan_review(data: dict, warnings: list[str]) -> str:

@@ -217,6 +217,7 @@ ASK_APPROVE_DATE = "📅 Gia hạn «{title}» ({agency}) đến ngày nào? Tr�
 SUMMARY_HEADER = "📊 Tổng hợp ngày {date}: {agencies} cơ quan, {tasks} nhiệm vụ"
 SUMMARY_TOTALS = "Toàn bộ: {counts}"
 SUMMARY_AGENCY = "▪️ {agency}: {counts}"
+SUMMARY_LEGEND = "🕒 Chưa đến hạn · ⏳ Đang thực hiện · 🔴 Quá hạn · ✅ Hoàn thành đúng hạn · ☑️ Hoàn thành quá hạn"
 SUMMARY_OVERDUE = "   🔴 Quá hạn: {title} (hạn {due})"
 SUMMARY_BLOCKED = "   ⚠️ Vướng mắc: {title} — {note}"
 SUMMARY_EXTENSION = "   📅 Xin gia hạn: {title} → {date}"

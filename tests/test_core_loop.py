@@ -306,7 +306,8 @@ async def test_tonghop_summarises_every_agency(world):
     card = await world.say(user, "/viec")
     await world.say(user, "vướng: thiếu báo cáo viên", reply_to=card.message_id)
     reply = await world.say(coord, "/tonghop")
-    assert texts.SUMMARY_AGENCY.format(agency="Sở Y tế", counts="Chưa đến hạn 1, Quá hạn 1") in reply.text
+    assert texts.SUMMARY_AGENCY.format(agency="Sở Y tế", counts="🕒 1 · 🔴 1") in reply.text
+    assert texts.SUMMARY_TOTALS.format(counts="Chưa đến hạn 2, Quá hạn 1") in reply.text
     assert texts.SUMMARY_OVERDUE.format(title="Báo cáo quý", due="20/11/2026") in reply.text
     assert texts.SUMMARY_BLOCKED.format(title="Tuyên truyền pháp luật", note="thiếu báo cáo viên") in reply.text
 

@@ -8,8 +8,8 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.ext import ContextTypes
 
 from bot import render, texts
-from bot.handlers.common import db_of, edit_or_ignore
-from services import broadcasts, invites
+from bot.handlers.common import coordinator_or_refuse, db_of, edit_or_ignore
+from services import broadcasts
 from services.errors import DomainError
 
 _BUTTON = re.compile(r"^bc:(\d{1,12}):(s|c|a|g\d{1,9})$")
@@ -58,15 +58,12 @@ async def cmd_thongbao(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     rest = _after_command(message)
     source = message.reply_to_message
     has_file = source is not None and (source.document is not None or bool(source.photo))
-    if not rest.strip() and not has_file:
-        async with db_of(context).session() as session:
-            me = await invites.identify(session, chat_id=chat.id)
-        await message.reply_text(texts.BROADCAST_USAGE if me and me.is_coordinator else texts.COORDINATOR_ONLY)
-        return
     async with db_of(context).session() as session:
-        me = await invites.identify(session, chat_id=chat.id)
-        if me is None or not me.is_coordinator:
-            await message.reply_text(texts.COORDINATOR_ONLY)
+        me = await coordinator_or_refuse(update, session)
+        if me is None:
+            return
+        if not rest.strip() and not has_file:
+            await message.reply_text(texts.BROADCAST_USAGE)
             return
         target, body = "all", rest
         head, colon, tail = rest.partition(":")
@@ -104,9 +101,8 @@ async def on_broadcast_button(update: Update, context: ContextTypes.DEFAULT_TYPE
         return
     broadcast_id, action = int(match[1]), match[2]
     async with db_of(context).session() as session:
-        me = await invites.identify(session, chat_id=update.effective_chat.id)
-        if me is None or not me.is_coordinator:
-            await query.answer(texts.COORDINATOR_ONLY, show_alert=True)
+        me = await coordinator_or_refuse(update, session)
+        if me is None:
             return
         try:
             if action == "c":
@@ -162,9 +158,8 @@ async def cmd_nhom(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     assert chat is not None and message is not None
     rest = _after_command(message)
     async with db_of(context).session() as session:
-        me = await invites.identify(session, chat_id=chat.id)
-        if me is None or not me.is_coordinator:
-            await message.reply_text(texts.COORDINATOR_ONLY)
+        me = await coordinator_or_refuse(update, session)
+        if me is None:
             return
         name, colon, codes = rest.partition(":")
         if not colon:

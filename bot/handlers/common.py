@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import logging
 
+from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import Message, Update, User
 from telegram.error import BadRequest
 from telegram.ext import ContextTypes
 
+from bot import texts
 from db.models import Contact
 from db.session import Database
+from services import invites
+from services.invites import Identity
 from services.tasks import Actor
 
 log = logging.getLogger(__name__)
@@ -48,3 +52,16 @@ async def edit_or_ignore(message: Message, text: str, **kwargs) -> None:  # type
     except BadRequest as error:
         if "not modified" not in str(error).lower():
             raise
+
+
+async def coordinator_or_refuse(update: Update, session: AsyncSession) -> Identity | None:
+    """The coordinator behind this update, or None after telling the person it is not for them."""
+    assert update.effective_chat is not None
+    me = await invites.identify(session, chat_id=update.effective_chat.id)
+    if me is not None and me.is_coordinator:
+        return me
+    if update.callback_query is not None:
+        await update.callback_query.answer(texts.COORDINATOR_ONLY, show_alert=True)
+    elif update.effective_message is not None:
+        await update.effective_message.reply_text(texts.COORDINATOR_ONLY)
+    return None

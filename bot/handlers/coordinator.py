@@ -6,9 +6,9 @@ from telegram import ForceReply, Message, Update
 from telegram.ext import ContextTypes
 
 from bot import keyboards, texts
-from bot.handlers.common import actor_for, db_of, edit_or_ignore
+from bot.handlers.common import actor_for, coordinator_or_refuse, db_of, edit_or_ignore
 from bot.handlers.tasks import change_text
-from services import clock, invites, reminders, tasks
+from services import clock, reminders, tasks
 from services.errors import DomainError
 from services.parsing import parse_date
 
@@ -23,9 +23,8 @@ async def on_extension_button(update: Update, context: ContextTypes.DEFAULT_TYPE
         return
     message = query.message if isinstance(query.message, Message) else None
     async with db_of(context).session() as session:
-        me = await invites.identify(session, chat_id=update.effective_chat.id)
-        if me is None or not me.is_coordinator:
-            await query.answer(texts.COORDINATOR_ONLY, show_alert=True)
+        me = await coordinator_or_refuse(update, session)
+        if me is None:
             return
         actor = actor_for(update, me.contact, message)
         try:
@@ -68,9 +67,8 @@ async def cmd_sukien(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
     assert chat is not None and message is not None
     settings = context.application.bot_data["settings"]
     async with db_of(context).session() as session:
-        me = await invites.identify(session, chat_id=chat.id)
-        if me is None or not me.is_coordinator:
-            await message.reply_text(texts.COORDINATOR_ONLY)
+        me = await coordinator_or_refuse(update, session)
+        if me is None:
             return
         date = parse_date(context.args[0], clock.today_vn()) if context.args else None
         name = " ".join(context.args[1:]) if context.args else ""

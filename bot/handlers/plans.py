@@ -6,8 +6,8 @@ from telegram import Message, Update
 from telegram.ext import ContextTypes
 
 from bot import keyboards, render, texts
-from bot.handlers.common import db_of, edit_or_ignore
-from services import invites, plans
+from bot.handlers.common import coordinator_or_refuse, db_of, edit_or_ignore
+from services import plans
 from services.errors import DomainError
 
 
@@ -43,9 +43,8 @@ async def on_plan_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
         return
     action, plan_id = parsed
     async with db_of(context).session() as session:
-        me = await invites.identify(session, chat_id=update.effective_chat.id)
-        if me is None or not me.is_coordinator:
-            await query.answer(texts.COORDINATOR_ONLY, show_alert=True)
+        me = await coordinator_or_refuse(update, session)
+        if me is None:
             return
         try:
             if action == "activate":

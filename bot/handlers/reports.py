@@ -9,18 +9,13 @@ from telegram import Update
 from telegram.ext import ContextTypes
 
 from bot import render, texts
-from bot.handlers.common import db_of
-from services import chart, clock, export, invites, summary
+from bot.handlers.common import coordinator_or_refuse, db_of
+from services import chart, clock, export, summary
 
 
 async def _is_coordinator(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
-    assert update.effective_chat is not None and update.effective_message is not None
     async with db_of(context).session() as session:
-        me = await invites.identify(session, chat_id=update.effective_chat.id)
-    if me is None or not me.is_coordinator:
-        await update.effective_message.reply_text(texts.COORDINATOR_ONLY)
-        return False
-    return True
+        return await coordinator_or_refuse(update, session) is not None
 
 
 async def cmd_tonghop(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
