@@ -67,9 +67,12 @@ class Unit:
         return [r.id for r in self.rows if r.id is not None]
 
 
+NOTICE_LINES = 40  # coordinator notices joined into one message (each line ~100 characters)
+
+
 def units_of(rows: list[Outbox]) -> list[Unit]:
-    """One unit per message: notices for one chat go together (30 lines at most), and so
-    do the reminders of one task for one chat."""
+    """One unit per message: notices for one chat go together (NOTICE_LINES at most), and
+    so do the reminders of one task for one chat."""
     units: list[Unit] = []
     open_units: dict[tuple, Unit] = {}
     for row in rows:
@@ -79,7 +82,7 @@ def units_of(rows: list[Outbox]) -> list[Unit]:
         elif row.kind == "reminder":
             key = (row.kind, row.chat_id, row.task_id)
         unit = open_units.get(key) if key else None
-        if unit is not None and len(unit.rows) < 30:
+        if unit is not None and len(unit.rows) < NOTICE_LINES:
             unit.rows.append(row)
             continue
         unit = Unit([row])
@@ -149,8 +152,8 @@ class Dispatcher:
             async with self.db.session() as session:
                 return await custom(session, unit.rows, self.settings)
         if len(unit.rows) > 1:
-            lines = [render_payload(r.kind, r.payload, r.text).text for r in unit.rows]
-            return Outgoing("\n".join(lines))
+            lines = [render_payload(r.kind, r.payload, r.text).text[:300] for r in unit.rows]
+            return Outgoing("\n".join(lines)[:4000])
         return render_payload(first.kind, first.payload, first.text)
 
     async def _deliver(self, unit: Unit) -> None:
