@@ -19,7 +19,7 @@ from bot import texts
 from bot.app import build_application
 from db.session import Database
 from fake_telegram import FakeTelegram
-from services import agencies, invites, plans
+from services import agencies, clock, invites, plans
 from services.settings import Settings
 
 SAMPLE_PLAN = Path(__file__).resolve().parent.parent / "demo" / "ke_hoach_mau.txt"
@@ -69,7 +69,7 @@ async def play(demo: Demo, coordinator_code: str, yt_code: str, tp_code: str) ->
     await demo.press(OFFICIAL_YT, an, first_page, "2. 📅")
     ask = (await server.wait_for_messages(OFFICIAL_YT, before + 3, timeout=15))[-1]
     demo.show("🤖 nhacviec", ask.text)
-    due = (dt.date.today() + dt.timedelta(days=40)).strftime("%d/%m/%Y")
+    due = (clock.today_vn() + dt.timedelta(days=40)).strftime("%d/%m/%Y")
     await demo.say(OFFICIAL_YT, an, due, reply_to=ask.message_id)
     notices = await server.wait_for(
         lambda: [m for m in server.messages_to(COORDINATOR) if m.reply_markup and texts.FLAG_EXTENSION in m.text], 15)
@@ -90,7 +90,7 @@ async def run_demo(port: int, keep: bool) -> None:
     await db.migrate()
     print(texts.DEMO_INTRO.format(url=server.base_url, db=folder / "demo.db"))
 
-    parsed = plans.read_plan(SAMPLE_PLAN.read_bytes(), SAMPLE_PLAN.name, year=dt.date.today().year)
+    parsed = plans.read_plan(SAMPLE_PLAN.read_bytes(), SAMPLE_PLAN.name, year=clock.today_vn().year)
     async with db.session() as session:
         draft, _ = await plans.create_draft(session, parsed=parsed, source_name=SAMPLE_PLAN.name, notify=False)
         await plans.activate(session, plan_id=draft.id or 0, settings=settings)

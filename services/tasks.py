@@ -293,6 +293,15 @@ async def _last_event_id(session: AsyncSession, task: Task) -> int | None:
     return await session.scalar(select(sa.func.max(TaskEvent.id)).where(TaskEvent.task_id == task.id))
 
 
+async def _publish(session: AsyncSession, task: Task, actor: Actor, change: Change, *, resync: bool) -> None:
+    """After an official's change: tell the coordinators; when the task entered or left
+    "done", its reminders stop or resume."""
+    await _notify_coordinators(session, event_key=f"ev{await _last_event_id(session, task)}", actor=actor,
+                               change=change)
+    if resync:
+        await reminders.sync_task(session, task, get_settings(), escalation=False)
+
+
 async def apply_action(
     session: AsyncSession,
     *,
@@ -354,10 +363,7 @@ async def apply_action(
     await session.flush()
     change = Change(task=view(task, agency, now), action=action, changed=changed, note=note, new_due=new_due)
     if changed:
-        await _notify_coordinators(session, event_key=f"ev{await _last_event_id(session, task)}",
-                                   actor=actor, change=change)
-        if was_done != (task.progress == "done"):  # reminders stop when done, resume if reopened
-            await reminders.sync_task(session, task, get_settings(), escalation=False)
+        await _publish(session, task, actor, change, resync=was_done != (task.progress == "done"))
     await session.commit()
     return change
 
@@ -397,9 +403,7 @@ async def record_submission(
     task.updated_at = now
     await session.flush()
     change = Change(task=view(task, agency, now), action="submission", changed=True, file_name=file_name)
-    await _notify_coordinators(session, event_key=f"ev{await _last_event_id(session, task)}", actor=actor,
-                               change=change)
-    await reminders.sync_task(session, task, get_settings(), escalation=False)
+    await _publish(session, task, actor, change, resync=True)
     await session.commit()
     return change
 
