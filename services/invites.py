@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import select
 
 from db.models import Agency, Contact, Invite, Outbox
-from services import clock, reminders
+from services import clock, outbox, reminders
 from services.agencies import get_agency
 from services.errors import DomainError
 from services.settings import get_settings
@@ -99,6 +99,7 @@ async def redeem_invite(
     if contact.agency_id is not None:
         await reminders.sync_agency(session, contact.agency_id, get_settings())
     await session.commit()
+    outbox.forget_coordinators()
     return Redeemed(contact=contact, agency=agency, role=invite.role, previous_agency=previous)
 
 
@@ -114,6 +115,7 @@ async def mark_reachable(session: AsyncSession, *, chat_id: int) -> bool:
         .values(reachable=True, unreachable_reason=None)
     )
     if result.rowcount:
+        outbox.forget_coordinators()
         # Reminders still ahead that were set aside while the chat was unreachable.
         await session.execute(
             sa.update(Outbox)

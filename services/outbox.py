@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import time
+from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
@@ -43,11 +45,36 @@ def enqueue(
     return row
 
 
-async def coordinators(session: AsyncSession) -> list[Contact]:
-    rows = await session.scalars(
-        select(Contact).where(Contact.role == "coordinator", Contact.reachable.is_(True))
+@dataclass(frozen=True)
+class Recipient:
+    id: int
+    chat_id: int
+
+
+# Every status change notifies the coordinators, so their list is asked for constantly and
+# changes rarely: it is kept for a few seconds (real time, not the domain clock: this is a
+# cache, not a deadline) and dropped at once when this process links or loses one.
+_COORDINATORS_TTL_S = 5.0
+_coordinators_cache: tuple[float, list[Recipient]] | None = None
+
+
+def forget_coordinators() -> None:
+    global _coordinators_cache
+    _coordinators_cache = None
+
+
+async def coordinators(session: AsyncSession) -> list[Recipient]:
+    """Reachable coordinators' chats."""
+    global _coordinators_cache
+    cached = _coordinators_cache
+    if cached is not None and time.monotonic() - cached[0] < _COORDINATORS_TTL_S:
+        return cached[1]
+    rows = await session.execute(
+        select(Contact.id, Contact.chat_id).where(Contact.role == "coordinator", Contact.reachable.is_(True))
     )
-    return list(rows.all())
+    found = [Recipient(id=cid, chat_id=chat) for cid, chat in rows.all()]
+    _coordinators_cache = (time.monotonic(), found)
+    return found
 
 
 async def claim_due(
@@ -125,6 +152,7 @@ async def mark_unreachable(session: AsyncSession, *, chat_id: int, reason: str) 
         return None
     contact.reachable = False
     contact.unreachable_reason = reason[:200]
+    forget_coordinators()
     await session.execute(
         sa.update(Outbox)
         .where(Outbox.chat_id == chat_id, Outbox.state == "pending")

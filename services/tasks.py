@@ -220,13 +220,14 @@ async def message_subject(session: AsyncSession, *, chat_id: int, message_id: in
 
 
 async def _load_for_actor(session: AsyncSession, actor: Actor, task_id: int) -> tuple[Task, Agency]:
-    task = await session.get(Task, task_id)
-    if task is None:
+    row = (await session.execute(
+        select(Task, Agency).join(Agency, Agency.id == Task.agency_id).where(Task.id == task_id)
+    )).first()
+    if row is None:
         raise DomainError("task_unknown")
+    task, agency = row
     if actor.contact.agency_id != task.agency_id:
         raise DomainError("not_your_task")
-    agency = await session.get(Agency, task.agency_id)
-    assert agency is not None
     return task, agency
 
 
