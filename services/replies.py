@@ -25,6 +25,29 @@ class Outcome:
     error: DomainError | None = None
 
 
+async def handle_document(
+    session: AsyncSession, *, actor: tasks.Actor, replied_to: int | None, file_id: str,
+    file_unique_id: str | None, file_name: str | None, file_size: int | None, mime_type: str | None,
+) -> Outcome:
+    """A file sent in reply to a message about one task is that task's report."""
+    subject = None
+    if replied_to is not None:
+        subject = await tasks.message_subject(session, chat_id=actor.chat_id, message_id=replied_to)
+    if subject is None or not subject.task_ids:
+        return Outcome("not_about_task")
+    if len(subject.task_ids) > 1:
+        return Outcome("which_task")
+    try:
+        change = await tasks.record_submission(
+            session, actor=actor, task_id=subject.task_ids[0], file_id=file_id, file_unique_id=file_unique_id,
+            file_name=file_name, file_size=file_size, mime_type=mime_type,
+        )
+    except DomainError as error:
+        await session.rollback()
+        return Outcome("error", error=error)
+    return Outcome("changed", change=change)
+
+
 async def handle_reply(
     session: AsyncSession, *, actor: tasks.Actor, replied_to: int, text: str
 ) -> Outcome:

@@ -183,26 +183,22 @@ async def on_document(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
         if message.reply_to_message is None and me.is_coordinator:
             await on_plan_document(update, context)
             return
-        subject = None
-        if message.reply_to_message is not None:
-            subject = await tasks.message_subject(
-                session, chat_id=message.chat_id, message_id=message.reply_to_message.message_id
-            )
-        if subject is None or len(subject.task_ids) != 1:
-            await message.reply_text(texts.FILE_NOT_REPLY if subject is None else texts.ASK_WHICH_TASK)
-            return
-        try:
-            change = await tasks.record_submission(
-                session,
-                actor=actor_for(update, me.contact, message),
-                task_id=subject.task_ids[0],
-                file_id=doc.file_id,
-                file_unique_id=doc.file_unique_id,
-                file_name=doc.file_name,
-                file_size=doc.file_size,
-                mime_type=doc.mime_type,
-            )
-        except DomainError as error:
-            await message.reply_text(texts.error_text(error.code, **error.params))
-            return
-    await message.reply_text(change_text(change))
+        outcome = await replies.handle_document(
+            session,
+            actor=actor_for(update, me.contact, message),
+            replied_to=message.reply_to_message.message_id if message.reply_to_message else None,
+            file_id=doc.file_id,
+            file_unique_id=doc.file_unique_id,
+            file_name=doc.file_name,
+            file_size=doc.file_size,
+            mime_type=doc.mime_type,
+        )
+    if outcome.kind == "changed" and outcome.change is not None:
+        await message.reply_text(change_text(outcome.change))
+    elif outcome.kind == "which_task":
+        await message.reply_text(texts.ASK_WHICH_TASK)
+    elif outcome.kind == "error" and outcome.error is not None:
+        await message.reply_text(texts.error_text(outcome.error.code, **outcome.error.params))
+    else:
+        await message.reply_text(texts.FILE_NOT_REPLY)
+
