@@ -20,6 +20,7 @@ from telegram.ext import (
 )
 
 from bot import texts
+from bot.aiohttp_request import AiohttpRequest
 from bot.handlers.broadcasts import cmd_nhom, cmd_thongbao, on_ack, on_broadcast_button
 from bot.handlers.coordinator import cmd_sukien, on_extension_button
 from bot.handlers.fallback import (
@@ -33,6 +34,7 @@ from bot.handlers.plans import on_plan_button
 from bot.handlers.reports import cmd_bieudo, cmd_chuatraloi, cmd_quahan, cmd_tonghop, cmd_xuat
 from bot.handlers.start import cmd_help, cmd_start
 from bot.handlers.tasks import cmd_viec, on_document, on_reply, on_task_button
+from bot.ordering import PerChatOrder
 from bot.ratelimit import RetryOn429
 from db.session import Database
 from jobs.broadcasts import update_progress
@@ -141,12 +143,20 @@ def build_application(settings: Settings, db: Database) -> Application:
         .base_url(settings.telegram_api_base_url)
         .base_file_url(settings.telegram_api_base_url.replace("/bot", "/file/bot"))
         .defaults(Defaults(tzinfo=VN_TZ))
-        .connection_pool_size(128)
-        .pool_timeout(30)
-        .read_timeout(settings.http_timeout_s)
-        .write_timeout(settings.http_timeout_s)
-        .connect_timeout(settings.http_timeout_s)
-        .concurrent_updates(settings.concurrent_updates)
+        .request(AiohttpRequest(
+            connection_pool_size=128,
+            pool_timeout=30,
+            read_timeout=settings.http_timeout_s,
+            write_timeout=settings.http_timeout_s,
+            connect_timeout=settings.http_timeout_s,
+        ))
+        .get_updates_request(AiohttpRequest(
+            connection_pool_size=1,
+            read_timeout=settings.http_timeout_s,
+            write_timeout=settings.http_timeout_s,
+            connect_timeout=settings.http_timeout_s,
+        ))
+        .concurrent_updates(PerChatOrder(settings.concurrent_updates))
         .rate_limiter(RetryOn429())
         .post_init(_post_init)
         .build()

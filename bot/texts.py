@@ -288,6 +288,7 @@ ERRORS = {
     "not_later": EXTENSION_NOT_LATER,
     "extension_not_pending": EXTENSION_NOT_PENDING,
     "bad_action": BAD_BUTTON,
+    "busy": "Việc này đang được người khác cập nhật cùng lúc. Vui lòng thử lại sau giây lát.",
     "event_name_empty": "Lỗi: tên sự kiện không được để trống.",
     "lead_invalid": "Lỗi: số ngày nhắc trước phải là các số nguyên không âm, cách nhau bằng dấu phẩy.",
     "plan_not_draft": "Bản nháp này đã được xử lý (kích hoạt hoặc huỷ) trước đó.",

@@ -14,7 +14,10 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+from db.sqlite import WriteGate, async_creator
+
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
+SQLITE_BUSY_TIMEOUT_S = 30
 
 
 def _prepare_sqlite_path(url: sa.URL) -> None:
@@ -31,7 +34,12 @@ class Database:
         kwargs: dict = {}
         if self.is_sqlite:
             _prepare_sqlite_path(self.url)
-            kwargs["connect_args"] = {"timeout": 30}
+            if self.url.database and self.url.database != ":memory:":
+                self.write_gate = WriteGate(timeout_s=SQLITE_BUSY_TIMEOUT_S)
+                kwargs["async_creator"] = async_creator(
+                    self.url.database, self.write_gate, timeout=SQLITE_BUSY_TIMEOUT_S)
+            else:
+                kwargs["connect_args"] = {"timeout": SQLITE_BUSY_TIMEOUT_S}
         else:
             kwargs.update(pool_size=10, max_overflow=10, pool_pre_ping=True)
         self.engine: AsyncEngine = create_async_engine(self.url, **kwargs)
@@ -60,7 +68,7 @@ def _sqlite_pragmas(dbapi_conn, _record) -> None:  # type: ignore[no-untyped-def
     cur.execute("PRAGMA journal_mode=WAL")
     cur.execute("PRAGMA synchronous=NORMAL")
     cur.execute("PRAGMA foreign_keys=ON")
-    cur.execute("PRAGMA busy_timeout=30000")
+    cur.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_S * 1000}")
     cur.close()
 
 

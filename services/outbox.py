@@ -45,6 +45,32 @@ def enqueue(
     return row
 
 
+OUTBOX = Outbox.__table__  # type: ignore[attr-defined]
+
+
+def row(**fields: Any) -> dict[str, Any]:
+    """An outbox row for a Core INSERT (every column given, as executemany wants);
+    `payload` may be a dict (stored as JSON); `due_at` defaults to now."""
+    values = {
+        "state": "pending", "attempts": 0, "text": None, "ref_id": None, "late": False,
+        "claimed_by": None, "claimed_at": None, "sent_at": None, "message_id": None,
+        "error": None, "acked_at": None, "task_id": None, "contact_id": None, "payload": None,
+        "due_at": None,
+    }
+    values.update(fields)
+    if values["due_at"] is None:
+        values["due_at"] = clock.now()
+    if isinstance(values["payload"], dict):
+        values["payload"] = json.dumps(values["payload"], ensure_ascii=False, default=str)
+    return values
+
+
+async def insert(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
+    """Queue rows made by `row` in the caller's transaction: one statement for all."""
+    if rows:
+        await session.execute(OUTBOX.insert(), rows)
+
+
 @dataclass(frozen=True)
 class Recipient:
     id: int

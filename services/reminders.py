@@ -15,7 +15,6 @@ by N working days, and the weekly digest for coordinators.
 from __future__ import annotations
 
 import datetime as dt
-import json
 from collections.abc import Iterable
 from typing import Any
 
@@ -25,7 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import select
 
 from db.models import Agency, Contact, Event, Outbox, Task
-from services import clock
+from services import clock, outbox
 from services.errors import DomainError
 from services.events import (
     EVENT_NAMES,
@@ -68,26 +67,22 @@ async def insert_ignoring_duplicates(session: AsyncSession, rows: list[dict[str,
 
 
 def _row(**fields: Any) -> dict[str, Any]:
-    base = {
-        "state": "pending", "attempts": 0, "text": None, "ref_id": None, "late": False,
-        "claimed_by": None, "claimed_at": None, "sent_at": None, "message_id": None,
-        "error": None, "acked_at": None, "task_id": None, "contact_id": None,
-    }
-    base.update(fields)
-    if isinstance(base.get("payload"), dict):
-        base["payload"] = json.dumps(base["payload"], ensure_ascii=False)
-    return base
+    return outbox.row(**fields)
 
 
-async def recipients_of(session: AsyncSession, agency_id: int) -> list[Contact]:
-    rows = await session.scalars(
-        select(Contact).where(Contact.agency_id == agency_id, Contact.reachable.is_(True))
-    )
-    return list(rows.all())
+CONTACT = Contact.__table__  # type: ignore[attr-defined]
+_RECIPIENTS = sa.select(CONTACT.c.id, CONTACT.c.chat_id).where(
+    CONTACT.c.agency_id == sa.bindparam("agency_id"), CONTACT.c.reachable.is_(True))
+
+
+async def recipients_of(session: AsyncSession, agency_id: int) -> list[outbox.Recipient]:
+    """The agency's reachable contacts (id and chat)."""
+    rows = await session.execute(_RECIPIENTS, {"agency_id": agency_id})
+    return [outbox.Recipient(id=cid, chat_id=chat) for cid, chat in rows.all()]
 
 
 async def sync_task(session: AsyncSession, task: Task, settings: Settings,
-                    contacts: list[Contact] | None = None, escalation: bool = True) -> int:
+                    contacts: list[outbox.Recipient] | None = None, escalation: bool = True) -> int:
     """Make the task's reminder rows match its deadline and status. Returns rows added.
     `escalation=False` when only the status changed: the escalation row is checked against
     the task when its time comes, so it need not be touched."""
@@ -149,7 +144,7 @@ async def _sync_escalation(session: AsyncSession, task: Task, settings: Settings
 
 async def sync_tasks(session: AsyncSession, tasks: Iterable[Task], settings: Settings) -> int:
     added = 0
-    contacts_by_agency: dict[int, list[Contact]] = {}
+    contacts_by_agency: dict[int, list[outbox.Recipient]] = {}
     for task in tasks:
         if task.agency_id not in contacts_by_agency:
             contacts_by_agency[task.agency_id] = await recipients_of(session, task.agency_id)

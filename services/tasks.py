@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from types import SimpleNamespace
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -202,14 +204,16 @@ class Subject:
     first: int
 
 
+LINK = MessageLink.__table__  # type: ignore[attr-defined]
+_SUBJECT = (
+    sa.select(LINK.c.purpose, LINK.c.task_id, LINK.c.position)
+    .where(LINK.c.chat_id == sa.bindparam("chat_id"), LINK.c.message_id == sa.bindparam("message_id"))
+    .order_by(LINK.c.position, LINK.c.id)
+)
+
+
 async def message_subject(session: AsyncSession, *, chat_id: int, message_id: int) -> Subject | None:
-    rows = (
-        await session.execute(
-            select(MessageLink.purpose, MessageLink.task_id, MessageLink.position)
-            .where(MessageLink.chat_id == chat_id, MessageLink.message_id == message_id)
-            .order_by(MessageLink.position, MessageLink.id)
-        )
-    ).all()
+    rows = (await session.execute(_SUBJECT, {"chat_id": chat_id, "message_id": message_id})).all()
     if not rows:
         return None
     ids = [task_id for _, task_id, _ in rows if task_id is not None]
@@ -217,49 +221,95 @@ async def message_subject(session: AsyncSession, *, chat_id: int, message_id: in
 
 
 # --- changes by officials -----------------------------------------------------------------
+#
+# This is the path every button press, reply and report file takes, so it is written with
+# Core statements on the tables (no unit of work, no identity map): one SELECT for the task
+# and its agency, one conditional UPDATE, one INSERT of the history rows (their ids come
+# back), one INSERT of the coordinators' notices, and the reminders' rows when the task
+# entered or left "done". bench/updates.py measures it.
+
+TASK, AGENCY, EVENT, SUBMISSION = (
+    Task.__table__, Agency.__table__, TaskEvent.__table__, Submission.__table__  # type: ignore[attr-defined]
+)
+_TASK_COLUMNS = tuple(TASK.c.keys())
+_CHANGEABLE = ("progress", "done_at", "blocked", "block_note", "extension_requested",
+               "extension_date", "extension_note", "updated_at")
+
+_TASK_AND_AGENCY = (
+    sa.select(TASK, AGENCY.c.name.label("agency_name"), AGENCY.c.code.label("agency_code"),
+              AGENCY.c.requested.label("agency_requested"))
+    .join(AGENCY, AGENCY.c.id == TASK.c.agency_id)
+    .where(TASK.c.id == sa.bindparam("task_id"))
+)
+# Only if nobody changed the task since it was read (updated_at moves with every change).
+_UPDATE_IF_UNCHANGED = (
+    TASK.update()
+    .where(TASK.c.id == sa.bindparam("task_id"), TASK.c.updated_at == sa.bindparam("seen"))
+)
+_INSERT_EVENTS = EVENT.insert().returning(EVENT.c.id)
 
 
-async def _load_for_actor(session: AsyncSession, actor: Actor, task_id: int) -> tuple[Task, Agency]:
-    row = (await session.execute(
-        select(Task, Agency).join(Agency, Agency.id == Task.agency_id).where(Task.id == task_id)
-    )).first()
+@dataclass(frozen=True)
+class AgencyRef:
+    id: int
+    name: str
+    code: str
+    requested: bool
+
+
+class _Raced(Exception):
+    """The task changed between reading and writing it: read it again."""
+
+
+async def _load(session: AsyncSession, task_id: int) -> tuple[SimpleNamespace, AgencyRef]:
+    """The task as plain values (changed in place by the caller), and its agency."""
+    row = (await session.execute(_TASK_AND_AGENCY, {"task_id": task_id})).first()
     if row is None:
         raise DomainError("task_unknown")
-    task, agency = row
+    m = row._mapping
+    task = SimpleNamespace(**{name: m[name] for name in _TASK_COLUMNS})
+    return task, AgencyRef(m["agency_id"], m["agency_name"], m["agency_code"], m["agency_requested"])
+
+
+async def _load_for_actor(session: AsyncSession, actor: Actor, task_id: int) -> tuple[SimpleNamespace, AgencyRef]:
+    task, agency = await _load(session, task_id)
     if actor.contact.agency_id != task.agency_id:
         raise DomainError("not_your_task")
     return task, agency
 
 
 def _history(
-    session: AsyncSession,
-    task: Task,
+    events: list[dict[str, Any]],
+    task: SimpleNamespace,
     actor: Actor,
     now: dt.datetime,
     action: str,
     old: str | None,
     new: str | None,
     note: str | None = None,
-) -> TaskEvent:
-    event = TaskEvent(
-        task_id=task.id,  # type: ignore[arg-type]
-        at=now,
-        action=action,
-        from_value=old,
-        to_value=new,
-        note=note,
-        actor_contact_id=actor.contact.id,
-        actor_user_id=actor.user_id,
-        actor_name=actor.name,
-        chat_id=actor.chat_id,
-        message_id=actor.message_id,
+) -> None:
+    events.append({
+        "task_id": task.id, "at": now, "action": action, "from_value": old, "to_value": new,
+        "note": note, "actor_contact_id": actor.contact.id, "actor_user_id": actor.user_id,
+        "actor_name": actor.name, "chat_id": actor.chat_id, "message_id": actor.message_id,
+    })
+
+
+async def _save(session: AsyncSession, task: SimpleNamespace, seen: dt.datetime,
+                events: list[dict[str, Any]], also: tuple[str, ...] = ()) -> int:
+    """Write the task's new values and its history; returns the newest history id."""
+    result = await session.execute(
+        _UPDATE_IF_UNCHANGED.values({name: getattr(task, name) for name in _CHANGEABLE + also}),
+        {"task_id": task.id, "seen": seen},
     )
-    session.add(event)
-    return event
+    if result.rowcount != 1:  # type: ignore[attr-defined]
+        raise _Raced
+    ids = (await session.execute(_INSERT_EVENTS, events)).scalars().all()
+    return max(ids)
 
 
 async def _notify_coordinators(
-    session: AsyncSession, *, event_key: str, actor: Actor, change: Change
+    session: AsyncSession, *, event_id: int, actor: Actor, change: Change
 ) -> None:
     task = change.task
     payload = {
@@ -273,34 +323,26 @@ async def _notify_coordinators(
         "file": change.file_name,
         "task_id": task.id,
     }
-    for coord in await outbox.coordinators(session):
-        if coord.chat_id == actor.chat_id:
-            continue
-        kind = "extension_request" if change.action == "extend" else "notice"
-        outbox.enqueue(
-            session,
-            kind=kind,
-            chat_id=coord.chat_id,
-            contact_id=coord.id,
-            task_id=task.id,
-            dedupe_key=f"{event_key}:{coord.id}",
-            payload=payload,
-        )
+    kind = "extension_request" if change.action == "extend" else "notice"
+    # A notice is named by the history row it tells of: queued once per change.
+    await outbox.insert(session, [
+        outbox.row(kind=kind, chat_id=coord.chat_id, contact_id=coord.id, task_id=task.id,
+                   dedupe_key=f"ev{event_id}:{coord.id}", payload=payload)
+        for coord in await outbox.coordinators(session)
+        if coord.chat_id != actor.chat_id
+    ])
 
 
-async def _last_event_id(session: AsyncSession, task: Task) -> int | None:
-    """The newest history entry of a task (flushed): it names the notices about it, so a
-    notice is queued once per change whatever retries happen."""
-    return await session.scalar(select(sa.func.max(TaskEvent.id)).where(TaskEvent.task_id == task.id))
-
-
-async def _publish(session: AsyncSession, task: Task, actor: Actor, change: Change, *, resync: bool) -> None:
+async def _publish(session: AsyncSession, task: SimpleNamespace, event_id: int, actor: Actor,
+                   change: Change, *, resync: bool) -> None:
     """After an official's change: tell the coordinators; when the task entered or left
     "done", its reminders stop or resume."""
-    await _notify_coordinators(session, event_key=f"ev{await _last_event_id(session, task)}", actor=actor,
-                               change=change)
+    await _notify_coordinators(session, event_id=event_id, actor=actor, change=change)
     if resync:
-        await reminders.sync_task(session, task, get_settings(), escalation=False)
+        await reminders.sync_task(session, task, get_settings(), escalation=False)  # type: ignore[arg-type]
+
+
+RACE_RETRIES = 3
 
 
 async def apply_action(
@@ -316,35 +358,45 @@ async def apply_action(
     extension request (with a date). Records history and tells the coordinators."""
     if action not in ACTIONS:
         raise DomainError("bad_action")
+    for attempt in range(RACE_RETRIES):
+        try:
+            return await _apply_once(session, actor=actor, task_id=task_id, action=action,
+                                     note=note, new_due=new_due)
+        except _Raced:
+            if attempt == RACE_RETRIES - 1:
+                raise DomainError("busy") from None
+    raise AssertionError("unreachable")
+
+
+async def _apply_once(
+    session: AsyncSession, *, actor: Actor, task_id: int, action: str, note: str | None,
+    new_due: dt.date | None,
+) -> Change:
     task, agency = await _load_for_actor(session, actor, task_id)
     now = clock.now()
     today = now.astimezone(clock.VN_TZ).date()
     note = (note or "").strip()[:NOTE_MAX] or None
-    changed = True
-    was_done = task.progress == "done"
+    seen, was_done = task.updated_at, task.progress == "done"
+    events: list[dict[str, Any]] = []
 
     if action == "done":
-        if task.progress == "done":
-            changed = False
-        else:
-            _history(session, task, actor, now, "progress", task.progress, "done", note)
+        if task.progress != "done":
+            _history(events, task, actor, now, "progress", task.progress, "done", note)
             task.progress, task.done_at = "done", now
             if task.blocked:
-                _history(session, task, actor, now, "blocked", "yes", "no", "resolved: done")
+                _history(events, task, actor, now, "blocked", "yes", "no", "resolved: done")
                 task.blocked = False
             if task.extension_requested:
-                _history(session, task, actor, now, "extension_withdrawn", str(task.extension_date), None)
+                _history(events, task, actor, now, "extension_withdrawn", str(task.extension_date), None)
                 task.extension_requested = False
     elif action == "progress":
-        if task.progress == "in_progress":
-            changed = False
-        else:
-            _history(session, task, actor, now, "progress", task.progress, "in_progress", note)
+        if task.progress != "in_progress":
+            _history(events, task, actor, now, "progress", task.progress, "in_progress", note)
             task.progress, task.done_at = "in_progress", None
     elif action == "blocked":
         if not note:
             raise DomainError("block_note_empty")
-        _history(session, task, actor, now, "blocked", "yes" if task.blocked else "no", "yes", note)
+        _history(events, task, actor, now, "blocked", "yes" if task.blocked else "no", "yes", note)
         task.blocked, task.block_note = True, note
     else:  # extend
         if new_due is None:
@@ -354,17 +406,17 @@ async def apply_action(
         if task.due_date is not None and new_due <= task.due_date:
             raise DomainError("not_later", due=task.due_date)
         _history(
-            session, task, actor, now, "extension_requested",
+            events, task, actor, now, "extension_requested",
             str(task.due_date) if task.due_date else None, new_due.isoformat(), note,
         )
         task.extension_requested, task.extension_date, task.extension_note = True, new_due, note
 
-    if changed:
-        task.updated_at = now
-    await session.flush()
-    change = Change(task=view(task, agency, now), action=action, changed=changed, note=note, new_due=new_due)
-    if changed:
-        await _publish(session, task, actor, change, resync=was_done != (task.progress == "done"))
+    if not events:  # nothing to change (done twice, say)
+        return Change(task=view(task, agency, now), action=action, changed=False, note=note, new_due=new_due)  # type: ignore[arg-type]
+    task.updated_at = now
+    event_id = await _save(session, task, seen, events)
+    change = Change(task=view(task, agency, now), action=action, changed=True, note=note, new_due=new_due)  # type: ignore[arg-type]
+    await _publish(session, task, event_id, actor, change, resync=was_done != (task.progress == "done"))
     await session.commit()
     return change
 
@@ -381,32 +433,34 @@ async def record_submission(
     mime_type: str | None,
 ) -> Change:
     """A report file sent for a task: kept, and the task is done."""
-    task, agency = await _load_for_actor(session, actor, task_id)
-    now = clock.now()
-    session.add(
-        Submission(
-            task_id=task.id,  # type: ignore[arg-type]
-            contact_id=actor.contact.id,
-            file_id=file_id,
-            file_unique_id=file_unique_id,
-            file_name=file_name,
-            file_size=file_size,
-            mime_type=mime_type,
-            at=now,
-        )
-    )
-    _history(session, task, actor, now, "submission", None, file_name or file_id)
-    if task.progress != "done":
-        _history(session, task, actor, now, "progress", task.progress, "done", "report file")
-        task.progress, task.done_at = "done", now
-        task.blocked = False
-        task.extension_requested = False
-    task.updated_at = now
-    await session.flush()
-    change = Change(task=view(task, agency, now), action="submission", changed=True, file_name=file_name)
-    await _publish(session, task, actor, change, resync=True)
-    await session.commit()
-    return change
+    for attempt in range(RACE_RETRIES):
+        task, agency = await _load_for_actor(session, actor, task_id)
+        now = clock.now()
+        seen = task.updated_at
+        events: list[dict[str, Any]] = []
+        _history(events, task, actor, now, "submission", None, file_name or file_id)
+        if task.progress != "done":
+            _history(events, task, actor, now, "progress", task.progress, "done", "report file")
+            task.progress, task.done_at = "done", now
+            task.blocked = False
+            task.extension_requested = False
+        task.updated_at = now
+        try:
+            event_id = await _save(session, task, seen, events)
+        except _Raced:
+            if attempt == RACE_RETRIES - 1:
+                raise DomainError("busy") from None
+            continue
+        await session.execute(SUBMISSION.insert(), {
+            "task_id": task.id, "contact_id": actor.contact.id, "file_id": file_id,
+            "file_unique_id": file_unique_id, "file_name": file_name, "file_size": file_size,
+            "mime_type": mime_type, "at": now,
+        })
+        change = Change(task=view(task, agency, now), action="submission", changed=True, file_name=file_name)  # type: ignore[arg-type]
+        await _publish(session, task, event_id, actor, change, resync=True)
+        await session.commit()
+        return change
+    raise AssertionError("unreachable")
 
 
 # --- decisions by coordinators -------------------------------------------------------------
@@ -425,52 +479,45 @@ async def decide_extension(
     contacts are told either way. `expected_date` guards against a stale button."""
     if actor.contact.role != "coordinator":
         raise DomainError("coordinator_only")
-    task = await session.get(Task, task_id)
-    if task is None:
-        raise DomainError("task_unknown")
+    task, agency = await _load(session, task_id)
     if not task.extension_requested or (
         expected_date is not None and task.extension_date != expected_date
     ):
         raise DomainError("extension_not_pending")
-    agency = await session.get(Agency, task.agency_id)
-    assert agency is not None
     now = clock.now()
+    seen = task.updated_at
+    events: list[dict[str, Any]] = []
     if approve:
         new_due = new_due or task.extension_date
         assert new_due is not None
         if new_due <= now.astimezone(clock.VN_TZ).date():
             raise DomainError("date_past")
-        _history(session, task, actor, now, "extension_approved", str(task.due_date), new_due.isoformat())
+        _history(events, task, actor, now, "extension_approved", str(task.due_date), new_due.isoformat())
         task.due_date = new_due
     else:
-        _history(session, task, actor, now, "extension_refused", str(task.extension_date), None)
+        _history(events, task, actor, now, "extension_refused", str(task.extension_date), None)
     task.extension_requested = False
     task.updated_at = now
-    await session.flush()
+    try:
+        event_id = await _save(session, task, seen, events, also=("due_date",))
+    except _Raced:  # the official changed it meanwhile: the button is stale
+        raise DomainError("extension_not_pending") from None
     change = Change(
-        task=view(task, agency, now), action="approve" if approve else "refuse", changed=True, new_due=new_due
+        task=view(task, agency, now), action="approve" if approve else "refuse", changed=True, new_due=new_due  # type: ignore[arg-type]
     )
-    event_id = await _last_event_id(session, task)
-    officials = await session.scalars(
-        select(Contact).where(Contact.agency_id == task.agency_id, Contact.reachable.is_(True))
-    )
-    for contact in officials.all():
-        outbox.enqueue(
-            session,
-            kind="extension_decision",
-            chat_id=contact.chat_id,
-            contact_id=contact.id,
-            task_id=task.id,
-            dedupe_key=f"ev{event_id}:{contact.id}",
-            payload={
-                "approved": approve,
-                "title": task.title,
-                "date": (task.due_date.isoformat() if task.due_date else None),
-                "task_id": task.id,
-            },
-        )
+    payload = {
+        "approved": approve,
+        "title": task.title,
+        "date": (task.due_date.isoformat() if task.due_date else None),
+        "task_id": task.id,
+    }
+    await outbox.insert(session, [
+        outbox.row(kind="extension_decision", chat_id=official.chat_id, contact_id=official.id,
+                   task_id=task.id, dedupe_key=f"ev{event_id}:{official.id}", payload=payload)
+        for official in await reminders.recipients_of(session, task.agency_id)
+    ])
     if approve:
-        await reminders.sync_task(session, task, get_settings())
+        await reminders.sync_task(session, task, get_settings())  # type: ignore[arg-type]
     await session.commit()
     return change
 
