@@ -32,18 +32,15 @@ class Database:
         self.url = sa.make_url(url)
         self.is_sqlite = self.url.get_backend_name() == "sqlite"
         kwargs: dict = {}
-        if self.is_sqlite:
+        file_db = self.is_sqlite and self.url.database not in (None, "", ":memory:")
+        if file_db:  # see db/sqlite.py: its connections set their own pragmas
             _prepare_sqlite_path(self.url)
-            if self.url.database and self.url.database != ":memory:":
-                self.write_gate = WriteGate(timeout_s=SQLITE_BUSY_TIMEOUT_S)
-                kwargs["async_creator"] = async_creator(
-                    self.url.database, self.write_gate, timeout=SQLITE_BUSY_TIMEOUT_S)
-            else:
-                kwargs["connect_args"] = {"timeout": SQLITE_BUSY_TIMEOUT_S}
-        else:
+            kwargs["async_creator"] = async_creator(
+                str(self.url.database), WriteGate(timeout_s=SQLITE_BUSY_TIMEOUT_S))
+        elif not self.is_sqlite:
             kwargs.update(pool_size=10, max_overflow=10, pool_pre_ping=True)
         self.engine: AsyncEngine = create_async_engine(self.url, **kwargs)
-        if self.is_sqlite:
+        if self.is_sqlite and not file_db:  # an in-memory database, aiosqlite as it comes
             sa.event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
         self._sessions = async_sessionmaker(self.engine, expire_on_commit=False)
 
@@ -62,11 +59,7 @@ class Database:
 
 
 def _sqlite_pragmas(dbapi_conn, _record) -> None:  # type: ignore[no-untyped-def]
-    # WAL lets readers run beside the one writer; NORMAL is durable across process
-    # crashes (only an OS crash may lose the last commits).
     cur = dbapi_conn.cursor()
-    cur.execute("PRAGMA journal_mode=WAL")
-    cur.execute("PRAGMA synchronous=NORMAL")
     cur.execute("PRAGMA foreign_keys=ON")
     cur.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_S * 1000}")
     cur.close()

@@ -1,37 +1,36 @@
-"""SQLite under asyncio, without a thread round trip per statement, and one writer at a time.
+"""SQLite under asyncio: statements on the event loop, waits off it, one writer at a time.
 
 SQLAlchemy's aiosqlite dialect is kept (types, SQL, pool); only the driver connection it is
 given is this subclass of aiosqlite's (through `create_async_engine(async_creator=...)`).
-Two things change, both measured with bench/updates.py (together they took status changes
-from about 57 to about 120 per second before any query was rewritten):
+What changes, measured with bench/updates.py (status changes per second went from about
+57 to about 190 with these and the Core statements on the change path):
 
-* Statements run on the event loop's thread. aiosqlite sends every call (cursor, execute,
-  fetchall, close) to the connection's own thread and back; each trip costs about 0.1 ms of
-  CPU across the two threads, while the statements this bot runs take a few microseconds
-  in SQLite. Rows are fetched when the statement runs, so a statement is one call. What may
-  wait goes through aiosqlite's thread as before, so it never blocks the loop: opening,
-  committing (which may checkpoint the WAL and fsync), closing, and the first write of a
-  transaction (it takes SQLite's write lock, which another process may hold).
-* Writers queue in asyncio, first come first served, instead of inside SQLite. SQLite allows
-  one writer; a second connection that wants to write spins in SQLite's busy handler, which
-  sleeps 1, 2, 5, 10 ... 100 ms between tries, so under load writers sleep while the lock is
-  free (and, on the loop's thread, would block it). Here a connection takes the process's
-  write gate before its first write (INSERT/UPDATE/DELETE/DDL) and gives it back when its
-  transaction ends (commit, rollback, close, or a statement that left no transaction open).
-  Reads never wait for it (WAL).
+* Statements and commits run on the event loop's thread. aiosqlite sends every call
+  (cursor, execute, fetchall, close, commit) to the connection's own thread and back; each
+  trip costs about 0.1 ms of CPU across the two threads and, on a busy loop, far longer
+  before the answer is picked up, while the statements this bot runs take microseconds in
+  SQLite. Rows are fetched when the statement runs, so a statement is one call, and a whole
+  transaction runs without giving the loop away.
+* Nothing that waits blocks the loop. The connection's busy timeout is 0, so a statement
+  that meets another process's write lock (the CLI beside a running bot) fails at once
+  and is run again on aiosqlite's thread, which waits up to the busy timeout. Automatic
+  WAL checkpoints (which fsync) are off; after a commit that leaves the WAL over
+  CHECKPOINT_BYTES, a checkpoint runs on aiosqlite's thread. Opening and closing go
+  through that thread too.
+* Writers queue in asyncio, first come first served. SQLite allows one writer; a second
+  writer would meet SQLITE_BUSY. A connection takes the process's write gate before its
+  first write (INSERT/UPDATE/DELETE/DDL) and gives it back when its transaction ends
+  (commit, rollback, close, or a statement that left no transaction open). Reads never wait
+  for it (WAL). The gate mirrors SQLite's own lock, so it cannot deadlock where SQLite
+  would not: waiting longer than the busy timeout gives SQLite's "database is locked".
 
-Another process writing the same file (the CLI beside a running bot) still meets SQLite's
-own lock and busy timeout, in aiosqlite's thread. Several bot processes on one database is
-what PostgreSQL is for.
-
-The gate mirrors SQLite's own lock, so it cannot deadlock where SQLite would not: a
-connection that waits for the gate longer than the busy timeout gets the same
-"database is locked" error SQLite would have raised.
+Several bot processes on one database is what PostgreSQL is for.
 """
 
 from __future__ import annotations
 
 import asyncio
+import os
 import sqlite3
 from collections.abc import Callable, Iterable, Sequence
 from functools import partial
@@ -40,6 +39,7 @@ from typing import Any, Self
 import aiosqlite
 
 WRITES = ("INSERT", "UPDATE", "DELETE", "REPLACE", "CREATE", "DROP", "ALTER", "WITH")
+CHECKPOINT_BYTES = 4 * 1024 * 1024  # SQLite's own default: 1000 pages of 4 KiB
 
 
 def is_write(sql: str) -> bool:
@@ -47,11 +47,19 @@ def is_write(sql: str) -> bool:
     return sql.lstrip()[:7].upper().startswith(WRITES)
 
 
+def _busy(error: BaseException) -> bool:
+    return isinstance(error, sqlite3.OperationalError) and (
+        getattr(error, "sqlite_errorcode", None) == sqlite3.SQLITE_BUSY
+        or "database is locked" in str(error)
+    )
+
+
 class WriteGate:
     """One writing connection at a time in this process, in arrival order."""
 
     def __init__(self, timeout_s: float) -> None:
         self.timeout_s = timeout_s
+        self.checkpointing = False
         self._lock: asyncio.Lock | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
 
@@ -69,7 +77,7 @@ class WriteGate:
         return lock
 
 
-# --- what runs on the connection's thread: one trip each ------------------------------------
+# --- one call each, on the loop or (when waiting) on aiosqlite's thread ------------------------
 
 Outcome = tuple[Any, int, int | None, list[Any], bool]
 
@@ -96,84 +104,113 @@ def _run_many(conn: sqlite3.Connection, sql: str, seq: Iterable[Any]) -> Outcome
         cursor.close()
 
 
-def _end(conn: sqlite3.Connection, how: Callable[[], None]) -> bool:
-    how()
-    return conn.in_transaction
+def _patiently(conn: sqlite3.Connection, timeout_ms: int, fn: Callable[..., Any], *args: Any) -> Any:
+    """Run `fn` willing to wait for other processes' locks (on aiosqlite's thread)."""
+    conn.execute(f"PRAGMA busy_timeout={timeout_ms}")
+    try:
+        return fn(*args)
+    finally:
+        conn.execute("PRAGMA busy_timeout=0")
+
+
+def _checkpoint(conn: sqlite3.Connection) -> None:
+    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
+
+
+def _connect(path: str, timeout_s: float) -> sqlite3.Connection:
+    # check_same_thread=False: opened and closed on aiosqlite's thread, used on the loop's;
+    # never two calls at once (SQLAlchemy holds a per-connection mutex around each).
+    # isolation_level "" is pysqlite's default: an implicit BEGIN before a write, which is
+    # when the gate is taken.
+    conn = sqlite3.connect(path, timeout=timeout_s, check_same_thread=False)
+    # WAL lets readers run beside the one writer; synchronous=NORMAL is durable across
+    # process crashes (only an OS crash may lose the last commits).
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute("PRAGMA synchronous=NORMAL")
+    conn.execute("PRAGMA foreign_keys=ON")
+    conn.execute("PRAGMA wal_autocheckpoint=0")
+    conn.execute("PRAGMA busy_timeout=0")
+    return conn
 
 
 class Connection(aiosqlite.Connection):
-    """aiosqlite's connection with buffered one-trip cursors and the write gate."""
+    """aiosqlite's connection with inline one-call statements and the write gate."""
 
-    def __init__(self, connector: Callable[[], sqlite3.Connection], gate: WriteGate) -> None:
-        super().__init__(connector, iter_chunk_size=64)
+    def __init__(self, path: str, gate: WriteGate) -> None:
+        super().__init__(partial(_connect, path, gate.timeout_s), iter_chunk_size=64)
         self._thread.daemon = True  # as SQLAlchemy's dialect does for aiosqlite's own
         self.gate = gate
+        self._wal = path + "-wal"
         self._held: asyncio.Lock | None = None
 
     def cursor(self) -> BufferedCursor:  # type: ignore[override]
         return BufferedCursor(self)
 
-    async def _before(self, sql: str) -> None:
-        if self._held is None and is_write(sql):
-            self._held = await self.gate.acquire()
-
-    def _after(self, in_transaction: bool) -> None:
-        if self._held is not None and not in_transaction:
+    def _release_if_done(self) -> None:
+        if self._held is not None and not self._conn.in_transaction:
             self._held.release()
             self._held = None
 
-    async def _statement(self, fn: Callable[..., Outcome], sql: str, parameters: Any) -> Outcome:
-        await self._before(sql)
+    async def _call(self, fn: Callable[..., Any], *args: Any) -> Any:
+        """`fn(*args)` on the loop; if another process holds the lock, again on the thread."""
         try:
-            if self._held is not None and not self._conn.in_transaction:
-                # This statement takes SQLite's write lock, which another process may hold:
-                # aiosqlite's thread waits for it (busy timeout), not the event loop.
-                outcome = await self._execute(fn, self._conn, sql, parameters)
-            else:
-                outcome = fn(self._conn, sql, parameters)  # on the loop: see the docstring
-        except BaseException:
-            self._after(self._conn.in_transaction)
-            raise
-        self._after(outcome[4])
-        return outcome
+            return fn(*args)
+        except sqlite3.OperationalError as error:
+            if not _busy(error):
+                raise
+        return await self._execute(_patiently, self._conn, int(self.gate.timeout_s * 1000), fn, *args)
 
-    async def _in_transaction(self) -> bool:
+    async def _statement(self, fn: Callable[..., Outcome], sql: str, parameters: Any) -> Outcome:
+        if self._held is None and is_write(sql):
+            self._held = await self.gate.acquire()
         try:
-            return bool(await self._execute(lambda: self._conn.in_transaction))
-        except Exception:  # noqa: BLE001 - a closed connection holds no transaction
-            return False
+            return await self._call(fn, self._conn, sql, parameters)
+        finally:
+            self._release_if_done()
 
     async def commit(self) -> None:
         if not self._conn.in_transaction:  # nothing written: nothing to commit
-            self._after(False)
+            self._release_if_done()
             return
         try:
-            in_transaction = await self._execute(_end, self._conn, self._conn.commit)
-        except BaseException:
-            self._after(await self._in_transaction())
-            raise
-        self._after(in_transaction)
+            await self._call(self._conn.commit)
+        finally:
+            self._release_if_done()
+        await self._maybe_checkpoint()
 
     async def rollback(self) -> None:
-        if not self._conn.in_transaction:  # the pool's reset after a read-only session
-            self._after(False)
-            return
         try:
-            in_transaction = await self._execute(_end, self._conn, self._conn.rollback)
-        except BaseException:
-            self._after(await self._in_transaction())
-            raise
-        self._after(in_transaction)
+            if self._conn.in_transaction:  # (the pool's reset after a read-only session: no-op)
+                await self._call(self._conn.rollback)
+        finally:
+            self._release_if_done()
+
+    async def _maybe_checkpoint(self) -> None:
+        """Copy the WAL back into the database once it has grown, off the loop."""
+        try:
+            size = os.path.getsize(self._wal)
+        except OSError:
+            return
+        if size <= CHECKPOINT_BYTES or self.gate.checkpointing:
+            return
+        self.gate.checkpointing = True
+        try:
+            await self._execute(_patiently, self._conn, int(self.gate.timeout_s * 1000),
+                                _checkpoint, self._conn)
+        finally:
+            self.gate.checkpointing = False
 
     async def close(self) -> None:
         try:
             await super().close()
         finally:
-            self._after(False)
+            if self._held is not None:
+                self._held.release()
+                self._held = None
 
 
 class BufferedCursor:
-    """A cursor whose statement, rows and close are one trip; rows are then read locally."""
+    """A cursor whose statement, rows and close are one call; rows are then read locally."""
 
     arraysize = 1
 
@@ -191,15 +228,15 @@ class BufferedCursor:
     async def __aexit__(self, *exc: object) -> None:
         await self.close()
 
-    def _take(self, outcome: Outcome) -> BufferedCursor:
+    def _take(self, outcome: Outcome) -> Self:
         self.description, self.rowcount, self.lastrowid, self._rows, _ = outcome
         self._pos = 0
         return self
 
-    async def execute(self, sql: str, parameters: Any = None) -> BufferedCursor:
+    async def execute(self, sql: str, parameters: Any = None) -> Self:
         return self._take(await self._conn._statement(_run, sql, () if parameters is None else parameters))
 
-    async def executemany(self, sql: str, seq: Iterable[Any]) -> BufferedCursor:
+    async def executemany(self, sql: str, seq: Iterable[Any]) -> Self:
         return self._take(await self._conn._statement(_run_many, sql, list(seq)))
 
     async def fetchone(self) -> Any:
@@ -229,16 +266,7 @@ class BufferedCursor:
         return None
 
 
-def async_creator(path: str, gate: WriteGate, **connect_kwargs: Any) -> Callable[[], Any]:
-    """For `create_async_engine(url, async_creator=...)`: a connected Connection each call."""
-
-    def create() -> Connection:
-        # isolation_level "" is pysqlite's default: an implicit BEGIN before a write, which
-        # is when the gate is taken.
-        # check_same_thread=False: statements run on the loop's thread, the connection is
-        # opened, committed and closed on aiosqlite's; never two at once (SQLAlchemy holds a
-        # per-connection mutex around each call).
-        return Connection(
-            partial(sqlite3.connect, path, check_same_thread=False, **connect_kwargs), gate)
-
-    return create
+def async_creator(path: str, gate: WriteGate) -> Callable[[], Connection]:
+    """For `create_async_engine(url, async_creator=...)`: a Connection each call (SQLAlchemy
+    awaits it, which opens it on aiosqlite's thread)."""
+    return partial(Connection, path, gate)

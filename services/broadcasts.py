@@ -21,6 +21,7 @@ from services import clock, outbox
 from services.agencies import get_agency
 from services.errors import DomainError
 from services.names import normalize_name
+from services.refs import ContactRef
 
 TEXT_MAX = 4000
 CAPTION_MAX = 1000
@@ -115,7 +116,7 @@ async def audience(session: AsyncSession, target: str) -> Audience:
     return Audience(agencies=len(agencies), contacts=reachable, unreachable=unreachable)
 
 
-async def create_draft(session: AsyncSession, *, author: Contact, kind: str, text: str,
+async def create_draft(session: AsyncSession, *, author: ContactRef, kind: str, text: str,
                        file_id: str | None = None, target: str = "all") -> Broadcast:
     text = text.strip()
     limit = TEXT_MAX if kind == "text" else CAPTION_MAX
@@ -130,7 +131,7 @@ async def create_draft(session: AsyncSession, *, author: Contact, kind: str, tex
     return draft
 
 
-async def get_draft(session: AsyncSession, broadcast_id: int, author: Contact) -> Broadcast:
+async def get_draft(session: AsyncSession, broadcast_id: int, author: ContactRef) -> Broadcast:
     draft = await session.get(Broadcast, broadcast_id)
     if draft is None or draft.created_by != author.id:
         raise DomainError("broadcast_unknown")
@@ -139,7 +140,7 @@ async def get_draft(session: AsyncSession, broadcast_id: int, author: Contact) -
     return draft
 
 
-async def set_target(session: AsyncSession, *, broadcast_id: int, author: Contact, target: str) -> Broadcast:
+async def set_target(session: AsyncSession, *, broadcast_id: int, author: ContactRef, target: str) -> Broadcast:
     draft = await get_draft(session, broadcast_id, author)
     await agency_ids_for(session, target)
     draft.target = target
@@ -147,7 +148,7 @@ async def set_target(session: AsyncSession, *, broadcast_id: int, author: Contac
     return draft
 
 
-async def confirm(session: AsyncSession, *, broadcast_id: int, author: Contact,
+async def confirm(session: AsyncSession, *, broadcast_id: int, author: ContactRef,
                   progress_chat_id: int, progress_message_id: int) -> tuple[Broadcast, Audience]:
     """Queue one delivery per reachable contact; the dispatcher does the rest."""
     draft = await get_draft(session, broadcast_id, author)
@@ -162,7 +163,7 @@ async def confirm(session: AsyncSession, *, broadcast_id: int, author: Contact,
     return draft, people
 
 
-async def cancel(session: AsyncSession, *, broadcast_id: int, author: Contact) -> Broadcast:
+async def cancel(session: AsyncSession, *, broadcast_id: int, author: ContactRef) -> Broadcast:
     draft = await get_draft(session, broadcast_id, author)
     draft.state = "cancelled"
     await session.commit()

@@ -14,6 +14,7 @@ from db.models import Agency, Contact, Invite, Outbox
 from services import clock, outbox, reminders
 from services.agencies import get_agency
 from services.errors import DomainError
+from services.refs import AgencyRef, ContactRef
 from services.settings import get_settings
 
 MAX_DAYS = 365
@@ -129,8 +130,8 @@ async def mark_reachable(session: AsyncSession, *, chat_id: int) -> bool:
 
 @dataclass(frozen=True)
 class Identity:
-    contact: Contact
-    agency: Agency | None
+    contact: ContactRef
+    agency: AgencyRef | None
     reachable_again: bool = False
 
     @property
@@ -138,16 +139,25 @@ class Identity:
         return self.contact.role == "coordinator"
 
 
+CONTACT, AGENCY = Contact.__table__, Agency.__table__  # type: ignore[attr-defined]
+_WHO = (
+    sa.select(CONTACT.c.id, CONTACT.c.chat_id, CONTACT.c.chat_type, CONTACT.c.user_id,
+              CONTACT.c.display_name, CONTACT.c.agency_id, CONTACT.c.role, CONTACT.c.reachable,
+              AGENCY.c.name, AGENCY.c.code, AGENCY.c.requested)
+    .select_from(CONTACT.outerjoin(AGENCY, AGENCY.c.id == CONTACT.c.agency_id))
+    .where(CONTACT.c.chat_id == sa.bindparam("chat_id"))
+)
+
+
 async def identify(session: AsyncSession, *, chat_id: int, restart: bool = False) -> Identity | None:
     """Who a chat is. With `restart` (a bare /start), a chat marked unreachable becomes
     reachable again: the person has evidently unblocked the bot."""
     # One query for both: this runs for every update the bot receives.
-    row = (await session.execute(
-        select(Contact, Agency).outerjoin(Agency, Agency.id == Contact.agency_id).where(Contact.chat_id == chat_id)
-    )).first()
+    row = (await session.execute(_WHO, {"chat_id": chat_id})).first()
     if row is None:
         return None
-    contact, agency = row
+    contact = ContactRef(*row[:8])
+    agency = AgencyRef(contact.agency_id, *row[8:]) if contact.agency_id is not None else None
     again = await mark_reachable(session, chat_id=chat_id) if restart else False
     if again and contact.agency_id is not None:
         await reminders.sync_agency(session, contact.agency_id, get_settings())

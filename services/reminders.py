@@ -61,7 +61,7 @@ async def insert_ignoring_duplicates(session: AsyncSession, rows: list[dict[str,
     dialect = session.bind.dialect.name if session.bind else "sqlite"
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     # One statement, executed for many rows: cheaper than building a multi-row VALUES each time.
-    stmt = insert(Outbox).on_conflict_do_nothing(index_elements=["dedupe_key"])
+    stmt = insert(OUTBOX).on_conflict_do_nothing(index_elements=["dedupe_key"])
     for start in range(0, len(rows), 1000):
         await session.execute(stmt, rows[start : start + 1000])
 
@@ -81,30 +81,31 @@ async def recipients_of(session: AsyncSession, agency_id: int) -> list[outbox.Re
     return [outbox.Recipient(id=cid, chat_id=chat) for cid, chat in rows.all()]
 
 
+OUTBOX = outbox.OUTBOX
+_DELETE_PENDING = OUTBOX.delete().where(
+    OUTBOX.c.task_id == sa.bindparam("task_id"), OUTBOX.c.kind == "reminder", OUTBOX.c.state == "pending")
+
+
 async def sync_task(session: AsyncSession, task: Task, settings: Settings,
-                    contacts: list[outbox.Recipient] | None = None, escalation: bool = True) -> int:
+                    contacts: list[outbox.Recipient] | None = None, escalation: bool = True,
+                    deadline_moved: bool = True) -> int:
     """Make the task's reminder rows match its deadline and status. Returns rows added.
     `escalation=False` when only the status changed: the escalation row is checked against
-    the task when its time comes, so it need not be touched."""
+    the task when its time comes, so it need not be touched. `deadline_moved=False` when
+    the deadline is the one the pending rows were made for (a status change): no row of
+    another deadline can be pending then."""
     prefix = f"rem:{task.id}:"
     if task.progress == "done" or task.due_date is None:
-        await session.execute(
-            sa.delete(Outbox).where(Outbox.task_id == task.id, Outbox.kind == "reminder",
-                                    Outbox.state == "pending")
-        )
+        await session.execute(_DELETE_PENDING, {"task_id": task.id})
         return 0
     if contacts is None:
         contacts = await recipients_of(session, task.agency_id)
     now = clock.now()
     stamp = task.due_date.isoformat()
     schedule = reminder_schedule(task.due_date, policy_for(task, settings), task.due_time)
-    # Pending rows of another deadline are stale: the deadline moved.
-    await session.execute(
-        sa.delete(Outbox).where(
-            Outbox.task_id == task.id, Outbox.kind == "reminder", Outbox.state == "pending",
-            sa.not_(Outbox.dedupe_key.like(f"{prefix}%:{stamp}:%")),
-        )
-    )
+    if deadline_moved:  # pending rows of another deadline are stale
+        await session.execute(_DELETE_PENDING.where(~OUTBOX.c.dedupe_key.like(sa.bindparam("keep"))),
+                              {"task_id": task.id, "keep": f"{prefix}%:{stamp}:%"})
     rows = [
         _row(
             kind="reminder",

@@ -11,10 +11,11 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import select
 
-from db.models import Agency, Contact, MessageLink, Submission, Task, TaskEvent
+from db.models import Agency, MessageLink, Submission, Task, TaskEvent
 from services import clock, outbox, reminders
 from services.agencies import get_agency
 from services.errors import DomainError
+from services.refs import AgencyRef, ContactRef
 from services.settings import get_settings
 from services.status import days_until, task_status
 
@@ -47,7 +48,7 @@ class TaskView:
 class Actor:
     """Who is acting: the chat's contact and the person in it."""
 
-    contact: Contact
+    contact: ContactRef
     user_id: int | None
     name: str
     chat_id: int
@@ -159,11 +160,11 @@ async def views_by_id(session: AsyncSession, task_ids: list[int]) -> list[TaskVi
     """Views in the order of the ids given (missing tasks are dropped)."""
     if not task_ids:
         return []
-    rows = await session.execute(
-        select(Task, Agency).join(Agency, Agency.id == Task.agency_id).where(Task.id.in_(task_ids))
-    )
     now = clock.now()
-    found = {task.id: view(task, agency, now) for task, agency in rows.all()}
+    found = {}
+    for row in (await session.execute(_TASKS_BY_ID, {"task_ids": task_ids})).all():
+        task, agency = _split(row)
+        found[task.id] = view(task, agency, now)  # type: ignore[arg-type]
     return [found[i] for i in task_ids if i in found]
 
 
@@ -235,12 +236,13 @@ _TASK_COLUMNS = tuple(TASK.c.keys())
 _CHANGEABLE = ("progress", "done_at", "blocked", "block_note", "extension_requested",
                "extension_date", "extension_note", "updated_at")
 
-_TASK_AND_AGENCY = (
+_WITH_AGENCY = (
     sa.select(TASK, AGENCY.c.name.label("agency_name"), AGENCY.c.code.label("agency_code"),
               AGENCY.c.requested.label("agency_requested"))
     .join(AGENCY, AGENCY.c.id == TASK.c.agency_id)
-    .where(TASK.c.id == sa.bindparam("task_id"))
 )
+_TASK_AND_AGENCY = _WITH_AGENCY.where(TASK.c.id == sa.bindparam("task_id"))
+_TASKS_BY_ID = _WITH_AGENCY.where(TASK.c.id.in_(sa.bindparam("task_ids", expanding=True)))
 # Only if nobody changed the task since it was read (updated_at moves with every change).
 _UPDATE_IF_UNCHANGED = (
     TASK.update()
@@ -249,26 +251,23 @@ _UPDATE_IF_UNCHANGED = (
 _INSERT_EVENTS = EVENT.insert().returning(EVENT.c.id)
 
 
-@dataclass(frozen=True)
-class AgencyRef:
-    id: int
-    name: str
-    code: str
-    requested: bool
-
-
 class _Raced(Exception):
     """The task changed between reading and writing it: read it again."""
 
 
-async def _load(session: AsyncSession, task_id: int) -> tuple[SimpleNamespace, AgencyRef]:
-    """The task as plain values (changed in place by the caller), and its agency."""
-    row = (await session.execute(_TASK_AND_AGENCY, {"task_id": task_id})).first()
-    if row is None:
-        raise DomainError("task_unknown")
+def _split(row: sa.Row) -> tuple[SimpleNamespace, AgencyRef]:
+    """A row of _TASK_AND_AGENCY: the task as plain values (changed in place by the
+    callers that change it), and its agency."""
     m = row._mapping
     task = SimpleNamespace(**{name: m[name] for name in _TASK_COLUMNS})
     return task, AgencyRef(m["agency_id"], m["agency_name"], m["agency_code"], m["agency_requested"])
+
+
+async def _load(session: AsyncSession, task_id: int) -> tuple[SimpleNamespace, AgencyRef]:
+    row = (await session.execute(_TASK_AND_AGENCY, {"task_id": task_id})).first()
+    if row is None:
+        raise DomainError("task_unknown")
+    return _split(row)
 
 
 async def _load_for_actor(session: AsyncSession, actor: Actor, task_id: int) -> tuple[SimpleNamespace, AgencyRef]:
@@ -339,7 +338,8 @@ async def _publish(session: AsyncSession, task: SimpleNamespace, event_id: int, 
     "done", its reminders stop or resume."""
     await _notify_coordinators(session, event_id=event_id, actor=actor, change=change)
     if resync:
-        await reminders.sync_task(session, task, get_settings(), escalation=False)  # type: ignore[arg-type]
+        await reminders.sync_task(session, task, get_settings(), escalation=False,  # type: ignore[arg-type]
+                                  deadline_moved=False)
 
 
 RACE_RETRIES = 3

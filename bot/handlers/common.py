@@ -10,10 +10,10 @@ from telegram.error import BadRequest
 from telegram.ext import ContextTypes
 
 from bot import texts
-from db.models import Contact
 from db.session import Database
 from services import invites
 from services.invites import Identity
+from services.refs import ContactRef
 from services.tasks import Actor
 
 log = logging.getLogger(__name__)
@@ -32,7 +32,7 @@ def person_name(user: User | None, fallback: str = "") -> str:
     return name or (f"@{user.username}" if user.username else str(user.id))
 
 
-def actor_for(update: Update, contact: Contact, message: Message | None = None) -> Actor:
+def actor_for(update: Update, contact: ContactRef, message: Message | None = None) -> Actor:
     user = update.effective_user
     chat = update.effective_chat
     assert chat is not None
