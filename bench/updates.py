@@ -3,8 +3,9 @@
     uv run python bench/updates.py [--quick] [--inproc]
 
 Part 1 - status-changing updates: throughput and latency (SQLite, the real Application):
-  For each configuration - the default settings (concurrent_updates=1), then
-  Settings(concurrent_updates=8), and in the full run the default without coordinators - a
+  For each configuration - the default settings (concurrent_updates=8, one chat's updates
+  in order: bot/ordering.py), then Settings(concurrent_updates=1), and in the full run the
+  default without coordinators - a
   fresh temporary SQLite database gets U agencies with one task and one linked official
   each (services.agencies.add_agency, services.tasks.add_task, services.invites
   create_invite/redeem_invite) and 2 coordinators. Every official sends /viec through the
@@ -23,6 +24,11 @@ Part 1 - status-changing updates: throughput and latency (SQLite, the real Appli
   measured with psutil. Coordinator notices (one outbox row per change and coordinator)
   flow through the real dispatcher job meanwhile: not counted, their backlog is reported.
   Every change is checked in the database (one "progress" history row per update).
+
+The floor - python-telegram-bot alone: the same Bot API side (bot.app.application_builder)
+  with handlers that only answer (no database, no services), at saturation in the same run.
+  Its rate is what the library allows on this machine right now; the bot's rate is also
+  given as a fraction of it, which varies far less between runs than either rate does.
 
 Part 2 - /tonghop for 500 agencies x 20 tasks (10,000 tasks, bulk-inserted):
   end to end (command queued at the fake server -> last summary message arrived there)
@@ -80,6 +86,7 @@ TARGET_RATE = 200.0  # updates/s
 TARGET_P95_MS = 50.0
 TARGET_TONGHOP_MS = 200.0
 COORDINATORS = 2
+DEFAULT_CONCURRENCY = 8  # services.settings.Settings.concurrent_updates
 
 REPLY_TEXT = {"p": "đang thực hiện", "d": "đã xong"}
 
@@ -452,6 +459,59 @@ async def run_config(side: Any, label: str, *, concurrency: int, users: int,
     }
 
 
+# --- the floor: python-telegram-bot alone ---------------------------------------------------
+
+
+async def run_floor(side: Any, *, users: int, n: int, chat_base: int) -> dict[str, Any]:
+    """The same Bot API side as the bot (bot.app.application_builder: network layer,
+    concurrency, 429 handling) with handlers that only answer: no database, no services.
+    Its rate is what python-telegram-bot itself allows on this machine in this run, so the
+    bot's rate is also reported as a fraction of it (the machine's speed varies between runs;
+    the ratio much less)."""
+    from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+    from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
+
+    from bot.app import application_builder
+
+    def keyboard(task_id: int) -> InlineKeyboardMarkup:
+        return InlineKeyboardMarkup([[InlineKeyboardButton(label, callback_data=f"t:{task_id}:{a}")
+                                      for label, a in (("✅", "d"), ("⏳", "p"), ("⚠️", "b"), ("📅", "x"))]])
+
+    async def viec(update: Any, context: Any) -> None:
+        await update.message.reply_text("Việc: Báo cáo quý IV", reply_markup=keyboard(update.effective_chat.id))
+
+    async def press(update: Any, context: Any) -> None:
+        query = update.callback_query
+        await query.answer("✅ Đã ghi nhận")
+        await query.edit_message_text(f"Việc: Báo cáo quý IV ({query.data})",
+                                      reply_markup=keyboard(update.effective_chat.id))
+
+    async def reply(update: Any, context: Any) -> None:
+        await update.message.reply_text("✅ Đã ghi nhận")
+
+    chats = [chat_base + i for i in range(users)]
+    await side.call("add_users", users=[[c, "Cán", f"bộ {c}"] for c in chats])
+    async with temp_database() as (_, path):
+        app = application_builder(bench_settings(side.base_url, sqlite_url(path))).build()
+    app.add_handlers([CommandHandler("viec", viec), CallbackQueryHandler(press),
+                      MessageHandler(filters.TEXT & filters.REPLY, reply)])
+    me = psutil.Process()
+    async with app:
+        await app.start()
+        assert app.updater is not None
+        await app.updater.start_polling(timeout=10)
+        try:
+            cards = await side.call("viec", chats=chats, timeout=60)
+            plan = Plan([(c, c, "") for c in chats], cards)
+            cpu = me.cpu_times()
+            result = await side.call("load", sequences=plan.take(n), rate=None, timeout=600)
+            used = me.cpu_times()
+        finally:
+            await app.updater.stop()
+            await app.stop()
+    return summarize_load(result, (used.user + used.system) - (cpu.user + cpu.system))
+
+
 # --- /tonghop ------------------------------------------------------------------------------
 
 
@@ -555,9 +615,9 @@ async def bench(args: argparse.Namespace) -> dict[str, Any]:
         "saturation": args.saturation or (150 if quick else 1500),
     }
     repeats = 3 if quick else 10
-    configs_wanted = [("default (1)", 1, COORDINATORS), ("concurrent 8", 8, COORDINATORS)]
+    configs_wanted = [("default (8)", DEFAULT_CONCURRENCY, COORDINATORS), ("concurrent 1", 1, COORDINATORS)]
     if not quick:
-        configs_wanted.append(("default (1), no coordinators", 1, 0))
+        configs_wanted.append(("default (8), no coordinators", DEFAULT_CONCURRENCY, 0))
     side = LocalFake(OPS) if args.inproc else FakeProcess(Path(__file__))
     async with side:
         configs = []
@@ -568,9 +628,11 @@ async def bench(args: argparse.Namespace) -> dict[str, Any]:
                 side, label, concurrency=concurrency, users=users, sizes=wanted,
                 chat_base=100_000 + index * 10_000, coordinators=coordinators,
                 light_rate=args.light_rate, target_rate=args.rate))
+        print("... floor: python-telegram-bot alone", file=sys.stderr, flush=True)
+        floor = await run_floor(side, users=users, n=sizes["saturation"], chat_base=150_000)
         print("... /tonghop", file=sys.stderr, flush=True)
         tonghop = await run_tonghop(side, 500, 20, repeats, chat=990_001, with_limits=not quick)
-    return {"configs": configs, "tonghop": tonghop, "inproc": args.inproc, "users": users,
+    return {"configs": configs, "floor": floor, "tonghop": tonghop, "inproc": args.inproc, "users": users,
             "rate": args.rate, "light_rate": args.light_rate}
 
 
@@ -635,28 +697,39 @@ def report(r: dict[str, Any]) -> dict[str, Any]:
               f"messages need >= {t['messages'] - 1} s (measured in the full run; skipped by --quick)")
     print()
     sat, tgt = head["phases"]["saturation"], head["phases"]["target"]
-    print(f"headline = default settings (concurrent_updates=1): {sat['per_s']:.0f} updates/s "
-          f"({sat['per_s'] / TARGET_RATE:.2f}x target), p95 {tgt['p95']:.0f} ms with updates "
-          f"offered at {r['rate']:.0f}/s ({tgt['p95'] / TARGET_P95_MS:.1f}x limit); "
+    floor = r["floor"]
+    print(f"floor (python-telegram-bot alone, same network layer and concurrency, no database): "
+          f"{floor['per_s']:.0f} updates/s, {floor['cpu_ms']:.1f} ms CPU per update; the bot reaches "
+          f"{sat['per_s'] / floor['per_s']:.2f} of it")
+    print(f"headline = default settings (concurrent_updates={DEFAULT_CONCURRENCY}, one chat in order): "
+          f"{sat['per_s']:.0f} updates/s ({sat['per_s'] / TARGET_RATE:.2f}x target), p95 {tgt['p95']:.0f} ms "
+          f"with updates offered at {r['rate']:.0f}/s ({tgt['p95'] / TARGET_P95_MS:.2f}x limit); "
           f"p95 {head['phases']['light']['p95']:.0f} ms at {r['light_rate']:.0f}/s")
     csat, ctgt = conc["phases"]["saturation"], conc["phases"]["target"]
-    print(f"concurrent_updates=8: {csat['per_s']:.0f} updates/s, p95 {ctgt['p95']:.0f} ms at "
+    print(f"concurrent_updates=1: {csat['per_s']:.0f} updates/s, p95 {ctgt['p95']:.0f} ms at "
           f"{r['rate']:.0f}/s, {sum(p['errors'] + p['unexpected'] for p in conc['phases'].values())}"
           f" bad answers")
     figures = {
         "updates_per_s": rounded(sat["per_s"], 1),
         "p95_ms": rounded(tgt["p95"], 1),
         "tonghop_ms": rounded(e2e, 1),
-        "headline_config": "concurrent_updates=1",
+        "headline_config": f"concurrent_updates={DEFAULT_CONCURRENCY}",
+        "updates_vs_target": rounded(sat["per_s"] / TARGET_RATE, 3),
+        "p95_vs_limit": rounded(tgt["p95"] / TARGET_P95_MS, 3),
+        "tonghop_vs_limit": rounded(e2e / TARGET_TONGHOP_MS, 3),
+        "target_offered_per_s": rounded(tgt["offered_per_s"], 1),
         "p50_ms": rounded(tgt["p50"], 1),
         "light_rate": r["light_rate"],
         "light_p50_ms": rounded(head["phases"]["light"]["p50"], 1),
         "light_p95_ms": rounded(head["phases"]["light"]["p95"], 1),
         "cpu_ms_per_update": rounded(sat["cpu_ms"], 1),
-        "c8_updates_per_s": rounded(csat["per_s"], 1),
-        "c8_p95_ms": rounded(ctgt["p95"], 1),
-        "c8_light_p95_ms": rounded(conc["phases"]["light"]["p95"], 1),
-        "c8_bad_answers": sum(p["errors"] + p["unexpected"] for p in conc["phases"].values()),
+        "floor_updates_per_s": rounded(floor["per_s"], 1),
+        "floor_cpu_ms_per_update": rounded(floor["cpu_ms"], 2),
+        "updates_vs_floor": rounded(sat["per_s"] / floor["per_s"], 3),
+        "c1_updates_per_s": rounded(csat["per_s"], 1),
+        "c1_p95_ms": rounded(ctgt["p95"], 1),
+        "c1_light_p95_ms": rounded(conc["phases"]["light"]["p95"], 1),
+        "bad_answers": sum(p["errors"] + p["unexpected"] for c in r["configs"] for p in c["phases"].values()),
         "tonghop_service_ms": rounded(svc, 1),
         "tonghop_messages": t["messages"],
         "tonghop_limited_s": rounded(lim["seconds"], 1) if lim else None,

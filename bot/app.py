@@ -133,11 +133,11 @@ async def _post_init(app: Application) -> None:
                             job_kwargs={"misfire_grace_time": None})
 
 
-def build_application(settings: Settings, db: Database) -> Application:
+def application_builder(settings: Settings) -> ApplicationBuilder:
+    """The Bot API side of the application: server, network layer, concurrency, 429s."""
     token = settings.telegram_bot_token
     assert token is not None
-    use_settings(settings)
-    app = (
+    return (
         ApplicationBuilder()
         .token(token.get_secret_value())
         .base_url(settings.telegram_api_base_url)
@@ -158,9 +158,12 @@ def build_application(settings: Settings, db: Database) -> Application:
         ))
         .concurrent_updates(PerChatOrder(settings.concurrent_updates))
         .rate_limiter(RetryOn429())
-        .post_init(_post_init)
-        .build()
     )
+
+
+def build_application(settings: Settings, db: Database) -> Application:
+    use_settings(settings)
+    app = application_builder(settings).post_init(_post_init).build()
     app.bot_data["db"] = db
     app.bot_data["settings"] = settings
     app.bot_data["dispatcher"] = Dispatcher(db=db, bot=app.bot, settings=settings)
@@ -170,7 +173,7 @@ def build_application(settings: Settings, db: Database) -> Application:
 
 
 class RedactToken(logging.Filter):
-    """Keep the bot token out of every log line (httpx logs request URLs)."""
+    """Keep the bot token out of every log line (a library may log a request URL)."""
 
     def __init__(self, token: str) -> None:
         super().__init__()

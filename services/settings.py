@@ -34,7 +34,7 @@ class Settings(BaseSettings):
     digest_weekday: int = 0  # Monday
     digest_time: dt.time = dt.time(8, 0)
     dispatch_interval_s: float = 1.0
-    concurrent_updates: int = 1
+    concurrent_updates: int = 8
     http_timeout_s: float = 10.0
     dispatch_batch: int = 100
     claim_lease_s: float = 120.0

@@ -292,6 +292,39 @@ async def test_history_keeps_every_change(world):
     assert all(e.actor_name == "Nguyễn Văn An" and e.message_id for e in events[1:])
 
 
+async def test_quick_answers_from_one_chat_apply_in_order_while_others_run_alongside(world):
+    """Updates are handled concurrently (CONCURRENT_UPDATES), but one person's quick
+    succession of answers lands in the order it was sent. (On SQLite a handler's statements
+    run without giving the loop away, so the order would hold anyway; on PostgreSQL, as in
+    CI, every statement awaits the server and this fails without bot/ordering.py.)"""
+    await world.agency("Sở Y tế", code="SYT")
+    await world.agency("Sở Giáo dục và Đào tạo", code="SGD")
+    task_id = await add_task(world, "SYT", "Báo cáo năm", D(2026, 11, 30))
+    other_id = await add_task(world, "SGD", "Báo cáo quý", D(2026, 12, 15))
+    user = await world.official("SYT", name="Nguyễn Văn An")
+    other = await world.official("SGD", name="Lê Thị Cúc")
+    card = await world.say(user, "/viec")
+    other_card = await world.say(other, "/viec")
+    before = len(world.server.messages_to(user))
+    for text in ("đang làm", "đã xong", "đang thực hiện", "đã gửi báo cáo"):  # sent before any answer
+        world.server.user_sends(user, user, text, reply_to=card.message_id)
+    world.server.user_sends(other, other, "đã xong", reply_to=other_card.message_id)
+    answers = await world.server.wait_for_messages(user, before + 4, 5.0)
+    assert [m.text for m in answers[before:]] == [
+        texts.UPDATED_PROGRESS.format(title="Báo cáo năm"),
+        texts.UPDATED_DONE.format(title="Báo cáo năm", status=texts.STATUS["done_on_time"]),
+        texts.UPDATED_PROGRESS.format(title="Báo cáo năm"),
+        texts.UPDATED_DONE.format(title="Báo cáo năm", status=texts.STATUS["done_on_time"]),
+    ]
+    async with world.db.session() as session:
+        events = await task_service.history(session, task_id=task_id)
+    assert [(e.from_value, e.to_value) for e in events if e.action == "progress"] == [
+        ("open", "in_progress"), ("in_progress", "done"), ("done", "in_progress"), ("in_progress", "done"),
+    ]
+    await world.server.wait_for(lambda: len(world.server.messages_to(other)) >= 3, 5.0)
+    assert (await get_task(world, other_id)).progress == "done"
+
+
 # --- coordinators ------------------------------------------------------------------------
 
 
