@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from telegram import ForceReply, Message, Update
+from sqlalchemy.ext.asyncio import AsyncSession
+from telegram import ForceReply, InlineKeyboardMarkup, Message, Update
 from telegram.ext import ContextTypes
 
 from bot import keyboards, render, texts
@@ -65,30 +66,23 @@ async def cmd_viec(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             )
 
 
-async def _refresh(query_message: Message, context: ContextTypes.DEFAULT_TYPE, changed: tasks.TaskView) -> None:
-    """Redraw a task message after a change: the card, or the list it belongs to."""
-    markup = query_message.reply_markup
+async def _redraw(session: AsyncSession, message: Message, changed: tasks.TaskView) -> tuple[str, InlineKeyboardMarkup] | None:
+    """A task message's text and buttons after a change: the card, or the list it belongs to."""
+    markup = message.reply_markup
     if markup is not None and markup.inline_keyboard[0][0].text == texts.BTN_DONE:
         # A one-task card (a card or a reminder): the changed task is all it shows.
-        await edit_or_ignore(query_message, render.task_card(changed), reply_markup=keyboards.task_card_keyboard(changed.id))
-        return
-    async with db_of(context).session() as session:
-        subject = await tasks.message_subject(
-            session, chat_id=query_message.chat_id, message_id=query_message.message_id
-        )
-        if subject is None:
-            return
-        views = await tasks.views_by_id(session, subject.task_ids)
+        return render.task_card(changed), keyboards.task_card_keyboard(changed.id)
+    subject = await tasks.message_subject(session, chat_id=message.chat_id, message_id=message.message_id)
+    if subject is None:
+        return None
+    views = await tasks.views_by_id(session, subject.task_ids)
     if not views:
-        return
+        return None
     if subject.purpose == "list":
-        head = (query_message.text or "").split("\n", 1)[0]
-        text = render.list_message_text(head, views, subject.first)
-        markup = keyboards.task_list_keyboard([v.id for v in views], subject.first)
-    else:
-        text = render.task_card(views[0])
-        markup = keyboards.task_card_keyboard(views[0].id)
-    await edit_or_ignore(query_message, text, reply_markup=markup)
+        head = (message.text or "").split("\n", 1)[0]
+        return (render.list_message_text(head, views, subject.first),
+                keyboards.task_list_keyboard([v.id for v in views], subject.first))
+    return render.task_card(views[0]), keyboards.task_card_keyboard(views[0].id)
 
 
 async def on_task_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -127,9 +121,11 @@ async def on_task_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
         except DomainError as error:
             await query.answer(texts.error_text(error.code, **error.params), show_alert=True)
             return
+        message = query.message if isinstance(query.message, Message) else None
+        redraw = await _redraw(session, message, change.task) if message is not None else None
     await query.answer(change_text(change)[:190])
-    if isinstance(query.message, Message):
-        await _refresh(query.message, context, change.task)
+    if message is not None and redraw is not None:
+        await edit_or_ignore(message, redraw[0], reply_markup=redraw[1])
 
 
 async def _ask(update: Update, view: tasks.TaskView, action: str) -> Message:
