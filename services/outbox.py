@@ -65,10 +65,13 @@ def row(**fields: Any) -> dict[str, Any]:
     return values
 
 
+_INSERT = OUTBOX.insert()
+
+
 async def insert(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
     """Queue rows made by `row` in the caller's transaction: one statement for all."""
     if rows:
-        await session.execute(OUTBOX.insert(), rows)
+        await session.execute(_INSERT, rows)
 
 
 @dataclass(frozen=True)

@@ -54,14 +54,20 @@ def policy_for(task: Task, settings: Settings) -> ReminderPolicy:
     return policy
 
 
+_INSERT_NEW = {  # by "is PostgreSQL"; built once (see services.tasks._update_if_unchanged)
+    pg: (postgresql.insert if pg else sqlite.insert)(Outbox.__table__)  # type: ignore[attr-defined]
+    .on_conflict_do_nothing(index_elements=["dedupe_key"])
+    for pg in (False, True)
+}
+
+
 async def insert_ignoring_duplicates(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
     """INSERT outbox rows; a row whose dedupe_key exists is left as it is."""
     if not rows:
         return
     dialect = session.bind.dialect.name if session.bind else "sqlite"
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     # One statement, executed for many rows: cheaper than building a multi-row VALUES each time.
-    stmt = insert(OUTBOX).on_conflict_do_nothing(index_elements=["dedupe_key"])
+    stmt = _INSERT_NEW[dialect == "postgresql"]
     for start in range(0, len(rows), 1000):
         await session.execute(stmt, rows[start : start + 1000])
 

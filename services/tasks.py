@@ -243,12 +243,23 @@ _WITH_AGENCY = (
 )
 _TASK_AND_AGENCY = _WITH_AGENCY.where(TASK.c.id == sa.bindparam("task_id"))
 _TASKS_BY_ID = _WITH_AGENCY.where(TASK.c.id.in_(sa.bindparam("task_ids", expanding=True)))
-# Only if nobody changed the task since it was read (updated_at moves with every change).
-_UPDATE_IF_UNCHANGED = (
-    TASK.update()
-    .where(TASK.c.id == sa.bindparam("task_id"), TASK.c.updated_at == sa.bindparam("seen"))
-)
+
+
+def _update_if_unchanged(columns: tuple[str, ...]) -> sa.Update:
+    """UPDATE of `columns` (bound as new_<column>), only if nobody changed the task since
+    it was read: updated_at moves with every change. Built once: a statement made anew
+    per call would have its cache key computed anew."""
+    return (
+        TASK.update()
+        .where(TASK.c.id == sa.bindparam("task_id"), TASK.c.updated_at == sa.bindparam("seen"))
+        .values({name: sa.bindparam(f"new_{name}") for name in columns})
+    )
+
+
+_UPDATE_STATUS = _update_if_unchanged(_CHANGEABLE)
+_UPDATE_STATUS_AND_DEADLINE = _update_if_unchanged((*_CHANGEABLE, "due_date"))
 _INSERT_EVENTS = EVENT.insert().returning(EVENT.c.id)
+_INSERT_SUBMISSION = SUBMISSION.insert()
 
 
 class _Raced(Exception):
@@ -295,16 +306,19 @@ def _history(
 
 
 async def _save(session: AsyncSession, task: SimpleNamespace, seen: dt.datetime,
-                events: list[dict[str, Any]], also: tuple[str, ...] = ()) -> int:
-    """Write the task's new values and its history; returns the newest history id."""
-    result = await session.execute(
-        _UPDATE_IF_UNCHANGED.values({name: getattr(task, name) for name in _CHANGEABLE + also}),
-        {"task_id": task.id, "seen": seen},
-    )
+                events: list[dict[str, Any]], *, deadline: bool = False) -> int:
+    """Write the task's new values (its deadline too, with `deadline`) and its history;
+    returns the newest history id."""
+    statement = _UPDATE_STATUS_AND_DEADLINE if deadline else _UPDATE_STATUS
+    params = {f"new_{name}": getattr(task, name) for name in _CHANGEABLE}
+    if deadline:
+        params["new_due_date"] = task.due_date
+    result = await session.execute(statement, {**params, "task_id": task.id, "seen": seen})
     if result.rowcount != 1:  # type: ignore[attr-defined]
         raise _Raced
-    ids = (await session.execute(_INSERT_EVENTS, events)).scalars().all()
-    return max(ids)
+    if len(events) == 1:  # one row: a plain INSERT ... RETURNING, no executemany machinery
+        return (await session.execute(_INSERT_EVENTS, events[0])).scalar_one()
+    return max((await session.execute(_INSERT_EVENTS, events)).scalars().all())
 
 
 async def _notify_coordinators(
@@ -451,7 +465,7 @@ async def record_submission(
             if attempt == RACE_RETRIES - 1:
                 raise DomainError("busy") from None
             continue
-        await session.execute(SUBMISSION.insert(), {
+        await session.execute(_INSERT_SUBMISSION, {
             "task_id": task.id, "contact_id": actor.contact.id, "file_id": file_id,
             "file_unique_id": file_unique_id, "file_name": file_name, "file_size": file_size,
             "mime_type": mime_type, "at": now,
@@ -499,7 +513,7 @@ async def decide_extension(
     task.extension_requested = False
     task.updated_at = now
     try:
-        event_id = await _save(session, task, seen, events, also=("due_date",))
+        event_id = await _save(session, task, seen, events, deadline=True)
     except _Raced:  # the official changed it meanwhile: the button is stale
         raise DomainError("extension_not_pending") from None
     change = Change(
