@@ -75,7 +75,11 @@ async def _redraw(session: AsyncSession, message: Message, changed: tasks.TaskVi
     subject = await tasks.message_subject(session, chat_id=message.chat_id, message_id=message.message_id)
     if subject is None:
         return None
-    views = await tasks.views_by_id(session, subject.task_ids)
+    # The changed task is known; only the others shown with it are read.
+    others = [i for i in subject.task_ids if i != changed.id]
+    found = {v.id: v for v in await tasks.views_by_id(session, others)} if others else {}
+    found[changed.id] = changed
+    views = [found[i] for i in subject.task_ids if i in found]
     if not views:
         return None
     if subject.purpose == "list":
