@@ -82,10 +82,10 @@ class WriteGate:
 Outcome = tuple[Any, int, int | None, list[Any], bool]
 
 
-def _run(conn: sqlite3.Connection, sql: str, parameters: Any) -> Outcome:
+def _run(conn: sqlite3.Connection, sql: str, parameters: Any, many: bool = False) -> Outcome:
     cursor = conn.cursor()
     try:
-        cursor.execute(sql, parameters)
+        (cursor.executemany if many else cursor.execute)(sql, parameters)
         description = cursor.description
         rows = cursor.fetchall() if description is not None else []
         return description, cursor.rowcount, cursor.lastrowid, rows, conn.in_transaction
@@ -93,15 +93,7 @@ def _run(conn: sqlite3.Connection, sql: str, parameters: Any) -> Outcome:
         cursor.close()
 
 
-def _run_many(conn: sqlite3.Connection, sql: str, seq: Iterable[Any]) -> Outcome:
-    cursor = conn.cursor()
-    try:
-        cursor.executemany(sql, seq)
-        description = cursor.description
-        rows = cursor.fetchall() if description is not None else []
-        return description, cursor.rowcount, cursor.lastrowid, rows, conn.in_transaction
-    finally:
-        cursor.close()
+_run_many = partial(_run, many=True)
 
 
 def _patiently(conn: sqlite3.Connection, timeout_ms: int, fn: Callable[..., Any], *args: Any) -> Any:

@@ -246,12 +246,14 @@ _TASKS_BY_ID = _WITH_AGENCY.where(TASK.c.id.in_(sa.bindparam("task_ids", expandi
 
 
 def _update_if_unchanged(columns: tuple[str, ...]) -> sa.Update:
-    """UPDATE of `columns` (bound as new_<column>), only if nobody changed the task since
-    it was read: updated_at moves with every change. Built once: a statement made anew
-    per call would have its cache key computed anew."""
+    """UPDATE of `columns` (new values bound as new_<column>), only if each still holds
+    what was read (old_<column>): a task someone changed meanwhile is read again, so every
+    history row starts where the previous one ended. Built once: a statement made anew per
+    call would have its cache key computed anew."""
     return (
         TASK.update()
-        .where(TASK.c.id == sa.bindparam("task_id"), TASK.c.updated_at == sa.bindparam("seen"))
+        .where(TASK.c.id == sa.bindparam("task_id"),
+               *(TASK.c[name].is_not_distinct_from(sa.bindparam(f"old_{name}")) for name in columns))
         .values({name: sa.bindparam(f"new_{name}") for name in columns})
     )
 
@@ -305,15 +307,16 @@ def _history(
     })
 
 
-async def _save(session: AsyncSession, task: SimpleNamespace, seen: dt.datetime,
+async def _save(session: AsyncSession, task: SimpleNamespace, read: dict[str, Any],
                 events: list[dict[str, Any]], *, deadline: bool = False) -> int:
-    """Write the task's new values (its deadline too, with `deadline`) and its history;
-    returns the newest history id."""
-    statement = _UPDATE_STATUS_AND_DEADLINE if deadline else _UPDATE_STATUS
-    params = {f"new_{name}": getattr(task, name) for name in _CHANGEABLE}
-    if deadline:
-        params["new_due_date"] = task.due_date
-    result = await session.execute(statement, {**params, "task_id": task.id, "seen": seen})
+    """Write the task's new values (its deadline too, with `deadline`) if it still holds
+    the values `read`, and its history; returns the newest history id."""
+    statement, columns = (_UPDATE_STATUS_AND_DEADLINE, (*_CHANGEABLE, "due_date")) if deadline \
+        else (_UPDATE_STATUS, _CHANGEABLE)
+    params = {"task_id": task.id}
+    for name in columns:
+        params[f"new_{name}"], params[f"old_{name}"] = getattr(task, name), read[name]
+    result = await session.execute(statement, params)
     if result.rowcount != 1:  # type: ignore[attr-defined]
         raise _Raced
     if len(events) == 1:  # one row: a plain INSERT ... RETURNING, no executemany machinery
@@ -356,7 +359,7 @@ async def _publish(session: AsyncSession, task: SimpleNamespace, event_id: int, 
                                   deadline_moved=False)
 
 
-RACE_RETRIES = 3
+RACE_RETRIES = 5  # then the person is asked to try again (texts: "busy")
 
 
 async def apply_action(
@@ -390,7 +393,7 @@ async def _apply_once(
     now = clock.now()
     today = now.astimezone(clock.VN_TZ).date()
     note = (note or "").strip()[:NOTE_MAX] or None
-    seen, was_done = task.updated_at, task.progress == "done"
+    read, was_done = dict(vars(task)), task.progress == "done"
     events: list[dict[str, Any]] = []
 
     if action == "done":
@@ -428,7 +431,7 @@ async def _apply_once(
     if not events:  # nothing to change (done twice, say)
         return Change(task=view(task, agency, now), action=action, changed=False, note=note, new_due=new_due)  # type: ignore[arg-type]
     task.updated_at = now
-    event_id = await _save(session, task, seen, events)
+    event_id = await _save(session, task, read, events)
     change = Change(task=view(task, agency, now), action=action, changed=True, note=note, new_due=new_due)  # type: ignore[arg-type]
     await _publish(session, task, event_id, actor, change, resync=was_done != (task.progress == "done"))
     await session.commit()
@@ -450,7 +453,7 @@ async def record_submission(
     for attempt in range(RACE_RETRIES):
         task, agency = await _load_for_actor(session, actor, task_id)
         now = clock.now()
-        seen = task.updated_at
+        read = dict(vars(task))
         events: list[dict[str, Any]] = []
         _history(events, task, actor, now, "submission", None, file_name or file_id)
         if task.progress != "done":
@@ -460,7 +463,7 @@ async def record_submission(
             task.extension_requested = False
         task.updated_at = now
         try:
-            event_id = await _save(session, task, seen, events)
+            event_id = await _save(session, task, read, events)
         except _Raced:
             if attempt == RACE_RETRIES - 1:
                 raise DomainError("busy") from None
@@ -499,7 +502,7 @@ async def decide_extension(
     ):
         raise DomainError("extension_not_pending")
     now = clock.now()
-    seen = task.updated_at
+    read = dict(vars(task))
     events: list[dict[str, Any]] = []
     if approve:
         new_due = new_due or task.extension_date
@@ -513,7 +516,7 @@ async def decide_extension(
     task.extension_requested = False
     task.updated_at = now
     try:
-        event_id = await _save(session, task, seen, events, deadline=True)
+        event_id = await _save(session, task, read, events, deadline=True)
     except _Raced:  # the official changed it meanwhile: the button is stale
         raise DomainError("extension_not_pending") from None
     change = Change(

@@ -3,7 +3,9 @@ seeing it all. Everything goes through the fake Bot API server over HTTP."""
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
+import itertools
 
 import sqlalchemy as sa
 from sqlmodel import select
@@ -11,6 +13,7 @@ from sqlmodel import select
 from bot import texts
 from db.models import Submission, Task, TaskEvent
 from services import tasks as task_service
+from services.errors import DomainError
 
 D = dt.date
 
@@ -455,3 +458,38 @@ async def test_command_menu_is_published(world):
     commands = await world.server.wait_for(lambda: world.server.commands, 5.0)
     published = [c["command"] for menu in commands.values() for c in menu]
     assert "viec" in published and "help" in published
+
+
+async def test_two_officials_changing_one_task_at_once_leave_an_unbroken_history(world, db):
+    """Changes that race (two people of one agency, each in their own transaction) are
+    applied one after the other: each history row starts where the previous one ended, as
+    the conditional UPDATE re-reads a task someone changed meanwhile."""
+    await world.agency("Sở Y tế", code="SYT")
+    task_id = await add_task(world, "SYT", "Báo cáo năm", D(2026, 11, 30))
+    first, second = await world.official("SYT", name="Nguyễn Văn An"), await world.official("SYT", name="Lê Thị Cúc")
+    actors = []
+    async with db.session() as session:
+        from services import invites
+
+        for chat in (first, second):
+            me = await invites.identify(session, chat_id=chat)
+            actors.append(task_service.Actor(contact=me.contact, user_id=chat, name=str(chat), chat_id=chat))
+
+    async def change(i: int) -> str:
+        async with db.session() as session:
+            try:
+                await task_service.apply_action(session, actor=actors[i % 2], task_id=task_id,
+                                                action="done" if i % 3 else "progress")
+            except DomainError as error:  # lost every retry: the person is asked to try again
+                return error.code
+            return "applied"
+
+    outcomes = await asyncio.gather(*(change(i) for i in range(8)))
+    assert set(outcomes) <= {"applied", "busy"} and "applied" in outcomes
+    async with db.session() as session:
+        events = [e for e in await task_service.history(session, task_id=task_id) if e.action == "progress"]
+    assert events, "some changes were applied"
+    assert events[0].from_value == "open"
+    for before, after in itertools.pairwise(events):
+        assert after.from_value == before.to_value != after.to_value
+    assert (await get_task(world, task_id)).progress == events[-1].to_value
