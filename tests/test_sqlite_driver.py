@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -81,18 +80,23 @@ async def test_a_failed_write_gives_the_gate_back(notes) -> None:
     assert await _count(database) == 2
 
 
+HOLD_LOCK = """
+import sqlite3, sys, time
+c = sqlite3.connect(sys.argv[1], isolation_level=None)
+c.execute("BEGIN IMMEDIATE")
+print("locked", flush=True)
+time.sleep(0.8)
+c.execute("COMMIT")
+"""
+
+
 async def test_another_process_holding_the_lock_delays_the_write_not_the_loop(notes) -> None:
     database, path = notes
-    holder = subprocess.Popen(
-        [sys.executable, "-c",
-         "import sqlite3, sys, time\n"
-         f"c = sqlite3.connect({str(path)!r}, isolation_level=None)\n"
-         "c.execute('BEGIN IMMEDIATE'); print('locked', flush=True)\n"
-         "time.sleep(0.8); c.execute('COMMIT')\n"],
-        stdout=subprocess.PIPE, text=True,
-    )
+    holder = await asyncio.create_subprocess_exec(
+        sys.executable, "-c", HOLD_LOCK, str(path), stdout=asyncio.subprocess.PIPE)
     try:
-        assert holder.stdout is not None and holder.stdout.readline().strip() == "locked"
+        assert holder.stdout is not None
+        assert (await holder.stdout.readline()).strip() == b"locked"
         ticks = 0
 
         async def ticker() -> None:
@@ -109,7 +113,7 @@ async def test_another_process_holding_the_lock_delays_the_write_not_the_loop(no
         waited = time.monotonic() - started
         beat.cancel()
     finally:
-        holder.wait(10)
+        await holder.wait()
     assert await _count(database) == 1
     assert waited >= 0.3  # it did wait for the other process's transaction
     assert ticks >= waited / 0.01 * 0.5  # and the loop went on meanwhile
