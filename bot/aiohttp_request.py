@@ -66,7 +66,7 @@ class AiohttpRequest(BaseRequest):
             self._session = aiohttp.ClientSession(
                 connector=aiohttp.TCPConnector(limit=self._limit, limit_per_host=self._limit),
                 headers={"User-Agent": self.USER_AGENT},
-                # PTB reads the body itself; no cookies, no redirects are part of the Bot API.
+                # The Bot API sets no cookies; keeping none saves work on every answer.
                 cookie_jar=aiohttp.DummyCookieJar(),
                 auto_decompress=True,
             )
