@@ -55,6 +55,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
+from services.names import strip_diacritics
 from services.vncalendar import is_workday, lunar_to_solar, prev_workday
 
 __all__ = [
@@ -102,6 +103,13 @@ EVENT_NAMES: dict[str, str] = {
     "children_forum": "Diễn đàn trẻ em",
     "forum_report": "Báo cáo kết quả Diễn đàn trẻ em",
 }
+
+
+def is_children_forum(name: str) -> bool:
+    """Whether an event a coordinator names is a children's forum ("Diễn đàn trẻ em",
+    "dien dan tre em cap tinh"): it then gets its report deadline FORUM_REPORT_WITHIN_DAYS
+    later. These are the words of the plans (../shared/seeds), not text shown to anyone."""
+    return "dien dan" in " ".join(strip_diacritics(name).casefold().split())
 
 
 @dataclass(frozen=True, slots=True)

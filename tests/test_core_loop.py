@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from sqlmodel import select
 
 from bot import texts
-from db.models import Submission, Task, TaskEvent
+from db.models import Event, Submission, Task, TaskEvent
 from services import tasks as task_service
 from services.errors import DomainError
 
@@ -493,3 +493,23 @@ async def test_two_officials_changing_one_task_at_once_leave_an_unbroken_history
     for before, after in itertools.pairwise(events):
         assert after.from_value == before.to_value != after.to_value
     assert (await get_task(world, task_id)).progress == events[-1].to_value
+
+
+async def test_sukien_adds_an_event_and_a_forum_brings_its_report(world):
+    coordinator = await world.coordinator()
+    answer = await world.say(coordinator, "/sukien 15/07/2027 dien dan tre em cap tinh")
+    assert answer.text == texts.EVENT_ADDED_CHAT.format(
+        name="dien dan tre em cap tinh", date="15/07/2027", leads="30, 14, 7, 0")
+    await world.say(coordinator, "/sukien 20/09/2027 Hội nghị sơ kết")
+    async with world.db.session() as session:
+        rows = (await session.execute(sa.select(Event.key, Event.start, Event.kind).where(
+            Event.source == "custom").order_by(Event.start))).all()
+    assert [("custom" if k.startswith("custom-") else k, s, kind) for k, s, kind in rows] == [
+        ("children_forum", D(2027, 7, 15), "event"),
+        ("forum_report", D(2027, 7, 30), "report"),  # 15 days after the forum
+        ("custom", D(2027, 9, 20), "event"),
+    ]
+    await world.agency("Sở Y tế", code="SYT")
+    official = await world.official("SYT")
+    refused = await world.say(official, "/sukien 01/08/2027 Việc riêng")
+    assert refused.text == texts.COORDINATOR_ONLY

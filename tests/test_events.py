@@ -7,7 +7,7 @@ import unicodedata
 
 import pytest
 
-from services.events import SeasonalEvent, event_notice_dates, seasonal_events
+from services.events import SeasonalEvent, event_notice_dates, is_children_forum, seasonal_events
 
 D = dt.date
 
@@ -134,3 +134,19 @@ def test_event_notice_dates_merge_duplicates() -> None:
     assert event_notice_dates(event, (2, 1, 0)) == [D(2025, 5, 30)]
     with pytest.raises(ValueError):
         event_notice_dates(event, (7, -1))
+
+
+@pytest.mark.parametrize(
+    ("name", "forum"),
+    [
+        ("Diễn đàn trẻ em tỉnh năm 2027", True),
+        ("DIỄN ĐÀN TRẺ EM", True),
+        ("dien dan tre em cap huyen", True),
+        ("Diễn  đàn trẻ em", True),
+        ("Hội nghị tập huấn công tác trẻ em", False),
+        ("Tết Trung thu", False),
+        ("Diễn tập phòng cháy", False),
+    ],
+)
+def test_which_events_are_a_childrens_forum(name: str, forum: bool) -> None:
+    assert is_children_forum(name) is forum

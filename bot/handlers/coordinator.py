@@ -10,6 +10,7 @@ from bot.handlers.common import actor_for, coordinator_or_refuse, db_of, edit_or
 from bot.handlers.tasks import change_text
 from services import clock, reminders, tasks
 from services.errors import DomainError
+from services.events import is_children_forum
 from services.parsing import parse_date
 
 
@@ -77,7 +78,7 @@ async def cmd_sukien(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
             rows = "\n".join(texts.EVENT_LIST_ROW.format(date=texts.date_vn(e.start), name=e.name) for e in events)
             await message.reply_text(texts.EVENT_USAGE.format(events=rows or texts.EVENT_LIST_NONE))
             return
-        forum = "diễn đàn" in name.casefold()
-        event = await reminders.add_event(session, name=name[:200], start=date, settings=settings, forum=forum)
+        event = await reminders.add_event(session, name=name[:200], start=date, settings=settings,
+                                          forum=is_children_forum(name))
     leads = ", ".join(event.lead_days.split(","))
     await message.reply_text(texts.EVENT_ADDED_CHAT.format(name=event.name, date=texts.date_vn(event.start), leads=leads))
