@@ -310,6 +310,17 @@ def last_line(figures: dict[str, Any]) -> None:
     print(json.dumps(figures, ensure_ascii=False), flush=True)
 
 
+def run_and_report(bench: Callable[[Any], Awaitable[Any]], report: Callable[[Any], dict[str, Any]],
+                   args: Any) -> int:
+    """A script's main: run the measurements, print the report, the total time and the
+    last line of figures."""
+    watch = Stopwatch()
+    figures = report(asyncio.run(bench(args)))
+    print(f"(total {watch.seconds:.0f} s)")
+    last_line(figures)
+    return 0
+
+
 class Stopwatch:
     def __init__(self) -> None:
         self.start = time.perf_counter()

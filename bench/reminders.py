@@ -58,9 +58,9 @@ from common import (
     bench_settings,
     bulk_insert,
     count_rows,
-    last_line,
     percentile,
     rounded,
+    run_and_report,
     running_bot,
     sqlite_url,
     table,
@@ -86,7 +86,7 @@ MB = 1024 * 1024
 async def build_dataset(db: Database, agencies: int, now: dt.datetime) -> int:
     """Agencies, one official each, 5 tasks each, 10 pending reminder rows per task."""
     from db.models import Agency, Contact, Outbox, Task
-    from services.reminders import _row
+    from services.outbox import row as outbox_row
 
     today = now.astimezone(clock.VN_TZ).date()
     agency_rows, contact_rows, task_rows, outbox_rows = [], [], [], []
@@ -113,7 +113,7 @@ async def build_dataset(db: Database, agencies: int, now: dt.datetime) -> int:
             for k, (rule, offset) in enumerate(rules[:OCCURRENCES]):
                 # Spread over tomorrow .. ~180 days ahead: nothing falls due during the run.
                 at = now + dt.timedelta(days=1, seconds=((task_id * OCCURRENCES + k) * 7919) % (179 * 86400))
-                outbox_rows.append(_row(
+                outbox_rows.append(outbox_row(
                     kind="reminder", dedupe_key=f"rem:{task_id}:{a}:{due.isoformat()}:{rule}:{offset}",
                     chat_id=chat, contact_id=a, task_id=task_id,
                     payload={"at": at.isoformat(), "rule": rule, "offset": offset}, due_at=at,
@@ -281,10 +281,10 @@ class TimeMap:
 async def insert_due(db: Database, rows: list[tuple[int, int, int, dt.datetime]], tag: str) -> list[int]:
     """Reminder rows (chat, contact, task, due_at); returns their ids."""
     from db.models import Outbox
-    from services.reminders import _row
+    from services.outbox import row as outbox_row
 
     await bulk_insert(db, Outbox, [
-        _row(kind="reminder", dedupe_key=f"{tag}:{task}:{contact}", chat_id=chat, contact_id=contact,
+        outbox_row(kind="reminder", dedupe_key=f"{tag}:{task}:{contact}", chat_id=chat, contact_id=contact,
              task_id=task, payload={"at": at.isoformat(), "rule": "before", "offset": 0}, due_at=at)
         for chat, contact, task, at in rows
     ])
@@ -520,11 +520,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.child:
         asyncio.run(child_main(args.child, args.db, args.base_url))
         return 0
-    watch = Stopwatch()
-    figures = report(asyncio.run(bench(args)))
-    print(f"(total {watch.seconds:.0f} s)")
-    last_line(figures)
-    return 0
+    return run_and_report(bench, report, args)
 
 
 if __name__ == "__main__":

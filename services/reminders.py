@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
+from types import SimpleNamespace
 from typing import Any
 
 import sqlalchemy as sa
@@ -40,7 +41,7 @@ from services.vncalendar import is_workday, next_workday
 REMINDER_KINDS = ("reminder",)
 
 
-def policy_for(task: Task, settings: Settings) -> ReminderPolicy:
+def policy_for(task: Task | SimpleNamespace, settings: Settings) -> ReminderPolicy:
     policy = ReminderPolicy.from_settings(settings)
     if task.reminder_offsets:
         offsets = tuple(int(x) for x in task.reminder_offsets.split(",") if x.strip())
@@ -72,10 +73,6 @@ async def insert_ignoring_duplicates(session: AsyncSession, rows: list[dict[str,
         await session.execute(stmt, rows[start : start + 1000])
 
 
-def _row(**fields: Any) -> dict[str, Any]:
-    return outbox.row(**fields)
-
-
 CONTACT = Contact.__table__  # type: ignore[attr-defined]
 _RECIPIENTS = sa.select(CONTACT.c.id, CONTACT.c.chat_id).where(
     CONTACT.c.agency_id == sa.bindparam("agency_id"), CONTACT.c.reachable.is_(True))
@@ -92,7 +89,7 @@ _DELETE_PENDING = OUTBOX.delete().where(
     OUTBOX.c.task_id == sa.bindparam("task_id"), OUTBOX.c.kind == "reminder", OUTBOX.c.state == "pending")
 
 
-async def sync_task(session: AsyncSession, task: Task, settings: Settings,
+async def sync_task(session: AsyncSession, task: Task | SimpleNamespace, settings: Settings,
                     contacts: list[outbox.Recipient] | None = None, escalation: bool = True,
                     deadline_moved: bool = True) -> int:
     """Make the task's reminder rows match its deadline and status. Returns rows added.
@@ -113,7 +110,7 @@ async def sync_task(session: AsyncSession, task: Task, settings: Settings,
         await session.execute(_DELETE_PENDING.where(~OUTBOX.c.dedupe_key.like(sa.bindparam("keep"))),
                               {"task_id": task.id, "keep": f"{prefix}%:{stamp}:%"})
     rows = [
-        _row(
+        outbox.row(
             kind="reminder",
             dedupe_key=f"{prefix}{contact.id}:{stamp}:{occ.kind}:{occ.offset_days}",
             chat_id=contact.chat_id,
@@ -132,7 +129,7 @@ async def sync_task(session: AsyncSession, task: Task, settings: Settings,
     return len(rows)
 
 
-async def _sync_escalation(session: AsyncSession, task: Task, settings: Settings) -> None:
+async def _sync_escalation(session: AsyncSession, task: Task | SimpleNamespace, settings: Settings) -> None:
     """A task still open N working days after its deadline is reported to coordinators."""
     assert task.due_date is not None
     day = escalation_date(task.due_date, settings.escalate_after_workdays)
@@ -143,7 +140,7 @@ async def _sync_escalation(session: AsyncSession, task: Task, settings: Settings
         select(Contact).where(Contact.role == "coordinator", Contact.reachable.is_(True))
     )
     await insert_ignoring_duplicates(session, [
-        _row(kind="escalation", dedupe_key=f"esc:{task.id}:{c.id}:{task.due_date.isoformat()}",
+        outbox.row(kind="escalation", dedupe_key=f"esc:{task.id}:{c.id}:{task.due_date.isoformat()}",
              chat_id=c.chat_id, contact_id=c.id, task_id=task.id, payload={}, due_at=at)
         for c in coordinators.all()
     ])
@@ -228,7 +225,7 @@ async def sync_events_for(session: AsyncSession, settings: Settings,
                 if codes is not None and agency.code.upper() not in codes:
                     continue
                 key = f"evt:{event.id}:{contact.id}:{day.isoformat()}"
-                wanted[key] = _row(
+                wanted[key] = outbox.row(
                     kind="event", dedupe_key=key, chat_id=contact.chat_id, contact_id=contact.id,
                     ref_id=event.id, payload={"event_id": event.id, "day": day.isoformat()}, due_at=at,
                 )
@@ -307,7 +304,7 @@ async def plan_ahead(session: AsyncSession, settings: Settings) -> None:
     )).all()
     week = at.astimezone(clock.VN_TZ).date().isoformat()
     await insert_ignoring_duplicates(session, [
-        _row(kind="digest", dedupe_key=f"digest:{week}:{c.id}", chat_id=c.chat_id, contact_id=c.id,
+        outbox.row(kind="digest", dedupe_key=f"digest:{week}:{c.id}", chat_id=c.chat_id, contact_id=c.id,
              payload={"week": week}, due_at=at)
         for c in coordinators
     ])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from types import SimpleNamespace
 from typing import Any
@@ -65,7 +66,8 @@ class Change:
     file_name: str | None = None
 
 
-def view(task: Task, agency: Agency, now: dt.datetime) -> TaskView:
+def view(task: Task | SimpleNamespace, agency: Agency | AgencyRef, now: dt.datetime) -> TaskView:
+    """`task` is a table row (Task) or the plain values the change path reads (_split)."""
     today = now.astimezone(clock.VN_TZ).date()
     return TaskView(
         id=task.id or 0,
@@ -164,7 +166,7 @@ async def views_by_id(session: AsyncSession, task_ids: list[int]) -> list[TaskVi
     found = {}
     for row in (await session.execute(_TASKS_BY_ID, {"task_ids": task_ids})).all():
         task, agency = _split(row)
-        found[task.id] = view(task, agency, now)  # type: ignore[arg-type]
+        found[task.id] = view(task, agency, now)
     return [found[i] for i in task_ids if i in found]
 
 
@@ -355,11 +357,21 @@ async def _publish(session: AsyncSession, task: SimpleNamespace, event_id: int, 
     "done", its reminders stop or resume."""
     await _notify_coordinators(session, event_id=event_id, actor=actor, change=change)
     if resync:
-        await reminders.sync_task(session, task, get_settings(), escalation=False,  # type: ignore[arg-type]
+        await reminders.sync_task(session, task, get_settings(), escalation=False,
                                   deadline_moved=False)
 
 
 RACE_RETRIES = 5  # then the person is asked to try again (texts: "busy")
+
+
+async def _retrying(attempt: Callable[[], Awaitable[Change]]) -> Change:
+    """Run `attempt` again while the task keeps changing under it (see _save)."""
+    for _ in range(RACE_RETRIES):
+        try:
+            return await attempt()
+        except _Raced:
+            continue
+    raise DomainError("busy")
 
 
 async def apply_action(
@@ -375,14 +387,8 @@ async def apply_action(
     extension request (with a date). Records history and tells the coordinators."""
     if action not in ACTIONS:
         raise DomainError("bad_action")
-    for attempt in range(RACE_RETRIES):
-        try:
-            return await _apply_once(session, actor=actor, task_id=task_id, action=action,
-                                     note=note, new_due=new_due)
-        except _Raced:
-            if attempt == RACE_RETRIES - 1:
-                raise DomainError("busy") from None
-    raise AssertionError("unreachable")
+    return await _retrying(lambda: _apply_once(session, actor=actor, task_id=task_id, action=action,
+                                               note=note, new_due=new_due))
 
 
 async def _apply_once(
@@ -429,10 +435,10 @@ async def _apply_once(
         task.extension_requested, task.extension_date, task.extension_note = True, new_due, note
 
     if not events:  # nothing to change (done twice, say)
-        return Change(task=view(task, agency, now), action=action, changed=False, note=note, new_due=new_due)  # type: ignore[arg-type]
+        return Change(task=view(task, agency, now), action=action, changed=False, note=note, new_due=new_due)
     task.updated_at = now
     event_id = await _save(session, task, read, events)
-    change = Change(task=view(task, agency, now), action=action, changed=True, note=note, new_due=new_due)  # type: ignore[arg-type]
+    change = Change(task=view(task, agency, now), action=action, changed=True, note=note, new_due=new_due)
     await _publish(session, task, event_id, actor, change, resync=was_done != (task.progress == "done"))
     await session.commit()
     return change
@@ -450,7 +456,8 @@ async def record_submission(
     mime_type: str | None,
 ) -> Change:
     """A report file sent for a task: kept, and the task is done."""
-    for attempt in range(RACE_RETRIES):
+
+    async def once() -> Change:
         task, agency = await _load_for_actor(session, actor, task_id)
         now = clock.now()
         read = dict(vars(task))
@@ -462,22 +469,18 @@ async def record_submission(
             task.blocked = False
             task.extension_requested = False
         task.updated_at = now
-        try:
-            event_id = await _save(session, task, read, events)
-        except _Raced:
-            if attempt == RACE_RETRIES - 1:
-                raise DomainError("busy") from None
-            continue
+        event_id = await _save(session, task, read, events)
         await session.execute(_INSERT_SUBMISSION, {
             "task_id": task.id, "contact_id": actor.contact.id, "file_id": file_id,
             "file_unique_id": file_unique_id, "file_name": file_name, "file_size": file_size,
             "mime_type": mime_type, "at": now,
         })
-        change = Change(task=view(task, agency, now), action="submission", changed=True, file_name=file_name)  # type: ignore[arg-type]
+        change = Change(task=view(task, agency, now), action="submission", changed=True, file_name=file_name)
         await _publish(session, task, event_id, actor, change, resync=True)
         await session.commit()
         return change
-    raise AssertionError("unreachable")
+
+    return await _retrying(once)
 
 
 # --- decisions by coordinators -------------------------------------------------------------
@@ -520,7 +523,7 @@ async def decide_extension(
     except _Raced:  # the official changed it meanwhile: the button is stale
         raise DomainError("extension_not_pending") from None
     change = Change(
-        task=view(task, agency, now), action="approve" if approve else "refuse", changed=True, new_due=new_due  # type: ignore[arg-type]
+        task=view(task, agency, now), action="approve" if approve else "refuse", changed=True, new_due=new_due
     )
     payload = {
         "approved": approve,
@@ -534,7 +537,7 @@ async def decide_extension(
         for official in await reminders.recipients_of(session, task.agency_id)
     ])
     if approve:
-        await reminders.sync_task(session, task, get_settings())  # type: ignore[arg-type]
+        await reminders.sync_task(session, task, get_settings())
     await session.commit()
     return change
 

@@ -34,6 +34,18 @@ def change_text(change: tasks.Change) -> str:
     return texts.EXTENSION_REFUSED_COORD.format(title=v.title, agency=v.agency_name)
 
 
+def outcome_text(outcome: replies.Outcome, *, otherwise: str) -> str:
+    """The answer to a reply or a report file: the change made, a question, or an error;
+    `otherwise` when the message was not about a task."""
+    if outcome.kind in ("changed", "decided") and outcome.change is not None:
+        return change_text(outcome.change)
+    if outcome.kind == "which_task":
+        return texts.ASK_WHICH_TASK
+    if outcome.kind == "error" and outcome.error is not None:
+        return texts.error_text(outcome.error.code, **outcome.error.params)
+    return otherwise
+
+
 async def send_card(message: Message, view: tasks.TaskView, context: ContextTypes.DEFAULT_TYPE, prefix: str = "") -> None:
     """A one-task message with the four buttons, remembered so replies find the task."""
     sent = await message.reply_text(
@@ -157,17 +169,10 @@ async def on_reply(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         outcome = await replies.handle_reply(
             session, actor=actor_for(update, me.contact, message), replied_to=message.reply_to_message.message_id, text=text
         )
-    if outcome.kind in ("changed", "decided"):
-        assert outcome.change is not None
-        await message.reply_text(change_text(outcome.change))
-    elif outcome.kind == "ask_meaning" and outcome.task is not None:
+    if outcome.kind == "ask_meaning" and outcome.task is not None:
         await send_card(message, outcome.task, context, prefix=texts.ASK_WHICH_MEANING.format(title=outcome.task.title))
-    elif outcome.kind == "which_task":
-        await message.reply_text(texts.ASK_WHICH_TASK)
-    elif outcome.kind == "error" and outcome.error is not None:
-        await message.reply_text(texts.error_text(outcome.error.code, **outcome.error.params))
     else:
-        await message.reply_text(texts.REPLY_NOT_ABOUT_TASK)
+        await message.reply_text(outcome_text(outcome, otherwise=texts.REPLY_NOT_ABOUT_TASK))
 
 
 async def on_document(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -193,12 +198,5 @@ async def on_document(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
             file_size=doc.file_size,
             mime_type=doc.mime_type,
         )
-    if outcome.kind == "changed" and outcome.change is not None:
-        await message.reply_text(change_text(outcome.change))
-    elif outcome.kind == "which_task":
-        await message.reply_text(texts.ASK_WHICH_TASK)
-    elif outcome.kind == "error" and outcome.error is not None:
-        await message.reply_text(texts.error_text(outcome.error.code, **outcome.error.params))
-    else:
-        await message.reply_text(texts.FILE_NOT_REPLY)
+    await message.reply_text(outcome_text(outcome, otherwise=texts.FILE_NOT_REPLY))
 
