@@ -21,8 +21,9 @@ Part 1 - status-changing updates: throughput and latency (SQLite, the real Appli
   Latency = from queuing the update at the fake server to the bot's answer arriving there
   (answerCallbackQuery for a press, the reply message for a reply); the redraw of the task
   message (editMessageText) is reported too. CPU time of the bot's process per update is
-  measured with psutil. Coordinator notices (one outbox row per change and coordinator)
-  flow through the real dispatcher job meanwhile: not counted, their backlog is reported.
+  measured with psutil. Coordinator notices (each change's notice on its history row,
+  queued by the real dispatcher job as messages of up to 40 lines per coordinator) flow
+  meanwhile: not counted, their backlog is reported.
   Every change is checked in the database (one "progress" history row per update).
 
 The floor - python-telegram-bot alone: the same Bot API side (bot.app.application_builder)
@@ -444,18 +445,23 @@ async def run_config(side: Any, label: str, *, concurrency: int, users: int,
                 await asyncio.sleep(0.3)
             changes = await count_rows(db, sa.select(sa.func.count()).select_from(TaskEvent).where(
                 TaskEvent.action == "progress"))
-            notices: dict[str, int] = {}
+            notices: dict[str, int] = {}  # changes to tell: pending, queued (into messages)
+            notice_rows: dict[str, int] = {}  # their messages, by outbox state
             async with db.session() as session:
                 for state, n in (await session.execute(
-                    sa.select(Outbox.state, sa.func.count()).where(Outbox.kind == "notice")
-                    .group_by(Outbox.state))).all():
+                    sa.select(TaskEvent.notice_state, sa.func.count()).where(TaskEvent.notice_state.is_not(None))
+                    .group_by(TaskEvent.notice_state))).all():
                     notices[state] = n
+                for state, n in (await session.execute(
+                    sa.select(Outbox.state, sa.func.count()).where(Outbox.kind == "notices")
+                    .group_by(Outbox.state))).all():
+                    notice_rows[state] = n
             notice_messages = await side.call("count_messages", chats=coordinator_chats)
     return {
         "label": label, "concurrency": concurrency, "users": users, "setup_s": setup_s,
         "coordinators": coordinators, "phases": phases,
         "updates": sum(p["n"] for p in phases.values()), "changes": changes,
-        "notices": notices, "notice_messages": notice_messages,
+        "notices": notices, "notice_rows": notice_rows, "notice_messages": notice_messages,
     }
 
 
@@ -659,9 +665,10 @@ def report(r: dict[str, Any]) -> dict[str, Any]:
         line = (f"{c['label']}: setup {c['setup_s']:.1f} s; {c['changes']}/{c['updates']} updates "
                 f"recorded as changes")
         if c["coordinators"]:
-            line += (f"; coordinator notices queued {sum(n.values())}, sent {n.get('sent', 0)} "
-                     f"(in {c['notice_messages']} messages), still queued "
-                     f"{n.get('pending', 0) + n.get('claimed', 0)}")
+            m = c["notice_rows"]
+            line += (f"; coordinators' notices: {n.get('queued', 0)} changes queued into "
+                     f"{sum(m.values())} messages ({n.get('pending', 0)} changes not yet), "
+                     f"{m.get('sent', 0)} messages sent, {c['notice_messages']} arrived")
         print(line)
         for phase, s in c["phases"].items():
             if s["unexpected_sample"]:

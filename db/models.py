@@ -125,6 +125,17 @@ class TaskEvent(SQLModel, table=True):
     actor_name: str | None = None
     chat_id: int | None = Field(default=None, sa_type=BigInt)
     message_id: int | None = Field(default=None, sa_type=BigInt)
+    # An official's change is told to the coordinators: its notice (JSON, see
+    # jobs/notices.py) rides on the change's last history row, `pending` until the
+    # dispatcher queues it (then `queued`); None for rows nobody is told about.
+    notice: str | None = None
+    notice_state: str | None = None
+
+    __table_args__ = (
+        sa.Index("ix_taskevent_notice_pending", "id",
+                 sqlite_where=sa.text("notice_state = 'pending'"),
+                 postgresql_where=sa.text("notice_state = 'pending'")),
+    )
 
 
 class Submission(SQLModel, table=True):

@@ -13,9 +13,9 @@ that waited past its lease and was taken over is left to its new owner. The leas
 longer than a request can take (twice the HTTP timeout), so a live worker's send always
 ends before anyone may take its row.
 
-Notices (one line each, for coordinators) due together for one chat are joined into
-one message, so a busy morning does not queue dozens of messages behind the per-chat limit;
-reminders of one task due together for one chat (a catch-up after downtime) become one.
+Before each claim, coordinators' pending notices become outbox messages (jobs/notices.py,
+many lines to a message); reminders of one task due together for one chat (a catch-up after
+downtime) become one message.
 """
 
 from __future__ import annotations
@@ -36,6 +36,7 @@ from telegram.ext import ExtBot
 from bot.keyboards import markup_from_json
 from db.models import Outbox
 from db.session import Database
+from jobs import notices
 from jobs.broadcasts import render_broadcast
 from jobs.pacing import Pacer
 from jobs.reminders import RENDERERS, Defer
@@ -47,7 +48,6 @@ from services.tasks import link_message
 log = logging.getLogger(__name__)
 Renderer = Callable[..., Awaitable[Any]]
 
-JOINABLE = ("notice",)
 AT_MOST_ONCE = ("broadcast",)  # see services/broadcasts.py
 MAX_TRIES = 4
 PERMANENT = ("chat not found", "bot was blocked", "user is deactivated", "bot was kicked",
@@ -67,28 +67,19 @@ class Unit:
         return [r.id for r in self.rows if r.id is not None]
 
 
-NOTICE_LINES = 40  # coordinator notices joined into one message (each line ~100 characters)
-
-
 def units_of(rows: list[Outbox]) -> list[Unit]:
-    """One unit per message: notices for one chat go together (NOTICE_LINES at most), and
-    so do the reminders of one task for one chat."""
+    """One unit per message: the reminders of one task for one chat go together."""
     units: list[Unit] = []
-    open_units: dict[tuple, Unit] = {}
+    reminders: dict[tuple[int, int | None], Unit] = {}
     for row in rows:
-        key: tuple | None = None
-        if row.kind in JOINABLE:
-            key = (row.kind, row.chat_id)
-        elif row.kind == "reminder":
-            key = (row.kind, row.chat_id, row.task_id)
-        unit = open_units.get(key) if key else None
-        if unit is not None and len(unit.rows) < NOTICE_LINES:
-            unit.rows.append(row)
+        if row.kind != "reminder":
+            units.append(Unit([row]))
             continue
-        unit = Unit([row])
-        if key:
-            open_units[key] = unit
-        units.append(unit)
+        unit = reminders.get((row.chat_id, row.task_id))
+        if unit is None:
+            unit = reminders[(row.chat_id, row.task_id)] = Unit([])
+            units.append(unit)
+        unit.rows.append(row)
     return units
 
 
@@ -133,6 +124,8 @@ class Dispatcher:
         async with self._lock:
             while True:
                 async with self.db.session() as session:
+                    await notices.queue_pending(session, skip_locked=not self.db.is_sqlite)
+                async with self.db.session() as session:
                     rows = await outbox.claim_due(
                         session,
                         worker=self.worker,
@@ -151,9 +144,6 @@ class Dispatcher:
         if custom is not None:
             async with self.db.session() as session:
                 return await custom(session, unit.rows, self.settings)
-        if len(unit.rows) > 1:
-            lines = [render_payload(r.kind, r.payload, r.text).text[:300] for r in unit.rows]
-            return Outgoing("\n".join(lines)[:4000])
         return render_payload(first.kind, first.payload, first.text)
 
     async def _deliver(self, unit: Unit) -> None:

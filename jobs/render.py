@@ -45,7 +45,7 @@ def notice_line(p: dict) -> str:
 
 def render_payload(kind: str, payload: str | None, text: str | None) -> Outgoing:
     p = json.loads(payload) if payload else {}
-    if kind == "notice":
+    if kind == "notice":  # one line per row, as queued before jobs/notices.py
         return Outgoing(notice_line(p))
     if kind == "extension_request":
         date = _date(p["date"])

@@ -5,7 +5,9 @@ deadline's schedule (services.schedule), for every reachable contact of the agen
 the dispatcher sends each when its time comes. Keys are stable (task, contact, deadline,
 rule), so making them again is harmless: an INSERT that meets an existing key does
 nothing, and a row already sent is never made twice. When a deadline moves, rows of the
-old deadline still pending are deleted; when a task is done, its pending rows go too.
+old deadline still pending are deleted. Rows are made whatever the task's status, and a
+status change does not touch them: a reminder of a task that is done when it falls due
+is skipped then (jobs/reminders.py), and one reopened meanwhile gets it.
 
 `plan_ahead` runs daily (and at start): it keeps the seasonal calendar of this year and
 the next in the `event` table, makes the event notices, the escalations of tasks overdue
@@ -87,18 +89,14 @@ async def recipients_of(session: AsyncSession, agency_id: int) -> list[outbox.Re
 OUTBOX = outbox.OUTBOX
 _DELETE_PENDING = OUTBOX.delete().where(
     OUTBOX.c.task_id == sa.bindparam("task_id"), OUTBOX.c.kind == "reminder", OUTBOX.c.state == "pending")
+_DELETE_STALE = _DELETE_PENDING.where(~OUTBOX.c.dedupe_key.like(sa.bindparam("keep")))
 
 
 async def sync_task(session: AsyncSession, task: Task | SimpleNamespace, settings: Settings,
-                    contacts: list[outbox.Recipient] | None = None, escalation: bool = True,
-                    deadline_moved: bool = True) -> int:
-    """Make the task's reminder rows match its deadline and status. Returns rows added.
-    `escalation=False` when only the status changed: the escalation row is checked against
-    the task when its time comes, so it need not be touched. `deadline_moved=False` when
-    the deadline is the one the pending rows were made for (a status change): no row of
-    another deadline can be pending then."""
+                    contacts: list[outbox.Recipient] | None = None) -> int:
+    """Make the task's reminder rows match its deadline. Returns rows added."""
     prefix = f"rem:{task.id}:"
-    if task.progress == "done" or task.due_date is None:
+    if task.due_date is None:
         await session.execute(_DELETE_PENDING, {"task_id": task.id})
         return 0
     if contacts is None:
@@ -106,9 +104,8 @@ async def sync_task(session: AsyncSession, task: Task | SimpleNamespace, setting
     now = clock.now()
     stamp = task.due_date.isoformat()
     schedule = reminder_schedule(task.due_date, policy_for(task, settings), task.due_time)
-    if deadline_moved:  # pending rows of another deadline are stale
-        await session.execute(_DELETE_PENDING.where(~OUTBOX.c.dedupe_key.like(sa.bindparam("keep"))),
-                              {"task_id": task.id, "keep": f"{prefix}%:{stamp}:%"})
+    # Pending rows of another deadline are stale.
+    await session.execute(_DELETE_STALE, {"task_id": task.id, "keep": f"{prefix}%:{stamp}:%"})
     rows = [
         outbox.row(
             kind="reminder",
@@ -124,8 +121,7 @@ async def sync_task(session: AsyncSession, task: Task | SimpleNamespace, setting
         if occ.at_utc >= now
     ]
     await insert_ignoring_duplicates(session, rows)
-    if escalation:
-        await _sync_escalation(session, task, settings)
+    await _sync_escalation(session, task, settings)
     return len(rows)
 
 
@@ -157,11 +153,10 @@ async def sync_tasks(session: AsyncSession, tasks: Iterable[Task], settings: Set
 
 
 async def sync_agency(session: AsyncSession, agency_id: int, settings: Settings) -> int:
-    """After a contact joins (or comes back): reminders of every open task of the agency."""
-    open_tasks = await session.scalars(
-        select(Task).where(Task.agency_id == agency_id, Task.progress != "done")
-    )
-    added = await sync_tasks(session, open_tasks.all(), settings)
+    """After a contact joins (or comes back): reminders of every task of the agency (those
+    of a task done are skipped when due, unless it is reopened by then)."""
+    agency_tasks = await session.scalars(select(Task).where(Task.agency_id == agency_id))
+    added = await sync_tasks(session, agency_tasks.all(), settings)
     added += await sync_events_for(session, settings, agency_ids={agency_id})
     return added
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from types import SimpleNamespace
@@ -227,9 +228,9 @@ async def message_subject(session: AsyncSession, *, chat_id: int, message_id: in
 #
 # This is the path every button press, reply and report file takes, so it is written with
 # Core statements on the tables (no unit of work, no identity map): one SELECT for the task
-# and its agency, one conditional UPDATE, one INSERT of the history rows (their ids come
-# back), one INSERT of the coordinators' notices, and the reminders' rows when the task
-# entered or left "done". bench/updates.py measures it.
+# and its agency, one conditional UPDATE and one INSERT of the history rows, whose last row
+# carries the coordinators' notice (jobs/notices.py queues it). Reminders are not touched:
+# whether a task is done is checked when a reminder falls due. bench/updates.py measures it.
 
 TASK, AGENCY, EVENT, SUBMISSION = (
     Task.__table__, Agency.__table__, TaskEvent.__table__, Submission.__table__  # type: ignore[attr-defined]
@@ -306,6 +307,7 @@ def _history(
         "task_id": task.id, "at": now, "action": action, "from_value": old, "to_value": new,
         "note": note, "actor_contact_id": actor.contact.id, "actor_user_id": actor.user_id,
         "actor_name": actor.name, "chat_id": actor.chat_id, "message_id": actor.message_id,
+        "notice": None, "notice_state": None,
     })
 
 
@@ -326,11 +328,10 @@ async def _save(session: AsyncSession, task: SimpleNamespace, read: dict[str, An
     return max((await session.execute(_INSERT_EVENTS, events)).scalars().all())
 
 
-async def _notify_coordinators(
-    session: AsyncSession, *, event_id: int, actor: Actor, change: Change
-) -> None:
+def notice_of(actor: Actor, change: Change) -> dict[str, Any]:
+    """What the coordinators are told of an official's change (jobs/render.notice_line)."""
     task = change.task
-    payload = {
+    return {
         "who": actor.name,
         "agency": task.agency_name,
         "title": task.title,
@@ -341,24 +342,25 @@ async def _notify_coordinators(
         "file": change.file_name,
         "task_id": task.id,
     }
-    kind = "extension_request" if change.action == "extend" else "notice"
-    # A notice is named by the history row it tells of: queued once per change.
+
+
+def _tell_coordinators(events: list[dict[str, Any]], actor: Actor, change: Change) -> None:
+    """The change's notice, on its last history row: queued for the coordinators by the
+    dispatcher (jobs/notices.py), nothing more to write now."""
+    events[-1]["notice"] = json.dumps(notice_of(actor, change), ensure_ascii=False)
+    events[-1]["notice_state"] = "pending"
+
+
+async def _ask_coordinators(session: AsyncSession, *, event_id: int, actor: Actor, change: Change) -> None:
+    """An extension request goes to each coordinator as its own message, with the buttons
+    that approve or refuse it; it is named by its history row, so it is queued once."""
+    payload = notice_of(actor, change)
     await outbox.insert(session, [
-        outbox.row(kind=kind, chat_id=coord.chat_id, contact_id=coord.id, task_id=task.id,
+        outbox.row(kind="extension_request", chat_id=coord.chat_id, contact_id=coord.id, task_id=change.task.id,
                    dedupe_key=f"ev{event_id}:{coord.id}", payload=payload)
         for coord in await outbox.coordinators(session)
         if coord.chat_id != actor.chat_id
     ])
-
-
-async def _publish(session: AsyncSession, task: SimpleNamespace, event_id: int, actor: Actor,
-                   change: Change, *, resync: bool) -> None:
-    """After an official's change: tell the coordinators; when the task entered or left
-    "done", its reminders stop or resume."""
-    await _notify_coordinators(session, event_id=event_id, actor=actor, change=change)
-    if resync:
-        await reminders.sync_task(session, task, get_settings(), escalation=False,
-                                  deadline_moved=False)
 
 
 RACE_RETRIES = 5  # then the person is asked to try again (texts: "busy")
@@ -399,7 +401,7 @@ async def _apply_once(
     now = clock.now()
     today = now.astimezone(clock.VN_TZ).date()
     note = (note or "").strip()[:NOTE_MAX] or None
-    read, was_done = dict(vars(task)), task.progress == "done"
+    read = dict(vars(task))
     events: list[dict[str, Any]] = []
 
     if action == "done":
@@ -437,9 +439,12 @@ async def _apply_once(
     if not events:  # nothing to change (done twice, say)
         return Change(task=view(task, agency, now), action=action, changed=False, note=note, new_due=new_due)
     task.updated_at = now
-    event_id = await _save(session, task, read, events)
     change = Change(task=view(task, agency, now), action=action, changed=True, note=note, new_due=new_due)
-    await _publish(session, task, event_id, actor, change, resync=was_done != (task.progress == "done"))
+    if action != "extend":
+        _tell_coordinators(events, actor, change)
+    event_id = await _save(session, task, read, events)
+    if action == "extend":
+        await _ask_coordinators(session, event_id=event_id, actor=actor, change=change)
     await session.commit()
     return change
 
@@ -469,14 +474,14 @@ async def record_submission(
             task.blocked = False
             task.extension_requested = False
         task.updated_at = now
-        event_id = await _save(session, task, read, events)
+        change = Change(task=view(task, agency, now), action="submission", changed=True, file_name=file_name)
+        _tell_coordinators(events, actor, change)
+        await _save(session, task, read, events)
         await session.execute(_INSERT_SUBMISSION, {
             "task_id": task.id, "contact_id": actor.contact.id, "file_id": file_id,
             "file_unique_id": file_unique_id, "file_name": file_name, "file_size": file_size,
             "mime_type": mime_type, "at": now,
         })
-        change = Change(task=view(task, agency, now), action="submission", changed=True, file_name=file_name)
-        await _publish(session, task, event_id, actor, change, resync=True)
         await session.commit()
         return change
 

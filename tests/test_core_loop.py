@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import itertools
+import re
 
 import sqlalchemy as sa
 from sqlmodel import select
@@ -14,6 +15,7 @@ from bot import texts
 from db.models import Event, Submission, Task, TaskEvent
 from services import tasks as task_service
 from services.errors import DomainError
+from tests.harness import NOTICE, stop_periodic_jobs
 
 D = dt.date
 
@@ -167,6 +169,35 @@ async def test_blocked_button_asks_reason_and_keeps_it(world):
     assert task.blocked and task.block_note == "thiếu kinh phí, chờ phân bổ"
     notice = (await world.server.wait_for_messages(coord, 2))[-1]
     assert "Vướng mắc — thiếu kinh phí" in notice.text
+
+
+async def test_many_changes_reach_each_coordinator_in_few_messages_each_told_once(world):
+    """45 changes while the dispatcher waits: each coordinator gets them as two messages
+    (40 lines, then 5), every change in them once, and nothing again on the next run."""
+    await stop_periodic_jobs(world.app)
+    coordinators = [await world.coordinator(), await world.coordinator("Đỗ Văn Giang")]
+    titles = []
+    for a in range(5):
+        code = f"XA{a}"
+        await world.agency(f"UBND xã Thử nghiệm {a}", code=code)
+        for t in range(1, 10):
+            titles.append(f"Việc {a}-{t}")
+            await add_task(world, code, titles[-1], D(2026, 12, 10))
+        user = await world.official(code, name=f"Cán bộ {a}")
+        for listing in await world.say(user, "/viec", expect=2):  # 8 tasks, then 1
+            for row in listing.reply_markup["inline_keyboard"]:
+                for button in row:
+                    if "⏳" in button["text"]:
+                        await world.press(user, listing.message_id, button["callback_data"])
+    await world.dispatch()
+    for coordinator in coordinators:
+        told = [m.text for m in world.server.messages_to(coordinator) if m.text.startswith(NOTICE)]
+        assert [len(m.split("\n")) for m in told] == [40, 5]
+        assert sorted(re.findall(r"«(Việc \d-\d)»: Đang thực hiện", "\n".join(told))) == sorted(titles)
+    before = [len(world.server.messages_to(c)) for c in coordinators]
+    await world.dispatch()
+    await world.quiet()
+    assert [len(world.server.messages_to(c)) for c in coordinators] == before
 
 
 async def test_extension_request_approved_from_the_notice(world):

@@ -11,6 +11,7 @@ import sys
 from collections import Counter
 
 import pytest
+import sqlalchemy as sa
 
 from services import clock
 from services.clock import SystemClock
@@ -107,3 +108,59 @@ async def test_two_processes_deliver_2000_reminders_exactly_once(settings, db, f
             await asyncio.wait_for(bot.wait(), 30)
     got = received(fake_server, chats)
     assert len(got) == 2000 and max(got.values()) == 1
+
+
+async def test_racing_dispatchers_queue_each_notice_once(db, database_url):
+    """Two processes' dispatchers (two engines on one database) turn pending notices into
+    messages at the same time, a few at a time: every change is told to every coordinator
+    exactly once (PostgreSQL: FOR UPDATE SKIP LOCKED; SQLite: its write lock)."""
+    from db.models import Outbox
+    from db.session import Database
+    from jobs import notices
+    from services import agencies, invites, outbox
+    from services import tasks as task_service
+
+    async with db.session() as session:
+        coordinators = []
+        for chat in (9001, 9002):
+            invite, _ = await invites.create_invite(session, agency_ref=None, coordinator=True)
+            await invites.redeem_invite(session, code=invite.code, chat_id=chat, chat_type="private",
+                                        user_id=chat, display_name=f"Điều phối {chat}")
+            coordinators.append(chat)
+        actors, task_ids = [], []
+        for a in range(6):
+            await agencies.add_agency(session, name=f"UBND xã Đua {a}", code=f"D{a}")
+            invite, _ = await invites.create_invite(session, agency_ref=f"D{a}")
+            await invites.redeem_invite(session, code=invite.code, chat_id=100 + a, chat_type="private",
+                                        user_id=100 + a, display_name=f"Cán bộ {a}")
+            me = await invites.identify(session, chat_id=100 + a)
+            for t in range(10):
+                view = await task_service.add_task(session, agency_ref=f"D{a}", title=f"Việc {a}-{t}",
+                                                   due_date=dt.date(2026, 12, 10))
+                actors.append(task_service.Actor(contact=me.contact, user_id=100 + a, name=f"Cán bộ {a}",
+                                                 chat_id=100 + a))
+                task_ids.append(view.id)
+        for actor, task_id in zip(actors, task_ids, strict=True):
+            await task_service.apply_action(session, actor=actor, task_id=task_id, action="progress")
+    outbox.forget_coordinators()
+    other = Database(database_url)
+
+    async def drain(database) -> int:
+        taken = 0
+        while True:
+            async with database.session() as session:
+                got = await notices.queue_pending(session, skip_locked=not database.is_sqlite, limit=7)
+            if not got:
+                return taken
+            taken += got
+
+    try:
+        taken = await asyncio.gather(drain(db), drain(other))
+    finally:
+        await other.dispose()
+    assert sum(taken) == 60 and all(taken), taken
+    async with db.session() as session:
+        rows = (await session.execute(sa.select(Outbox.chat_id, Outbox.text).where(Outbox.kind == "notices"))).all()
+    for chat in coordinators:
+        lines = [line for c, text in rows if c == chat for line in text.split("\n")]
+        assert sorted(lines) == sorted(set(lines)) and len(lines) == 60

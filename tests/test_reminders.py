@@ -146,14 +146,32 @@ async def test_nothing_is_sent_about_a_task_already_done(world):
     card = await world.say(user, "/viec")
     await world.say(user, "đã xong", reply_to=card.message_id)
     before = len(world.server.messages_to(user))
-    for day in range(24, 32):
+    for day in range(24, 45):  # up to 14/12, past the deadline and its overdue reminders
         world.clock.set(at(D(2026, 11, 1) + dt.timedelta(days=day)))
         await world.dispatch()
     assert len(world.server.messages_to(user)) == before
     async with world.db.session() as session:
-        pending = (await session.scalars(select(Outbox).where(Outbox.task_id == view.id,
-                                                              Outbox.state == "pending"))).all()
-    assert pending == []
+        states = (await session.scalars(select(Outbox.state).where(Outbox.task_id == view.id,
+                                                                   Outbox.due_at <= world.clock.now()))).all()
+    assert states and set(states) == {"skipped"}
+
+
+async def test_a_task_reopened_is_reminded_again(world):
+    await stop_periodic_jobs(world.app)
+    await world.agency("Sở Y tế", code="SYT")
+    user = await world.official("SYT")
+    async with world.db.session() as session:
+        await task_service.add_task(session, agency_ref="SYT", title="Báo cáo năm", due_date=D(2026, 12, 4))
+    card = await world.say(user, "/viec")
+    await world.say(user, "đã xong", reply_to=card.message_id)
+    world.clock.set(at(D(2026, 11, 27)))  # a reminder falls due while it is done: skipped
+    await world.dispatch()
+    await world.say(user, "đang làm", reply_to=card.message_id)
+    before = len(world.server.messages_to(user))
+    world.clock.set(at(D(2026, 12, 1)))
+    await world.dispatch()
+    reminded = world.server.messages_to(user)[before:]
+    assert len(reminded) == 1 and "Báo cáo năm" in reminded[0].text
 
 
 async def test_requested_bodies_are_asked_courteously(world):
