@@ -210,6 +210,14 @@ class FakeProcess:
     def root(self) -> str:
         return self.base_url.rsplit("/bot", 1)[0]
 
+    def cpu_seconds(self) -> float:
+        """CPU time the child (server and simulated users) has used so far."""
+        import psutil
+
+        assert self.proc is not None
+        used = psutil.Process(self.proc.pid).cpu_times()
+        return used.user + used.system
+
     async def call(self, op: str, **args: Any) -> Any:
         async with self._http.post(f"{self.root}/_bench/{op}", json=args) as resp:
             body = await resp.json()
@@ -235,6 +243,9 @@ class LocalFake:
 
     async def __aexit__(self, *exc: object) -> None:
         await self.server.stop()
+
+    def cpu_seconds(self) -> float:
+        return math.nan  # shared with the bot: not told apart
 
     async def call(self, op: str, **args: Any) -> Any:
         # Through JSON, as over HTTP, so both modes see the same values.
@@ -314,6 +325,9 @@ def run_and_report(bench: Callable[[Any], Awaitable[Any]], report: Callable[[Any
                    args: Any) -> int:
     """A script's main: run the measurements, print the report, the total time and the
     last line of figures."""
+    from bot.app import use_fast_event_loop
+
+    use_fast_event_loop()  # as `nhacviec run` does
     watch = Stopwatch()
     figures = report(asyncio.run(bench(args)))
     print(f"(total {watch.seconds:.0f} s)")

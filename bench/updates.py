@@ -384,7 +384,7 @@ class Plan:
 PHASES = ("light", "target", "saturation")
 
 
-def summarize_load(result: dict[str, Any], cpu_s: float) -> dict[str, Any]:
+def summarize_load(result: dict[str, Any], cpu_s: float, server_cpu_s: float = math.nan) -> dict[str, Any]:
     lat = result["press_ms"] + result["reply_ms"]
     span = result["last_answer"] - result["first_queued"]
     queued_span = result["last_queued"] - result["first_queued"]
@@ -402,6 +402,7 @@ def summarize_load(result: dict[str, Any], cpu_s: float) -> dict[str, Any]:
         "edit_p95": percentile(result["edit_ms"], 95),
         "cpu_ms": cpu_s * 1000 / max(1, result["answered"]),
         "cpu_share": cpu_s / span if span > 0 else math.nan,
+        "server_cpu_share": server_cpu_s / span if span > 0 else math.nan,
         "errors": result["errors"],
         "unexpected": result["unexpected"],
         "unexpected_sample": result["unexpected_sample"],
@@ -436,12 +437,12 @@ async def run_config(side: Any, label: str, *, concurrency: int, users: int,
             for phase in PHASES:
                 if not sizes.get(phase):
                     continue
-                cpu = me.cpu_times()
+                cpu, server_cpu = me.cpu_times(), side.cpu_seconds()
                 result = await side.call("load", sequences=plan.take(sizes[phase]),
                                          rate=rates[phase], timeout=900)
                 used = me.cpu_times()
                 cpu_s = (used.user + used.system) - (cpu.user + cpu.system)
-                phases[phase] = summarize_load(result, cpu_s)
+                phases[phase] = summarize_load(result, cpu_s, side.cpu_seconds() - server_cpu)
                 await asyncio.sleep(0.3)
             changes = await count_rows(db, sa.select(sa.func.count()).select_from(TaskEvent).where(
                 TaskEvent.action == "progress"))
@@ -652,13 +653,13 @@ def report(r: dict[str, Any]) -> dict[str, Any]:
         for phase, s in c["phases"].items():
             rows.append([f"{c['label']} | {phase}", s["n"], s["offered_per_s"], s["per_s"],
                          s["p50"], s["p95"], s["p99"], s["edit_p95"], s["cpu_ms"],
-                         s["cpu_share"] * 100, s["errors"] + s["unexpected"]])
+                         s["cpu_share"] * 100, s["server_cpu_share"] * 100, s["errors"] + s["unexpected"]])
     print(table(["config | phase", "updates", "offered/s", "done/s", "p50 ms", "p95 ms", "p99 ms",
-                 "edit p95", "CPU ms/upd", "CPU %", "bad"], rows))
+                 "edit p95", "CPU ms/upd", "CPU %", "server CPU %", "bad"], rows))
     print(f"phases: light = queued at {r['light_rate']:.0f}/s; target = queued at "
           f"{r['rate']:.0f}/s; saturation = every official sends again as soon as answered.")
     print("latency = queued at the server -> answerCallbackQuery (press) / reply message there; "
-          "'edit p95' = -> the task message redrawn; CPU = this (bot) process; "
+          "'edit p95' = -> the task message redrawn; CPU = this (bot) process, server CPU = the child (fake server and simulated users); "
           "'bad' = error or no-change answers.")
     for c in r["configs"]:
         n = c["notices"]

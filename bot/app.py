@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import logging
 
@@ -131,6 +132,17 @@ async def _post_init(app: Application) -> None:
     app.job_queue.run_once(_plan, when=0, name="plan-now", job_kwargs={"misfire_grace_time": None})
     app.job_queue.run_daily(_plan, time=dt.time(0, 5, tzinfo=VN_TZ), name="plan-daily",
                             job_kwargs={"misfire_grace_time": None})
+
+
+def use_fast_event_loop() -> None:
+    """Run on uvloop where it is installed (not on Windows): the bot's work is mostly the
+    event loop and sockets, which uvloop does in C (bench/updates.py measures the gain).
+    Call before the loop is made (asyncio.run, Application.run_polling)."""
+    try:
+        import uvloop
+    except ImportError:
+        return
+    asyncio.set_event_loop_policy(uvloop.EventLoopPolicy())
 
 
 def application_builder(settings: Settings) -> ApplicationBuilder:

@@ -308,12 +308,13 @@ def run_bot(settings: Settings) -> int:
     from telegram import Update
     from telegram.error import InvalidToken, NetworkError
 
-    from bot.app import build_application, configure_logging
+    from bot.app import build_application, configure_logging, use_fast_event_loop
 
     if settings.telegram_bot_token is None or not settings.telegram_bot_token.get_secret_value().strip():
         print(texts.CLI_NO_TOKEN, file=sys.stderr)
         return 1
     configure_logging(settings)
+    use_fast_event_loop()
     db = Database(settings.database_url)
 
     async def migrate() -> None:

@@ -124,6 +124,9 @@ async def run_demo(port: int, keep: bool) -> None:
 
 
 def main(port: int = 0, keep: bool = False) -> int:
+    from bot.app import use_fast_event_loop
+
+    use_fast_event_loop()  # as `nhacviec run` does
     try:
         asyncio.run(run_demo(port, keep))
     except KeyboardInterrupt:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import weakref
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from types import SimpleNamespace
@@ -199,12 +201,12 @@ async def link_message(
     await session.commit()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Subject:
     """What a bot message is about."""
 
     purpose: str
-    task_ids: list[int]
+    task_ids: tuple[int, ...]
     first: int
 
 
@@ -216,12 +218,31 @@ _SUBJECT = (
 )
 
 
+# What a bot message is about is written once, with the message, and never changed, so a
+# subject found is kept (the newest SUBJECTS_KEPT, per database): every press and reply
+# asks for it. Not found is not kept, as the link may be committed a moment after the
+# message was sent.
+SUBJECTS_KEPT = 20_000
+_subjects: weakref.WeakKeyDictionary[Any, OrderedDict[tuple[int, int], Subject]] = weakref.WeakKeyDictionary()
+
+
 async def message_subject(session: AsyncSession, *, chat_id: int, message_id: int) -> Subject | None:
+    kept = _subjects.get(session.bind)
+    if kept is None:
+        kept = _subjects[session.bind] = OrderedDict()
+    key = (chat_id, message_id)
+    subject = kept.get(key)
+    if subject is not None:
+        kept.move_to_end(key)
+        return subject
     rows = (await session.execute(_SUBJECT, {"chat_id": chat_id, "message_id": message_id})).all()
     if not rows:
         return None
-    ids = [task_id for _, task_id, _ in rows if task_id is not None]
-    return Subject(purpose=rows[0][0], task_ids=ids, first=rows[0][2])
+    ids = tuple(task_id for _, task_id, _ in rows if task_id is not None)
+    subject = kept[key] = Subject(purpose=rows[0][0], task_ids=ids, first=rows[0][2])
+    if len(kept) > SUBJECTS_KEPT:
+        kept.popitem(last=False)
+    return subject
 
 
 # --- changes by officials -----------------------------------------------------------------

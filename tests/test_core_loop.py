@@ -544,3 +544,22 @@ async def test_sukien_adds_an_event_and_a_forum_brings_its_report(world):
     official = await world.official("SYT")
     refused = await world.say(official, "/sukien 01/08/2027 Việc riêng")
     assert refused.text == texts.COORDINATOR_ONLY
+
+
+async def test_what_a_message_is_about_is_read_once_linked_and_kept_only_then(db, monkeypatch):
+    """A reply may come before its message's link is committed: not found is not kept,
+    found is kept (up to SUBJECTS_KEPT), per database."""
+    async with db.session() as session:
+        assert await task_service.message_subject(session, chat_id=7, message_id=1) is None
+        await session.execute(sa.text("INSERT INTO agency (id, code, name, name_key, requested, created_at) "
+                                      "VALUES (1, 'A', 'A', 'a', false, '2026-11-23 02:00:00')"))
+        await session.commit()
+        view = await task_service.add_task(session, agency_ref="A", title="Việc", due_date=None)
+        await task_service.link_message(session, chat_id=7, message_id=1, task_ids=[view.id], purpose="card")
+        found = await task_service.message_subject(session, chat_id=7, message_id=1)
+        assert found is not None and found.task_ids == (view.id,)
+        monkeypatch.setattr(task_service, "SUBJECTS_KEPT", 2)
+        for message_id in (2, 3, 4):
+            await task_service.link_message(session, chat_id=7, message_id=message_id, task_ids=[view.id])
+            assert await task_service.message_subject(session, chat_id=7, message_id=message_id) is not None
+        assert len(task_service._subjects[session.bind]) == 2
