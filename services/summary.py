@@ -56,11 +56,12 @@ async def summarize(session: AsyncSession, *, agency_ids: list[int] | None = Non
     # Core statements on the tables: 10,000 rows come back as plain tuples.
     agency, task = Agency.__table__, Task.__table__  # type: ignore[attr-defined]
     agencies_q = sa.select(agency.c.id, agency.c.name, agency.c.code).order_by(agency.c.name)
+    # Unordered: sorting every task costs more than sorting the few listed by name (below).
     tasks_q = sa.select(
-        task.c.agency_id, task.c.title, task.c.due_date, task.c.due_time, task.c.progress,
+        task.c.id, task.c.agency_id, task.c.title, task.c.due_date, task.c.due_time, task.c.progress,
         task.c.done_at, task.c.blocked, task.c.block_note, task.c.extension_requested,
         task.c.extension_date,
-    ).order_by(task.c.due_date, task.c.id)
+    )
     if agency_ids is not None:
         agencies_q = agencies_q.where(agency.c.id.in_(agency_ids))
         tasks_q = tasks_q.where(task.c.agency_id.in_(agency_ids))
@@ -69,8 +70,9 @@ async def summarize(session: AsyncSession, *, agency_ids: list[int] | None = Non
         for aid, name, code in (await session.execute(agencies_q)).all()
     }
     deadlines: dict[tuple[dt.date, dt.time | None], dt.datetime] = {}
+    listed: list[tuple[dt.date, int, list, tuple]] = []  # (deadline, id, list, item): sorted below
     for row in (await session.execute(tasks_q)).all():
-        (agency_id, title, due, due_time, progress, done_at, blocked, note, ext, ext_date) = row
+        (task_id, agency_id, title, due, due_time, progress, done_at, blocked, note, ext, ext_date) = row
         summary = by_id.get(agency_id)
         if summary is None:
             continue
@@ -84,15 +86,18 @@ async def summarize(session: AsyncSession, *, agency_ids: list[int] | None = Non
             status = "done_late" if deadline and done_at and done_at > deadline else "done_on_time"
         elif deadline is not None and now > deadline:
             status = "overdue"
-            summary.overdue.append((title, due))
+            listed.append((due, task_id, summary.overdue, (title, due)))
         else:
             status = "in_progress" if progress == "in_progress" else "not_due"
         summary.counts[status] += 1
         if progress != "done":
             if blocked:
-                summary.blocked.append((title, note or ""))
+                listed.append((due or dt.date.max, task_id, summary.blocked, (title, note or "")))
             if ext and ext_date:
-                summary.extensions.append((title, ext_date))
+                listed.append((due or dt.date.max, task_id, summary.extensions, (title, ext_date)))
+    listed.sort(key=lambda entry: entry[:2])  # nearest deadline first, as tasks are listed
+    for _, _, into, item in listed:
+        into.append(item)
     return Summary(date=now.astimezone(clock.VN_TZ).date(), agencies=list(by_id.values()))
 
 
