@@ -13,6 +13,7 @@ also all Telegram allows one chat (one message a second).
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Iterator
 
 import sqlalchemy as sa
@@ -22,6 +23,8 @@ from bot.render import MESSAGE_LIMIT
 from jobs.render import notice_line
 from services import outbox
 from services.tasks import EVENT
+
+log = logging.getLogger(__name__)
 
 NOTICE_LINES = 40  # lines in one message (each about 100 characters)
 CLAIM_LIMIT = 1000  # notices taken in one run; the rest wait for the next
@@ -66,7 +69,12 @@ async def queue_pending(session: AsyncSession, *, skip_locked: bool, limit: int 
     claimed = sorted((await session.execute(_CLAIM[skip_locked], {"limit": limit})).all())
     if not claimed:
         return 0
-    lines = [(chat_id, notice_line(json.loads(notice))) for _, chat_id, notice in claimed]
+    lines = []
+    for event_id, chat_id, notice in claimed:
+        try:
+            lines.append((chat_id, notice_line(json.loads(notice))))
+        except (ValueError, KeyError, TypeError):  # one bad notice must not stop the others
+            log.exception("cannot render the notice of history row %s", event_id)
     span = f"{claimed[0][0]}-{claimed[-1][0]}"
     rows = []
     for coordinator in await outbox.coordinators(session):

@@ -200,6 +200,26 @@ async def test_many_changes_reach_each_coordinator_in_few_messages_each_told_onc
     assert [len(world.server.messages_to(c)) for c in coordinators] == before
 
 
+async def test_a_notice_that_cannot_be_read_does_not_stop_the_others(world):
+    await stop_periodic_jobs(world.app)
+    coordinator = await world.coordinator()
+    await world.agency("Sở Y tế", code="SYT")
+    task_id = await add_task(world, "SYT", "Báo cáo năm 2026", D(2026, 12, 10))
+    async with world.db.session() as session:
+        session.add(TaskEvent(task_id=task_id, at=world.clock.now(), action="progress",
+                              notice="{not json", notice_state="pending"))
+        await session.commit()
+    user = await world.official("SYT", name="Nguyễn Văn An")
+    listing = await world.say(user, "/viec")
+    await world.press(user, listing.message_id, world.button_data(listing, "1. ⏳"))
+    await world.dispatch()
+    told = [m.text for m in world.server.messages_to(coordinator) if m.text.startswith(NOTICE)]
+    assert told == [texts.NOTIFY_LINE.format(who="Nguyễn Văn An", agency="Sở Y tế", title="Báo cáo năm 2026",
+                                             change=texts.CHANGE_PROGRESS)]
+    await world.dispatch()  # and it is not tried again
+    assert len([m for m in world.server.messages_to(coordinator) if m.text.startswith(NOTICE)]) == 1
+
+
 async def test_extension_request_approved_from_the_notice(world):
     await world.agency("Công an tỉnh", code="CA")
     task_id = await add_task(world, "CA", "Báo cáo năm", D(2026, 11, 30))
