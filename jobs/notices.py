@@ -14,12 +14,11 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Iterator
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.render import MESSAGE_LIMIT
+from bot.render import chunk
 from jobs.render import notice_line
 from services import outbox
 from services.tasks import EVENT
@@ -48,19 +47,10 @@ def _claim(skip_locked: bool) -> sa.Update:
 _CLAIM = {skip: _claim(skip) for skip in (False, True)}  # built once
 
 
-def messages(lines: list[str]) -> Iterator[str]:
-    """Lines joined into messages of at most NOTICE_LINES lines and MESSAGE_LIMIT characters."""
-    chunk: list[str] = []
-    size = 0
-    for line in lines:
-        line = line[:300]
-        if chunk and (len(chunk) == NOTICE_LINES or size + 1 + len(line) > MESSAGE_LIMIT):
-            yield "\n".join(chunk)
-            chunk, size = [], 0
-        chunk.append(line)
-        size += len(line) + 1
-    if chunk:
-        yield "\n".join(chunk)
+def messages(lines: list[str]) -> list[str]:
+    """Lines joined into messages of at most NOTICE_LINES lines, below Telegram's limit."""
+    lines = [line[:300] for line in lines]
+    return ["\n".join(lines[i] for i in group) for group in chunk(lines, header="", per_message=NOTICE_LINES)]
 
 
 async def queue_pending(session: AsyncSession, *, skip_locked: bool, limit: int = CLAIM_LIMIT) -> int:

@@ -137,7 +137,9 @@ async def test_catch_up_after_downtime_is_one_late_message_per_task(world):
     assert set(states) == {"sent", "skipped"}  # today's 08:00 reminder was folded into the catch-up
 
 
-async def test_nothing_is_sent_about_a_task_already_done(world):
+async def _official_who_finished_a_task(world):
+    """An official of SYT, the card of their one task (due 04/12) and the task, marked done
+    by a reply; periodic jobs stopped, so only world.dispatch() sends."""
     await stop_periodic_jobs(world.app)
     await world.agency("Sở Y tế", code="SYT")
     user = await world.official("SYT")
@@ -145,6 +147,11 @@ async def test_nothing_is_sent_about_a_task_already_done(world):
         view = await task_service.add_task(session, agency_ref="SYT", title="Báo cáo năm", due_date=D(2026, 12, 4))
     card = await world.say(user, "/viec")
     await world.say(user, "đã xong", reply_to=card.message_id)
+    return user, card, view
+
+
+async def test_nothing_is_sent_about_a_task_already_done(world):
+    user, _, view = await _official_who_finished_a_task(world)
     before = len(world.server.messages_to(user))
     for day in range(24, 45):  # up to 14/12, past the deadline and its overdue reminders
         world.clock.set(at(D(2026, 11, 1) + dt.timedelta(days=day)))
@@ -157,13 +164,7 @@ async def test_nothing_is_sent_about_a_task_already_done(world):
 
 
 async def test_a_task_reopened_is_reminded_again(world):
-    await stop_periodic_jobs(world.app)
-    await world.agency("Sở Y tế", code="SYT")
-    user = await world.official("SYT")
-    async with world.db.session() as session:
-        await task_service.add_task(session, agency_ref="SYT", title="Báo cáo năm", due_date=D(2026, 12, 4))
-    card = await world.say(user, "/viec")
-    await world.say(user, "đã xong", reply_to=card.message_id)
+    user, card, _ = await _official_who_finished_a_task(world)
     world.clock.set(at(D(2026, 11, 27)))  # a reminder falls due while it is done: skipped
     await world.dispatch()
     await world.say(user, "đang làm", reply_to=card.message_id)
