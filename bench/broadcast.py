@@ -42,23 +42,56 @@ async def broadcast_rate(recipients: int) -> dict:
     try:
         async with temp_database("broadcast.db") as (db, _):
             now = clock.now()
-            await bulk_insert(db, Agency, [
-                {"id": i + 1, "code": f"X{i}", "name": f"UBND xã {i}", "name_key": f"ubnd xa {i}",
-                 "requested": False, "created_at": now} for i in range(recipients)])
+            await bulk_insert(
+                db,
+                Agency,
+                [
+                    {
+                        "id": i + 1,
+                        "code": f"X{i}",
+                        "name": f"UBND xã {i}",
+                        "name_key": f"ubnd xa {i}",
+                        "requested": False,
+                        "created_at": now,
+                    }
+                    for i in range(recipients)
+                ],
+            )
             chats = [300_000 + i for i in range(recipients)]
-            await bulk_insert(db, Contact, [
-                {"chat_id": chat, "chat_type": "private", "agency_id": i + 1, "role": "official",
-                 "display_name": f"Cán bộ {i}", "reachable": True, "linked_at": now}
-                for i, chat in enumerate(chats)])
+            await bulk_insert(
+                db,
+                Contact,
+                [
+                    {
+                        "chat_id": chat,
+                        "chat_type": "private",
+                        "agency_id": i + 1,
+                        "role": "official",
+                        "display_name": f"Cán bộ {i}",
+                        "reachable": True,
+                        "linked_at": now,
+                    }
+                    for i, chat in enumerate(chats)
+                ],
+            )
             for chat in chats:
                 server.add_user(chat, f"Cán bộ {chat}")
             async with db.session() as session:
-                author = Contact(chat_id=1, role="coordinator", display_name="Điều phối", linked_at=now)
+                author = Contact(
+                    chat_id=1, role="coordinator", display_name="Điều phối", linked_at=now
+                )
                 session.add(author)
                 await session.commit()
-                draft = await broadcasts.create_draft(session, author=author, kind="text", text=TEXT)
-                await broadcasts.confirm(session, broadcast_id=draft.id, author=author,
-                                         progress_chat_id=1, progress_message_id=1)
+                draft = await broadcasts.create_draft(
+                    session, author=author, kind="text", text=TEXT
+                )
+                await broadcasts.confirm(
+                    session,
+                    broadcast_id=draft.id,
+                    author=author,
+                    progress_chat_id=1,
+                    progress_message_id=1,
+                )
             settings = bench_settings(server.base_url, db.url.render_as_string(hide_password=False))
             async with Bot("1:BENCH", base_url=server.base_url) as bot:
                 dispatcher = Dispatcher(db=db, bot=bot, settings=settings)
@@ -96,19 +129,32 @@ def main() -> None:
     recipients = 600 if args.quick else 3000
     figures = asyncio.run(broadcast_rate(recipients))
     export_s = export_seconds(500, 20, 1 if args.quick else 3)
-    print(table(["measure", "value", "target"], [
-        ("recipients", figures["recipients"], ""),
-        ("delivered", figures["delivered"], ""),
-        ("deliveries/s", figures["per_s"], "30/s limit"),
-        ("fraction of limit", figures["limit_fraction"], ">= 0.95"),
-        ("lost", figures["lost"], "0"),
-        ("duplicates", figures["duplicates"], "0"),
-        ("429 answers", figures["violations"], "0"),
-        ("export 500x20 (s)", export_s, "<= 2"),
-    ], digits=3))
-    last_line({"recipients": figures["recipients"], "limit_fraction": round(figures["limit_fraction"], 4),
-               "lost": figures["lost"], "duplicates": figures["duplicates"], "export_s": round(export_s, 3),
-               "violations": figures["violations"]})
+    print(
+        table(
+            ["measure", "value", "target"],
+            [
+                ("recipients", figures["recipients"], ""),
+                ("delivered", figures["delivered"], ""),
+                ("deliveries/s", figures["per_s"], "30/s limit"),
+                ("fraction of limit", figures["limit_fraction"], ">= 0.95"),
+                ("lost", figures["lost"], "0"),
+                ("duplicates", figures["duplicates"], "0"),
+                ("429 answers", figures["violations"], "0"),
+                ("export 500x20 (s)", export_s, "<= 2"),
+            ],
+            digits=3,
+        )
+    )
+    last_line(
+        {
+            "recipients": figures["recipients"],
+            "limit_fraction": round(figures["limit_fraction"], 4),
+            "lost": figures["lost"],
+            "duplicates": figures["duplicates"],
+            "export_s": round(export_s, 3),
+            "violations": figures["violations"],
+        }
+    )
 
 
 if __name__ == "__main__":

@@ -111,7 +111,9 @@ async def running_bot(
             await app.stop()
 
 
-async def bulk_insert(db: Database, model: Any, rows: list[dict[str, Any]], chunk: int = 5000) -> None:
+async def bulk_insert(
+    db: Database, model: Any, rows: list[dict[str, Any]], chunk: int = 5000
+) -> None:
     """Core INSERT ... executemany, in chunks, one transaction (setup only)."""
     table = model.__table__
     async with db.session() as session:
@@ -183,8 +185,13 @@ class FakeProcess:
         import aiohttp
 
         self.proc = await asyncio.create_subprocess_exec(
-            sys.executable, str(self.script), "--serve", *self.args,
-            stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, cwd=str(ROOT),
+            sys.executable,
+            str(self.script),
+            "--serve",
+            *self.args,
+            stdin=asyncio.subprocess.PIPE,
+            stdout=asyncio.subprocess.PIPE,
+            cwd=str(ROOT),
         )
         assert self.proc.stdout is not None
         line = (await asyncio.wait_for(self.proc.stdout.readline(), 30)).decode().strip()
@@ -285,7 +292,8 @@ def table(headers: Sequence[str], rows: Iterable[Sequence[Any]], digits: int = 1
 
     def line(items: Sequence[str]) -> str:
         return "  ".join(
-            item.ljust(widths[i]) if i == 0 else item.rjust(widths[i]) for i, item in enumerate(items)
+            item.ljust(widths[i]) if i == 0 else item.rjust(widths[i])
+            for i, item in enumerate(items)
         )
 
     out = [line(headers), line(["-" * w for w in widths])]
@@ -294,7 +302,11 @@ def table(headers: Sequence[str], rows: Iterable[Sequence[Any]], digits: int = 1
 
 
 def rounded(value: float, digits: int = 3) -> float | None:
-    return None if value is None or (isinstance(value, float) and math.isnan(value)) else round(value, digits)
+    return (
+        None
+        if value is None or (isinstance(value, float) and math.isnan(value))
+        else round(value, digits)
+    )
 
 
 def watch_job(app: Any, name: str) -> asyncio.Future:
@@ -305,14 +317,19 @@ def watch_job(app: Any, name: str) -> asyncio.Future:
 
     job_id = app.job_queue.get_jobs_by_name(name)[0].job.id
     done: asyncio.Future = asyncio.get_running_loop().create_future()
-    outcomes = {EVENT_JOB_EXECUTED: "executed", EVENT_JOB_ERROR: "error", EVENT_JOB_MISSED: "missed"}
+    outcomes = {
+        EVENT_JOB_EXECUTED: "executed",
+        EVENT_JOB_ERROR: "error",
+        EVENT_JOB_MISSED: "missed",
+    }
 
     def listener(event: Any) -> None:
         if event.job_id == job_id and not done.done():
             done.set_result((time.monotonic(), outcomes.get(event.code, str(event.code))))
 
     app.job_queue.scheduler.add_listener(
-        listener, EVENT_JOB_EXECUTED | EVENT_JOB_ERROR | EVENT_JOB_MISSED)
+        listener, EVENT_JOB_EXECUTED | EVENT_JOB_ERROR | EVENT_JOB_MISSED
+    )
     return done
 
 
@@ -321,8 +338,9 @@ def last_line(figures: dict[str, Any]) -> None:
     print(json.dumps(figures, ensure_ascii=False), flush=True)
 
 
-def run_and_report(bench: Callable[[Any], Awaitable[Any]], report: Callable[[Any], dict[str, Any]],
-                   args: Any) -> int:
+def run_and_report(
+    bench: Callable[[Any], Awaitable[Any]], report: Callable[[Any], dict[str, Any]], args: Any
+) -> int:
     """A script's main: run the measurements, print the report, the total time and the
     last line of figures."""
     from bot.app import use_fast_event_loop

@@ -61,10 +61,14 @@ def main(argv: list[str] | None = None) -> int:
         data = path.read_bytes()
         seconds, agencies, deadlines = best_time(data, path.name, repeats)
         per_seed[path.stem] = round(seconds, 5)
-        print(f"{path.stem:<28} {len(data) / 1024:>6.1f} {agencies:>8} {deadlines:>9}"
-              f" {seconds:>9.4f}")
+        print(
+            f"{path.stem:<28} {len(data) / 1024:>6.1f} {agencies:>8} {deadlines:>9} {seconds:>9.4f}"
+        )
     worst = max(per_seed.values())
-    print(f"repeats {repeats}, limit {args.limit} s per seed: {'ok' if worst <= args.limit else 'SLOW'}")
+    print(
+        f"repeats {repeats}, limit {args.limit} s per seed: "
+        f"{'ok' if worst <= args.limit else 'SLOW'}"
+    )
     print(json.dumps({"max_seconds": worst, "per_seed": per_seed, "limit_seconds": args.limit}))
     return 0 if worst <= args.limit else 1
 

@@ -93,31 +93,72 @@ async def build_dataset(db: Database, agencies: int, now: dt.datetime) -> int:
     rules = [("before", d) for d in (14, 7, 3, 1, 0)] + [("overdue", d) for d in (2, 4, 6, 8, 10)]
     for a in range(1, agencies + 1):
         name = f"UBND xã Nhắc việc {a:05d}"
-        agency_rows.append({"id": a, "code": f"R{a:05d}", "name": name, "name_key": name.lower(),
-                            "requested": a % 3 == 0, "created_at": now})
+        agency_rows.append(
+            {
+                "id": a,
+                "code": f"R{a:05d}",
+                "name": name,
+                "name_key": name.lower(),
+                "requested": a % 3 == 0,
+                "created_at": now,
+            }
+        )
         chat = CHAT_BASE + a
-        contact_rows.append({"id": a, "chat_id": chat, "chat_type": "private", "user_id": chat,
-                             "display_name": f"Cán bộ {a}", "agency_id": a, "role": "official",
-                             "reachable": True, "unreachable_reason": None, "linked_at": now})
+        contact_rows.append(
+            {
+                "id": a,
+                "chat_id": chat,
+                "chat_type": "private",
+                "user_id": chat,
+                "display_name": f"Cán bộ {a}",
+                "agency_id": a,
+                "role": "official",
+                "reachable": True,
+                "unreachable_reason": None,
+                "linked_at": now,
+            }
+        )
         for t in range(TASKS_PER_AGENCY):
             task_id = (a - 1) * TASKS_PER_AGENCY + t + 1
             due = today + dt.timedelta(days=30 + (task_id * 37) % 150)
-            task_rows.append({
-                "id": task_id, "agency_id": a, "kind": "task", "progress": "open", "done_at": None,
-                "title": f"Nhiệm vụ {t + 1}: báo cáo công tác trẻ em của xã {a}",
-                "due_date": due, "due_time": None, "blocked": False, "block_note": None,
-                "extension_requested": False, "extension_date": None, "extension_note": None,
-                "reminder_offsets": None, "plan_id": None, "source_key": None,
-                "created_at": now, "updated_at": now,
-            })
+            task_rows.append(
+                {
+                    "id": task_id,
+                    "agency_id": a,
+                    "kind": "task",
+                    "progress": "open",
+                    "done_at": None,
+                    "title": f"Nhiệm vụ {t + 1}: báo cáo công tác trẻ em của xã {a}",
+                    "due_date": due,
+                    "due_time": None,
+                    "blocked": False,
+                    "block_note": None,
+                    "extension_requested": False,
+                    "extension_date": None,
+                    "extension_note": None,
+                    "reminder_offsets": None,
+                    "plan_id": None,
+                    "source_key": None,
+                    "created_at": now,
+                    "updated_at": now,
+                }
+            )
             for k, (rule, offset) in enumerate(rules[:OCCURRENCES]):
                 # Spread over tomorrow .. ~180 days ahead: nothing falls due during the run.
-                at = now + dt.timedelta(days=1, seconds=((task_id * OCCURRENCES + k) * 7919) % (179 * 86400))
-                outbox_rows.append(outbox_row(
-                    kind="reminder", dedupe_key=f"rem:{task_id}:{a}:{due.isoformat()}:{rule}:{offset}",
-                    chat_id=chat, contact_id=a, task_id=task_id,
-                    payload={"at": at.isoformat(), "rule": rule, "offset": offset}, due_at=at,
-                ))
+                at = now + dt.timedelta(
+                    days=1, seconds=((task_id * OCCURRENCES + k) * 7919) % (179 * 86400)
+                )
+                outbox_rows.append(
+                    outbox_row(
+                        kind="reminder",
+                        dedupe_key=f"rem:{task_id}:{a}:{due.isoformat()}:{rule}:{offset}",
+                        chat_id=chat,
+                        contact_id=a,
+                        task_id=task_id,
+                        payload={"at": at.isoformat(), "rule": rule, "offset": offset},
+                        due_at=at,
+                    )
+                )
     await bulk_insert(db, Agency, agency_rows)
     await bulk_insert(db, Contact, contact_rows)
     await bulk_insert(db, Task, task_rows)
@@ -163,19 +204,35 @@ async def child_main(design: str, db_path: str, base_url: str) -> None:
         await app.post_init(app)  # type: ignore[misc]
         if design == "naive":
             async with db.session() as session:
-                rows = (await session.execute(
-                    sa.select(Outbox.id, Outbox.chat_id, Outbox.due_at)
-                    .where(Outbox.kind == "reminder", Outbox.state == "pending"))).all()
+                rows = (
+                    await session.execute(
+                        sa.select(Outbox.id, Outbox.chat_id, Outbox.due_at).where(
+                            Outbox.kind == "reminder", Outbox.state == "pending"
+                        )
+                    )
+                ).all()
             for row_id, chat_id, due_at in rows:
-                app.job_queue.run_once(naive_reminder, when=due_at, data=row_id, chat_id=chat_id,
-                                       name=f"reminder-{row_id}")
+                app.job_queue.run_once(
+                    naive_reminder,
+                    when=due_at,
+                    data=row_id,
+                    chat_id=chat_id,
+                    name=f"reminder-{row_id}",
+                )
             jobs = len(rows)
         plan_done = watch_job(app, "plan-now")
         t_start = time.monotonic()
         await app.start()
         await app.updater.start_polling(allowed_updates=Update.ALL_TYPES)
-        say(t_exec=T_EXEC, t_import=t_import, t0=t0, t_start=t_start, t_polling=time.monotonic(),
-            jobs=jobs, scheduled=len(app.job_queue.jobs()))
+        say(
+            t_exec=T_EXEC,
+            t_import=t_import,
+            t0=t0,
+            t_start=t_start,
+            t_polling=time.monotonic(),
+            jobs=jobs,
+            scheduled=len(app.job_queue.jobs()),
+        )
         stopping = asyncio.ensure_future(stop.wait())
         await asyncio.wait([plan_done, stopping], return_when=asyncio.FIRST_COMPLETED)
         if plan_done.done():
@@ -198,8 +255,17 @@ async def measure_startup(design: str, source_db: Path, workdir: Path) -> dict[s
     await server.start()
     lines: dict[str, Any] = {}
     proc = await asyncio.create_subprocess_exec(
-        sys.executable, __file__, "--child", design, "--db", str(db_path), "--base-url",
-        server.base_url, stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE)
+        sys.executable,
+        __file__,
+        "--child",
+        design,
+        "--db",
+        str(db_path),
+        "--base-url",
+        server.base_url,
+        stdin=asyncio.subprocess.PIPE,
+        stdout=asyncio.subprocess.PIPE,
+    )
     child = psutil.Process(proc.pid)
     got_line = asyncio.Event()
 
@@ -278,32 +344,61 @@ class TimeMap:
         return self.mono + (when.timestamp() - self.wall)
 
 
-async def insert_due(db: Database, rows: list[tuple[int, int, int, dt.datetime]], tag: str) -> list[int]:
+async def insert_due(
+    db: Database, rows: list[tuple[int, int, int, dt.datetime]], tag: str
+) -> list[int]:
     """Reminder rows (chat, contact, task, due_at); returns their ids."""
     from db.models import Outbox
     from services.outbox import row as outbox_row
 
-    await bulk_insert(db, Outbox, [
-        outbox_row(kind="reminder", dedupe_key=f"{tag}:{task}:{contact}", chat_id=chat, contact_id=contact,
-             task_id=task, payload={"at": at.isoformat(), "rule": "before", "offset": 0}, due_at=at)
-        for chat, contact, task, at in rows
-    ])
+    await bulk_insert(
+        db,
+        Outbox,
+        [
+            outbox_row(
+                kind="reminder",
+                dedupe_key=f"{tag}:{task}:{contact}",
+                chat_id=chat,
+                contact_id=contact,
+                task_id=task,
+                payload={"at": at.isoformat(), "rule": "before", "offset": 0},
+                due_at=at,
+            )
+            for chat, contact, task, at in rows
+        ],
+    )
     async with db.session() as session:
-        return list((await session.scalars(
-            sa.select(Outbox.id).where(Outbox.dedupe_key.like(f"{tag}:%")))).all())
+        return list(
+            (
+                await session.scalars(
+                    sa.select(Outbox.id).where(Outbox.dedupe_key.like(f"{tag}:%"))
+                )
+            ).all()
+        )
 
 
-async def outcome(db: Database, server: Any, ids: list[int], chats: set[int], since: int,
-                  tmap: TimeMap) -> dict[str, Any]:
+async def outcome(
+    db: Database, server: Any, ids: list[int], chats: set[int], since: int, tmap: TimeMap
+) -> dict[str, Any]:
     """Match outbox rows with what the server received: delays, lost, duplicated."""
     from db.models import Outbox
 
     async with db.session() as session:
-        rows = (await session.execute(
-            sa.select(Outbox.id, Outbox.chat_id, Outbox.message_id, Outbox.due_at, Outbox.state,
-                      Outbox.claimed_at)
-            .where(Outbox.id.in_(ids)))).all()
-    arrivals = {(m.chat_id, m.message_id): m.time for m in server.sent[since:] if m.chat_id in chats}
+        rows = (
+            await session.execute(
+                sa.select(
+                    Outbox.id,
+                    Outbox.chat_id,
+                    Outbox.message_id,
+                    Outbox.due_at,
+                    Outbox.state,
+                    Outbox.claimed_at,
+                ).where(Outbox.id.in_(ids))
+            )
+        ).all()
+    arrivals = {
+        (m.chat_id, m.message_id): m.time for m in server.sent[since:] if m.chat_id in chats
+    }
     delays, to_claim, claim_to_arrival, lost = [], [], [], 0
     for _, chat, message_id, due_at, state, claimed_at in rows:
         arrived = arrivals.get((chat, message_id)) if state == "sent" else None
@@ -315,12 +410,20 @@ async def outcome(db: Database, server: Any, ids: list[int], chats: set[int], si
             to_claim.append((tmap.mono_of(claimed_at) - tmap.mono_of(due_at)) * 1000)
             claim_to_arrival.append((arrived - tmap.mono_of(claimed_at)) * 1000)
     received = len(arrivals)
-    return {"rows": len(rows), "delays_ms": delays, "to_claim_ms": to_claim,
-            "claim_to_arrival_ms": claim_to_arrival, "lost": lost,
-            "extra": received - (len(rows) - lost), "arrivals": sorted(arrivals.values())}
+    return {
+        "rows": len(rows),
+        "delays_ms": delays,
+        "to_claim_ms": to_claim,
+        "claim_to_arrival_ms": claim_to_arrival,
+        "lost": lost,
+        "extra": received - (len(rows) - lost),
+        "arrivals": sorted(arrivals.values()),
+    }
 
 
-async def wait_sent(server: Any, chats: set[int], since: int, expected: int, timeout: float) -> None:
+async def wait_sent(
+    server: Any, chats: set[int], since: int, expected: int, timeout: float
+) -> None:
     scanned, seen = since, 0
 
     def enough() -> bool:
@@ -334,8 +437,9 @@ async def wait_sent(server: Any, chats: set[int], since: int, expected: int, tim
     await server.wait_for(enough, timeout)
 
 
-async def delivery(db: Database, db_path: Path, agencies: int, delay_rows: int,
-                   spread_s: float, sustained: int) -> dict[str, Any]:
+async def delivery(
+    db: Database, db_path: Path, agencies: int, delay_rows: int, spread_s: float, sustained: int
+) -> dict[str, Any]:
     from fake_telegram import FakeTelegram
 
     clock.set_clock(SystemClock())
@@ -381,8 +485,10 @@ async def delivery(db: Database, db_path: Path, agencies: int, delay_rows: int,
             await asyncio.sleep(1.1)
             tmap = TimeMap()
             now = clock.now()
-            burst_rows = [(CHAT_BASE + a, a, (a - 1) * TASKS_PER_AGENCY + 3, now)
-                          for a in range(1, sustained + 1)]
+            burst_rows = [
+                (CHAT_BASE + a, a, (a - 1) * TASKS_PER_AGENCY + 3, now)
+                for a in range(1, sustained + 1)
+            ]
             since = len(server.sent)
             inserted = time.monotonic()
             ids = await insert_due(db, burst_rows, "bench-burst")
@@ -393,7 +499,9 @@ async def delivery(db: Database, db_path: Path, agencies: int, delay_rows: int,
             burst["inserted"] = inserted
             violations = server.limit_violations - base_violations
             refused = server.status_counts.get(429, 0) - base_429
-            events = await count_rows(db, sa.text("SELECT count(*) FROM outbox WHERE kind = 'event'"))
+            events = await count_rows(
+                db, sa.text("SELECT count(*) FROM outbox WHERE kind = 'event'")
+            )
     finally:
         await server.stop()
     arrivals = burst["arrivals"]
@@ -406,15 +514,24 @@ async def delivery(db: Database, db_path: Path, agencies: int, delay_rows: int,
         buckets[int(t - arrivals[0])] = buckets.get(int(t - arrivals[0]), 0) + 1
     full = [n for s, n in buckets.items() if s < int(span)] if arrivals else []
     return {
-        "plan_s": plan_s, "plan_outcome": plan_outcome, "event_rows": events,
-        "delay": delay, "burst": burst, "violations": violations, "status_429": refused,
-        "steady_per_s": steady, "overall_per_s": overall, "span_s": span,
-        "min_second": min(full) if full else 0, "max_second": max(full) if full else 0,
-        "dispatch_interval_s": settings.dispatch_interval_s, "dispatch_batch": settings.dispatch_batch,
+        "plan_s": plan_s,
+        "plan_outcome": plan_outcome,
+        "event_rows": events,
+        "delay": delay,
+        "burst": burst,
+        "violations": violations,
+        "status_429": refused,
+        "steady_per_s": steady,
+        "overall_per_s": overall,
+        "span_s": span,
+        "min_second": min(full) if full else 0,
+        "max_second": max(full) if full else 0,
+        "dispatch_interval_s": settings.dispatch_interval_s,
+        "dispatch_batch": settings.dispatch_batch,
     }
 
 
-# --- main ------------------------------------------------------------------------------------------
+# --- main --------------------------------------------------------------------------------
 
 
 async def bench(args: argparse.Namespace) -> dict[str, Any]:
@@ -428,68 +545,138 @@ async def bench(args: argparse.Namespace) -> dict[str, Any]:
         pending = await build_dataset(db, agencies, now)
         insert_s = watch.seconds
         await db.dispose()  # checkpoint the WAL so the file can be copied whole
-        print(f"... {pending:,} pending reminders inserted in {insert_s:.1f} s; start-up children",
-              file=sys.stderr, flush=True)
+        print(
+            f"... {pending:,} pending reminders inserted in {insert_s:.1f} s; start-up children",
+            file=sys.stderr,
+            flush=True,
+        )
         real = await measure_startup("real", path, path.parent)
         naive = await measure_startup("naive", path, path.parent)
-        print("... due -> arrival and sustained send (limits enforced)", file=sys.stderr, flush=True)
+        print(
+            "... due -> arrival and sustained send (limits enforced)", file=sys.stderr, flush=True
+        )
         db = Database(sqlite_url(path))
         try:
             sends = await delivery(db, path, agencies, delay_rows, spread_s, sustained)
         finally:
             await db.dispose()
-    return {"pending": pending, "agencies": agencies, "insert_s": insert_s, "real": real,
-            "naive": naive, "sends": sends, "delay_rows": delay_rows, "spread_s": spread_s}
+    return {
+        "pending": pending,
+        "agencies": agencies,
+        "insert_s": insert_s,
+        "real": real,
+        "naive": naive,
+        "sends": sends,
+        "delay_rows": delay_rows,
+        "spread_s": spread_s,
+    }
 
 
 def report(r: dict[str, Any]) -> dict[str, Any]:
     real, naive, s = r["real"], r["naive"], r["sends"]
-    print(f"Reminders: {r['pending']:,} pending rows ({r['agencies']:,} agencies x "
-          f"{TASKS_PER_AGENCY} tasks x {OCCURRENCES} reminders, one official each), SQLite")
+    print(
+        f"Reminders: {r['pending']:,} pending rows ({r['agencies']:,} agencies x "
+        f"{TASKS_PER_AGENCY} tasks x {OCCURRENCES} reminders, one official each), SQLite"
+    )
     print()
     print("1-2. Start-up (build_application -> first getUpdates at the server), fresh process each")
-    print(table(
-        ["design", "jobs", "start-up s", "from exec s", "RSS at poll MB", "RSS settled MB",
-         "RSS peak MB", "plan-now"],
-        [[d["design"] + (" (outbox rows)" if d["design"] == "real" else " (1 job/reminder)"),
-          d["scheduled"], d["startup_s"], d["from_exec_s"], d["rss_mb"], d["rss_settled_mb"],
-          d["rss_peak_mb"], f"{d['plan_outcome']} after {d['plan_s']:.2f} s"]
-         for d in (real, naive)], digits=2))
-    print("jobs = jobs in the JobQueue after start; RSS settled = once plan-now is over and the "
-          "process idle; plan-now = the bot's start-up planning job (missed = APScheduler "
-          "dropped it: it could not start within its 1 s misfire grace time)")
-    print(f"naive / real: start-up x{naive['startup_s'] / real['startup_s']:.1f}, "
-          f"RSS at poll x{naive['rss_mb'] / real['rss_mb']:.2f} "
-          f"(+{naive['rss_mb'] - real['rss_mb']:.0f} MB, "
-          f"{(naive['rss_mb'] - real['rss_mb']) * MB / max(1, naive['jobs']) / 1024:.1f} KiB per job); "
-          f"imports {real['import_s']:.2f} s before build_application")
+    print(
+        table(
+            [
+                "design",
+                "jobs",
+                "start-up s",
+                "from exec s",
+                "RSS at poll MB",
+                "RSS settled MB",
+                "RSS peak MB",
+                "plan-now",
+            ],
+            [
+                [
+                    d["design"]
+                    + (" (outbox rows)" if d["design"] == "real" else " (1 job/reminder)"),
+                    d["scheduled"],
+                    d["startup_s"],
+                    d["from_exec_s"],
+                    d["rss_mb"],
+                    d["rss_settled_mb"],
+                    d["rss_peak_mb"],
+                    f"{d['plan_outcome']} after {d['plan_s']:.2f} s",
+                ]
+                for d in (real, naive)
+            ],
+            digits=2,
+        )
+    )
+    print(
+        "jobs = jobs in the JobQueue after start; RSS settled = once plan-now is over and the "
+        "process idle; plan-now = the bot's start-up planning job (missed = APScheduler "
+        "dropped it: it could not start within its 1 s misfire grace time)"
+    )
+    print(
+        f"naive / real: start-up x{naive['startup_s'] / real['startup_s']:.1f}, "
+        f"RSS at poll x{naive['rss_mb'] / real['rss_mb']:.2f} "
+        f"(+{naive['rss_mb'] - real['rss_mb']:.0f} MB, "
+        f"{(naive['rss_mb'] - real['rss_mb']) * MB / max(1, naive['jobs']) / 1024:.1f} "
+        "KiB per job); "
+        f"imports {real['import_s']:.2f} s before build_application"
+    )
     print()
     d, b = s["delay"], s["burst"]
-    print(f"3. Due -> arrival, limits enforced: {d['rows']} reminders for {d['rows'] // 2} chats due at "
-          f"random over {r['spread_s']:.1f} s; dispatch job every {s['dispatch_interval_s']} s, "
-          f"batch {s['dispatch_batch']}")
-    def row(label: str, values: list[float], *extra: Any) -> list[Any]:
-        return [label, percentile(values, 50), percentile(values, 90), percentile(values, 99),
-                max(values, default=float("nan")), *extra]
+    print(
+        f"3. Due -> arrival, limits enforced: {d['rows']} reminders "
+        f"for {d['rows'] // 2} chats due at "
+        f"random over {r['spread_s']:.1f} s; dispatch job every {s['dispatch_interval_s']} s, "
+        f"batch {s['dispatch_batch']}"
+    )
 
-    print(table(["measure", "p50 ms", "p90 ms", "p99 ms", "max ms", "lost", "extra"], [
-        row("due -> arrival", d["delays_ms"], d["lost"], d["extra"]),
-        row("  due -> claimed by the dispatcher", d["to_claim_ms"], "", ""),
-        row("  claimed -> arrival", d["claim_to_arrival_ms"], "", ""),
-    ]))
+    def row(label: str, values: list[float], *extra: Any) -> list[Any]:
+        return [
+            label,
+            percentile(values, 50),
+            percentile(values, 90),
+            percentile(values, 99),
+            max(values, default=float("nan")),
+            *extra,
+        ]
+
+    print(
+        table(
+            ["measure", "p50 ms", "p90 ms", "p99 ms", "max ms", "lost", "extra"],
+            [
+                row("due -> arrival", d["delays_ms"], d["lost"], d["extra"]),
+                row("  due -> claimed by the dispatcher", d["to_claim_ms"], "", ""),
+                row("  claimed -> arrival", d["claim_to_arrival_ms"], "", ""),
+            ],
+        )
+    )
     print()
     fraction = s["steady_per_s"] / LIMIT_PER_S
     print(f"4. Sustained send: {b['rows']:,} reminders due at once to {b['rows']:,} distinct chats")
-    print(table(["measure", "value", "x limit"], [
-        ["messages/s, first -> last arrival", s["steady_per_s"], fraction],
-        ["messages/s, due -> last arrival", s["overall_per_s"], s["overall_per_s"] / LIMIT_PER_S],
-        ["busiest / quietest full second", f"{s['max_second']} / {s['min_second']}", "-"],
-        ["lost / duplicated", f"{b['lost']} / {b['extra']}", "-"],
-        ["limit violations / 429 answers", f"{s['violations']} / {s['status_429']}", "-"],
-    ], digits=3))
-    print(f"target >= {TARGET_FRACTION} of {LIMIT_PER_S:.0f}/s: "
-          f"{'ok' if fraction >= TARGET_FRACTION else 'BELOW'}; the bot's own plan-now at start "
-          f"{s['plan_outcome']} after {s['plan_s']:.1f} s; outbox now holds {s['event_rows']:,} event-notice rows")
+    print(
+        table(
+            ["measure", "value", "x limit"],
+            [
+                ["messages/s, first -> last arrival", s["steady_per_s"], fraction],
+                [
+                    "messages/s, due -> last arrival",
+                    s["overall_per_s"],
+                    s["overall_per_s"] / LIMIT_PER_S,
+                ],
+                ["busiest / quietest full second", f"{s['max_second']} / {s['min_second']}", "-"],
+                ["lost / duplicated", f"{b['lost']} / {b['extra']}", "-"],
+                ["limit violations / 429 answers", f"{s['violations']} / {s['status_429']}", "-"],
+            ],
+            digits=3,
+        )
+    )
+    print(
+        f"target >= {TARGET_FRACTION} of {LIMIT_PER_S:.0f}/s: "
+        f"{'ok' if fraction >= TARGET_FRACTION else 'BELOW'}; the bot's own plan-now at start "
+        f"{s['plan_outcome']} after {s['plan_s']:.1f} s; "
+        f"outbox now holds {s['event_rows']:,} event-notice rows"
+    )
     return {
         "pending": r["pending"],
         "startup_s": rounded(real["startup_s"], 3),
@@ -503,15 +690,21 @@ def report(r: dict[str, Any]) -> dict[str, Any]:
         "naive_rss_settled_mb": rounded(naive["rss_settled_mb"], 1),
         "plan_now_s": rounded(real["plan_s"], 2),
         "naive_plan_now": naive["plan_outcome"],
-        "delay_lost": d["lost"], "delay_extra": d["extra"],
-        "sustained_messages": b["rows"], "lost": b["lost"], "duplicated": b["extra"],
-        "violations": s["violations"], "status_429": s["status_429"],
+        "delay_lost": d["lost"],
+        "delay_extra": d["extra"],
+        "sustained_messages": b["rows"],
+        "lost": b["lost"],
+        "duplicated": b["extra"],
+        "violations": s["violations"],
+        "status_429": s["status_429"],
     }
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="20,000 pending, shorter sends (< 60 s)")
+    parser.add_argument(
+        "--quick", action="store_true", help="20,000 pending, shorter sends (< 60 s)"
+    )
     parser.add_argument("--agencies", type=int, default=0, help="agencies (x50 pending rows)")
     parser.add_argument("--child", choices=["real", "naive"], help=argparse.SUPPRESS)
     parser.add_argument("--db", help=argparse.SUPPRESS)

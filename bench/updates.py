@@ -59,6 +59,8 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import contextlib
+
 import psutil
 import sqlalchemy as sa
 from common import (
@@ -122,11 +124,14 @@ async def op_viec(server: Any, chats: list[int], timeout: float) -> dict[str, An
         return len(first) == len(wanted)
 
     await server.wait_for(done, timeout)
-    return {str(c): {"message_id": r.message_id, "buttons": r.callback_data} for c, r in first.items()}
+    return {
+        str(c): {"message_id": r.message_id, "buttons": r.callback_data} for c, r in first.items()
+    }
 
 
-async def op_load(server: Any, sequences: dict[str, list[list]], rate: float | None,
-                  timeout: float) -> dict[str, Any]:
+async def op_load(
+    server: Any, sequences: dict[str, list[list]], rate: float | None, timeout: float
+) -> dict[str, Any]:
     """Let simulated officials send their updates and time the bot's answers.
 
     `sequences` maps a chat to its updates, in order: ["press", message_id, callback_data]
@@ -149,8 +154,11 @@ async def op_load(server: Any, sequences: dict[str, list[list]], rate: float | N
     awaiting_edit: dict[int, list[dict[str, Any]]] = {}
     records: list[dict[str, Any]] = []
     idle = asyncio.Event()
-    scan = {"answers": len(server.callback_answers), "sent": len(server.sent),
-            "edits": len(server.edits)}
+    scan = {
+        "answers": len(server.callback_answers),
+        "sent": len(server.sent),
+        "edits": len(server.edits),
+    }
     closed_loop = rate is None
 
     def fire(chat: int) -> None:
@@ -235,10 +243,9 @@ async def op_load(server: Any, sequences: dict[str, list[list]], rate: float | N
         await watcher
     except TimeoutError:
         timed_out = True
-    try:  # a press is fully handled when its message was redrawn (editMessageText) too
+    # a press is fully handled when its message was redrawn (editMessageText) too
+    with contextlib.suppress(TimeoutError):
         await server.wait_for(lambda: (progress() or True) and not any(awaiting_edit.values()), 5.0)
-    except TimeoutError:
-        pass
 
     ok_prefixes = ("✅ Đã ghi nhận", "⏳ Đã ghi nhận")
     done = [r for r in records if r["answered"]]
@@ -264,7 +271,9 @@ async def op_count_messages(server: Any, chats: list[int]) -> int:
     return sum(len(server.messages_to(c)) for c in chats)
 
 
-async def op_tonghop(server: Any, chat: int, expect: int, repeats: int, timeout: float) -> dict[str, Any]:
+async def op_tonghop(
+    server: Any, chat: int, expect: int, repeats: int, timeout: float
+) -> dict[str, Any]:
     """/tonghop `repeats` times; ms from queuing the command to the last summary message."""
     times, sizes = [], []
     for _ in range(repeats):
@@ -293,11 +302,14 @@ async def op_tonghop_limited(server: Any, chat: int, expect: int, probe: int) ->
     await asyncio.sleep(1.0)
     server.user_sends(probe, probe, "/help")
     probe_queued = time.monotonic()
-    try:
-        await server.wait_for(lambda: len(server.messages_to(chat)) - before >= expect
-                              and len(server.messages_to(probe)) > probe_before, 300)
-    except TimeoutError:
-        pass
+    with contextlib.suppress(TimeoutError):
+        await server.wait_for(
+            lambda: (
+                len(server.messages_to(chat)) - before >= expect
+                and len(server.messages_to(probe)) > probe_before
+            ),
+            300,
+        )
     server.enforce_limits = False
     got = server.messages_to(chat)[before:]
     answer = server.messages_to(probe)[probe_before:]
@@ -312,8 +324,11 @@ async def op_tonghop_limited(server: Any, chat: int, expect: int, probe: int) ->
 
 
 OPS = {
-    "add_users": op_add_users, "viec": op_viec, "load": op_load,
-    "count_messages": op_count_messages, "tonghop": op_tonghop,
+    "add_users": op_add_users,
+    "viec": op_viec,
+    "load": op_load,
+    "count_messages": op_count_messages,
+    "tonghop": op_tonghop,
     "tonghop_limited": op_tonghop_limited,
 }
 
@@ -335,13 +350,20 @@ async def setup_officials(db: Any, n: int, chat_base: int) -> list[tuple[int, in
             code = f"X{chat}"
             await agencies.add_agency(session, name=f"UBND xã Thử nghiệm {chat}", code=code)
             view = await tasks.add_task(
-                session, agency_ref=code,
+                session,
+                agency_ref=code,
                 title=f"Báo cáo công tác bảo vệ trẻ em quý IV của xã số {i}",
                 due_date=today + dt.timedelta(days=20 + i % 40),
             )
             invite, _ = await invites.create_invite(session, agency_ref=code)
-            await invites.redeem_invite(session, code=invite.code, chat_id=chat, chat_type="private",
-                                        user_id=chat, display_name=name)
+            await invites.redeem_invite(
+                session,
+                code=invite.code,
+                chat_id=chat,
+                chat_type="private",
+                user_id=chat,
+                display_name=name,
+            )
         out.append((chat, view.id, name))
     return out
 
@@ -352,8 +374,14 @@ async def setup_coordinators(db: Any, chats: list[int]) -> None:
     for chat in chats:
         async with db.session() as session:
             invite, _ = await invites.create_invite(session, agency_ref=None, coordinator=True)
-            await invites.redeem_invite(session, code=invite.code, chat_id=chat, chat_type="private",
-                                        user_id=chat, display_name=f"Điều phối {chat}")
+            await invites.redeem_invite(
+                session,
+                code=invite.code,
+                chat_id=chat,
+                chat_type="private",
+                user_id=chat,
+                display_name=f"Điều phối {chat}",
+            )
 
 
 class Plan:
@@ -384,7 +412,9 @@ class Plan:
 PHASES = ("light", "target", "saturation")
 
 
-def summarize_load(result: dict[str, Any], cpu_s: float, server_cpu_s: float = math.nan) -> dict[str, Any]:
+def summarize_load(
+    result: dict[str, Any], cpu_s: float, server_cpu_s: float = math.nan
+) -> dict[str, Any]:
     lat = result["press_ms"] + result["reply_ms"]
     span = result["last_answer"] - result["first_queued"]
     queued_span = result["last_queued"] - result["first_queued"]
@@ -410,9 +440,18 @@ def summarize_load(result: dict[str, Any], cpu_s: float, server_cpu_s: float = m
     }
 
 
-async def run_config(side: Any, label: str, *, concurrency: int, users: int,
-                     sizes: dict[str, int], chat_base: int, coordinators: int = COORDINATORS,
-                     light_rate: float, target_rate: float) -> dict[str, Any]:
+async def run_config(
+    side: Any,
+    label: str,
+    *,
+    concurrency: int,
+    users: int,
+    sizes: dict[str, int],
+    chat_base: int,
+    coordinators: int = COORDINATORS,
+    light_rate: float,
+    target_rate: float,
+) -> dict[str, Any]:
     """One configuration in a fresh database: setup, /viec for everyone, the load phases."""
     from db.models import Outbox, TaskEvent
     from services.settings import use_settings
@@ -424,8 +463,11 @@ async def run_config(side: Any, label: str, *, concurrency: int, users: int,
         officials = await setup_officials(db, users, chat_base)
         coordinator_chats = [chat_base + 9000 + j for j in range(coordinators)]
         await setup_coordinators(db, coordinator_chats)
-        await side.call("add_users", users=[[c, "Cán", f"bộ {c}"] for c, _, _ in officials]
-                        + [[c, "Điều", f"phối {c}"] for c in coordinator_chats])
+        await side.call(
+            "add_users",
+            users=[[c, "Cán", f"bộ {c}"] for c, _, _ in officials]
+            + [[c, "Điều", f"phối {c}"] for c in coordinator_chats],
+        )
         setup_s = watch.seconds
         me = psutil.Process()
         phases: dict[str, Any] = {}
@@ -438,31 +480,51 @@ async def run_config(side: Any, label: str, *, concurrency: int, users: int,
                 if not sizes.get(phase):
                     continue
                 cpu, server_cpu = me.cpu_times(), side.cpu_seconds()
-                result = await side.call("load", sequences=plan.take(sizes[phase]),
-                                         rate=rates[phase], timeout=900)
+                result = await side.call(
+                    "load", sequences=plan.take(sizes[phase]), rate=rates[phase], timeout=900
+                )
                 used = me.cpu_times()
                 cpu_s = (used.user + used.system) - (cpu.user + cpu.system)
                 phases[phase] = summarize_load(result, cpu_s, side.cpu_seconds() - server_cpu)
                 await asyncio.sleep(0.3)
-            changes = await count_rows(db, sa.select(sa.func.count()).select_from(TaskEvent).where(
-                TaskEvent.action == "progress"))
+            changes = await count_rows(
+                db,
+                sa.select(sa.func.count())
+                .select_from(TaskEvent)
+                .where(TaskEvent.action == "progress"),
+            )
             notices: dict[str, int] = {}  # changes to tell: pending, queued (into messages)
             notice_rows: dict[str, int] = {}  # their messages, by outbox state
             async with db.session() as session:
-                for state, n in (await session.execute(
-                    sa.select(TaskEvent.notice_state, sa.func.count()).where(TaskEvent.notice_state.is_not(None))
-                    .group_by(TaskEvent.notice_state))).all():
+                for state, n in (
+                    await session.execute(
+                        sa.select(TaskEvent.notice_state, sa.func.count())
+                        .where(TaskEvent.notice_state.is_not(None))
+                        .group_by(TaskEvent.notice_state)
+                    )
+                ).all():
                     notices[state] = n
-                for state, n in (await session.execute(
-                    sa.select(Outbox.state, sa.func.count()).where(Outbox.kind == "notices")
-                    .group_by(Outbox.state))).all():
+                for state, n in (
+                    await session.execute(
+                        sa.select(Outbox.state, sa.func.count())
+                        .where(Outbox.kind == "notices")
+                        .group_by(Outbox.state)
+                    )
+                ).all():
                     notice_rows[state] = n
             notice_messages = await side.call("count_messages", chats=coordinator_chats)
     return {
-        "label": label, "concurrency": concurrency, "users": users, "setup_s": setup_s,
-        "coordinators": coordinators, "phases": phases,
-        "updates": sum(p["n"] for p in phases.values()), "changes": changes,
-        "notices": notices, "notice_rows": notice_rows, "notice_messages": notice_messages,
+        "label": label,
+        "concurrency": concurrency,
+        "users": users,
+        "setup_s": setup_s,
+        "coordinators": coordinators,
+        "phases": phases,
+        "updates": sum(p["n"] for p in phases.values()),
+        "changes": changes,
+        "notices": notices,
+        "notice_rows": notice_rows,
+        "notice_messages": notice_messages,
     }
 
 
@@ -481,17 +543,26 @@ async def run_floor(side: Any, *, users: int, n: int, chat_base: int) -> dict[st
     from bot.app import application_builder
 
     def keyboard(task_id: int) -> InlineKeyboardMarkup:
-        return InlineKeyboardMarkup([[InlineKeyboardButton(label, callback_data=f"t:{task_id}:{a}")
-                                      for label, a in (("✅", "d"), ("⏳", "p"), ("⚠️", "b"), ("📅", "x"))]])
+        return InlineKeyboardMarkup(
+            [
+                [
+                    InlineKeyboardButton(label, callback_data=f"t:{task_id}:{a}")
+                    for label, a in (("✅", "d"), ("⏳", "p"), ("⚠️", "b"), ("📅", "x"))
+                ]
+            ]
+        )
 
     async def viec(update: Any, context: Any) -> None:
-        await update.message.reply_text("Việc: Báo cáo quý IV", reply_markup=keyboard(update.effective_chat.id))
+        await update.message.reply_text(
+            "Việc: Báo cáo quý IV", reply_markup=keyboard(update.effective_chat.id)
+        )
 
     async def press(update: Any, context: Any) -> None:
         query = update.callback_query
         await query.answer("✅ Đã ghi nhận")
-        await query.edit_message_text(f"Việc: Báo cáo quý IV ({query.data})",
-                                      reply_markup=keyboard(update.effective_chat.id))
+        await query.edit_message_text(
+            f"Việc: Báo cáo quý IV ({query.data})", reply_markup=keyboard(update.effective_chat.id)
+        )
 
     async def reply(update: Any, context: Any) -> None:
         await update.message.reply_text("✅ Đã ghi nhận")
@@ -500,8 +571,13 @@ async def run_floor(side: Any, *, users: int, n: int, chat_base: int) -> dict[st
     await side.call("add_users", users=[[c, "Cán", f"bộ {c}"] for c in chats])
     # Settings want a database URL; this application never opens it.
     app = application_builder(bench_settings(side.base_url, sqlite_url(Path("unused.db")))).build()
-    app.add_handlers([CommandHandler("viec", viec), CallbackQueryHandler(press),
-                      MessageHandler(filters.TEXT & filters.REPLY, reply)])
+    app.add_handlers(
+        [
+            CommandHandler("viec", viec),
+            CallbackQueryHandler(press),
+            MessageHandler(filters.TEXT & filters.REPLY, reply),
+        ]
+    )
     me = psutil.Process()
     async with app:
         await app.start()
@@ -533,8 +609,16 @@ def province_rows(n_agencies: int, tasks_per: int, seed: int = 7) -> tuple[list[
     agencies, tasks = [], []
     for a in range(1, n_agencies + 1):
         name = f"{kinds[a % len(kinds)]} Thử nghiệm số {a:03d}"
-        agencies.append({"id": a, "code": f"T{a:04d}", "name": name, "name_key": name.lower(),
-                         "requested": a % 3 == 0, "created_at": now})
+        agencies.append(
+            {
+                "id": a,
+                "code": f"T{a:04d}",
+                "name": name,
+                "name_key": name.lower(),
+                "requested": a % 3 == 0,
+                "created_at": now,
+            }
+        )
         for t in range(tasks_per):
             due = today + dt.timedelta(days=rng.randint(-90, 180))
             past = due < today
@@ -543,27 +627,43 @@ def province_rows(n_agencies: int, tasks_per: int, seed: int = 7) -> tuple[list[
                 progress = "done"
                 late = past and rng.random() < 0.2
                 done_at = dt.datetime.combine(due, dt.time(10), tzinfo=VN_TZ) + dt.timedelta(
-                    days=rng.randint(1, 10) if late else -rng.randint(0, 10))
+                    days=rng.randint(1, 10) if late else -rng.randint(0, 10)
+                )
                 done_at = min(done_at, now)
             elif rng.random() < 0.3:
                 progress = "in_progress"
             blocked = progress != "done" and rng.random() < 0.05
             ext = progress != "done" and rng.random() < 0.03
-            tasks.append({
-                "agency_id": a, "kind": "task", "progress": progress, "done_at": done_at,
-                "title": f"Nhiệm vụ {t + 1:02d}: triển khai công tác bảo vệ, chăm sóc trẻ em năm 2026",
-                "due_date": due, "due_time": None,
-                "blocked": blocked, "block_note": "Chưa bố trí được kinh phí" if blocked else None,
-                "extension_requested": ext,
-                "extension_date": max(due, today) + dt.timedelta(days=30) if ext else None,
-                "extension_note": None, "reminder_offsets": None, "plan_id": None, "source_key": None,
-                "created_at": now, "updated_at": now,
-            })
+            tasks.append(
+                {
+                    "agency_id": a,
+                    "kind": "task",
+                    "progress": progress,
+                    "done_at": done_at,
+                    "title": (
+                        f"Nhiệm vụ {t + 1:02d}: triển khai công tác bảo vệ, "
+                        "chăm sóc trẻ em năm 2026"
+                    ),
+                    "due_date": due,
+                    "due_time": None,
+                    "blocked": blocked,
+                    "block_note": "Chưa bố trí được kinh phí" if blocked else None,
+                    "extension_requested": ext,
+                    "extension_date": max(due, today) + dt.timedelta(days=30) if ext else None,
+                    "extension_note": None,
+                    "reminder_offsets": None,
+                    "plan_id": None,
+                    "source_key": None,
+                    "created_at": now,
+                    "updated_at": now,
+                }
+            )
     return agencies, tasks
 
 
-async def run_tonghop(side: Any, n_agencies: int, tasks_per: int, repeats: int, chat: int,
-                      with_limits: bool) -> dict[str, Any]:
+async def run_tonghop(
+    side: Any, n_agencies: int, tasks_per: int, repeats: int, chat: int, with_limits: bool
+) -> dict[str, Any]:
     from bot import render
     from db.models import Agency, Contact, Task
     from services import summary
@@ -574,10 +674,23 @@ async def run_tonghop(side: Any, n_agencies: int, tasks_per: int, repeats: int, 
         watch = Stopwatch()
         await bulk_insert(db, Agency, agencies)
         await bulk_insert(db, Task, tasks)
-        await bulk_insert(db, Contact, [{
-            "chat_id": chat, "chat_type": "private", "user_id": chat, "display_name": "Điều phối",
-            "agency_id": None, "role": "coordinator", "reachable": True, "unreachable_reason": None,
-            "linked_at": START.astimezone(clock.UTC)}])
+        await bulk_insert(
+            db,
+            Contact,
+            [
+                {
+                    "chat_id": chat,
+                    "chat_type": "private",
+                    "user_id": chat,
+                    "display_name": "Điều phối",
+                    "agency_id": None,
+                    "role": "coordinator",
+                    "reachable": True,
+                    "unreachable_reason": None,
+                    "linked_at": START.astimezone(clock.UTC),
+                }
+            ],
+        )
         insert_s = watch.seconds
         await side.call("add_users", users=[[chat, "Điều", "phối tổng hợp"]])
 
@@ -595,17 +708,26 @@ async def run_tonghop(side: Any, n_agencies: int, tasks_per: int, repeats: int, 
         overdue = sum(len(a.overdue) for a in result.agencies)
         async with running_bot(settings, db):
             await asyncio.sleep(0.5)  # start-up jobs
-            e2e = await side.call("tonghop", chat=chat, expect=len(messages), repeats=repeats,
-                                  timeout=60)
+            e2e = await side.call(
+                "tonghop", chat=chat, expect=len(messages), repeats=repeats, timeout=60
+            )
             limited = None
             if with_limits:
-                limited = await side.call("tonghop_limited", chat=chat, expect=len(messages),
-                                          probe=chat + 1)
+                limited = await side.call(
+                    "tonghop_limited", chat=chat, expect=len(messages), probe=chat + 1
+                )
     return {
-        "agencies": n_agencies, "tasks": n_agencies * tasks_per, "insert_s": insert_s,
-        "overdue": overdue, "messages": len(messages), "chars": sum(len(m) for m in messages),
-        "query_ms": query_ms, "service_ms": service_ms, "e2e_ms": e2e["ms"],
-        "extra_messages": e2e["extra_messages"], "limited": limited,
+        "agencies": n_agencies,
+        "tasks": n_agencies * tasks_per,
+        "insert_s": insert_s,
+        "overdue": overdue,
+        "messages": len(messages),
+        "chars": sum(len(m) for m in messages),
+        "query_ms": query_ms,
+        "service_ms": service_ms,
+        "e2e_ms": e2e["ms"],
+        "extra_messages": e2e["extra_messages"],
+        "limited": limited,
     }
 
 
@@ -622,7 +744,10 @@ async def bench(args: argparse.Namespace) -> dict[str, Any]:
         "saturation": args.saturation or (150 if quick else 1500),
     }
     repeats = 3 if quick else 10
-    configs_wanted = [("default (8)", DEFAULT_CONCURRENCY, COORDINATORS), ("concurrent 1", 1, COORDINATORS)]
+    configs_wanted = [
+        ("default (8)", DEFAULT_CONCURRENCY, COORDINATORS),
+        ("concurrent 1", 1, COORDINATORS),
+    ]
     if not quick:
         configs_wanted.append(("default (8), no coordinators", DEFAULT_CONCURRENCY, 0))
     side = LocalFake(OPS) if args.inproc else FakeProcess(Path(__file__))
@@ -631,45 +756,102 @@ async def bench(args: argparse.Namespace) -> dict[str, Any]:
         for index, (label, concurrency, coordinators) in enumerate(configs_wanted):
             wanted = sizes if coordinators else {"saturation": sizes["saturation"]}
             print(f"... {label}: {users} officials, updates {wanted}", file=sys.stderr, flush=True)
-            configs.append(await run_config(
-                side, label, concurrency=concurrency, users=users, sizes=wanted,
-                chat_base=100_000 + index * 10_000, coordinators=coordinators,
-                light_rate=args.light_rate, target_rate=args.rate))
+            configs.append(
+                await run_config(
+                    side,
+                    label,
+                    concurrency=concurrency,
+                    users=users,
+                    sizes=wanted,
+                    chat_base=100_000 + index * 10_000,
+                    coordinators=coordinators,
+                    light_rate=args.light_rate,
+                    target_rate=args.rate,
+                )
+            )
         print("... floor: python-telegram-bot alone", file=sys.stderr, flush=True)
         floor = await run_floor(side, users=users, n=sizes["saturation"], chat_base=150_000)
         print("... /tonghop", file=sys.stderr, flush=True)
         tonghop = await run_tonghop(side, 500, 20, repeats, chat=990_001, with_limits=not quick)
-    return {"configs": configs, "floor": floor, "tonghop": tonghop, "inproc": args.inproc, "users": users,
-            "rate": args.rate, "light_rate": args.light_rate}
+    return {
+        "configs": configs,
+        "floor": floor,
+        "tonghop": tonghop,
+        "inproc": args.inproc,
+        "users": users,
+        "rate": args.rate,
+        "light_rate": args.light_rate,
+    }
 
 
 def report(r: dict[str, Any]) -> dict[str, Any]:
     where = "in this process" if r["inproc"] else "in a child process"
-    print(f"Status-changing updates end to end: real Application, SQLite, fake Bot API server "
-          f"{where}; {r['users']} officials")
+    print(
+        f"Status-changing updates end to end: real Application, SQLite, fake Bot API server "
+        f"{where}; {r['users']} officials"
+    )
     print(f"target: >= {TARGET_RATE:.0f} updates/s with p95 <= {TARGET_P95_MS:.0f} ms")
     rows = []
     for c in r["configs"]:
         for phase, s in c["phases"].items():
-            rows.append([f"{c['label']} | {phase}", s["n"], s["offered_per_s"], s["per_s"],
-                         s["p50"], s["p95"], s["p99"], s["edit_p95"], s["cpu_ms"],
-                         s["cpu_share"] * 100, s["server_cpu_share"] * 100, s["errors"] + s["unexpected"]])
-    print(table(["config | phase", "updates", "offered/s", "done/s", "p50 ms", "p95 ms", "p99 ms",
-                 "edit p95", "CPU ms/upd", "CPU %", "server CPU %", "bad"], rows))
-    print(f"phases: light = queued at {r['light_rate']:.0f}/s; target = queued at "
-          f"{r['rate']:.0f}/s; saturation = every official sends again as soon as answered.")
-    print("latency = queued at the server -> answerCallbackQuery (press) / reply message there; "
-          "'edit p95' = -> the task message redrawn; CPU = this (bot) process, server CPU = the child (fake server and simulated users); "
-          "'bad' = error or no-change answers.")
+            rows.append(
+                [
+                    f"{c['label']} | {phase}",
+                    s["n"],
+                    s["offered_per_s"],
+                    s["per_s"],
+                    s["p50"],
+                    s["p95"],
+                    s["p99"],
+                    s["edit_p95"],
+                    s["cpu_ms"],
+                    s["cpu_share"] * 100,
+                    s["server_cpu_share"] * 100,
+                    s["errors"] + s["unexpected"],
+                ]
+            )
+    print(
+        table(
+            [
+                "config | phase",
+                "updates",
+                "offered/s",
+                "done/s",
+                "p50 ms",
+                "p95 ms",
+                "p99 ms",
+                "edit p95",
+                "CPU ms/upd",
+                "CPU %",
+                "server CPU %",
+                "bad",
+            ],
+            rows,
+        )
+    )
+    print(
+        f"phases: light = queued at {r['light_rate']:.0f}/s; target = queued at "
+        f"{r['rate']:.0f}/s; saturation = every official sends again as soon as answered."
+    )
+    print(
+        "latency = queued at the server -> answerCallbackQuery (press) / reply message there; "
+        "'edit p95' = -> the task message redrawn; CPU = this (bot) process, "
+        "server CPU = the child (fake server and simulated users); "
+        "'bad' = error or no-change answers."
+    )
     for c in r["configs"]:
         n = c["notices"]
-        line = (f"{c['label']}: setup {c['setup_s']:.1f} s; {c['changes']}/{c['updates']} updates "
-                f"recorded as changes")
+        line = (
+            f"{c['label']}: setup {c['setup_s']:.1f} s; {c['changes']}/{c['updates']} updates "
+            f"recorded as changes"
+        )
         if c["coordinators"]:
             m = c["notice_rows"]
-            line += (f"; coordinators' notices: {n.get('queued', 0)} changes queued into "
-                     f"{sum(m.values())} messages ({n.get('pending', 0)} changes not yet), "
-                     f"{m.get('sent', 0)} messages sent, {c['notice_messages']} arrived")
+            line += (
+                f"; coordinators' notices: {n.get('queued', 0)} changes queued into "
+                f"{sum(m.values())} messages ({n.get('pending', 0)} changes not yet), "
+                f"{m.get('sent', 0)} messages sent, {c['notice_messages']} arrived"
+            )
         print(line)
         for phase, s in c["phases"].items():
             if s["unexpected_sample"]:
@@ -682,41 +864,78 @@ def report(r: dict[str, Any]) -> dict[str, Any]:
     t = r["tonghop"]
     svc, e2e = statistics.median(t["service_ms"]), statistics.median(t["e2e_ms"])
     print()
-    print(f"/tonghop: {t['agencies']} agencies x {t['tasks'] // t['agencies']} tasks "
-          f"({t['tasks']:,} tasks, {t['overdue']} overdue; bulk-inserted in {t['insert_s']:.1f} s) "
-          f"-> {t['messages']} messages, {t['chars']:,} characters; target <= "
-          f"{TARGET_TONGHOP_MS:.0f} ms")
-    print(table(["measure", "runs", "median ms", "min ms", "max ms", "x target"], [
-        ["end to end (command -> last message)", len(t["e2e_ms"]), e2e, min(t["e2e_ms"]),
-         max(t["e2e_ms"]), e2e / TARGET_TONGHOP_MS],
-        ["service: summarize + summary_messages", len(t["service_ms"]), svc, min(t["service_ms"]),
-         max(t["service_ms"]), svc / TARGET_TONGHOP_MS],
-        ["  of which summarize (query)", len(t["query_ms"]), statistics.median(t["query_ms"]),
-         min(t["query_ms"]), max(t["query_ms"]), statistics.median(t["query_ms"]) / TARGET_TONGHOP_MS],
-    ]))
+    print(
+        f"/tonghop: {t['agencies']} agencies x {t['tasks'] // t['agencies']} tasks "
+        f"({t['tasks']:,} tasks, {t['overdue']} overdue; bulk-inserted in {t['insert_s']:.1f} s) "
+        f"-> {t['messages']} messages, {t['chars']:,} characters; target <= "
+        f"{TARGET_TONGHOP_MS:.0f} ms"
+    )
+    print(
+        table(
+            ["measure", "runs", "median ms", "min ms", "max ms", "x target"],
+            [
+                [
+                    "end to end (command -> last message)",
+                    len(t["e2e_ms"]),
+                    e2e,
+                    min(t["e2e_ms"]),
+                    max(t["e2e_ms"]),
+                    e2e / TARGET_TONGHOP_MS,
+                ],
+                [
+                    "service: summarize + summary_messages",
+                    len(t["service_ms"]),
+                    svc,
+                    min(t["service_ms"]),
+                    max(t["service_ms"]),
+                    svc / TARGET_TONGHOP_MS,
+                ],
+                [
+                    "  of which summarize (query)",
+                    len(t["query_ms"]),
+                    statistics.median(t["query_ms"]),
+                    min(t["query_ms"]),
+                    max(t["query_ms"]),
+                    statistics.median(t["query_ms"]) / TARGET_TONGHOP_MS,
+                ],
+            ],
+        )
+    )
     lim = t["limited"]
     if lim:
-        print(f"with Telegram's flood limits enforced (1 msg/s per private chat): {lim['delivered']}"
-              f" of {lim['expected']} messages delivered in {fmt(lim['seconds'])} s, "
-              f"{lim['status_429']} requests answered 429; another person's /help sent 1 s after "
-              f"/tonghop was answered after {fmt(lim['probe_s'])} s")
+        print(
+            f"with Telegram's flood limits enforced (1 msg/s per private chat): {lim['delivered']}"
+            f" of {lim['expected']} messages delivered in {fmt(lim['seconds'])} s, "
+            f"{lim['status_429']} requests answered 429; another person's /help sent 1 s after "
+            f"/tonghop was answered after {fmt(lim['probe_s'])} s"
+        )
     else:
-        print(f"with Telegram's flood limits (1 msg/s per private chat) the {t['messages']} "
-              f"messages need >= {t['messages'] - 1} s (measured in the full run; skipped by --quick)")
+        print(
+            f"with Telegram's flood limits (1 msg/s per private chat) the {t['messages']} "
+            f"messages need >= {t['messages'] - 1} s (measured in the full run; skipped by --quick)"
+        )
     print()
     sat, tgt = head["phases"]["saturation"], head["phases"]["target"]
     floor = r["floor"]
-    print(f"floor (python-telegram-bot alone, same network layer and concurrency, no database): "
-          f"{floor['per_s']:.0f} updates/s, {floor['cpu_ms']:.1f} ms CPU per update; the bot reaches "
-          f"{sat['per_s'] / floor['per_s']:.2f} of it")
-    print(f"headline = default settings (concurrent_updates={DEFAULT_CONCURRENCY}, one chat in order): "
-          f"{sat['per_s']:.0f} updates/s ({sat['per_s'] / TARGET_RATE:.2f}x target), p95 {tgt['p95']:.0f} ms "
-          f"with updates offered at {r['rate']:.0f}/s ({tgt['p95'] / TARGET_P95_MS:.2f}x limit); "
-          f"p95 {head['phases']['light']['p95']:.0f} ms at {r['light_rate']:.0f}/s")
+    print(
+        f"floor (python-telegram-bot alone, same network layer and concurrency, no database): "
+        f"{floor['per_s']:.0f} updates/s, {floor['cpu_ms']:.1f} ms CPU per update; the bot reaches "
+        f"{sat['per_s'] / floor['per_s']:.2f} of it"
+    )
+    print(
+        "headline = default settings "
+        f"(concurrent_updates={DEFAULT_CONCURRENCY}, one chat in order): "
+        f"{sat['per_s']:.0f} updates/s ({sat['per_s'] / TARGET_RATE:.2f}x target), "
+        f"p95 {tgt['p95']:.0f} ms "
+        f"with updates offered at {r['rate']:.0f}/s ({tgt['p95'] / TARGET_P95_MS:.2f}x limit); "
+        f"p95 {head['phases']['light']['p95']:.0f} ms at {r['light_rate']:.0f}/s"
+    )
     csat, ctgt = conc["phases"]["saturation"], conc["phases"]["target"]
-    print(f"concurrent_updates=1: {csat['per_s']:.0f} updates/s, p95 {ctgt['p95']:.0f} ms at "
-          f"{r['rate']:.0f}/s, {sum(p['errors'] + p['unexpected'] for p in conc['phases'].values())}"
-          f" bad answers")
+    print(
+        f"concurrent_updates=1: {csat['per_s']:.0f} updates/s, p95 {ctgt['p95']:.0f} ms at "
+        f"{r['rate']:.0f}/s, {sum(p['errors'] + p['unexpected'] for p in conc['phases'].values())}"
+        f" bad answers"
+    )
     figures = {
         "updates_per_s": rounded(sat["per_s"], 1),
         "p95_ms": rounded(tgt["p95"], 1),
@@ -737,7 +956,9 @@ def report(r: dict[str, Any]) -> dict[str, Any]:
         "c1_updates_per_s": rounded(csat["per_s"], 1),
         "c1_p95_ms": rounded(ctgt["p95"], 1),
         "c1_light_p95_ms": rounded(conc["phases"]["light"]["p95"], 1),
-        "bad_answers": sum(p["errors"] + p["unexpected"] for c in r["configs"] for p in c["phases"].values()),
+        "bad_answers": sum(
+            p["errors"] + p["unexpected"] for c in r["configs"] for p in c["phases"].values()
+        ),
         "tonghop_service_ms": rounded(svc, 1),
         "tonghop_messages": t["messages"],
         "tonghop_limited_s": rounded(lim["seconds"], 1) if lim else None,
@@ -747,7 +968,8 @@ def report(r: dict[str, Any]) -> dict[str, Any]:
     }
     if len(r["configs"]) > 2:
         figures["no_coordinators_updates_per_s"] = rounded(
-            r["configs"][2]["phases"]["saturation"]["per_s"], 1)
+            r["configs"][2]["phases"]["saturation"]["per_s"], 1
+        )
     return figures
 
 

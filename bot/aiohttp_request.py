@@ -88,7 +88,9 @@ class AiohttpRequest(BaseRequest):
     ) -> tuple[int, bytes]:
         if self._session is None or self._session.closed:
             raise RuntimeError("This AiohttpRequest is not initialized!")
-        files = request_data.multipart_data if request_data and request_data.contains_files else None
+        files = (
+            request_data.multipart_data if request_data and request_data.contains_files else None
+        )
         read = _given(read_timeout, self._read_timeout)
         write = _given(write_timeout, self._media_write_timeout if files else self._write_timeout)
         connect = _given(connect_timeout, self._connect_timeout)
@@ -113,8 +115,9 @@ class AiohttpRequest(BaseRequest):
                 data = urlencode(request_data.json_parameters).encode()
                 headers = _FORM
         try:
-            async with self._session.request(method, URL(url, encoded=True), data=data,
-                                             headers=headers, timeout=timeout) as response:
+            async with self._session.request(
+                method, URL(url, encoded=True), data=data, headers=headers, timeout=timeout
+            ) as response:
                 return response.status, await response.read()
         except TimeoutError as error:
             raise TimedOut from error

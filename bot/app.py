@@ -130,8 +130,12 @@ async def _post_init(app: Application) -> None:
     )
     # Seasonal events, event notices and the weekly digest: at start, then every night.
     app.job_queue.run_once(_plan, when=0, name="plan-now", job_kwargs={"misfire_grace_time": None})
-    app.job_queue.run_daily(_plan, time=dt.time(0, 5, tzinfo=VN_TZ), name="plan-daily",
-                            job_kwargs={"misfire_grace_time": None})
+    app.job_queue.run_daily(
+        _plan,
+        time=dt.time(0, 5, tzinfo=VN_TZ),
+        name="plan-daily",
+        job_kwargs={"misfire_grace_time": None},
+    )
 
 
 def use_fast_event_loop() -> None:
@@ -155,19 +159,23 @@ def application_builder(settings: Settings) -> ApplicationBuilder:
         .base_url(settings.telegram_api_base_url)
         .base_file_url(settings.telegram_api_base_url.replace("/bot", "/file/bot"))
         .defaults(Defaults(tzinfo=VN_TZ))
-        .request(AiohttpRequest(
-            connection_pool_size=128,
-            pool_timeout=30,
-            read_timeout=settings.http_timeout_s,
-            write_timeout=settings.http_timeout_s,
-            connect_timeout=settings.http_timeout_s,
-        ))
-        .get_updates_request(AiohttpRequest(
-            connection_pool_size=1,
-            read_timeout=settings.http_timeout_s,
-            write_timeout=settings.http_timeout_s,
-            connect_timeout=settings.http_timeout_s,
-        ))
+        .request(
+            AiohttpRequest(
+                connection_pool_size=128,
+                pool_timeout=30,
+                read_timeout=settings.http_timeout_s,
+                write_timeout=settings.http_timeout_s,
+                connect_timeout=settings.http_timeout_s,
+            )
+        )
+        .get_updates_request(
+            AiohttpRequest(
+                connection_pool_size=1,
+                read_timeout=settings.http_timeout_s,
+                write_timeout=settings.http_timeout_s,
+                connect_timeout=settings.http_timeout_s,
+            )
+        )
         .concurrent_updates(PerChatOrder(settings.concurrent_updates))
         .rate_limiter(RetryOn429())
     )

@@ -49,7 +49,9 @@ def _iso(value: dt.date | dt.datetime | None) -> str | None:
 
 async def agency_add(db: Database, args: argparse.Namespace, settings: Settings) -> None:
     async with db.session() as session:
-        agency = await agencies.add_agency(session, name=args.name, code=args.code, requested=args.requested)
+        agency = await agencies.add_agency(
+            session, name=args.name, code=args.code, requested=args.requested
+        )
     print(texts.CLI_AGENCY_ADDED.format(name=agency.name, code=agency.code))
 
 
@@ -58,14 +60,21 @@ async def agency_list(db: Database, args: argparse.Namespace, settings: Settings
         rows = await agencies.list_agencies(session)
     if args.json:
         _print_json(
-            [{"code": a.code, "name": a.name, "requested": a.requested, "reachable_contacts": n} for a, n in rows]
+            [
+                {"code": a.code, "name": a.name, "requested": a.requested, "reachable_contacts": n}
+                for a, n in rows
+            ]
         )
         return
     if not rows:
         print(texts.CLI_AGENCY_LIST_EMPTY)
     for agency, n in rows:
         mark = texts.CLI_REQUESTED_MARK if agency.requested else ""
-        print(texts.CLI_AGENCY_ROW.format(code=agency.code, name=agency.name, requested=mark, contacts=n))
+        print(
+            texts.CLI_AGENCY_ROW.format(
+                code=agency.code, name=agency.name, requested=mark, contacts=n
+            )
+        )
 
 
 async def bot_username(settings: Settings) -> str:
@@ -76,7 +85,10 @@ async def bot_username(settings: Settings) -> str:
         from telegram import Bot
 
         try:
-            async with Bot(settings.telegram_bot_token.get_secret_value(), base_url=settings.telegram_api_base_url) as bot:
+            async with Bot(
+                settings.telegram_bot_token.get_secret_value(),
+                base_url=settings.telegram_api_base_url,
+            ) as bot:
                 return bot.username
         except Exception as error:  # noqa: BLE001 - offline: fall back to the placeholder
             print(texts.CLI_BOT_USERNAME_HINT.format(error=error), file=sys.stderr)
@@ -92,30 +104,56 @@ async def invite_create(db: Database, args: argparse.Namespace, settings: Settin
     username = await bot_username(settings)
     link = f"https://t.me/{username}?start={invite.code}"
     if args.json:
-        _print_json({"code": invite.code, "link": link, "role": invite.role,
-                     "agency": agency.code if agency else None, "expires": _iso(invite.expires_at)})
+        _print_json(
+            {
+                "code": invite.code,
+                "link": link,
+                "role": invite.role,
+                "agency": agency.code if agency else None,
+                "expires": _iso(invite.expires_at),
+            }
+        )
         return
     target = texts.CLI_INVITE_COORDINATOR if args.coordinator else agency.name  # type: ignore[union-attr]
     expires = texts.datetime_vn(invite.expires_at.astimezone(clock.VN_TZ))
-    print(texts.CLI_INVITE_CREATED.format(target=target, expires=expires, link=link, code=invite.code))
+    print(
+        texts.CLI_INVITE_CREATED.format(target=target, expires=expires, link=link, code=invite.code)
+    )
 
 
 async def task_add(db: Database, args: argparse.Namespace, settings: Settings) -> None:
     due = cli_date(args.due) if args.due else None
     async with db.session() as session:
-        view = await tasks.add_task(session, agency_ref=args.agency, title=args.title, due_date=due,
-                                    reminder_offsets=_leads(args.reminders))
-    print(texts.CLI_TASK_ADDED.format(
-        id=view.id, agency=view.agency_name, title=view.title,
-        due=texts.date_vn(due) if due else texts.NO_DUE))
+        view = await tasks.add_task(
+            session,
+            agency_ref=args.agency,
+            title=args.title,
+            due_date=due,
+            reminder_offsets=_leads(args.reminders),
+        )
+    print(
+        texts.CLI_TASK_ADDED.format(
+            id=view.id,
+            agency=view.agency_name,
+            title=view.title,
+            due=texts.date_vn(due) if due else texts.NO_DUE,
+        )
+    )
 
 
 def _task_json(v: tasks.TaskView) -> dict[str, Any]:
     return {
-        "id": v.id, "agency": v.agency_code, "agency_name": v.agency_name, "title": v.title,
-        "due": _iso(v.due_date), "status": v.status, "days_left": v.days_left,
-        "blocked": v.blocked, "block_note": v.block_note,
-        "extension_requested": v.extension_requested, "extension_date": _iso(v.extension_date),
+        "id": v.id,
+        "agency": v.agency_code,
+        "agency_name": v.agency_name,
+        "title": v.title,
+        "due": _iso(v.due_date),
+        "status": v.status,
+        "days_left": v.days_left,
+        "blocked": v.blocked,
+        "block_note": v.block_note,
+        "extension_requested": v.extension_requested,
+        "extension_date": _iso(v.extension_date),
         "updated_at": _iso(v.updated_at),
     }
 
@@ -129,9 +167,14 @@ async def task_list(db: Database, args: argparse.Namespace, settings: Settings) 
     if not views:
         print(texts.CLI_TASK_LIST_EMPTY)
     for v in views:
-        print(texts.CLI_TASK_ROW.format(
-            id=v.id, due=texts.date_vn(v.due_date) if v.due_date else "-",
-            status=texts.STATUS[v.status], title=f"[{v.agency_code}] {v.title}"))
+        print(
+            texts.CLI_TASK_ROW.format(
+                id=v.id,
+                due=texts.date_vn(v.due_date) if v.due_date else "-",
+                status=texts.STATUS[v.status],
+                title=f"[{v.agency_code}] {v.title}",
+            )
+        )
 
 
 async def status(db: Database, args: argparse.Namespace, settings: Settings) -> None:
@@ -142,11 +185,17 @@ async def status(db: Database, args: argparse.Namespace, settings: Settings) -> 
     for v in views:
         by_agency.setdefault(v.agency_id, []).append(v)
     if args.json:
-        _print_json([
-            {"code": a.code, "name": a.name, "reachable_contacts": n,
-             "tasks": [_task_json(v) for v in by_agency.get(a.id or 0, [])]}
-            for a, n in rows
-        ])
+        _print_json(
+            [
+                {
+                    "code": a.code,
+                    "name": a.name,
+                    "reachable_contacts": n,
+                    "tasks": [_task_json(v) for v in by_agency.get(a.id or 0, [])],
+                }
+                for a, n in rows
+            ]
+        )
         return
     if not rows:
         print(texts.SUMMARY_EMPTY)
@@ -158,10 +207,16 @@ async def status(db: Database, args: argparse.Namespace, settings: Settings) -> 
                 flags += f" [{texts.FLAG_BLOCKED}: {v.block_note}]"
             if v.extension_requested and v.extension_date and v.progress != "done":
                 flags += f" [{texts.FLAG_EXTENSION} → {texts.date_vn(v.extension_date)}]"
-            print(texts.CLI_STATUS_ROW.format(
-                id=v.id, due=texts.date_vn(v.due_date) if v.due_date else "-",
-                status=texts.STATUS[v.status],
-                updated=texts.datetime_vn(v.updated_at.astimezone(clock.VN_TZ)), title=v.title, flags=flags))
+            print(
+                texts.CLI_STATUS_ROW.format(
+                    id=v.id,
+                    due=texts.date_vn(v.due_date) if v.due_date else "-",
+                    status=texts.STATUS[v.status],
+                    updated=texts.datetime_vn(v.updated_at.astimezone(clock.VN_TZ)),
+                    title=v.title,
+                    flags=flags,
+                )
+            )
         if not by_agency.get(agency.id or 0):
             print("  " + texts.CLI_TASK_LIST_EMPTY)
 
@@ -173,17 +228,39 @@ async def schedule(db: Database, args: argparse.Namespace, settings: Settings) -
     due_time = _cli_time(args.time) if args.time else None
     occurrences = reminder_schedule(due, ReminderPolicy.from_settings(settings), due_time)
     if args.json:
-        _print_json({"due": due.isoformat(), "reminders": [
-            {"at": o.at.isoformat(), "date": o.day.isoformat(), "time": o.at.strftime("%H:%M"),
-             "kind": o.kind, "offset_days": o.offset_days, "days_to_due": o.days_to_due, "sequence": o.sequence}
-            for o in occurrences]})
+        _print_json(
+            {
+                "due": due.isoformat(),
+                "reminders": [
+                    {
+                        "at": o.at.isoformat(),
+                        "date": o.day.isoformat(),
+                        "time": o.at.strftime("%H:%M"),
+                        "kind": o.kind,
+                        "offset_days": o.offset_days,
+                        "days_to_due": o.days_to_due,
+                        "sequence": o.sequence,
+                    }
+                    for o in occurrences
+                ],
+            }
+        )
         return
     print(texts.CLI_SCHEDULE_HEADER.format(due=texts.date_weekday_vn(due)))
     for o in occurrences:
-        detail = (texts.CLI_SCHEDULE_OVERDUE.format(n=o.sequence) if o.kind == "overdue"
-                  else texts.CLI_SCHEDULE_BEFORE.format(days=o.days_to_due) if o.kind == "before" else "")
+        detail = (
+            texts.CLI_SCHEDULE_OVERDUE.format(n=o.sequence)
+            if o.kind == "overdue"
+            else texts.CLI_SCHEDULE_BEFORE.format(days=o.days_to_due)
+            if o.kind == "before"
+            else ""
+        )
         when = f"{texts.date_weekday_vn(o.day)} {o.at.strftime('%H:%M')}"
-        print(texts.CLI_SCHEDULE_ROW.format(when=when, kind=texts.REMINDER_KIND[o.kind], detail=detail))
+        print(
+            texts.CLI_SCHEDULE_ROW.format(
+                when=when, kind=texts.REMINDER_KIND[o.kind], detail=detail
+            )
+        )
 
 
 def _cli_time(value: str) -> dt.time:
@@ -207,20 +284,40 @@ async def calendar(db: Database, args: argparse.Namespace, settings: Settings) -
     async with db.session() as session:
         events = await events_of_year(session, args.year, settings)
     if args.json:
-        _print_json({"year": args.year, "events": [
-            {"key": e.key, "name": e.name, "start": e.start.isoformat(), "end": e.end.isoformat(),
-             "lunar": e.lunar, "kind": e.kind, "source": e.source,
-             "agencies": e.agency_codes.split(",") if e.agency_codes else None,
-             "notices": [d.isoformat() for d in notice_days(e, settings.workdays_only)]}
-            for e in events]})
+        _print_json(
+            {
+                "year": args.year,
+                "events": [
+                    {
+                        "key": e.key,
+                        "name": e.name,
+                        "start": e.start.isoformat(),
+                        "end": e.end.isoformat(),
+                        "lunar": e.lunar,
+                        "kind": e.kind,
+                        "source": e.source,
+                        "agencies": e.agency_codes.split(",") if e.agency_codes else None,
+                        "notices": [d.isoformat() for d in notice_days(e, settings.workdays_only)],
+                    }
+                    for e in events
+                ],
+            }
+        )
         return
     print(texts.CLI_CALENDAR_HEADER.format(year=args.year))
     for e in events:
         lunar = texts.CLI_CALENDAR_LUNAR.format(lunar=e.lunar) if e.lunar else ""
         scope = texts.CLI_CALENDAR_SCOPE.format(codes=e.agency_codes) if e.agency_codes else ""
-        print(texts.CLI_CALENDAR_ROW.format(when=_event_when(e), name=e.name, lunar=lunar, scope=scope))
-        print(texts.CLI_CALENDAR_NOTICES.format(
-            dates=", ".join(texts.date_vn(d) for d in notice_days(e, settings.workdays_only))))
+        print(
+            texts.CLI_CALENDAR_ROW.format(
+                when=_event_when(e), name=e.name, lunar=lunar, scope=scope
+            )
+        )
+        print(
+            texts.CLI_CALENDAR_NOTICES.format(
+                dates=", ".join(texts.date_vn(d) for d in notice_days(e, settings.workdays_only))
+            )
+        )
 
 
 def _leads(value: str | None) -> list[int] | None:
@@ -244,11 +341,23 @@ async def event_add(db: Database, args: argparse.Namespace, settings: Settings) 
     async with db.session() as session:
         for code in codes or []:
             await agencies.get_agency(session, code)
-        event = await add_event(session, name=args.name, start=start, end=end, agency_codes=codes,
-                                lead_days=_leads(args.lead), settings=settings, forum=args.forum)
+        event = await add_event(
+            session,
+            name=args.name,
+            start=start,
+            end=end,
+            agency_codes=codes,
+            lead_days=_leads(args.lead),
+            settings=settings,
+            forum=args.forum,
+        )
     scope = texts.CLI_EVENT_SOME.format(codes=", ".join(codes)) if codes else texts.CLI_EVENT_ALL
     notices = ", ".join(texts.date_vn(d) for d in notice_days(event, settings.workdays_only))
-    print(texts.CLI_EVENT_ADDED.format(name=event.name, date=texts.date_vn(event.start), scope=scope, notices=notices))
+    print(
+        texts.CLI_EVENT_ADDED.format(
+            name=event.name, date=texts.date_vn(event.start), scope=scope, notices=notices
+        )
+    )
 
 
 async def plan_import(db: Database, args: argparse.Namespace, settings: Settings) -> None:
@@ -269,8 +378,11 @@ async def plan_import(db: Database, args: argparse.Namespace, settings: Settings
         return
     async with db.session() as session:
         plan, told = await plans.create_draft(session, parsed=parsed, source_name=path.name)
-    message = (texts.CLI_PLAN_SENT.format(id=plan.id, count=told) if told
-               else texts.CLI_PLAN_NO_COORDINATOR.format(id=plan.id))
+    message = (
+        texts.CLI_PLAN_SENT.format(id=plan.id, count=told)
+        if told
+        else texts.CLI_PLAN_NO_COORDINATOR.format(id=plan.id)
+    )
     print(message, file=sys.stderr if args.json else sys.stdout)
 
 
@@ -287,8 +399,14 @@ async def group_add(db: Database, args: argparse.Namespace, settings: Settings) 
     from services import broadcasts
 
     async with db.session() as session:
-        group, members = await broadcasts.save_group(session, name=args.name, agency_refs=args.agencies.split(","))
-    print(texts.CLI_GROUP_SAVED.format(name=group.name, count=len(members), codes=", ".join(a.code for a in members)))
+        group, members = await broadcasts.save_group(
+            session, name=args.name, agency_refs=args.agencies.split(",")
+        )
+    print(
+        texts.CLI_GROUP_SAVED.format(
+            name=group.name, count=len(members), codes=", ".join(a.code for a in members)
+        )
+    )
 
 
 async def export_xlsx(db: Database, args: argparse.Namespace, settings: Settings) -> None:
@@ -297,8 +415,14 @@ async def export_xlsx(db: Database, args: argparse.Namespace, settings: Settings
 
     async with db.session() as session:
         data = await export.collect_export_data(session)
-    Path(args.out).write_bytes(await asyncio.to_thread(export.write_workbook, data, export_labels()))
-    print(texts.CLI_EXPORT_DONE.format(path=args.out, tasks=len(data.tasks), agencies=len(data.agencies)))
+    Path(args.out).write_bytes(
+        await asyncio.to_thread(export.write_workbook, data, export_labels())
+    )
+    print(
+        texts.CLI_EXPORT_DONE.format(
+            path=args.out, tasks=len(data.tasks), agencies=len(data.agencies)
+        )
+    )
 
 
 # --- running the bot --------------------------------------------------------------------
@@ -310,7 +434,10 @@ def run_bot(settings: Settings) -> int:
 
     from bot.app import build_application, configure_logging, use_fast_event_loop
 
-    if settings.telegram_bot_token is None or not settings.telegram_bot_token.get_secret_value().strip():
+    if (
+        settings.telegram_bot_token is None
+        or not settings.telegram_bot_token.get_secret_value().strip()
+    ):
         print(texts.CLI_NO_TOKEN, file=sys.stderr)
         return 1
     configure_logging(settings)
@@ -330,7 +457,10 @@ def run_bot(settings: Settings) -> int:
         print(texts.CLI_TOKEN_REJECTED, file=sys.stderr)
         return 1
     except NetworkError as error:
-        print(texts.CLI_SERVER_UNREACHABLE.format(server=settings.telegram_api_base_url, error=error), file=sys.stderr)
+        print(
+            texts.CLI_SERVER_UNREACHABLE.format(server=settings.telegram_api_base_url, error=error),
+            file=sys.stderr,
+        )
         return 1
     print(texts.CLI_BOT_STOPPED)
     return 0
@@ -345,7 +475,9 @@ def build_parser() -> Parser:
     parser = Parser(prog="nhacviec", description=texts.CLI_HELP["program"])
     sub = parser.add_subparsers(dest="command", required=True, parser_class=Parser)
 
-    agency = sub.add_parser("agency", help=texts.CLI_HELP["agency"]).add_subparsers(dest="action", required=True, parser_class=Parser)
+    agency = sub.add_parser("agency", help=texts.CLI_HELP["agency"]).add_subparsers(
+        dest="action", required=True, parser_class=Parser
+    )
     p = agency.add_parser("add", help=texts.CLI_HELP["agency_add"])
     p.add_argument("name")
     p.add_argument("--code")
@@ -355,7 +487,9 @@ def build_parser() -> Parser:
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=agency_list)
 
-    invite = sub.add_parser("invite", help=texts.CLI_HELP["invite"]).add_subparsers(dest="action", required=True, parser_class=Parser)
+    invite = sub.add_parser("invite", help=texts.CLI_HELP["invite"]).add_subparsers(
+        dest="action", required=True, parser_class=Parser
+    )
     p = invite.add_parser("create", help=texts.CLI_HELP["invite_create"])
     p.add_argument("--agency")
     p.add_argument("--coordinator", action="store_true")
@@ -363,7 +497,9 @@ def build_parser() -> Parser:
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=invite_create)
 
-    task = sub.add_parser("task", help=texts.CLI_HELP["task"]).add_subparsers(dest="action", required=True, parser_class=Parser)
+    task = sub.add_parser("task", help=texts.CLI_HELP["task"]).add_subparsers(
+        dest="action", required=True, parser_class=Parser
+    )
     p = task.add_parser("add", help=texts.CLI_HELP["task_add"])
     p.add_argument("--agency", required=True)
     p.add_argument("--title", required=True)
@@ -390,7 +526,9 @@ def build_parser() -> Parser:
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=calendar)
 
-    event = sub.add_parser("event", help=texts.CLI_HELP["event"]).add_subparsers(dest="action", required=True, parser_class=Parser)
+    event = sub.add_parser("event", help=texts.CLI_HELP["event"]).add_subparsers(
+        dest="action", required=True, parser_class=Parser
+    )
     p = event.add_parser("add", help=texts.CLI_HELP["event_add"])
     p.add_argument("--name", required=True)
     p.add_argument("--date", required=True)
@@ -400,7 +538,9 @@ def build_parser() -> Parser:
     p.add_argument("--forum", action="store_true", help=texts.CLI_HELP["event_forum"])
     p.set_defaults(func=event_add)
 
-    plan = sub.add_parser("plan", help=texts.CLI_HELP["plan"]).add_subparsers(dest="action", required=True, parser_class=Parser)
+    plan = sub.add_parser("plan", help=texts.CLI_HELP["plan"]).add_subparsers(
+        dest="action", required=True, parser_class=Parser
+    )
     p = plan.add_parser("import", help=texts.CLI_HELP["plan_import"])
     p.add_argument("file")
     p.add_argument("--year", type=int)
@@ -411,7 +551,9 @@ def build_parser() -> Parser:
     p.add_argument("id", type=int)
     p.set_defaults(func=plan_activate)
 
-    group = sub.add_parser("group", help=texts.CLI_HELP["group"]).add_subparsers(dest="action", required=True, parser_class=Parser)
+    group = sub.add_parser("group", help=texts.CLI_HELP["group"]).add_subparsers(
+        dest="action", required=True, parser_class=Parser
+    )
     p = group.add_parser("add", help=texts.CLI_HELP["group_add"])
     p.add_argument("name")
     p.add_argument("--agencies", required=True, help=texts.CLI_HELP["group_agencies"])

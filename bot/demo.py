@@ -9,6 +9,7 @@ fake server (see README, "Thử không cần Telegram").
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import tempfile
 from pathlib import Path
@@ -33,7 +34,9 @@ class Demo:
     def show(self, who: str, text: str) -> None:
         print(f"\n{who}:\n  " + text.replace("\n", "\n  "))
 
-    async def say(self, chat: int, who: str, text: str, reply_to: int | None = None, expect: int = 1):  # type: ignore[no-untyped-def]
+    async def say(
+        self, chat: int, who: str, text: str, reply_to: int | None = None, expect: int = 1
+    ):  # type: ignore[no-untyped-def]
         before = len(self.server.messages_to(chat))
         self.show(who, text)
         self.server.user_sends(chat, chat, text, reply_to=reply_to)
@@ -43,12 +46,20 @@ class Demo:
         return messages[-1]
 
     async def press(self, chat: int, who: str, message, label: str):  # type: ignore[no-untyped-def]
-        data = next(b["callback_data"] for row in message.reply_markup["inline_keyboard"] for b in row
-                    if b["text"].startswith(label))
+        data = next(
+            b["callback_data"]
+            for row in message.reply_markup["inline_keyboard"]
+            for b in row
+            if b["text"].startswith(label)
+        )
         self.show(who, f"[bấm nút «{label}»]")
         query = self.server.user_presses(chat, message.message_id, data, chat)
         answer = await self.server.wait_for(
-            lambda: next((a for a in self.server.callback_answers if str(a.callback_query_id) == query), None), 15)
+            lambda: next(
+                (a for a in self.server.callback_answers if str(a.callback_query_id) == query), None
+            ),
+            15,
+        )
         if answer.text:
             self.show("🤖 nhacviec", answer.text)
 
@@ -72,7 +83,13 @@ async def play(demo: Demo, coordinator_code: str, yt_code: str, tp_code: str) ->
     due = (clock.today_vn() + dt.timedelta(days=40)).strftime("%d/%m/%Y")
     await demo.say(OFFICIAL_YT, an, due, reply_to=ask.message_id)
     notices = await server.wait_for(
-        lambda: [m for m in server.messages_to(COORDINATOR) if m.reply_markup and texts.FLAG_EXTENSION in m.text], 15)
+        lambda: [
+            m
+            for m in server.messages_to(COORDINATOR)
+            if m.reply_markup and texts.FLAG_EXTENSION in m.text
+        ],
+        15,
+    )
     for m in server.messages_to(COORDINATOR)[1:]:
         demo.show("🤖 nhacviec → chị Bình", m.text)
     await demo.press(COORDINATOR, coord, notices[-1], "✅")
@@ -83,18 +100,27 @@ async def run_demo(port: int, keep: bool) -> None:
     server = FakeTelegram(bot_username="nhacviec_bot")
     await server.start(port=port)
     folder = Path(tempfile.mkdtemp(prefix="nhacviec-demo-"))
-    settings = Settings(_env_file=None, telegram_bot_token="123456:DEMO", telegram_api_base_url=server.base_url,
-                        telegram_bot_username="nhacviec_bot",
-                        database_url=f"sqlite+aiosqlite:///{folder / 'demo.db'}", dispatch_interval_s=0.3)
+    settings = Settings(
+        _env_file=None,
+        telegram_bot_token="123456:DEMO",
+        telegram_api_base_url=server.base_url,
+        telegram_bot_username="nhacviec_bot",
+        database_url=f"sqlite+aiosqlite:///{folder / 'demo.db'}",
+        dispatch_interval_s=0.3,
+    )
     db = Database(settings.database_url)
     await db.migrate()
     print(texts.DEMO_INTRO.format(url=server.base_url, db=folder / "demo.db"))
 
     parsed = plans.read_plan(SAMPLE_PLAN.read_bytes(), SAMPLE_PLAN.name, year=clock.today_vn().year)
     async with db.session() as session:
-        draft, _ = await plans.create_draft(session, parsed=parsed, source_name=SAMPLE_PLAN.name, notify=False)
+        draft, _ = await plans.create_draft(
+            session, parsed=parsed, source_name=SAMPLE_PLAN.name, notify=False
+        )
         await plans.activate(session, plan_id=draft.id or 0, settings=settings)
-        coordinator_code = (await invites.create_invite(session, agency_ref=None, coordinator=True))[0].code
+        coordinator_code = (
+            await invites.create_invite(session, agency_ref=None, coordinator=True)
+        )[0].code
         yt = await agencies.get_agency(session, "Sở Y tế")
         tp = await agencies.get_agency(session, "Sở Tư pháp")
         yt_code = (await invites.create_invite(session, agency_ref=yt.code))[0].code
@@ -109,7 +135,9 @@ async def run_demo(port: int, keep: bool) -> None:
         await app.post_init(app)  # type: ignore[misc]
         await app.start()
         assert app.updater is not None
-        await app.updater.start_polling(poll_interval=0, timeout=1, allowed_updates=Update.ALL_TYPES)
+        await app.updater.start_polling(
+            poll_interval=0, timeout=1, allowed_updates=Update.ALL_TYPES
+        )
         try:
             await play(Demo(server), coordinator_code, yt_code, tp_code)
             print(texts.DEMO_DONE)
@@ -127,8 +155,6 @@ def main(port: int = 0, keep: bool = False) -> int:
     from bot.app import use_fast_event_loop
 
     use_fast_event_loop()  # as `nhacviec run` does
-    try:
+    with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(run_demo(port, keep))
-    except KeyboardInterrupt:
-        pass
     return 0

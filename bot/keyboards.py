@@ -55,10 +55,14 @@ def task_card_keyboard(task_id: int) -> InlineKeyboardMarkup:
         [
             [
                 InlineKeyboardButton(texts.BTN_DONE, callback_data=task_data(task_id, "done")),
-                InlineKeyboardButton(texts.BTN_PROGRESS, callback_data=task_data(task_id, "progress")),
+                InlineKeyboardButton(
+                    texts.BTN_PROGRESS, callback_data=task_data(task_id, "progress")
+                ),
             ],
             [
-                InlineKeyboardButton(texts.BTN_BLOCKED, callback_data=task_data(task_id, "blocked")),
+                InlineKeyboardButton(
+                    texts.BTN_BLOCKED, callback_data=task_data(task_id, "blocked")
+                ),
                 InlineKeyboardButton(texts.BTN_EXTEND, callback_data=task_data(task_id, "extend")),
             ],
         ]
@@ -70,7 +74,9 @@ def task_list_keyboard(task_ids: list[int], first: int) -> InlineKeyboardMarkup:
     for n, task_id in enumerate(task_ids, first):
         rows.append(
             [
-                InlineKeyboardButton(f"{n}. {texts.BTN_SHORT[action]}", callback_data=task_data(task_id, action))
+                InlineKeyboardButton(
+                    f"{n}. {texts.BTN_SHORT[action]}", callback_data=task_data(task_id, action)
+                )
                 for action in ("done", "progress", "blocked", "extend")
             ]
         )
@@ -81,7 +87,12 @@ def extension_keyboard(task_id: int, date: dt.date) -> InlineKeyboardMarkup:
     stamp = date.strftime("%Y%m%d")
     return InlineKeyboardMarkup(
         [
-            [InlineKeyboardButton(texts.BTN_APPROVE.format(date=texts.date_vn(date)), callback_data=f"xa:{task_id}:{stamp}")],
+            [
+                InlineKeyboardButton(
+                    texts.BTN_APPROVE.format(date=texts.date_vn(date)),
+                    callback_data=f"xa:{task_id}:{stamp}",
+                )
+            ],
             [
                 InlineKeyboardButton(texts.BTN_REFUSE, callback_data=f"xr:{task_id}:{stamp}"),
                 InlineKeyboardButton(texts.BTN_OTHER_DATE, callback_data=f"xo:{task_id}:{stamp}"),
@@ -100,17 +111,23 @@ def markup_to_json(markup: InlineKeyboardMarkup | None) -> list | None:
 def markup_from_json(rows: list | None) -> InlineKeyboardMarkup | None:
     if not rows:
         return None
-    return InlineKeyboardMarkup([[InlineKeyboardButton(t, callback_data=d) for t, d in row] for row in rows])
+    return InlineKeyboardMarkup(
+        [[InlineKeyboardButton(t, callback_data=d) for t, d in row] for row in rows]
+    )
 
 
 _PLAN_RE = re.compile(r"^pl:([ax]):(\d{1,12})$")
 
 
 def plan_keyboard(plan_id: int) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup([[
-        InlineKeyboardButton(texts.BTN_ACTIVATE, callback_data=f"pl:a:{plan_id}"),
-        InlineKeyboardButton(texts.BTN_DISCARD, callback_data=f"pl:x:{plan_id}"),
-    ]])
+    return InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(texts.BTN_ACTIVATE, callback_data=f"pl:a:{plan_id}"),
+                InlineKeyboardButton(texts.BTN_DISCARD, callback_data=f"pl:x:{plan_id}"),
+            ]
+        ]
+    )
 
 
 def parse_plan_data(data: str) -> tuple[str, int] | None:

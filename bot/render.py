@@ -38,7 +38,7 @@ def left_text(v: TaskView) -> str:
 
 
 def due_line(v: TaskView) -> str:
-    """"Thứ Hai, 30/11/2026 — còn 7 ngày", or just "không ghi hạn"."""
+    """ "Thứ Hai, 30/11/2026 — còn 7 ngày", or just "không ghi hạn"."""
     return f"{due_text(v)} — {left_text(v)}" if v.due_date else texts.NO_DUE
 
 
@@ -52,15 +52,21 @@ def task_block(n: int, v: TaskView) -> str:
 
 
 def task_card(v: TaskView) -> str:
-    text = texts.TASK_CARD.format(title=v.title, agency=v.agency_name, due=due_line(v), status=status_text(v))
+    text = texts.TASK_CARD.format(
+        title=v.title, agency=v.agency_name, due=due_line(v), status=status_text(v)
+    )
     if v.blocked and v.block_note and v.progress != "done":
         text += "\n" + texts.TASK_FLAG_BLOCKED.strip().format(note=v.block_note)
     if v.extension_requested and v.extension_date and v.progress != "done":
-        text += "\n" + texts.TASK_FLAG_EXTENSION.strip().format(date=texts.date_vn(v.extension_date))
+        text += "\n" + texts.TASK_FLAG_EXTENSION.strip().format(
+            date=texts.date_vn(v.extension_date)
+        )
     return text
 
 
-def chunk(blocks: list[str], *, header: str, limit: int = MESSAGE_LIMIT, per_message: int | None = None) -> list[list[int]]:
+def chunk(
+    blocks: list[str], *, header: str, limit: int = MESSAGE_LIMIT, per_message: int | None = None
+) -> list[list[int]]:
     """Group block indexes into messages that stay under the limit."""
     groups: list[list[int]] = []
     current: list[int] = []
@@ -78,14 +84,18 @@ def chunk(blocks: list[str], *, header: str, limit: int = MESSAGE_LIMIT, per_mes
     return groups
 
 
-def task_list_messages(agency_name: str, views: list[TaskView]) -> list[tuple[str, list[TaskView], int]]:
+def task_list_messages(
+    agency_name: str, views: list[TaskView]
+) -> list[tuple[str, list[TaskView], int]]:
     """(text, tasks shown, first number) per message of the /viec list."""
     blocks = [task_block(i, v)[:3000] for i, v in enumerate(views, 1)]
     header = texts.TASKS_HEADER.format(agency=agency_name, count=len(views))
     out = []
     groups = chunk(blocks, header=header + texts.TASKS_LEGEND, per_message=TASKS_PER_MESSAGE)
     for part, group in enumerate(groups, 1):
-        head = header if part == 1 else texts.TASKS_HEADER_PART.format(agency=agency_name, part=part)
+        head = (
+            header if part == 1 else texts.TASKS_HEADER_PART.format(agency=agency_name, part=part)
+        )
         shown = [views[i] for i in group]
         out.append((list_message_text(head, shown, group[0] + 1), shown, group[0] + 1))
     return out
@@ -98,7 +108,7 @@ def list_message_text(head: str, views: list[TaskView], first: int) -> str:
 
 
 def counts_icons(counts: Counter[str]) -> str:
-    """"🔴 2 · 🕒 18": the per-agency line of a summary, short enough for 500 agencies."""
+    """ "🔴 2 · 🕒 18": the per-agency line of a summary, short enough for 500 agencies."""
     shown = [f"{texts.STATUS_ICON[s]} {counts[s]}" for s in STATUSES if counts.get(s)]
     return " · ".join(shown) if shown else texts.SUMMARY_NO_TASKS
 
@@ -125,7 +135,9 @@ def summary_messages(summary: Summary, limit: int = MESSAGE_LIMIT) -> list[str]:
     head = "\n".join(
         [
             texts.SUMMARY_HEADER.format(
-                date=texts.date_vn(summary.date), agencies=len(summary.agencies), tasks=summary.task_count
+                date=texts.date_vn(summary.date),
+                agencies=len(summary.agencies),
+                tasks=summary.task_count,
             ),
             texts.SUMMARY_TOTALS.format(counts=counts_text(summary.totals)),
             texts.SUMMARY_LEGEND,
@@ -134,12 +146,21 @@ def summary_messages(summary: Summary, limit: int = MESSAGE_LIMIT) -> list[str]:
     blocks = []
     for a in summary.agencies:
         lines = [texts.SUMMARY_AGENCY.format(agency=a.name, counts=counts_icons(a.counts))]
-        lines += _capped([texts.SUMMARY_OVERDUE.format(title=t, due=texts.date_vn(d)) for t, d in a.overdue],
-                         texts.SUMMARY_MORE_OVERDUE)
-        lines += _capped([texts.SUMMARY_BLOCKED.format(title=t, note=n) for t, n in a.blocked],
-                         texts.SUMMARY_MORE)
-        lines += _capped([texts.SUMMARY_EXTENSION.format(title=t, date=texts.date_vn(d)) for t, d in a.extensions],
-                         texts.SUMMARY_MORE)
+        lines += _capped(
+            [texts.SUMMARY_OVERDUE.format(title=t, due=texts.date_vn(d)) for t, d in a.overdue],
+            texts.SUMMARY_MORE_OVERDUE,
+        )
+        lines += _capped(
+            [texts.SUMMARY_BLOCKED.format(title=t, note=n) for t, n in a.blocked],
+            texts.SUMMARY_MORE,
+        )
+        lines += _capped(
+            [
+                texts.SUMMARY_EXTENSION.format(title=t, date=texts.date_vn(d))
+                for t, d in a.extensions
+            ],
+            texts.SUMMARY_MORE,
+        )
         blocks.append("\n".join(line[:300] for line in lines))
     # One agency per line (its problems under it): a province's summary stays a few messages.
     return join_lines(blocks, head=head + "\n", limit=limit)
@@ -159,19 +180,34 @@ def plan_review(data: dict, warnings: list[str]) -> str:
         lines.append(texts.PLAN_COORDINATOR.format(name=data["coordinator"]))
     agencies = data["agencies"]
     lines.append("")
-    lines.append(texts.PLAN_AGENCIES.format(agencies=len(agencies), tasks=sum(len(a["tasks"]) for a in agencies)))
+    lines.append(
+        texts.PLAN_AGENCIES.format(
+            agencies=len(agencies), tasks=sum(len(a["tasks"]) for a in agencies)
+        )
+    )
     lines += [
-        texts.PLAN_AGENCY_ROW.format(name=a["name"], count=len(a["tasks"]),
-                                     requested=texts.PLAN_REQUESTED if a["requested"] else "")
+        texts.PLAN_AGENCY_ROW.format(
+            name=a["name"],
+            count=len(a["tasks"]),
+            requested=texts.PLAN_REQUESTED if a["requested"] else "",
+        )
         for a in agencies
     ]
     lines.append("")
     dated = [d for d in data["deadlines"] if d["date"]]
     if dated or any(d["relative"] for d in data["deadlines"]):
         lines.append(texts.PLAN_DEADLINES)
-        lines += [texts.PLAN_DEADLINE_ROW.format(date=texts.date_vn(_iso(d["date"])), title=report_title(d, data["deadlines"])) for d in dated]
-        lines += [texts.PLAN_DEADLINE_RELATIVE.format(text=d["text"][:150]) for d in data["deadlines"]
-                  if not d["date"] and d["relative"]]
+        lines += [
+            texts.PLAN_DEADLINE_ROW.format(
+                date=texts.date_vn(_iso(d["date"])), title=report_title(d, data["deadlines"])
+            )
+            for d in dated
+        ]
+        lines += [
+            texts.PLAN_DEADLINE_RELATIVE.format(text=d["text"][:150])
+            for d in data["deadlines"]
+            if not d["date"] and d["relative"]
+        ]
     if not dated:
         lines.append(texts.PLAN_NO_DEADLINES)
     if data.get("events"):
@@ -195,8 +231,13 @@ def activation_text(result: Activation) -> str:
     if not result.changed:
         return texts.PLAN_ACTIVATED_SAME
     return texts.PLAN_ACTIVATED.format(
-        created=len(result.agencies_created), matched=len(result.agencies_matched), tasks=result.tasks_created,
-        updated=result.tasks_updated, unchanged=result.tasks_unchanged, reports=result.reports_created)
+        created=len(result.agencies_created),
+        matched=len(result.agencies_matched),
+        tasks=result.tasks_created,
+        updated=result.tasks_updated,
+        unchanged=result.tasks_unchanged,
+        reports=result.reports_created,
+    )
 
 
 def _reason(error: str) -> str:
@@ -214,19 +255,34 @@ def _reason(error: str) -> str:
 
 def broadcast_report(report: Report) -> str:
     bc = report.broadcast
-    lines = [texts.BROADCAST_REPORT.format(
-        id=bc.id, date=texts.datetime_vn((bc.confirmed_at or bc.created_at).astimezone(VN_TZ)),
-        delivered=len(report.delivered), total=report.total, acked=len(report.acknowledged))]
+    lines = [
+        texts.BROADCAST_REPORT.format(
+            id=bc.id,
+            date=texts.datetime_vn((bc.confirmed_at or bc.created_at).astimezone(VN_TZ)),
+            delivered=len(report.delivered),
+            total=report.total,
+            acked=len(report.acknowledged),
+        )
+    ]
     if report.failed:
         lines.append(texts.BROADCAST_REPORT_FAILED.format(count=len(report.failed)))
-        lines += [texts.BROADCAST_REPORT_FAILED_ROW.format(who=who, reason=_reason(err)) for who, err in report.failed]
+        lines += [
+            texts.BROADCAST_REPORT_FAILED_ROW.format(who=who, reason=_reason(err))
+            for who, err in report.failed
+        ]
     if report.uncertain:
         lines.append(texts.BROADCAST_REPORT_UNCERTAIN.format(count=len(report.uncertain)))
-        lines += [texts.BROADCAST_REPORT_UNREACHABLE_ROW.format(who=who) for who in report.uncertain]
+        lines += [
+            texts.BROADCAST_REPORT_UNREACHABLE_ROW.format(who=who) for who in report.uncertain
+        ]
     if report.unreachable:
         lines.append(texts.BROADCAST_REPORT_UNREACHABLE.format(count=len(report.unreachable)))
-        lines += [texts.BROADCAST_REPORT_UNREACHABLE_ROW.format(
-            who=f"{agency} — {who or texts.BROADCAST_NO_CONTACT}") for agency, who in report.unreachable]
+        lines += [
+            texts.BROADCAST_REPORT_UNREACHABLE_ROW.format(
+                who=f"{agency} — {who or texts.BROADCAST_NO_CONTACT}"
+            )
+            for agency, who in report.unreachable
+        ]
     if report.acknowledged:
         lines.append(texts.BROADCAST_REPORT_ACKED.format(names=", ".join(report.acknowledged)))
     text = "\n".join(lines)
@@ -249,5 +305,9 @@ def join_lines(lines: list[str], *, head: str, limit: int = MESSAGE_LIMIT) -> li
 
 def export_labels() -> ExportLabels:
     """Every word of the Excel workbook, from this module's strings."""
-    return ExportLabels(**texts.EXPORT_TEXTS, status=texts.STATUS, flag_blocked=texts.FLAG_BLOCKED,
-                        flag_extension=texts.FLAG_EXTENSION)
+    return ExportLabels(
+        **texts.EXPORT_TEXTS,
+        status=texts.STATUS,
+        flag_blocked=texts.FLAG_BLOCKED,
+        flag_extension=texts.FLAG_EXTENSION,
+    )

@@ -76,8 +76,12 @@ START_ABOUT = (
     "Để bắt đầu, bạn cần mã mời do cơ quan đầu mối (cán bộ điều phối) cấp. "
     "Hãy bấm vào đường link mời, hoặc gửi: /start <mã mời>."
 )
-START_ALREADY = "Bạn đã được liên kết với {agency}. Gửi /viec để xem nhiệm vụ, /help để xem hướng dẫn."
-START_ALREADY_COORD = "Bạn đang là cán bộ điều phối. Gửi /tonghop để xem tổng hợp, /help để xem hướng dẫn."
+START_ALREADY = (
+    "Bạn đã được liên kết với {agency}. Gửi /viec để xem nhiệm vụ, /help để xem hướng dẫn."
+)
+START_ALREADY_COORD = (
+    "Bạn đang là cán bộ điều phối. Gửi /tonghop để xem tổng hợp, /help để xem hướng dẫn."
+)
 LINKED_PRIVATE = (
     "✅ Đã liên kết bạn với {agency}.\n"
     "Từ nay bot sẽ nhắc các nhiệm vụ và hạn báo cáo của cơ quan.\n"
@@ -93,7 +97,9 @@ LINKED_COORDINATOR = (
     "Gửi /tonghop để xem tình hình các cơ quan, /help để xem các lệnh."
 )
 REACHABLE_AGAIN = "Bot đã có thể gửi tin cho bạn trở lại."
-INVITE_UNKNOWN = "❌ Mã mời không đúng. Vui lòng kiểm tra lại đường link hoặc liên hệ cán bộ điều phối."
+INVITE_UNKNOWN = (
+    "❌ Mã mời không đúng. Vui lòng kiểm tra lại đường link hoặc liên hệ cán bộ điều phối."
+)
 INVITE_USED = "❌ Mã mời này đã được sử dụng. Mỗi mã chỉ dùng được một lần — hãy xin mã mới."
 INVITE_EXPIRED = "❌ Mã mời đã hết hạn ngày {date}. Hãy xin cán bộ điều phối cấp mã mới."
 
@@ -105,9 +111,14 @@ NOT_LINKED = (
 COORDINATOR_ONLY = "⛔ Lệnh này chỉ dành cho cán bộ điều phối."
 NOT_YOUR_TASK = "⛔ Nhiệm vụ này không thuộc cơ quan của bạn."
 UNKNOWN_COMMAND = "Không có lệnh này. Gửi /help để xem các lệnh có thể dùng."
-FORWARDED_IGNORED = "Bot không xử lý tin nhắn chuyển tiếp. Hãy trả lời trực tiếp vào tin nhắn nhắc việc."
+FORWARDED_IGNORED = (
+    "Bot không xử lý tin nhắn chuyển tiếp. Hãy trả lời trực tiếp vào tin nhắn nhắc việc."
+)
 TOO_LONG = "Tin nhắn quá dài (tối đa {limit} ký tự). Hãy gửi ngắn gọn trong một dòng."
-EDITED_IGNORED = "Bot không đọc tin nhắn đã sửa. Nếu cần cập nhật, hãy gửi tin nhắn mới trả lời vào tin nhắc việc."
+EDITED_IGNORED = (
+    "Bot không đọc tin nhắn đã sửa. "
+    "Nếu cần cập nhật, hãy gửi tin nhắn mới trả lời vào tin nhắc việc."
+)
 SOMETHING_WRONG = "⚠️ Có lỗi khi xử lý yêu cầu. Vui lòng thử lại sau ít phút."
 
 # --- help --------------------------------------------------------------------------------
@@ -173,10 +184,16 @@ UPDATED_BLOCKED = "⚠️ Đã báo vướng mắc cho cán bộ điều phối:
 UPDATED_EXTENSION = (
     "📅 Đã gửi đề nghị gia hạn «{title}» đến {date}. Cán bộ điều phối sẽ trả lời bạn."
 )
-UPDATED_SUBMISSION = "📎 Đã nhận tệp báo cáo «{file}» cho «{title}». Nhiệm vụ được ghi nhận hoàn thành."
+UPDATED_SUBMISSION = (
+    "📎 Đã nhận tệp báo cáo «{file}» cho «{title}». Nhiệm vụ được ghi nhận hoàn thành."
+)
 ALREADY_DONE = "Nhiệm vụ «{title}» đã hoàn thành trước đó."
-ASK_BLOCK_REASON = "⚠️ «{title}»\nHãy trả lời tin nhắn này bằng một dòng nêu vướng mắc (ví dụ: thiếu kinh phí)."
-ASK_EXTENSION_DATE = "📅 «{title}»\nHãy trả lời tin nhắn này bằng ngày xin gia hạn đến (ví dụ: 30/11/2026)."
+ASK_BLOCK_REASON = (
+    "⚠️ «{title}»\nHãy trả lời tin nhắn này bằng một dòng nêu vướng mắc (ví dụ: thiếu kinh phí)."
+)
+ASK_EXTENSION_DATE = (
+    "📅 «{title}»\nHãy trả lời tin nhắn này bằng ngày xin gia hạn đến (ví dụ: 30/11/2026)."
+)
 ASK_WHICH_MEANING = (
     "Bot chưa hiểu ý bạn về «{title}». Hãy bấm một nút bên dưới, "
     "hoặc trả lời ví dụ: «đã gửi báo cáo», «đang thực hiện», «vướng: ...», «xin gia hạn đến 30/11»."
@@ -190,12 +207,17 @@ PLAIN_MESSAGE_HINT = (
     "Để cập nhật tiến độ, hãy trả lời (reply) tin nhắn về nhiệm vụ, hoặc gửi /viec rồi bấm nút. "
     "Gửi /help để xem hướng dẫn."
 )
-EXTENSION_DATE_MISSING = "Bạn xin gia hạn đến ngày nào? Hãy ghi rõ ngày, ví dụ: «xin gia hạn đến 30/11/2026»."
+EXTENSION_DATE_MISSING = (
+    "Bạn xin gia hạn đến ngày nào? Hãy ghi rõ ngày, ví dụ: «xin gia hạn đến 30/11/2026»."
+)
 EXTENSION_DATE_INVALID = "Ngày không hợp lệ. Hãy ghi theo dạng ngày/tháng/năm, ví dụ 30/11/2026."
 EXTENSION_DATE_PAST = "Ngày xin gia hạn phải sau hôm nay. Hãy ghi lại, ví dụ 30/11/2026."
 EXTENSION_NOT_LATER = "Ngày xin gia hạn phải sau hạn hiện tại ({date})."
 BLOCK_NOTE_EMPTY = "Hãy ghi nội dung vướng mắc trong một dòng."
-STALE_BUTTON = "Nút này không còn hiệu lực (nhiệm vụ đã thay đổi hoặc không còn). Gửi /viec để xem danh sách mới."
+STALE_BUTTON = (
+    "Nút này không còn hiệu lực (nhiệm vụ đã thay đổi hoặc không còn). "
+    "Gửi /viec để xem danh sách mới."
+)
 BAD_BUTTON = "Nút không hợp lệ."
 FILE_NOT_REPLY = "Để nộp báo cáo, hãy gửi tệp bằng cách trả lời (reply) tin nhắn về nhiệm vụ đó."
 
@@ -211,27 +233,35 @@ EXTENSION_REFUSED_COORD = "❌ Đã từ chối gia hạn «{title}» ({agency})
 EXTENSION_APPROVED_OFFICIAL = "✅ Đề nghị gia hạn «{title}» đã được đồng ý. Hạn mới: {date}."
 EXTENSION_REFUSED_OFFICIAL = "❌ Đề nghị gia hạn «{title}» không được đồng ý. Hạn vẫn là {date}."
 EXTENSION_NOT_PENDING = "Đề nghị gia hạn này đã được xử lý hoặc không còn."
-ASK_APPROVE_DATE = "📅 Gia hạn «{title}» ({agency}) đến ngày nào? Trả lời tin nhắn này bằng ngày, ví dụ 15/12/2026."
+ASK_APPROVE_DATE = (
+    "📅 Gia hạn «{title}» ({agency}) đến ngày nào? "
+    "Trả lời tin nhắn này bằng ngày, ví dụ 15/12/2026."
+)
 
 # --- /tonghop ----------------------------------------------------------------------------
 SUMMARY_HEADER = "📊 Tổng hợp ngày {date}: {agencies} cơ quan, {tasks} nhiệm vụ"
 SUMMARY_TOTALS = "Toàn bộ: {counts}"
 SUMMARY_AGENCY = "▪️ {agency}: {counts}"
-SUMMARY_LEGEND = "🕒 Chưa đến hạn · ⏳ Đang thực hiện · 🔴 Quá hạn · ✅ Hoàn thành đúng hạn · ☑️ Hoàn thành quá hạn"
+SUMMARY_LEGEND = (
+    "🕒 Chưa đến hạn · ⏳ Đang thực hiện · 🔴 Quá hạn · "
+    "✅ Hoàn thành đúng hạn · ☑️ Hoàn thành quá hạn"
+)
 SUMMARY_OVERDUE = "   🔴 Quá hạn: {title} (hạn {due})"
 SUMMARY_BLOCKED = "   ⚠️ Vướng mắc: {title} — {note}"
 SUMMARY_EXTENSION = "   📅 Xin gia hạn: {title} → {date}"
 SUMMARY_NO_TASKS = "không có nhiệm vụ"
 SUMMARY_MORE_OVERDUE = "   … và {count} việc quá hạn khác (xem /quahan)"
 SUMMARY_MORE = "   … và {count} việc khác"
-SUMMARY_EMPTY = "Chưa có cơ quan nào. Thêm bằng lệnh: nhacviec agency add \"Tên cơ quan\"."
+SUMMARY_EMPTY = 'Chưa có cơ quan nào. Thêm bằng lệnh: nhacviec agency add "Tên cơ quan".'
 SUMMARY_CONTINUED = "(tiếp theo)"
 
 # --- command line ------------------------------------------------------------------------
 CLI_AGENCY_ADDED = "Đã thêm cơ quan: {name} (mã {code})"
 CLI_AGENCY_EXISTS = "Lỗi: cơ quan «{name}» đã có (mã {code})."
 CLI_CODE_TAKEN = "Lỗi: mã {code} đã được dùng cho «{name}»."
-CLI_CODE_INVALID = "Lỗi: mã cơ quan chỉ gồm chữ cái không dấu, chữ số, «-» hoặc «_» (tối đa 32 ký tự)."
+CLI_CODE_INVALID = (
+    "Lỗi: mã cơ quan chỉ gồm chữ cái không dấu, chữ số, «-» hoặc «_» (tối đa 32 ký tự)."
+)
 CLI_NAME_EMPTY = "Lỗi: tên cơ quan không được để trống."
 CLI_AGENCY_UNKNOWN = "Lỗi: không có cơ quan «{ref}». Xem danh sách: nhacviec agency list"
 CLI_AGENCY_LIST_EMPTY = "Chưa có cơ quan nào."
@@ -244,7 +274,9 @@ CLI_INVITE_CREATED = (
 CLI_INVITE_COORDINATOR = "cán bộ điều phối"
 CLI_INVITE_NEEDS_AGENCY = "Lỗi: cần --agency MÃ, hoặc --coordinator cho mã mời cán bộ điều phối."
 CLI_DAYS_INVALID = "Lỗi: số ngày hiệu lực phải từ 1 đến 365."
-CLI_BAD_DATE = "Lỗi: ngày «{value}» không hợp lệ. Dùng dạng ngày/tháng/năm (15/11/2026) hoặc 2026-11-15."
+CLI_BAD_DATE = (
+    "Lỗi: ngày «{value}» không hợp lệ. Dùng dạng ngày/tháng/năm (15/11/2026) hoặc 2026-11-15."
+)
 CLI_TITLE_EMPTY = "Lỗi: tên nhiệm vụ không được để trống."
 CLI_TASK_ADDED = "Đã thêm nhiệm vụ #{id} cho {agency}: {title} (hạn {due})"
 CLI_TASK_ROW = "#{id:<5} {due:<10}  {status:<20} {title}"
@@ -261,7 +293,9 @@ CLI_NO_TOKEN = (
 CLI_BOT_STARTING = "Bot đang chạy (máy chủ Bot API: {server}). Nhấn Ctrl-C để dừng."
 CLI_BOT_STOPPED = "Bot đã dừng."
 CLI_SERVER_UNREACHABLE = "Lỗi: không kết nối được máy chủ Bot API ({server}): {error}"
-CLI_TOKEN_REJECTED = "Lỗi: máy chủ Bot API từ chối token. Kiểm tra lại TELEGRAM_BOT_TOKEN trong .env."
+CLI_TOKEN_REJECTED = (
+    "Lỗi: máy chủ Bot API từ chối token. Kiểm tra lại TELEGRAM_BOT_TOKEN trong .env."
+)
 CLI_DB_ERROR = "Lỗi cơ sở dữ liệu: {error}"
 
 # --- domain errors, by code (services/errors.py) -----------------------------------------
@@ -290,7 +324,9 @@ ERRORS = {
     "bad_action": BAD_BUTTON,
     "busy": "Việc này đang được người khác cập nhật cùng lúc. Vui lòng thử lại sau giây lát.",
     "event_name_empty": "Lỗi: tên sự kiện không được để trống.",
-    "lead_invalid": "Lỗi: số ngày nhắc trước phải là các số nguyên không âm, cách nhau bằng dấu phẩy.",
+    "lead_invalid": (
+        "Lỗi: số ngày nhắc trước phải là các số nguyên không âm, cách nhau bằng dấu phẩy."
+    ),
     "plan_not_draft": "Bản nháp này đã được xử lý (kích hoạt hoặc huỷ) trước đó.",
 }
 
@@ -298,14 +334,27 @@ ERRORS = {
 def error_text(code: str, /, **params: object) -> str:
     """The Vietnamese sentence for a domain error; dates in params are shown dd/mm/yyyy."""
     shown = {
-        k: (date_vn(v.astimezone(VN_TZ).date() if isinstance(v, dt.datetime) else v) if isinstance(v, dt.date) else v)
+        k: (
+            date_vn(v.astimezone(VN_TZ).date() if isinstance(v, dt.datetime) else v)
+            if isinstance(v, dt.date)
+            else v
+        )
         for k, v in params.items()
     }
     if "date" not in shown:
         shown["date"] = shown.get("due", shown.get("expires", ""))
-    template = ERRORS.get(code) or DOCUMENT_ERRORS.get(code) or BROADCAST_ERRORS.get(code) or SOMETHING_WRONG
+    template = (
+        ERRORS.get(code)
+        or DOCUMENT_ERRORS.get(code)
+        or BROADCAST_ERRORS.get(code)
+        or SOMETHING_WRONG
+    )
     return template.format(**shown)
-COORDINATOR_NO_AGENCY = "Bạn là cán bộ điều phối, không gắn với cơ quan nào. Gửi /tonghop để xem tổng hợp."
+
+
+COORDINATOR_NO_AGENCY = (
+    "Bạn là cán bộ điều phối, không gắn với cơ quan nào. Gửi /tonghop để xem tổng hợp."
+)
 CLI_BOT_USERNAME_HINT = (
     "(Không hỏi được tên bot từ máy chủ Bot API: {error}. Ghi TELEGRAM_BOT_USERNAME vào .env "
     "để đường link mời đúng tên bot.)"
@@ -326,14 +375,18 @@ REMINDER_ASK_REQUEST = (
     "Kính đề nghị Quý cơ quan quan tâm phối hợp thực hiện và cho biết tiến độ: bấm nút bên dưới, "
     "hoặc trả lời tin nhắn này. Trân trọng cảm ơn!"
 )
-ESCALATION = "🚨 {agency} quá hạn {days} ngày làm việc: «{title}» (hạn {due}). Trạng thái: {status}."
+ESCALATION = (
+    "🚨 {agency} quá hạn {days} ngày làm việc: «{title}» (hạn {due}). Trạng thái: {status}."
+)
 EVENT_HEAD = "📅 {name}"
 EVENT_WHEN_DAY = "Ngày: {date} — {left}"
 EVENT_WHEN_RANGE = "Từ {start} đến {end} — {left}"
 EVENT_LUNAR = "Âm lịch: {lunar}"
 EVENT_REPORT_HEAD = "📝 Hạn nộp: {name}"
 EVENT_ASK_ORDER = "Đề nghị chủ động xây dựng kế hoạch, chuẩn bị và triển khai các hoạt động."
-EVENT_ASK_REQUEST = "Kính đề nghị Quý cơ quan quan tâm phối hợp triển khai các hoạt động. Trân trọng cảm ơn!"
+EVENT_ASK_REQUEST = (
+    "Kính đề nghị Quý cơ quan quan tâm phối hợp triển khai các hoạt động. Trân trọng cảm ơn!"
+)
 EVENT_ASK_REPORT_ORDER = "Đề nghị gửi báo cáo đúng hạn."
 EVENT_ASK_REPORT_REQUEST = "Kính đề nghị Quý cơ quan gửi báo cáo đúng hạn. Trân trọng cảm ơn!"
 DIGEST_HEADER = "🗓 Bản tin đầu tuần — {date}"
@@ -369,25 +422,34 @@ CLI_EVENT_ADDED = "Đã thêm sự kiện «{name}» ngày {date}{scope}. Nhắc
 CLI_EVENT_ALL = " cho tất cả cơ quan"
 CLI_EVENT_SOME = " cho {codes}"
 CLI_EVENT_NAME_EMPTY = "Lỗi: tên sự kiện không được để trống."
-CLI_LEAD_INVALID = "Lỗi: số ngày nhắc trước phải là các số nguyên không âm, cách nhau bằng dấu phẩy (ví dụ 30,14,7,0)."
+CLI_LEAD_INVALID = (
+    "Lỗi: số ngày nhắc trước phải là các số nguyên không âm, "
+    "cách nhau bằng dấu phẩy (ví dụ 30,14,7,0)."
+)
 EVENT_USAGE = (
     "Thêm sự kiện: /sukien <ngày> <tên>, ví dụ: /sukien 15/07/2027 Diễn đàn trẻ em tỉnh\n"
     "Sự kiện sắp tới:\n{events}"
 )
 EVENT_LIST_ROW = "• {date}: {name}"
 EVENT_LIST_NONE = "(chưa có)"
-EVENT_ADDED_CHAT = "✅ Đã thêm sự kiện «{name}» ngày {date} cho tất cả cơ quan. Bot sẽ nhắc trước {leads} ngày."
+EVENT_ADDED_CHAT = (
+    "✅ Đã thêm sự kiện «{name}» ngày {date} cho tất cả cơ quan. Bot sẽ nhắc trước {leads} ngày."
+)
 
 # --- plan import (CLI and chat) -------------------------------------------------------------
 DOCUMENT_ERRORS = {
     "empty": "Tệp trống — không có nội dung để đọc.",
-    "binary": "Tệp này không phải văn bản (Word .docx, PDF có chữ hoặc .txt) nên bot không đọc được.",
+    "binary": (
+        "Tệp này không phải văn bản (Word .docx, PDF có chữ hoặc .txt) nên bot không đọc được."
+    ),
     "too_large": "Tệp quá lớn (tối đa 20 MB).",
     "scanned_pdf": (
         "Tệp PDF này là bản scan (ảnh chụp), không có lớp chữ nên bot không đọc được. "
         "Hãy gửi bản Word (.docx) hoặc PDF xuất trực tiếp từ Word."
     ),
-    "unsupported_type": "Bot chỉ đọc tệp .docx, .pdf có chữ và .txt. Với tệp .doc cũ, hãy lưu lại thành .docx.",
+    "unsupported_type": (
+        "Bot chỉ đọc tệp .docx, .pdf có chữ và .txt. Với tệp .doc cũ, hãy lưu lại thành .docx."
+    ),
     "corrupt": "Tệp bị hỏng hoặc có mật khẩu nên bot không mở được.",
     "not_a_plan": (
         "Văn bản này không giống một kế hoạch: không tìm thấy phần «TỔ CHỨC THỰC HIỆN» hay "
@@ -498,7 +560,9 @@ BROADCAST_ERRORS = {
     "group_empty": "Nhóm cần ít nhất một cơ quan.",
     "bad_target": "Nơi nhận không hợp lệ.",
 }
-GROUP_USAGE = "Lưu nhóm: /nhom <tên nhóm>: <mã cơ quan, cách nhau bằng dấu phẩy>\nCác nhóm đã có:\n{groups}"
+GROUP_USAGE = (
+    "Lưu nhóm: /nhom <tên nhóm>: <mã cơ quan, cách nhau bằng dấu phẩy>\nCác nhóm đã có:\n{groups}"
+)
 GROUP_ROW = "• {name}: {codes}"
 GROUP_NONE = "(chưa có nhóm nào)"
 GROUP_SAVED = "✅ Đã lưu nhóm «{name}» gồm {count} cơ quan: {codes}."
@@ -527,7 +591,10 @@ DEMO_INTRO = (
 )
 DEMO_PLAN = "Đã nhập kế hoạch mẫu «{file}»: {agencies} cơ quan. Bắt đầu hội thoại mẫu…"
 DEMO_DONE = "\n=== Xong phần chạy thử. Mọi tin nhắn trên đi qua HTTP thật tới máy chủ giả lập. ==="
-DEMO_KEEP = "Bot vẫn chạy (máy chủ giả lập {url}). Điều khiển qua /_fake/… (xem README). Nhấn Ctrl-C để dừng."
+DEMO_KEEP = (
+    "Bot vẫn chạy (máy chủ giả lập {url}). Điều khiển qua /_fake/… (xem README). "
+    "Nhấn Ctrl-C để dừng."
+)
 
 # --- Excel export (services/export.py ExportLabels), keyed like its fields ---------------
 EXPORT_TEXTS: dict = {

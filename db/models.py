@@ -18,14 +18,18 @@ class UTCDateTime(TypeDecorator[dt.datetime]):
     impl = sa.DateTime
     cache_ok = True
 
-    def process_bind_param(self, value: dt.datetime | None, dialect: sa.Dialect) -> dt.datetime | None:
+    def process_bind_param(
+        self, value: dt.datetime | None, dialect: sa.Dialect
+    ) -> dt.datetime | None:
         if value is None:
             return None
         if value.tzinfo is None:
             raise ValueError("naive datetime given to a UTC column")
         return value.astimezone(UTC).replace(tzinfo=None)
 
-    def process_result_value(self, value: dt.datetime | None, dialect: sa.Dialect) -> dt.datetime | None:
+    def process_result_value(
+        self, value: dt.datetime | None, dialect: sa.Dialect
+    ) -> dt.datetime | None:
         if value is None:
             return None
         return value.replace(tzinfo=UTC)
@@ -132,9 +136,12 @@ class TaskEvent(SQLModel, table=True):
     notice_state: str | None = None
 
     __table_args__ = (
-        sa.Index("ix_taskevent_notice_pending", "id",
-                 sqlite_where=sa.text("notice_state = 'pending'"),
-                 postgresql_where=sa.text("notice_state = 'pending'")),
+        sa.Index(
+            "ix_taskevent_notice_pending",
+            "id",
+            sqlite_where=sa.text("notice_state = 'pending'"),
+            postgresql_where=sa.text("notice_state = 'pending'"),
+        ),
     )
 
 

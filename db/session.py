@@ -36,7 +36,8 @@ class Database:
         if file_db:  # see db/sqlite.py: its connections set their own pragmas
             _prepare_sqlite_path(self.url)
             kwargs["async_creator"] = async_creator(
-                str(self.url.database), WriteGate(timeout_s=SQLITE_BUSY_TIMEOUT_S))
+                str(self.url.database), WriteGate(timeout_s=SQLITE_BUSY_TIMEOUT_S)
+            )
         elif not self.is_sqlite:
             kwargs.update(pool_size=10, max_overflow=10, pool_pre_ping=True)
         self.engine: AsyncEngine = create_async_engine(self.url, **kwargs)

@@ -96,7 +96,9 @@ def _run(conn: sqlite3.Connection, sql: str, parameters: Any, many: bool = False
 _run_many = partial(_run, many=True)
 
 
-def _patiently(conn: sqlite3.Connection, timeout_ms: int, fn: Callable[..., Any], *args: Any) -> Any:
+def _patiently(
+    conn: sqlite3.Connection, timeout_ms: int, fn: Callable[..., Any], *args: Any
+) -> Any:
     """Run `fn` willing to wait for other processes' locks (on aiosqlite's thread)."""
     conn.execute(f"PRAGMA busy_timeout={timeout_ms}")
     try:
@@ -150,7 +152,9 @@ class Connection(aiosqlite.Connection):
         except sqlite3.OperationalError as error:
             if not _busy(error):
                 raise
-        return await self._execute(_patiently, self._conn, int(self.gate.timeout_s * 1000), fn, *args)
+        return await self._execute(
+            _patiently, self._conn, int(self.gate.timeout_s * 1000), fn, *args
+        )
 
     async def _statement(self, fn: Callable[..., Outcome], sql: str, parameters: Any) -> Outcome:
         if self._held is None and is_write(sql):
@@ -187,8 +191,9 @@ class Connection(aiosqlite.Connection):
             return
         self.gate.checkpointing = True
         try:
-            await self._execute(_patiently, self._conn, int(self.gate.timeout_s * 1000),
-                                _checkpoint, self._conn)
+            await self._execute(
+                _patiently, self._conn, int(self.gate.timeout_s * 1000), _checkpoint, self._conn
+            )
         finally:
             self.gate.checkpointing = False
 
@@ -226,7 +231,9 @@ class BufferedCursor:
         return self
 
     async def execute(self, sql: str, parameters: Any = None) -> Self:
-        return self._take(await self._conn._statement(_run, sql, () if parameters is None else parameters))
+        return self._take(
+            await self._conn._statement(_run, sql, () if parameters is None else parameters)
+        )
 
     async def executemany(self, sql: str, seq: Iterable[Any]) -> Self:
         return self._take(await self._conn._statement(_run_many, sql, list(seq)))

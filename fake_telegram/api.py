@@ -33,15 +33,30 @@ MESSAGE_SENDING_METHODS = frozenset(
 """Methods that count against flood limits."""
 
 _INLINE_BUTTON_ACTIONS = (
-    "url", "callback_data", "web_app", "login_url", "switch_inline_query",
-    "switch_inline_query_current_chat", "switch_inline_query_chosen_chat", "copy_text",
-    "callback_game", "pay",
+    "url",
+    "callback_data",
+    "web_app",
+    "login_url",
+    "switch_inline_query",
+    "switch_inline_query_current_chat",
+    "switch_inline_query_chosen_chat",
+    "copy_text",
+    "callback_game",
+    "pay",
 )
 _CHAT_ACTIONS = frozenset(
     {
-        "typing", "upload_photo", "record_video", "upload_video", "record_voice",
-        "upload_voice", "upload_document", "choose_sticker", "find_location",
-        "record_video_note", "upload_video_note",
+        "typing",
+        "upload_photo",
+        "record_video",
+        "upload_video",
+        "record_voice",
+        "upload_voice",
+        "upload_document",
+        "choose_sticker",
+        "find_location",
+        "record_video_note",
+        "upload_video_note",
     }
 )
 _COMMAND_RE = re.compile(r"[a-z0-9_]{1,32}")
@@ -145,7 +160,7 @@ class BotApi:
     def _check_inline_button(button: Any) -> None:
         if not isinstance(button, dict) or not isinstance(button.get("text"), str):
             raise bad_request(
-                "Bad Request: can't parse inline keyboard button: Field \"text\" must be of "
+                'Bad Request: can\'t parse inline keyboard button: Field "text" must be of '
                 "type String"
             )
         actions = [key for key in _INLINE_BUTTON_ACTIONS if key in button]
@@ -321,8 +336,12 @@ class BotApi:
     def send_message(self, params: JSON, files: dict[str, UploadedFile]) -> JSON:
         chat_id = self.world.resolve_chat(params.get("chat_id"))
         formatted = self._format(
-            params.get("text"), params.get("parse_mode"), params.get("entities"),
-            limit=MAX_TEXT, too_long=errors.TEXT_TOO_LONG, empty=errors.TEXT_EMPTY,
+            params.get("text"),
+            params.get("parse_mode"),
+            params.get("entities"),
+            limit=MAX_TEXT,
+            too_long=errors.TEXT_TOO_LONG,
+            empty=errors.TEXT_EMPTY,
         )
         markup = self._markup(params.get("reply_markup"))
         reply_to = self._reply_target(chat_id, params)
@@ -330,9 +349,16 @@ class BotApi:
         if formatted.entities:
             content["entities"] = formatted.entities
         return self._send(
-            "sendMessage", chat_id, params, content, reply_to=reply_to, markup=markup,
-            text=formatted.text, raw_text=str(params.get("text")),
-            parse_mode=params.get("parse_mode"), entities=formatted.entities or None,
+            "sendMessage",
+            chat_id,
+            params,
+            content,
+            reply_to=reply_to,
+            markup=markup,
+            text=formatted.text,
+            raw_text=str(params.get("text")),
+            parse_mode=params.get("parse_mode"),
+            entities=formatted.entities or None,
             link_preview_options=params.get("link_preview_options"),
         )
 
@@ -341,8 +367,12 @@ class BotApi:
         if record.text is None:
             raise bad_request(errors.NO_TEXT_TO_EDIT)
         formatted = self._format(
-            params.get("text"), params.get("parse_mode"), params.get("entities"),
-            limit=MAX_TEXT, too_long=errors.TEXT_TOO_LONG, empty=errors.TEXT_EMPTY,
+            params.get("text"),
+            params.get("parse_mode"),
+            params.get("entities"),
+            limit=MAX_TEXT,
+            too_long=errors.TEXT_TOO_LONG,
+            empty=errors.TEXT_EMPTY,
         )
         markup = self._markup(params.get("reply_markup"))
         if (
@@ -352,8 +382,12 @@ class BotApi:
         ):
             raise bad_request(errors.NOT_MODIFIED)
         return self._apply_edit(
-            record, "editMessageText", text=formatted.text, raw_text=str(params.get("text")),
-            parse_mode=params.get("parse_mode"), entities=formatted.entities or None,
+            record,
+            "editMessageText",
+            text=formatted.text,
+            raw_text=str(params.get("text")),
+            parse_mode=params.get("parse_mode"),
+            entities=formatted.entities or None,
             reply_markup=markup,
         )
 
@@ -362,8 +396,12 @@ class BotApi:
         if record.text is not None:
             raise bad_request(errors.NO_CAPTION_TO_EDIT)
         formatted = self._format(
-            params.get("caption"), params.get("parse_mode"), params.get("caption_entities"),
-            limit=MAX_CAPTION, too_long=errors.CAPTION_TOO_LONG, empty=None,
+            params.get("caption"),
+            params.get("parse_mode"),
+            params.get("caption_entities"),
+            limit=MAX_CAPTION,
+            too_long=errors.CAPTION_TOO_LONG,
+            empty=None,
         )
         markup = self._markup(params.get("reply_markup"))
         if (
@@ -375,9 +413,13 @@ class BotApi:
         if not formatted.text:
             record.message.pop("caption", None)
         return self._apply_edit(
-            record, "editMessageCaption", caption=formatted.text or None,
-            raw_caption=params.get("caption"), parse_mode=params.get("parse_mode"),
-            entities=formatted.entities or None, reply_markup=markup,
+            record,
+            "editMessageCaption",
+            caption=formatted.text or None,
+            raw_caption=params.get("caption"),
+            parse_mode=params.get("parse_mode"),
+            entities=formatted.entities or None,
+            reply_markup=markup,
         )
 
     def edit_message_reply_markup(self, params: JSON, files: dict[str, UploadedFile]) -> JSON:
@@ -422,7 +464,7 @@ class BotApi:
         """The file parameter ``kind`` ("document"/"photo"): a new upload or a known file."""
         source: Any = files.get(kind, params.get(kind))
         if isinstance(source, str) and source.startswith("attach://"):
-            source = files.get(source[len("attach://"):])
+            source = files.get(source[len("attach://") :])
         folder = "photos" if kind == "photo" else "documents"
         if isinstance(source, UploadedFile):
             if not source.data:
@@ -447,8 +489,12 @@ class BotApi:
 
     def _caption(self, params: JSON) -> FormattedText:
         return self._format(
-            params.get("caption"), params.get("parse_mode"), params.get("caption_entities"),
-            limit=MAX_CAPTION, too_long=errors.CAPTION_TOO_LONG, empty=None,
+            params.get("caption"),
+            params.get("parse_mode"),
+            params.get("caption_entities"),
+            limit=MAX_CAPTION,
+            too_long=errors.CAPTION_TOO_LONG,
+            empty=None,
         )
 
     def _send_media(self, kind: str, params: JSON, files: dict[str, UploadedFile]) -> JSON:
@@ -474,8 +520,11 @@ class BotApi:
                 }
             else:
                 stored = self.world.new_file(
-                    "documents", file_name=source.filename, mime_type=mime,
-                    size=len(source.data), content=file_bytes,
+                    "documents",
+                    file_name=source.filename,
+                    mime_type=mime,
+                    size=len(source.data),
+                    content=file_bytes,
                 )
                 content = {"document": self._document_json(stored)}
         elif kind == "photo":
@@ -490,11 +539,20 @@ class BotApi:
                 content["caption_entities"] = caption.entities
         method = "sendPhoto" if kind == "photo" else "sendDocument"
         return self._send(
-            method, chat_id, params, content, reply_to=reply_to, markup=markup,
-            caption=caption.text or None, raw_caption=params.get("caption"),
-            parse_mode=params.get("parse_mode"), entities=caption.entities or None,
-            document=content.get("document"), photo=content.get("photo"),
-            file_bytes=file_bytes, checked=True,
+            method,
+            chat_id,
+            params,
+            content,
+            reply_to=reply_to,
+            markup=markup,
+            caption=caption.text or None,
+            raw_caption=params.get("caption"),
+            parse_mode=params.get("parse_mode"),
+            entities=caption.entities or None,
+            document=content.get("document"),
+            photo=content.get("photo"),
+            file_bytes=file_bytes,
+            checked=True,
         )
 
     @staticmethod
@@ -512,8 +570,11 @@ class BotApi:
     @staticmethod
     def _photo_json(stored: StoredFile) -> JSON:
         return {
-            "file_id": stored.file_id, "file_unique_id": stored.file_unique_id,
-            "width": 1280, "height": 960, "file_size": stored.size,
+            "file_id": stored.file_id,
+            "file_unique_id": stored.file_unique_id,
+            "width": 1280,
+            "height": 960,
+            "file_size": stored.size,
         }
 
     def send_document(self, params: JSON, files: dict[str, UploadedFile]) -> JSON:
@@ -545,10 +606,17 @@ class BotApi:
                 content["caption_entities"] = caption.entities
         markup = self._markup(params.get("reply_markup"))
         message = self._send(
-            "copyMessage", chat_id, params, content, reply_to=self._reply_target(chat_id, params),
-            markup=markup, text=content.get("text"), caption=content.get("caption"),
+            "copyMessage",
+            chat_id,
+            params,
+            content,
+            reply_to=self._reply_target(chat_id, params),
+            markup=markup,
+            text=content.get("text"),
+            caption=content.get("caption"),
             entities=content.get("entities") or content.get("caption_entities"),
-            document=content.get("document"), photo=content.get("photo"),
+            document=content.get("document"),
+            photo=content.get("photo"),
         )
         return {"message_id": message["message_id"]}
 
@@ -557,7 +625,9 @@ class BotApi:
         source = self._source_message(params)
         content: JSON = {
             "forward_origin": {
-                "type": "user", "sender_user": source["from"], "date": source["date"]
+                "type": "user",
+                "sender_user": source["from"],
+                "date": source["date"],
             }
         }
         content.update(
@@ -566,10 +636,17 @@ class BotApi:
             if key in source
         )
         return self._send(
-            "forwardMessage", chat_id, params, content, reply_to=None, markup=None,
-            text=content.get("text"), caption=content.get("caption"),
+            "forwardMessage",
+            chat_id,
+            params,
+            content,
+            reply_to=None,
+            markup=None,
+            text=content.get("text"),
+            caption=content.get("caption"),
             entities=content.get("entities") or content.get("caption_entities"),
-            document=content.get("document"), photo=content.get("photo"),
+            document=content.get("document"),
+            photo=content.get("photo"),
         )
 
     def get_file(self, params: JSON, files: dict[str, UploadedFile]) -> JSON:

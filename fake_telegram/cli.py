@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import logging
 import signal
 import sys
@@ -30,16 +31,24 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on")
     parser.add_argument("--port", type=int, default=8081, help="port (0 picks a free one)")
     parser.add_argument(
-        "--enforce-limits", action="store_true",
+        "--enforce-limits",
+        action="store_true",
         help="answer 429 beyond Telegram's flood limits (30/s, 1/s per chat, 20/min per group)",
     )
     parser.add_argument("--bot-username", default="nhacviec_bot", help="username of the bot")
     parser.add_argument(
-        "--user", action="append", default=[], type=_user_spec, metavar="ID:NAME[:USERNAME]",
+        "--user",
+        action="append",
+        default=[],
+        type=_user_spec,
+        metavar="ID:NAME[:USERNAME]",
         help="create a simulated user at start (repeatable)",
     )
     parser.add_argument(
-        "--missing-method", action="append", default=[], metavar="METHOD",
+        "--missing-method",
+        action="append",
+        default=[],
+        metavar="METHOD",
         help="answer this Bot API method with 404, as an old server would (repeatable)",
     )
     parser.add_argument("-v", "--verbose", action="store_true", help="log every request")
@@ -65,10 +74,8 @@ async def serve(args: argparse.Namespace) -> int:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
-        try:
+        with contextlib.suppress(NotImplementedError, RuntimeError):  # non-POSIX
             loop.add_signal_handler(sig, stop.set)
-        except (NotImplementedError, RuntimeError):  # pragma: no cover - non-POSIX
-            pass
     try:
         await stop.wait()
     finally:

@@ -78,8 +78,14 @@ class FakeTelegramClient:
     ) -> JSON:
         """Create a user and their private chat; returns the User object."""
         return await self._post(
-            "users", user_id=user_id, first_name=first_name, last_name=last_name,
-            username=username, blocked=blocked, started=started, language_code=language_code,
+            "users",
+            user_id=user_id,
+            first_name=first_name,
+            last_name=last_name,
+            username=username,
+            blocked=blocked,
+            started=started,
+            language_code=language_code,
         )
 
     async def add_group(self, chat_id: int, title: str, member_ids: list[int]) -> JSON:
@@ -104,7 +110,11 @@ class FakeTelegramClient:
     ) -> JSON:
         """A user writes a text message; returns the Message the bot will receive."""
         return await self._post(
-            "send", chat_id=chat_id, user_id=user_id, text=text, reply_to=reply_to,
+            "send",
+            chat_id=chat_id,
+            user_id=user_id,
+            text=text,
+            reply_to=reply_to,
             forward_from=forward_from,
         )
 
@@ -122,8 +132,15 @@ class FakeTelegramClient:
         """A user sends a file (``content`` or ``size`` NUL bytes)."""
         encoded = base64.b64encode(content).decode() if content is not None else None
         return await self._post(
-            "document", chat_id=chat_id, user_id=user_id, file_name=file_name, size=size,
-            reply_to=reply_to, mime_type=mime_type, caption=caption, content_base64=encoded,
+            "document",
+            chat_id=chat_id,
+            user_id=user_id,
+            file_name=file_name,
+            size=size,
+            reply_to=reply_to,
+            mime_type=mime_type,
+            caption=caption,
+            content_base64=encoded,
         )
 
     async def user_sends_photo(
@@ -135,18 +152,24 @@ class FakeTelegramClient:
 
     async def user_edits(self, chat_id: int, message_id: int, new_text: str) -> JSON:
         """A user edits their message (the bot gets ``edited_message``)."""
-        return await self._post(
-            "edit", chat_id=chat_id, message_id=message_id, new_text=new_text
-        )
+        return await self._post("edit", chat_id=chat_id, message_id=message_id, new_text=new_text)
 
     async def user_presses(
-        self, chat_id: int, message_id: int, callback_data: str, user_id: int,
+        self,
+        chat_id: int,
+        message_id: int,
+        callback_data: str,
+        user_id: int,
         strict: bool = True,
     ) -> str:
         """A user presses an inline button; returns the callback query id."""
         result = await self._post(
-            "press", chat_id=chat_id, message_id=message_id, callback_data=callback_data,
-            user_id=user_id, strict=strict,
+            "press",
+            chat_id=chat_id,
+            message_id=message_id,
+            callback_data=callback_data,
+            user_id=user_id,
+            strict=strict,
         )
         return result["callback_query_id"]
 
@@ -166,8 +189,11 @@ class FakeTelegramClient:
         """See ``FakeTelegram.inject``; ``times=None`` means until cleared."""
         payload: JSON = {"status": status, "times": times, "deliver": deliver}
         optional = {
-            "method": method, "chat_id": chat_id, "retry_after": retry_after,
-            "description": description, "delay": delay,
+            "method": method,
+            "chat_id": chat_id,
+            "retry_after": retry_after,
+            "description": description,
+            "delay": delay,
         }
         payload.update((key, value) for key, value in optional.items() if value is not None)
         return await self._request("POST", "inject", json=payload)

@@ -29,9 +29,7 @@ CANT_EDIT = "Bad Request: message can't be edited"
 NO_TEXT_TO_EDIT = "Bad Request: there is no text in the message to edit"
 NO_CAPTION_TO_EDIT = "Bad Request: there is no caption in the message to edit"
 REPLY_NOT_FOUND = "Bad Request: message to be replied not found"
-QUERY_TOO_OLD = (
-    "Bad Request: query is too old and response timeout expired or query ID is invalid"
-)
+QUERY_TOO_OLD = "Bad Request: query is too old and response timeout expired or query ID is invalid"
 WRONG_FILE_ID = "Bad Request: wrong file identifier/HTTP URL specified"
 GET_FILE_UNKNOWN = "Bad Request: wrong file_id or the file is temporarily unavailable"
 FILE_TOO_BIG = "Bad Request: file is too big"
@@ -49,9 +47,7 @@ class ApiError(Exception):
     Raised by method handlers; the server catches it and answers with ``status``.
     """
 
-    def __init__(
-        self, status: int, description: str, *, retry_after: int | None = None
-    ) -> None:
+    def __init__(self, status: int, description: str, *, retry_after: int | None = None) -> None:
         super().__init__(description)
         self.status = status
         self.description = description
@@ -81,6 +77,4 @@ def forbidden(description: str) -> ApiError:
 
 def too_many_requests(retry_after: int) -> ApiError:
     """A 429 flood-control error carrying ``parameters.retry_after`` like Telegram's."""
-    return ApiError(
-        429, f"Too Many Requests: retry after {retry_after}", retry_after=retry_after
-    )
+    return ApiError(429, f"Too Many Requests: retry after {retry_after}", retry_after=retry_after)

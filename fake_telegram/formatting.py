@@ -30,8 +30,22 @@ _HEX_DIGITS = frozenset("0123456789abcdefABCDEF")
 _NAME_TOKEN = _ASCII_LETTERS | _DIGITS | frozenset(".-")
 _HTML_TAGS = frozenset(
     {
-        "a", "b", "strong", "i", "em", "s", "strike", "del", "u", "ins", "tg-spoiler",
-        "tg-emoji", "span", "pre", "code", "blockquote",
+        "a",
+        "b",
+        "strong",
+        "i",
+        "em",
+        "s",
+        "strike",
+        "del",
+        "u",
+        "ins",
+        "tg-spoiler",
+        "tg-emoji",
+        "span",
+        "pre",
+        "code",
+        "blockquote",
     }
 )
 _NAMED_HTML_ENTITIES = {"lt": "<", "gt": ">", "amp": "&", "quot": '"'}
@@ -136,9 +150,17 @@ class _OpenTag:
 
 def _html_entity(top: _OpenTag, offset: int, length: int, out: list[str]) -> Entity | None:
     simple = {
-        "i": "italic", "em": "italic", "b": "bold", "strong": "bold", "s": "strikethrough",
-        "strike": "strikethrough", "del": "strikethrough", "u": "underline",
-        "ins": "underline", "tg-spoiler": "spoiler", "span": "spoiler",
+        "i": "italic",
+        "em": "italic",
+        "b": "bold",
+        "strong": "bold",
+        "s": "strikethrough",
+        "strike": "strikethrough",
+        "del": "strikethrough",
+        "u": "underline",
+        "ins": "underline",
+        "tg-spoiler": "spoiler",
+        "span": "spoiler",
     }
     tag = top.tag
     if tag in simple:
@@ -147,7 +169,9 @@ def _html_entity(top: _OpenTag, offset: int, length: int, out: list[str]) -> Ent
         if not top.argument.isdigit() or int(top.argument) == 0:
             raise EntityParseError("Invalid custom emoji identifier specified")
         return {
-            "type": "custom_emoji", "offset": offset, "length": length,
+            "type": "custom_emoji",
+            "offset": offset,
+            "length": length,
             "custom_emoji_id": top.argument,
         }
     if tag == "a":
@@ -324,9 +348,7 @@ def parse_html(s: str) -> FormattedText:
         i += 1
 
     if stack:
-        raise EntityParseError(
-            f"Can't find end tag corresponding to start tag {stack[-1].tag}"
-        )
+        raise EntityParseError(f"Can't find end tag corresponding to start tag {stack[-1].tag}")
     for entity in entities:
         if entity["type"] == "code":
             entity.pop("language", None)
@@ -342,9 +364,16 @@ def parse_html(s: str) -> FormattedText:
 
 # tdlib's names for entity types, used in its error messages.
 _TD_NAMES = {
-    "bold": "Bold", "italic": "Italic", "underline": "Underline",
-    "strikethrough": "Strikethrough", "spoiler": "Spoiler", "code": "Code", "pre": "Pre",
-    "pre_code": "PreCode", "text_link": "TextUrl", "custom_emoji": "CustomEmoji",
+    "bold": "Bold",
+    "italic": "Italic",
+    "underline": "Underline",
+    "strikethrough": "Strikethrough",
+    "spoiler": "Spoiler",
+    "code": "Code",
+    "pre": "Pre",
+    "pre_code": "PreCode",
+    "text_link": "TextUrl",
+    "custom_emoji": "CustomEmoji",
     "blockquote": "BlockQuote",
 }
 
@@ -625,8 +654,7 @@ def parse_markdown(s: str) -> FormattedText:
                     url = s[url_begin:i]
                 if url:
                     entities.append(
-                        {"type": "text_link", "offset": entity_offset, "length": length,
-                         "url": url}
+                        {"type": "text_link", "offset": entity_offset, "length": length, "url": url}
                     )
             elif is_pre:
                 entity: Entity = {"type": "pre", "offset": entity_offset, "length": length}

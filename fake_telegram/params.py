@@ -25,24 +25,48 @@ from .errors import bad_request
 
 JSON_PARAMS = frozenset(
     {
-        "reply_markup", "reply_parameters", "link_preview_options", "entities",
-        "caption_entities", "allowed_updates", "commands", "scope", "media",
-        "menu_button", "rights",
+        "reply_markup",
+        "reply_parameters",
+        "link_preview_options",
+        "entities",
+        "caption_entities",
+        "allowed_updates",
+        "commands",
+        "scope",
+        "media",
+        "menu_button",
+        "rights",
     }
 )
 INT_PARAMS = frozenset(
     {
-        "message_id", "offset", "limit", "user_id", "cache_time", "reply_to_message_id",
-        "message_thread_id", "max_connections", "width", "height", "duration",
+        "message_id",
+        "offset",
+        "limit",
+        "user_id",
+        "cache_time",
+        "reply_to_message_id",
+        "message_thread_id",
+        "max_connections",
+        "width",
+        "height",
+        "duration",
     }
 )
 FLOAT_PARAMS = frozenset({"timeout"})
 BOOL_PARAMS = frozenset(
     {
-        "disable_notification", "protect_content", "show_alert", "drop_pending_updates",
-        "allow_sending_without_reply", "disable_content_type_detection",
-        "disable_web_page_preview", "has_spoiler", "show_caption_above_media",
-        "allow_paid_broadcast", "for_channels",
+        "disable_notification",
+        "protect_content",
+        "show_alert",
+        "drop_pending_updates",
+        "allow_sending_without_reply",
+        "disable_content_type_detection",
+        "disable_web_page_preview",
+        "has_spoiler",
+        "show_caption_above_media",
+        "allow_paid_broadcast",
+        "for_channels",
     }
 )
 CHAT_ID_PARAMS = frozenset({"chat_id", "from_chat_id"})

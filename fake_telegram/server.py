@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
 import inspect
 import json
 import logging
@@ -226,10 +227,8 @@ class FakeTelegram(TelegramWorld):
 
     async def _hold(self, delay: float) -> None:
         """Sleep ``delay`` seconds, or less if the server stops."""
-        try:
+        with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._stopping.wait(), delay)
-        except TimeoutError:
-            pass
 
     # ------------------------------------------------------------ Bot API routes
 
@@ -339,8 +338,12 @@ class FakeTelegram(TelegramWorld):
 
         async def users(_: web.Request, b: JSON) -> Any:
             user = self.add_user(
-                int(b["user_id"]), b["first_name"], b.get("last_name"), b.get("username"),
-                bool(b.get("blocked", False)), bool(b.get("started", True)),
+                int(b["user_id"]),
+                b["first_name"],
+                b.get("last_name"),
+                b.get("username"),
+                bool(b.get("blocked", False)),
+                bool(b.get("started", True)),
                 b.get("language_code"),
             )
             return user.to_user()
@@ -351,21 +354,34 @@ class FakeTelegram(TelegramWorld):
 
         async def send(_: web.Request, b: JSON) -> Any:
             return self.user_sends(
-                int(b["chat_id"]), int(b["user_id"]), b["text"], b.get("reply_to"),
+                int(b["chat_id"]),
+                int(b["user_id"]),
+                b["text"],
+                b.get("reply_to"),
                 b.get("forward_from"),
             )
 
         async def document(_: web.Request, b: JSON) -> Any:
             content = base64.b64decode(b["content_base64"]) if b.get("content_base64") else None
             return self.user_sends_document(
-                int(b["chat_id"]), int(b["user_id"]), b["file_name"], b.get("size"),
-                b.get("reply_to"), b.get("mime_type"), b.get("caption"), content,
+                int(b["chat_id"]),
+                int(b["user_id"]),
+                b["file_name"],
+                b.get("size"),
+                b.get("reply_to"),
+                b.get("mime_type"),
+                b.get("caption"),
+                content,
             )
 
         async def photo(_: web.Request, b: JSON) -> Any:
             return self.user_sends_photo(
-                int(b["chat_id"]), int(b["user_id"]), int(b.get("width", 1280)),
-                int(b.get("height", 960)), int(b.get("size", 120_000)), b.get("caption"),
+                int(b["chat_id"]),
+                int(b["user_id"]),
+                int(b.get("width", 1280)),
+                int(b.get("height", 960)),
+                int(b.get("size", 120_000)),
+                b.get("caption"),
                 b.get("reply_to"),
             )
 
@@ -376,7 +392,10 @@ class FakeTelegram(TelegramWorld):
 
         async def press(_: web.Request, b: JSON) -> Any:
             query_id = self.user_presses(
-                int(b["chat_id"]), int(b["message_id"]), b["callback_data"], int(b["user_id"]),
+                int(b["chat_id"]),
+                int(b["message_id"]),
+                b["callback_data"],
+                int(b["user_id"]),
                 bool(b.get("strict", True)),
             )
             return {"callback_query_id": query_id}
@@ -390,8 +409,16 @@ class FakeTelegram(TelegramWorld):
             return True
 
         async def inject(_: web.Request, b: JSON) -> Any:
-            allowed = {"status", "method", "chat_id", "times", "retry_after", "description",
-                       "deliver", "delay"}
+            allowed = {
+                "status",
+                "method",
+                "chat_id",
+                "times",
+                "retry_after",
+                "description",
+                "deliver",
+                "delay",
+            }
             unknown = set(b) - allowed
             if unknown:
                 raise ValueError(f"unknown fields {sorted(unknown)}")
@@ -416,10 +443,20 @@ class FakeTelegram(TelegramWorld):
             return [message.to_json() for message in messages]
 
         return {
-            "users": users, "groups": groups, "send": send, "document": document,
-            "photo": photo, "edit": edit, "press": press, "block": block, "unblock": unblock,
-            "inject": inject, "clear_injections": clear_injections, "limits": limits,
-            "reset": reset, "wait_messages": wait_messages,
+            "users": users,
+            "groups": groups,
+            "send": send,
+            "document": document,
+            "photo": photo,
+            "edit": edit,
+            "press": press,
+            "block": block,
+            "unblock": unblock,
+            "inject": inject,
+            "clear_injections": clear_injections,
+            "limits": limits,
+            "reset": reset,
+            "wait_messages": wait_messages,
         }
 
     def _control_queries(self) -> dict[str, ControlHandler]:
@@ -442,7 +479,8 @@ class FakeTelegram(TelegramWorld):
         async def requests(request: web.Request, _: JSON) -> Any:
             method = request.query.get("method")
             records = [
-                r.to_json() for r in self.requests[since(request) :]
+                r.to_json()
+                for r in self.requests[since(request) :]
                 if method is None or r.method == method
             ]
             return {"requests": records, "next_index": len(self.requests)}
@@ -464,6 +502,10 @@ class FakeTelegram(TelegramWorld):
             }
 
         return {
-            "sent": sent, "edits": edits, "requests": requests,
-            "callback_answers": callback_answers, "stats": stats, "info": info,
+            "sent": sent,
+            "edits": edits,
+            "requests": requests,
+            "callback_answers": callback_answers,
+            "stats": stats,
+            "info": info,
         }

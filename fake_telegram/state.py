@@ -8,6 +8,7 @@ needed.  Waiters (``wait_for``, long polling) are woken through "generation" eve
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 import json
 import mimetypes
@@ -38,16 +39,35 @@ BOT_USER_ID = 1000000001
 
 ALL_UPDATE_TYPES = frozenset(
     {
-        "message", "edited_message", "channel_post", "edited_channel_post",
-        "business_connection", "business_message", "edited_business_message",
-        "deleted_business_messages", "message_reaction", "message_reaction_count",
-        "inline_query", "chosen_inline_result", "callback_query", "shipping_query",
-        "pre_checkout_query", "purchased_paid_media", "poll", "poll_answer", "my_chat_member",
-        "chat_member", "chat_join_request", "chat_boost", "removed_chat_boost",
+        "message",
+        "edited_message",
+        "channel_post",
+        "edited_channel_post",
+        "business_connection",
+        "business_message",
+        "edited_business_message",
+        "deleted_business_messages",
+        "message_reaction",
+        "message_reaction_count",
+        "inline_query",
+        "chosen_inline_result",
+        "callback_query",
+        "shipping_query",
+        "pre_checkout_query",
+        "purchased_paid_media",
+        "poll",
+        "poll_answer",
+        "my_chat_member",
+        "chat_member",
+        "chat_join_request",
+        "chat_boost",
+        "removed_chat_boost",
     }
 )
 DEFAULT_UPDATE_TYPES = ALL_UPDATE_TYPES - {
-    "chat_member", "message_reaction", "message_reaction_count",
+    "chat_member",
+    "message_reaction",
+    "message_reaction_count",
 }
 """What Telegram delivers when allowed_updates was never set (or set to [])."""
 
@@ -221,10 +241,8 @@ class TelegramWorld:
                 if remaining <= 0:
                     raise TimeoutError(f"condition not met within {timeout} s")
                 changed = self._changed
-                try:
+                with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(changed.wait(), remaining)
-                except TimeoutError:
-                    pass
         finally:
             self._waiting -= 1
 
@@ -232,6 +250,7 @@ class TelegramWorld:
         self, chat_id: int, count: int = 1, timeout: float = 5.0
     ) -> list[SentMessage]:
         """Wait until the bot has sent at least ``count`` messages to ``chat_id`` in total."""
+
         def enough() -> list[SentMessage]:
             messages = self._sent_by_chat.get(chat_id, [])
             return list(messages) if len(messages) >= count else []
@@ -380,7 +399,9 @@ class TelegramWorld:
             message["reply_to_message"] = _embedded(reply_to)
         return message
 
-    def store_bot_message(self, chat_id: int, method: str, message: JSON, **fields: Any) -> SentMessage:
+    def store_bot_message(
+        self, chat_id: int, method: str, message: JSON, **fields: Any
+    ) -> SentMessage:
         """Record a message the bot sent; ``fields`` fill the SentMessage."""
         now = self.clock()
         self._messages.setdefault(chat_id, {})[message["message_id"]] = message
@@ -403,8 +424,9 @@ class TelegramWorld:
 
     def record_edit(self, record: SentMessage, method: str) -> None:
         self.edits.append(
-            EditRecord(len(self.edits), record.chat_id, record.message_id, method,
-                       self.clock(), record)
+            EditRecord(
+                len(self.edits), record.chat_id, record.message_id, method, self.clock(), record
+            )
         )
         self._notify()
 
@@ -524,10 +546,8 @@ class TelegramWorld:
             if remaining <= 0 or self._closing:
                 return "[]"
             signal = self._updates_signal
-            try:
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(signal.wait(), remaining)
-            except TimeoutError:
-                pass
 
     def close_polls(self) -> None:
         """Make waiting getUpdates calls return now (server shutdown)."""
@@ -555,7 +575,9 @@ class TelegramWorld:
             raise ValueError(f"no message {reply_to} in chat {chat_id}")
         return target
 
-    def _user_message(self, chat_id: int, user_id: int, reply_to: int | None) -> tuple[SimUser, JSON]:
+    def _user_message(
+        self, chat_id: int, user_id: int, reply_to: int | None
+    ) -> tuple[SimUser, JSON]:
         user = self._user(user_id)
         self._input_chat(chat_id, user)
         message = self.new_message(chat_id, user.to_user(), self._reply_target(chat_id, reply_to))
@@ -660,10 +682,18 @@ class TelegramWorld:
         thumb_size = max(1, min(size, 1500))
         sizes = []
         for w, h, s, data in ((thumb_w, thumb_h, thumb_size, None), (width, height, size, content)):
-            stored = self.new_file("photos", file_name=None, mime_type="image/jpeg", size=s,
-                                   content=data)
-            sizes.append({"file_id": stored.file_id, "file_unique_id": stored.file_unique_id,
-                          "width": w, "height": h, "file_size": s})
+            stored = self.new_file(
+                "photos", file_name=None, mime_type="image/jpeg", size=s, content=data
+            )
+            sizes.append(
+                {
+                    "file_id": stored.file_id,
+                    "file_unique_id": stored.file_unique_id,
+                    "width": w,
+                    "height": h,
+                    "file_size": s,
+                }
+            )
         return sizes
 
     def user_edits(self, chat_id: int, message_id: int, new_text: str) -> JSON:

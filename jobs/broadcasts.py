@@ -21,7 +21,9 @@ from services.settings import Settings
 log = logging.getLogger(__name__)
 
 
-async def render_broadcast(session: AsyncSession, rows: list[Outbox], settings: Settings) -> Outgoing | None:
+async def render_broadcast(
+    session: AsyncSession, rows: list[Outbox], settings: Settings
+) -> Outgoing | None:
     bc = await session.get(Broadcast, rows[0].ref_id)
     if bc is None or bc.state == "cancelled":
         return None
@@ -37,7 +39,9 @@ async def update_progress(db: Database, bot: Bot, settings: Settings) -> None:
         running = await broadcasts.sending(session)
         if not running:
             return
-        await broadcasts.settle_interrupted(session, lease=dt.timedelta(seconds=settings.claim_lease_s))
+        await broadcasts.settle_interrupted(
+            session, lease=dt.timedelta(seconds=settings.claim_lease_s)
+        )
         for bc in running:
             report = await broadcasts.report(session, bc.id or 0)
             if report.finished:
@@ -45,11 +49,16 @@ async def update_progress(db: Database, bot: Bot, settings: Settings) -> None:
             else:
                 done = report.total - report.waiting
                 text = texts.BROADCAST_PROGRESS.format(
-                    done=done, total=report.total, delivered=len(report.delivered),
-                    failed=len(report.failed) + len(report.uncertain))
+                    done=done,
+                    total=report.total,
+                    delivered=len(report.delivered),
+                    failed=len(report.failed) + len(report.uncertain),
+                )
             if bc.progress_chat_id and bc.progress_message_id:
                 try:
-                    await bot.edit_message_text(text, chat_id=bc.progress_chat_id, message_id=bc.progress_message_id)
+                    await bot.edit_message_text(
+                        text, chat_id=bc.progress_chat_id, message_id=bc.progress_message_id
+                    )
                 except TelegramError as error:
                     if "not modified" not in str(error).lower():
                         log.warning("cannot update broadcast %s progress: %s", bc.id, error)

@@ -50,8 +50,15 @@ Renderer = Callable[..., Awaitable[Any]]
 
 AT_MOST_ONCE = ("broadcast",)  # see services/broadcasts.py
 MAX_TRIES = 4
-PERMANENT = ("chat not found", "bot was blocked", "user is deactivated", "bot was kicked",
-             "bot can't initiate", "have no rights to send", "not enough rights")
+PERMANENT = (
+    "chat not found",
+    "bot was blocked",
+    "user is deactivated",
+    "bot was kicked",
+    "bot can't initiate",
+    "have no rights to send",
+    "not enough rights",
+)
 
 
 @dataclass
@@ -108,8 +115,12 @@ class Dispatcher:
             group_per_min=settings.rate_group_per_min,
         )
         self.worker = worker or f"{socket.gethostname()}:{os.getpid()}"
-        self.lease = dt.timedelta(seconds=max(settings.claim_lease_s, 2 * settings.http_timeout_s + 1))
-        self.renderers = {**RENDERERS, "broadcast": render_broadcast} if renderers is None else renderers
+        self.lease = dt.timedelta(
+            seconds=max(settings.claim_lease_s, 2 * settings.http_timeout_s + 1)
+        )
+        self.renderers = (
+            {**RENDERERS, "broadcast": render_broadcast} if renderers is None else renderers
+        )
         self._lock = asyncio.Lock()
         self._inflight = asyncio.Semaphore(64)
         # One message between "sent" and "marked" at a time: a kill can then repeat at most
@@ -159,8 +170,14 @@ class Dispatcher:
                 return
             if isinstance(out, Defer):
                 async with self.db.session() as session:
-                    await outbox.mark(session, ids=unit.ids, worker=self.worker, state="pending",
-                                      retry_at=out.until, late=True)
+                    await outbox.mark(
+                        session,
+                        ids=unit.ids,
+                        worker=self.worker,
+                        state="pending",
+                        retry_at=out.until,
+                        late=True,
+                    )
                     await session.commit()
                 return
             await self._send(unit, out)
@@ -182,7 +199,9 @@ class Dispatcher:
         # Still failing: hand the rows back for a later run instead of holding them.
         retry_at = clock.now() + dt.timedelta(seconds=30)
         async with self.db.session() as session:
-            await outbox.mark(session, ids=unit.ids, worker=self.worker, state="pending", retry_at=retry_at)
+            await outbox.mark(
+                session, ids=unit.ids, worker=self.worker, state="pending", retry_at=retry_at
+            )
             await session.commit()
 
     async def _send_one(self, unit: Unit, out: Outgoing, markup: Any) -> bool | None:
@@ -193,8 +212,13 @@ class Dispatcher:
         # Renew the claim right before sending, and make sure it is still ours: rows that
         # waited past the lease (a long per-chat queue, a stall) may have been taken over.
         async with self.db.session() as session:
-            held = await outbox.transition(session, ids=unit.ids, worker=self.worker, from_state="claimed",
-                                           to_state="sending" if once else "claimed")
+            held = await outbox.transition(
+                session,
+                ids=unit.ids,
+                worker=self.worker,
+                from_state="claimed",
+                to_state="sending" if once else "claimed",
+            )
         if not held:
             log.warning("outbox rows %s were taken over by another worker; not sending", unit.ids)
             return True
@@ -206,21 +230,37 @@ class Dispatcher:
         except TimedOut as error:
             if once:  # it may have arrived: never risk a second copy of a broadcast
                 async with self.db.session() as session:
-                    await outbox.transition(session, ids=unit.ids, worker=self.worker, from_state="sending",
-                                            to_state="uncertain", error=str(error)[:200])
+                    await outbox.transition(
+                        session,
+                        ids=unit.ids,
+                        worker=self.worker,
+                        from_state="sending",
+                        to_state="uncertain",
+                        error=str(error)[:200],
+                    )
                 return True
             log.info("send to %s timed out; retrying", chat_id)
             return None
         except TelegramError as error:
             if once:  # a definite answer from the server: nothing was delivered
                 async with self.db.session() as session:
-                    await outbox.transition(session, ids=unit.ids, worker=self.worker, from_state="sending",
-                                            to_state="claimed")
+                    await outbox.transition(
+                        session,
+                        ids=unit.ids,
+                        worker=self.worker,
+                        from_state="sending",
+                        to_state="claimed",
+                    )
             return await self._failed(unit, error)
         async with self.db.session() as session:
             await outbox.mark(
-                session, ids=unit.ids, worker=self.worker, state="sent", message_id=message.message_id,
-                late=out.late, from_state="sending" if once else "claimed",
+                session,
+                ids=unit.ids,
+                worker=self.worker,
+                state="sent",
+                message_id=message.message_id,
+                late=out.late,
+                from_state="sending" if once else "claimed",
             )
             if out.link_task_ids:
                 await link_message(
@@ -235,13 +275,17 @@ class Dispatcher:
         return True
 
     async def _request(self, chat_id: int, out: Outgoing, markup: Any) -> Message:
-        extra: dict[str, Any] = {"rate_limit_args": {"retry": False}} if isinstance(self.bot, ExtBot) else {}
+        extra: dict[str, Any] = (
+            {"rate_limit_args": {"retry": False}} if isinstance(self.bot, ExtBot) else {}
+        )
         if out.file_kind == "document":
-            return await self.bot.send_document(chat_id, out.file_id, caption=out.text or None,
-                                                reply_markup=markup, **extra)
+            return await self.bot.send_document(
+                chat_id, out.file_id, caption=out.text or None, reply_markup=markup, **extra
+            )
         if out.file_kind == "photo":
-            return await self.bot.send_photo(chat_id, out.file_id, caption=out.text or None,
-                                             reply_markup=markup, **extra)
+            return await self.bot.send_photo(
+                chat_id, out.file_id, caption=out.text or None, reply_markup=markup, **extra
+            )
         return await self.bot.send_message(chat_id, out.text, reply_markup=markup, **extra)
 
     async def _failed(self, unit: Unit, error: TelegramError) -> bool | None:
@@ -271,6 +315,8 @@ class Dispatcher:
         """A 403 or a vanished chat: stop writing there, and tell coordinators when the
         agency has nobody left who can be reached."""
         async with self.db.session() as session:
-            await outbox.mark(session, ids=unit.ids, worker=self.worker, state="failed", error=reason[:200])
+            await outbox.mark(
+                session, ids=unit.ids, worker=self.worker, state="failed", error=reason[:200]
+            )
             await outbox.mark_unreachable(session, chat_id=unit.chat_id, reason=reason)
             await session.commit()

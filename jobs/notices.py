@@ -50,10 +50,15 @@ _CLAIM = {skip: _claim(skip) for skip in (False, True)}  # built once
 def messages(lines: list[str]) -> list[str]:
     """Lines joined into messages of at most NOTICE_LINES lines, below Telegram's limit."""
     lines = [line[:300] for line in lines]
-    return ["\n".join(lines[i] for i in group) for group in chunk(lines, header="", per_message=NOTICE_LINES)]
+    return [
+        "\n".join(lines[i] for i in group)
+        for group in chunk(lines, header="", per_message=NOTICE_LINES)
+    ]
 
 
-async def queue_pending(session: AsyncSession, *, skip_locked: bool, limit: int = CLAIM_LIMIT) -> int:
+async def queue_pending(
+    session: AsyncSession, *, skip_locked: bool, limit: int = CLAIM_LIMIT
+) -> int:
     """Turn up to `limit` pending notices into outbox messages for the coordinators;
     returns how many were taken. Commits."""
     claimed = sorted((await session.execute(_CLAIM[skip_locked], {"limit": limit})).all())
@@ -71,8 +76,15 @@ async def queue_pending(session: AsyncSession, *, skip_locked: bool, limit: int 
         # A coordinator who changed a task themselves is not told of it.
         theirs = [line for chat_id, line in lines if chat_id != coordinator.chat_id]
         for part, text in enumerate(messages(theirs)):
-            rows.append(outbox.row(kind="notices", chat_id=coordinator.chat_id, contact_id=coordinator.id,
-                                   text=text, dedupe_key=f"notices:{span}:{coordinator.id}:{part}"))
+            rows.append(
+                outbox.row(
+                    kind="notices",
+                    chat_id=coordinator.chat_id,
+                    contact_id=coordinator.id,
+                    text=text,
+                    dedupe_key=f"notices:{span}:{coordinator.id}:{part}",
+                )
+            )
     await outbox.insert(session, rows)
     await session.commit()
     return len(claimed)

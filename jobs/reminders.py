@@ -36,7 +36,9 @@ def is_late(rows: list[Outbox], now: dt.datetime) -> bool:
     return any(r.late or r.due_at < now - LATE_AFTER for r in rows)
 
 
-async def render_reminder(session: AsyncSession, rows: list[Outbox], settings: Settings) -> Outgoing | Defer | None:
+async def render_reminder(
+    session: AsyncSession, rows: list[Outbox], settings: Settings
+) -> Outgoing | Defer | None:
     """One message per task and chat, however many of its reminders fell due meanwhile."""
     now = clock.now()
     task = await session.get(Task, rows[0].task_id)
@@ -48,29 +50,49 @@ async def render_reminder(session: AsyncSession, rows: list[Outbox], settings: S
         if start > now:
             return Defer(start)
         # The catch-up message stands for the rest of today's reminders of this task too.
-        end_of_day = dt.datetime.combine(now.astimezone(clock.VN_TZ).date(), dt.time.max, tzinfo=clock.VN_TZ)
+        end_of_day = dt.datetime.combine(
+            now.astimezone(clock.VN_TZ).date(), dt.time.max, tzinfo=clock.VN_TZ
+        )
         await session.execute(
             sa.update(Outbox)
-            .where(Outbox.kind == "reminder", Outbox.task_id == task.id, Outbox.chat_id == rows[0].chat_id,
-                   Outbox.state == "pending", Outbox.due_at <= end_of_day)
+            .where(
+                Outbox.kind == "reminder",
+                Outbox.task_id == task.id,
+                Outbox.chat_id == rows[0].chat_id,
+                Outbox.state == "pending",
+                Outbox.due_at <= end_of_day,
+            )
             .values(state="skipped", error="collapsed into a catch-up")
         )
         await session.commit()
     agency = await session.get(Agency, task.agency_id)
     assert agency is not None
     v = view(task, agency, now)
-    head = texts.REMINDER_HEAD_OVERDUE if v.status == "overdue" else (
-        texts.REMINDER_HEAD_DUE if v.days_left == 0 else texts.REMINDER_HEAD)
+    head = (
+        texts.REMINDER_HEAD_OVERDUE
+        if v.status == "overdue"
+        else (texts.REMINDER_HEAD_DUE if v.days_left == 0 else texts.REMINDER_HEAD)
+    )
     lines = [head.format(agency=agency.name)]
     if late:
         lines.append(texts.REMINDER_LATE)
-    lines.append(texts.REMINDER_BODY.format(title=v.title, due=render.due_line(v), status=render.status_text(v)))
+    lines.append(
+        texts.REMINDER_BODY.format(
+            title=v.title, due=render.due_line(v), status=render.status_text(v)
+        )
+    )
     lines.append(texts.REMINDER_ASK_REQUEST if agency.requested else texts.REMINDER_ASK_ORDER)
-    return Outgoing("\n".join(lines), keyboard=markup_to_json(task_card_keyboard(v.id)),
-                    link_task_ids=[v.id], late=late)
+    return Outgoing(
+        "\n".join(lines),
+        keyboard=markup_to_json(task_card_keyboard(v.id)),
+        link_task_ids=[v.id],
+        late=late,
+    )
 
 
-async def render_escalation(session: AsyncSession, rows: list[Outbox], settings: Settings) -> Outgoing | None:
+async def render_escalation(
+    session: AsyncSession, rows: list[Outbox], settings: Settings
+) -> Outgoing | None:
     now = clock.now()
     task = await session.get(Task, rows[0].task_id)
     if task is None or task.progress == "done" or task.due_date is None:
@@ -81,19 +103,29 @@ async def render_escalation(session: AsyncSession, rows: list[Outbox], settings:
     if v.status != "overdue":
         return None
     days = workdays_between(task.due_date, now.astimezone(clock.VN_TZ).date())
-    return Outgoing(texts.ESCALATION.format(
-        agency=agency.name, days=days, title=task.title, due=texts.date_vn(task.due_date),
-        status=render.status_text(v)))
+    return Outgoing(
+        texts.ESCALATION.format(
+            agency=agency.name,
+            days=days,
+            title=task.title,
+            due=texts.date_vn(task.due_date),
+            status=render.status_text(v),
+        )
+    )
 
 
 def _when_text(event: Event, today: dt.date) -> str:
     left = texts.days_left((event.start - today).days)
     if event.start == event.end:
         return texts.EVENT_WHEN_DAY.format(date=texts.date_weekday_vn(event.start), left=left)
-    return texts.EVENT_WHEN_RANGE.format(start=texts.date_vn(event.start), end=texts.date_vn(event.end), left=left)
+    return texts.EVENT_WHEN_RANGE.format(
+        start=texts.date_vn(event.start), end=texts.date_vn(event.end), left=left
+    )
 
 
-async def render_event(session: AsyncSession, rows: list[Outbox], settings: Settings) -> Outgoing | None:
+async def render_event(
+    session: AsyncSession, rows: list[Outbox], settings: Settings
+) -> Outgoing | None:
     row = rows[0]
     event = await session.get(Event, row.ref_id)
     contact = await session.get(Contact, row.contact_id) if row.contact_id else None
@@ -103,8 +135,11 @@ async def render_event(session: AsyncSession, rows: list[Outbox], settings: Sett
     requested = bool(agency and agency.requested)
     today = clock.today_vn()
     if event.kind == "report":
-        lines = [texts.EVENT_REPORT_HEAD.format(name=event.name), _when_text(event, today),
-                 texts.EVENT_ASK_REPORT_REQUEST if requested else texts.EVENT_ASK_REPORT_ORDER]
+        lines = [
+            texts.EVENT_REPORT_HEAD.format(name=event.name),
+            _when_text(event, today),
+            texts.EVENT_ASK_REPORT_REQUEST if requested else texts.EVENT_ASK_REPORT_ORDER,
+        ]
     else:
         lines = [texts.EVENT_HEAD.format(name=event.name), _when_text(event, today)]
         if event.lunar:
@@ -113,35 +148,63 @@ async def render_event(session: AsyncSession, rows: list[Outbox], settings: Sett
     return Outgoing("\n".join(lines))
 
 
-async def render_digest(session: AsyncSession, rows: list[Outbox], settings: Settings) -> Outgoing | None:
+async def render_digest(
+    session: AsyncSession, rows: list[Outbox], settings: Settings
+) -> Outgoing | None:
     """Monday's digest: the next 14 days, overdue, obstacles, extensions, unreachable agencies."""
     now = clock.now()
     today = now.astimezone(clock.VN_TZ).date()
     horizon = today + dt.timedelta(days=14)
-    pairs = (await session.execute(
-        select(Task, Agency).join(Agency, Agency.id == Task.agency_id).where(Task.progress != "done")
-        .order_by(Task.due_date, Task.id)
-    )).all()
+    pairs = (
+        await session.execute(
+            select(Task, Agency)
+            .join(Agency, Agency.id == Task.agency_id)
+            .where(Task.progress != "done")
+            .order_by(Task.due_date, Task.id)
+        )
+    ).all()
     upcoming, overdue, blocked, extensions = [], [], [], []
     for task, agency in pairs:
         v = view(task, agency, now)
         if v.status == "overdue":
-            overdue.append(texts.DIGEST_OVERDUE_ROW.format(
-                agency=agency.name, title=task.title, due=texts.date_vn(task.due_date), days=-(v.days_left or 0)))
+            overdue.append(
+                texts.DIGEST_OVERDUE_ROW.format(
+                    agency=agency.name,
+                    title=task.title,
+                    due=texts.date_vn(task.due_date),
+                    days=-(v.days_left or 0),
+                )
+            )
         elif task.due_date and today <= task.due_date <= horizon:
-            upcoming.append(texts.DIGEST_UPCOMING_ROW.format(
-                due=texts.date_weekday_vn(task.due_date), agency=agency.name, title=task.title))
+            upcoming.append(
+                texts.DIGEST_UPCOMING_ROW.format(
+                    due=texts.date_weekday_vn(task.due_date), agency=agency.name, title=task.title
+                )
+            )
         if task.blocked:
-            blocked.append(texts.DIGEST_BLOCKED_ROW.format(agency=agency.name, title=task.title, note=task.block_note or ""))
+            blocked.append(
+                texts.DIGEST_BLOCKED_ROW.format(
+                    agency=agency.name, title=task.title, note=task.block_note or ""
+                )
+            )
         if task.extension_requested and task.extension_date:
-            extensions.append(texts.DIGEST_EXTENSION_ROW.format(
-                agency=agency.name, title=task.title, date=texts.date_vn(task.extension_date)))
-    unreachable = [texts.DIGEST_UNREACHABLE_ROW.format(agency=name)
-                   for name in await summary.agencies_without_reachable_contact(session)]
+            extensions.append(
+                texts.DIGEST_EXTENSION_ROW.format(
+                    agency=agency.name, title=task.title, date=texts.date_vn(task.extension_date)
+                )
+            )
+    unreachable = [
+        texts.DIGEST_UNREACHABLE_ROW.format(agency=name)
+        for name in await summary.agencies_without_reachable_contact(session)
+    ]
     sections = [texts.DIGEST_HEADER.format(date=texts.date_vn(today))]
-    for title, items in ((texts.DIGEST_UPCOMING, upcoming), (texts.DIGEST_OVERDUE, overdue),
-                         (texts.DIGEST_BLOCKED, blocked), (texts.DIGEST_EXTENSIONS, extensions),
-                         (texts.DIGEST_UNREACHABLE, unreachable)):
+    for title, items in (
+        (texts.DIGEST_UPCOMING, upcoming),
+        (texts.DIGEST_OVERDUE, overdue),
+        (texts.DIGEST_BLOCKED, blocked),
+        (texts.DIGEST_EXTENSIONS, extensions),
+        (texts.DIGEST_UNREACHABLE, unreachable),
+    ):
         sections.append(title + "\n" + ("\n".join(items) if items else texts.DIGEST_NONE))
     text = "\n\n".join(sections)
     if len(text) > render.MESSAGE_LIMIT:
@@ -149,10 +212,17 @@ async def render_digest(session: AsyncSession, rows: list[Outbox], settings: Set
     return Outgoing(text)
 
 
-async def render_agency_unreachable(session: AsyncSession, rows: list[Outbox], settings: Settings) -> Outgoing | None:
+async def render_agency_unreachable(
+    session: AsyncSession, rows: list[Outbox], settings: Settings
+) -> Outgoing | None:
     payload = json.loads(rows[0].payload or "{}")
-    return Outgoing(texts.AGENCY_UNREACHABLE.format(
-        agency=payload.get("agency", ""), who=payload.get("who", ""), reason=texts.UNREACHABLE_REASON_BLOCKED))
+    return Outgoing(
+        texts.AGENCY_UNREACHABLE.format(
+            agency=payload.get("agency", ""),
+            who=payload.get("who", ""),
+            reason=texts.UNREACHABLE_REASON_BLOCKED,
+        )
+    )
 
 
 RENDERERS = {
@@ -164,7 +234,9 @@ RENDERERS = {
 }
 
 
-async def render_plan_review(session: AsyncSession, rows: list[Outbox], settings: Settings) -> Outgoing | None:
+async def render_plan_review(
+    session: AsyncSession, rows: list[Outbox], settings: Settings
+) -> Outgoing | None:
     plan = await session.get(Plan, rows[0].ref_id)
     if plan is None or plan.state != "draft":
         return None

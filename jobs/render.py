@@ -39,8 +39,12 @@ def notice_line(p: dict) -> str:
         note = f" — {p['note']}" if p.get("note") else ""
         change = texts.CHANGE_EXTENSION.format(date=texts.date_vn(_date(p["date"])), note=note)  # type: ignore[arg-type]
     else:  # submission
-        change = texts.CHANGE_SUBMISSION.format(file=p.get("file") or "", status=texts.STATUS[p["status"]])
-    return texts.NOTIFY_LINE.format(who=p["who"], agency=p["agency"], title=p["title"], change=change)
+        change = texts.CHANGE_SUBMISSION.format(
+            file=p.get("file") or "", status=texts.STATUS[p["status"]]
+        )
+    return texts.NOTIFY_LINE.format(
+        who=p["who"], agency=p["agency"], title=p["title"], change=change
+    )
 
 
 def render_payload(kind: str, payload: str | None, text: str | None) -> Outgoing:
@@ -57,7 +61,9 @@ def render_payload(kind: str, payload: str | None, text: str | None) -> Outgoing
             link_purpose="extension",
         )
     if kind == "extension_decision":
-        template = texts.EXTENSION_APPROVED_OFFICIAL if p["approved"] else texts.EXTENSION_REFUSED_OFFICIAL
+        template = (
+            texts.EXTENSION_APPROVED_OFFICIAL if p["approved"] else texts.EXTENSION_REFUSED_OFFICIAL
+        )
         date = _date(p.get("date"))
         return Outgoing(
             template.format(title=p["title"], date=texts.date_vn(date) if date else texts.NO_DUE),

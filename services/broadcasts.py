@@ -30,7 +30,9 @@ CAPTION_MAX = 1000
 # --- groups of agencies -------------------------------------------------------------------
 
 
-async def save_group(session: AsyncSession, *, name: str, agency_refs: list[str]) -> tuple[AgencyGroup, list[Agency]]:
+async def save_group(
+    session: AsyncSession, *, name: str, agency_refs: list[str]
+) -> tuple[AgencyGroup, list[Agency]]:
     """Create or replace a saved group of agencies."""
     name = " ".join(name.split())
     if not name:
@@ -44,7 +46,9 @@ async def save_group(session: AsyncSession, *, name: str, agency_refs: list[str]
         group = AgencyGroup(name=name, name_key=key, created_at=clock.now())
         session.add(group)
         await session.flush()
-    await session.execute(sa.delete(AgencyGroupMember).where(AgencyGroupMember.group_id == group.id))
+    await session.execute(
+        sa.delete(AgencyGroupMember).where(AgencyGroupMember.group_id == group.id)
+    )
     for agency in {a.id: a for a in members}.values():
         session.add(AgencyGroupMember(group_id=group.id, agency_id=agency.id))  # type: ignore[arg-type]
     await session.commit()
@@ -55,20 +59,32 @@ async def list_groups(session: AsyncSession) -> list[tuple[AgencyGroup, list[str
     groups = (await session.scalars(select(AgencyGroup).order_by(AgencyGroup.name))).all()
     out = []
     for group in groups:
-        codes = (await session.scalars(
-            select(Agency.code).join(AgencyGroupMember, AgencyGroupMember.agency_id == Agency.id)
-            .where(AgencyGroupMember.group_id == group.id).order_by(Agency.code)
-        )).all()
+        codes = (
+            await session.scalars(
+                select(Agency.code)
+                .join(AgencyGroupMember, AgencyGroupMember.agency_id == Agency.id)
+                .where(AgencyGroupMember.group_id == group.id)
+                .order_by(Agency.code)
+            )
+        ).all()
         out.append((group, list(codes)))
     return out
 
 
 async def codes_of(session: AsyncSession, agency_ids: list[int]) -> list[str]:
-    return list((await session.scalars(select(Agency.code).where(Agency.id.in_(agency_ids)).order_by(Agency.code))).all())
+    return list(
+        (
+            await session.scalars(
+                select(Agency.code).where(Agency.id.in_(agency_ids)).order_by(Agency.code)
+            )
+        ).all()
+    )
 
 
 async def find_group(session: AsyncSession, ref: str) -> AgencyGroup | None:
-    return await session.scalar(select(AgencyGroup).where(AgencyGroup.name_key == normalize_name(ref)))
+    return await session.scalar(
+        select(AgencyGroup).where(AgencyGroup.name_key == normalize_name(ref))
+    )
 
 
 async def agency_ids_for(session: AsyncSession, target: str) -> list[int]:
@@ -77,7 +93,9 @@ async def agency_ids_for(session: AsyncSession, target: str) -> list[int]:
         return list((await session.scalars(select(Agency.id))).all())  # type: ignore[arg-type]
     kind, _, value = target.partition(":")
     if kind == "group":
-        rows = await session.scalars(select(AgencyGroupMember.agency_id).where(AgencyGroupMember.group_id == int(value)))
+        rows = await session.scalars(
+            select(AgencyGroupMember.agency_id).where(AgencyGroupMember.group_id == int(value))
+        )
         return list(rows.all())
     if kind == "agencies":
         return [int(v) for v in value.split(",") if v]
@@ -91,7 +109,9 @@ async def resolve_target(session: AsyncSession, words: str | None) -> tuple[str,
     group = await find_group(session, words)
     if group is not None:
         return f"group:{group.id}", group.name
-    agencies = [await get_agency(session, ref) for ref in words.replace(";", ",").split(",") if ref.strip()]
+    agencies = [
+        await get_agency(session, ref) for ref in words.replace(";", ",").split(",") if ref.strip()
+    ]
     return "agencies:" + ",".join(str(a.id) for a in agencies), ", ".join(a.code for a in agencies)
 
 
@@ -107,25 +127,46 @@ class Audience:
 
 async def audience(session: AsyncSession, target: str) -> Audience:
     ids = await agency_ids_for(session, target)
-    agencies = {a.id: a for a in (await session.scalars(select(Agency).where(Agency.id.in_(ids)))).all()}
-    contacts = (await session.scalars(select(Contact).where(Contact.agency_id.in_(ids)).order_by(Contact.id))).all()
+    agencies = {
+        a.id: a for a in (await session.scalars(select(Agency).where(Agency.id.in_(ids)))).all()
+    }
+    contacts = (
+        await session.scalars(
+            select(Contact).where(Contact.agency_id.in_(ids)).order_by(Contact.id)
+        )
+    ).all()
     reachable = [c for c in contacts if c.reachable]
-    unreachable = [(agencies[c.agency_id].name, c.display_name) for c in contacts if not c.reachable]
+    unreachable = [
+        (agencies[c.agency_id].name, c.display_name) for c in contacts if not c.reachable
+    ]
     covered = {c.agency_id for c in contacts}
     unreachable += [(a.name, "") for aid, a in agencies.items() if aid not in covered]
     return Audience(agencies=len(agencies), contacts=reachable, unreachable=unreachable)
 
 
-async def create_draft(session: AsyncSession, *, author: ContactRef, kind: str, text: str,
-                       file_id: str | None = None, target: str = "all") -> Broadcast:
+async def create_draft(
+    session: AsyncSession,
+    *,
+    author: ContactRef,
+    kind: str,
+    text: str,
+    file_id: str | None = None,
+    target: str = "all",
+) -> Broadcast:
     text = text.strip()
     limit = TEXT_MAX if kind == "text" else CAPTION_MAX
     if kind == "text" and not text:
         raise DomainError("broadcast_empty")
     if len(text) > limit:
         raise DomainError("broadcast_too_long", limit=limit)
-    draft = Broadcast(created_by=author.id, kind=kind, text=text, file_id=file_id, target=target,
-                      created_at=clock.now())
+    draft = Broadcast(
+        created_by=author.id,
+        kind=kind,
+        text=text,
+        file_id=file_id,
+        target=target,
+        created_at=clock.now(),
+    )
     session.add(draft)
     await session.commit()
     return draft
@@ -140,7 +181,9 @@ async def get_draft(session: AsyncSession, broadcast_id: int, author: ContactRef
     return draft
 
 
-async def set_target(session: AsyncSession, *, broadcast_id: int, author: ContactRef, target: str) -> Broadcast:
+async def set_target(
+    session: AsyncSession, *, broadcast_id: int, author: ContactRef, target: str
+) -> Broadcast:
     draft = await get_draft(session, broadcast_id, author)
     await agency_ids_for(session, target)
     draft.target = target
@@ -148,15 +191,29 @@ async def set_target(session: AsyncSession, *, broadcast_id: int, author: Contac
     return draft
 
 
-async def confirm(session: AsyncSession, *, broadcast_id: int, author: ContactRef,
-                  progress_chat_id: int, progress_message_id: int) -> tuple[Broadcast, Audience]:
+async def confirm(
+    session: AsyncSession,
+    *,
+    broadcast_id: int,
+    author: ContactRef,
+    progress_chat_id: int,
+    progress_message_id: int,
+) -> tuple[Broadcast, Audience]:
     """Queue one delivery per reachable contact; the dispatcher does the rest."""
     draft = await get_draft(session, broadcast_id, author)
     people = await audience(session, draft.target)
     now = clock.now()
     for contact in people.contacts:
-        outbox.enqueue(session, kind="broadcast", chat_id=contact.chat_id, contact_id=contact.id,
-                       ref_id=draft.id, dedupe_key=f"bc:{draft.id}:{contact.id}", payload={}, due_at=now)
+        outbox.enqueue(
+            session,
+            kind="broadcast",
+            chat_id=contact.chat_id,
+            contact_id=contact.id,
+            ref_id=draft.id,
+            dedupe_key=f"bc:{draft.id}:{contact.id}",
+            payload={},
+            due_at=now,
+        )
     draft.state, draft.confirmed_at = "sending", now
     draft.progress_chat_id, draft.progress_message_id = progress_chat_id, progress_message_id
     await session.commit()
@@ -171,7 +228,7 @@ async def cancel(session: AsyncSession, *, broadcast_id: int, author: ContactRef
 
 
 async def acknowledge(session: AsyncSession, *, row_id: int, chat_id: int) -> Broadcast | None:
-    """"Đã nhận" pressed by a recipient (only the chat the message went to may say so).
+    """ "Đã nhận" pressed by a recipient (only the chat the message went to may say so).
     Returns the broadcast, or None when the button is not this chat's."""
     row = await session.get(Outbox, row_id)
     if row is None or row.chat_id != chat_id or row.kind != "broadcast":
@@ -202,11 +259,15 @@ async def report(session: AsyncSession, broadcast_id: int) -> Report:
     bc = await session.get(Broadcast, broadcast_id)
     if bc is None:
         raise DomainError("broadcast_unknown")
-    rows = (await session.execute(
-        select(Outbox.state, Outbox.error, Outbox.acked_at, Contact.display_name, Agency.name)
-        .join(Contact, Contact.id == Outbox.contact_id).join(Agency, Agency.id == Contact.agency_id)
-        .where(Outbox.kind == "broadcast", Outbox.ref_id == broadcast_id).order_by(Agency.name, Contact.id)
-    )).all()
+    rows = (
+        await session.execute(
+            select(Outbox.state, Outbox.error, Outbox.acked_at, Contact.display_name, Agency.name)
+            .join(Contact, Contact.id == Outbox.contact_id)
+            .join(Agency, Agency.id == Contact.agency_id)
+            .where(Outbox.kind == "broadcast", Outbox.ref_id == broadcast_id)
+            .order_by(Agency.name, Contact.id)
+        )
+    ).all()
     out = Report(broadcast=bc, total=len(rows))
     for state, error, acked_at, person, agency in rows:
         who = f"{agency} ({person})" if person else agency
@@ -220,12 +281,16 @@ async def report(session: AsyncSession, broadcast_id: int) -> Report:
             out.uncertain.append(who)
         else:
             out.waiting += 1
-    out.unreachable = (await audience(session, bc.target)).unreachable if bc.state != "draft" else []
+    out.unreachable = (
+        (await audience(session, bc.target)).unreachable if bc.state != "draft" else []
+    )
     return out
 
 
 async def sending(session: AsyncSession) -> list[Broadcast]:
-    return list((await session.scalars(select(Broadcast).where(Broadcast.state == "sending"))).all())
+    return list(
+        (await session.scalars(select(Broadcast).where(Broadcast.state == "sending"))).all()
+    )
 
 
 async def finish(session: AsyncSession, broadcast_id: int) -> None:
@@ -238,7 +303,8 @@ async def finish(session: AsyncSession, broadcast_id: int) -> None:
 async def settle_interrupted(session: AsyncSession, *, lease: dt.timedelta) -> int:
     """Rows left `sending` by a process that died: whether they arrived is unknown."""
     result = await session.execute(
-        sa.update(Outbox).where(Outbox.state == "sending", Outbox.claimed_at < clock.now() - lease)
+        sa.update(Outbox)
+        .where(Outbox.state == "sending", Outbox.claimed_at < clock.now() - lease)
         .values(state="uncertain", error="interrupted while sending")
     )
     await session.commit()

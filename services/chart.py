@@ -46,8 +46,13 @@ COLORS = {
     "not_due": "#BBBBBB",  # grey
     "overdue": "#D55E00",  # vermillion
 }
-TEXT_ON = {"done_on_time": "white", "done_late": "black", "in_progress": "white",
-           "not_due": "black", "overdue": "white"}
+TEXT_ON = {
+    "done_on_time": "white",
+    "done_late": "black",
+    "in_progress": "white",
+    "not_due": "black",
+    "overdue": "white",
+}
 OPEN = ("not_due", "in_progress", "overdue")
 DONE = ("done_on_time", "done_late")
 
@@ -134,11 +139,18 @@ def select_rows(rows: Sequence[AgencyCounts], limit: int = MAX_AGENCIES) -> list
 
 
 def _height(n_bars: int, title_lines: int) -> int:
-    return TOP_PAD_PX + title_lines * TITLE_LINE_PX + LEGEND_PX + max(n_bars, 1) * ROW_PX + BOTTOM_PX
+    return (
+        TOP_PAD_PX + title_lines * TITLE_LINE_PX + LEGEND_PX + max(n_bars, 1) * ROW_PX + BOTTOM_PX
+    )
 
 
-def chart_size(rows: Sequence[AgencyCounts], title: str, *, max_agencies: int = MAX_AGENCIES,
-               texts: Mapping[str, str]) -> tuple[int, int]:
+def chart_size(
+    rows: Sequence[AgencyCounts],
+    title: str,
+    *,
+    max_agencies: int = MAX_AGENCIES,
+    texts: Mapping[str, str],
+) -> tuple[int, int]:
     """(width, height) in pixels of completion_chart(rows, title=title)."""
     shown = min(len(rows), max_agencies)
     note = texts["truncated"].format(shown=shown, total=len(rows)) if len(rows) > shown else None
@@ -156,23 +168,49 @@ def completion_chart(
     """PNG bytes: stacked bars by status per agency. `labels` maps each status to its name
     (bot.texts.STATUS); `title` is shown on top, with a note when agencies were left out."""
     bars = select_rows(rows, max_agencies)
-    note = texts["truncated"].format(shown=len(bars), total=len(rows)) if len(rows) > len(bars) else None
+    note = (
+        texts["truncated"].format(shown=len(bars), total=len(rows))
+        if len(rows) > len(bars)
+        else None
+    )
     title_lines = _title_lines(title, note)
     width, height = WIDTH_PX, _height(len(bars), len(title_lines))
 
     fig = Figure(figsize=(width / DPI, height / DPI), dpi=DPI, facecolor="white")
     FigureCanvasAgg(fig)
     top = height - TOP_PAD_PX
-    fig.text(0.5, top / height, "\n".join(title_lines[: len(title_lines) - (1 if note else 0)]),
-             ha="center", va="top", fontproperties=_font(14, bold=True), linespacing=1.25)
+    fig.text(
+        0.5,
+        top / height,
+        "\n".join(title_lines[: len(title_lines) - (1 if note else 0)]),
+        ha="center",
+        va="top",
+        fontproperties=_font(14, bold=True),
+        linespacing=1.25,
+    )
     if note:
-        fig.text(0.5, (top - (len(title_lines) - 1) * TITLE_LINE_PX) / height, note,
-                 ha="center", va="top", fontproperties=_font(11), color="#444444")
+        fig.text(
+            0.5,
+            (top - (len(title_lines) - 1) * TITLE_LINE_PX) / height,
+            note,
+            ha="center",
+            va="top",
+            fontproperties=_font(11),
+            color="#444444",
+        )
     legend_top = top - len(title_lines) * TITLE_LINE_PX
     fig.legend(
-        handles=[Patch(facecolor=COLORS[s], edgecolor="none", label=_nfc(labels[s])) for s in ORDER],
-        loc="upper center", bbox_to_anchor=(0.5, legend_top / height), ncols=3, frameon=False,
-        prop=_font(10.5), handlelength=1.4, columnspacing=1.2, borderaxespad=0,
+        handles=[
+            Patch(facecolor=COLORS[s], edgecolor="none", label=_nfc(labels[s])) for s in ORDER
+        ],
+        loc="upper center",
+        bbox_to_anchor=(0.5, legend_top / height),
+        ncols=3,
+        frameon=False,
+        prop=_font(10.5),
+        handlelength=1.4,
+        columnspacing=1.2,
+        borderaxespad=0,
     )
 
     axes_w = width - LEFT_PX - RIGHT_PX
@@ -190,8 +228,15 @@ def completion_chart(
     if not bars:
         ax.set_yticks([])
         ax.set_xticks([])
-        ax.text(0.5, 0.5, texts["empty"], ha="center", va="center", transform=ax.transAxes,
-                fontproperties=_font(12))
+        ax.text(
+            0.5,
+            0.5,
+            texts["empty"],
+            ha="center",
+            va="center",
+            transform=ax.transAxes,
+            fontproperties=_font(12),
+        )
         return _png(fig)
 
     longest = max(max(r.total for r in bars), 1)
@@ -204,17 +249,38 @@ def completion_chart(
     left = [0] * len(bars)
     for status in ORDER:
         counts = [r.count(status) for r in bars]
-        ax.barh(ys, counts, left=left, height=0.68, color=COLORS[status], edgecolor="white",
-                linewidth=0.6)
+        ax.barh(
+            ys,
+            counts,
+            left=left,
+            height=0.68,
+            color=COLORS[status],
+            edgecolor="white",
+            linewidth=0.6,
+        )
         for y, x0, n in zip(ys, left, counts, strict=True):
             if n and n * px_per_task >= MIN_SEGMENT_PX:
-                ax.text(x0 + n / 2, y, str(n), ha="center", va="center", color=TEXT_ON[status],
-                        fontproperties=_font(9, bold=True))
+                ax.text(
+                    x0 + n / 2,
+                    y,
+                    str(n),
+                    ha="center",
+                    va="center",
+                    color=TEXT_ON[status],
+                    fontproperties=_font(9, bold=True),
+                )
         left = [a + b for a, b in zip(left, counts, strict=True)]
     for y, r in zip(ys, bars, strict=True):
         rate = round(100 * r.done / r.total) if r.total else 0
-        ax.text(r.total + xmax * 0.01, y, texts["bar_end"].format(done=r.done, total=r.total, rate=rate),
-                ha="left", va="center", fontproperties=_font(9.5), color="#222222")
+        ax.text(
+            r.total + xmax * 0.01,
+            y,
+            texts["bar_end"].format(done=r.done, total=r.total, rate=rate),
+            ha="left",
+            va="center",
+            fontproperties=_font(9.5),
+            color="#222222",
+        )
     ax.set_yticks(list(ys), labels=[_name_lines(r.name) for r in bars])
     for tick in ax.get_yticklabels():
         tick.set_fontproperties(_font(10))

@@ -46,9 +46,35 @@ MIN_LETTERS_PER_PAGE = 40
 
 TEXT_EXTENSIONS = {"", "txt", "text", "md", "markdown", "csv"}
 UNSUPPORTED_EXTENSIONS = {
-    "doc", "dot", "rtf", "odt", "ott", "xls", "xlsx", "ods", "ppt", "pptx", "odp",
-    "jpg", "jpeg", "png", "gif", "bmp", "tif", "tiff", "webp", "heic",
-    "zip", "rar", "7z", "gz", "tar", "xml", "html", "htm", "epub",
+    "doc",
+    "dot",
+    "rtf",
+    "odt",
+    "ott",
+    "xls",
+    "xlsx",
+    "ods",
+    "ppt",
+    "pptx",
+    "odp",
+    "jpg",
+    "jpeg",
+    "png",
+    "gif",
+    "bmp",
+    "tif",
+    "tiff",
+    "webp",
+    "heic",
+    "zip",
+    "rar",
+    "7z",
+    "gz",
+    "tar",
+    "xml",
+    "html",
+    "htm",
+    "epub",
 }
 
 OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
@@ -274,8 +300,21 @@ def _format_number(value: int, fmt: str) -> str:
 
 
 def _roman(value: int) -> str:
-    numerals = [(1000, "M"), (900, "CM"), (500, "D"), (400, "CD"), (100, "C"), (90, "XC"),
-                (50, "L"), (40, "XL"), (10, "X"), (9, "IX"), (5, "V"), (4, "IV"), (1, "I")]
+    numerals = [
+        (1000, "M"),
+        (900, "CM"),
+        (500, "D"),
+        (400, "CD"),
+        (100, "C"),
+        (90, "XC"),
+        (50, "L"),
+        (40, "XL"),
+        (10, "X"),
+        (9, "IX"),
+        (5, "V"),
+        (4, "IV"),
+        (1, "I"),
+    ]
     out = []
     for number, numeral in numerals:
         while value >= number:
@@ -291,8 +330,17 @@ def _pdf_text(data: bytes) -> str:
     from pypdf import PdfReader
     from pypdf.errors import PdfReadError
 
-    page_errors = (PdfReadError, ValueError, KeyError, TypeError, AttributeError, IndexError,
-                   ZeroDivisionError, RecursionError, OSError)
+    page_errors = (
+        PdfReadError,
+        ValueError,
+        KeyError,
+        TypeError,
+        AttributeError,
+        IndexError,
+        ZeroDivisionError,
+        RecursionError,
+        OSError,
+    )
     try:
         reader = PdfReader(io.BytesIO(data))
         if reader.is_encrypted and not reader.decrypt(""):

@@ -169,7 +169,9 @@ async def collect_export_data(session: AsyncSession) -> ExportData:
     today = now.astimezone(clock.VN_TZ).date()
     agencies: dict[int, AgencyRow] = {}
     for aid, code, name in (
-        await session.execute(select(Agency.id, Agency.code, Agency.name).order_by(Agency.name, Agency.id))
+        await session.execute(
+            select(Agency.id, Agency.code, Agency.name).order_by(Agency.name, Agency.id)
+        )
     ).all():
         agencies[aid] = AgencyRow(code=code, name=name)
     contacts = await session.execute(
@@ -183,19 +185,42 @@ async def collect_export_data(session: AsyncSession) -> ExportData:
 
     task_rows = await session.execute(
         select(
-            Task.id, Task.agency_id, Task.title, Task.due_date, Task.due_time, Task.progress,
-            Task.done_at, Task.blocked, Task.block_note, Task.extension_requested,
-            Task.extension_date, Task.updated_at,
+            Task.id,
+            Task.agency_id,
+            Task.title,
+            Task.due_date,
+            Task.due_time,
+            Task.progress,
+            Task.done_at,
+            Task.blocked,
+            Task.block_note,
+            Task.extension_requested,
+            Task.extension_date,
+            Task.updated_at,
         )
     )
     by_agency: dict[int, list[TaskRow]] = {aid: [] for aid in agencies}
     task_info: dict[int, tuple[str, str]] = {}
-    for (tid, aid, title, due, due_time, progress, done_at, blocked, note, ext, ext_date,
-         updated) in task_rows.all():
+    for (
+        tid,
+        aid,
+        title,
+        due,
+        due_time,
+        progress,
+        done_at,
+        blocked,
+        note,
+        ext,
+        ext_date,
+        updated,
+    ) in task_rows.all():
         agency = agencies.get(aid)
         if agency is None:
             continue
-        status = task_status(progress=progress, due_date=due, due_time=due_time, done_at=done_at, now=now)
+        status = task_status(
+            progress=progress, due_date=due, due_time=due_time, done_at=done_at, now=now
+        )
         agency.counts[status] += 1
         is_open = progress != "done"
         blocked = bool(blocked) and is_open
@@ -224,8 +249,13 @@ async def collect_export_data(session: AsyncSession) -> ExportData:
     history: list[HistoryRow] = []
     events = await session.execute(
         select(
-            TaskEvent.task_id, TaskEvent.at, TaskEvent.action, TaskEvent.from_value,
-            TaskEvent.to_value, TaskEvent.note, TaskEvent.actor_name,
+            TaskEvent.task_id,
+            TaskEvent.at,
+            TaskEvent.action,
+            TaskEvent.from_value,
+            TaskEvent.to_value,
+            TaskEvent.note,
+            TaskEvent.actor_name,
         ).order_by(TaskEvent.at.desc(), TaskEvent.id.desc())
     )
     for tid, at, action, old, new, note, who in events.all():
@@ -233,7 +263,9 @@ async def collect_export_data(session: AsyncSession) -> ExportData:
         if info is None:
             continue
         history.append(HistoryRow(at, info[0], tid, info[1], action, old, new, note, who))
-    return ExportData(generated_at=now, agencies=list(agencies.values()), tasks=tasks, history=history)
+    return ExportData(
+        generated_at=now, agencies=list(agencies.values()), tasks=tasks, history=history
+    )
 
 
 # --- workbook ----------------------------------------------------------------------------
@@ -293,8 +325,14 @@ def _vn(moment: dt.datetime | None) -> dt.datetime | None:
 class _Sheet:
     """One sheet: its header (written by openpyxl) and its rows (written as XML here)."""
 
-    def __init__(self, wb: Workbook, styles: dict[str, int], strings: _Strings, title: str,
-                 columns: Sequence[tuple[str, str]]) -> None:
+    def __init__(
+        self,
+        wb: Workbook,
+        styles: dict[str, int],
+        strings: _Strings,
+        title: str,
+        columns: Sequence[tuple[str, str]],
+    ) -> None:
         self.ws = wb.create_sheet(title)
         self.headers = [header for header, _ in columns]
         self.kinds = [kind for _, kind in columns]
@@ -342,7 +380,7 @@ class _Sheet:
         for n, row in enumerate(rows, 2):
             ns = str(n)
             append(f'<row r="{ns}">')
-            for (kind, pre, mid), value in zip(cols, row):
+            for (kind, pre, mid), value in zip(cols, row, strict=False):
                 if value is None or value == "":
                     continue
                 if kind is TEXT or kind is WRAP:
@@ -385,8 +423,7 @@ class _Strings:
         # texts are the only place they can come from.
         body = ILLEGAL_CHARACTERS_RE.sub("", body)
         return (
-            f'<sst xmlns="{SHEET_MAIN_NS}" uniqueCount="{len(self._texts)}">'
-            f"{body}</sst>"
+            f'<sst xmlns="{SHEET_MAIN_NS}" uniqueCount="{len(self._texts)}">{body}</sst>'
         ).encode()
 
 
@@ -463,8 +500,16 @@ def _agencies_sheet(book: _Book, data: ExportData, labels: ExportLabels) -> None
     ]
     sheet = book.sheet(labels.sheet_agencies, columns)
     rows = [
-        (a.code, a.name, a.total, *(a.counts[s] for s in STATUSES),
-         a.blocked, a.extensions, a.reachable_contacts, a.completion)
+        (
+            a.code,
+            a.name,
+            a.total,
+            *(a.counts[s] for s in STATUSES),
+            a.blocked,
+            a.extensions,
+            a.reachable_contacts,
+            a.completion,
+        )
         for a in data.agencies
     ]
     headers = sheet.headers
@@ -497,10 +542,19 @@ def _tasks_sheet(book: _Book, data: ExportData, labels: ExportLabels) -> None:
         updated = local.get(t.updated_at)
         if updated is None:
             updated = local[t.updated_at] = _vn(t.updated_at)
-        rows.append((
-            t.id, t.agency_name, t.title, t.due_date, status_names.get(t.status, t.status),
-            t.days_left, t.block_note, t.extension_date, updated,
-        ))
+        rows.append(
+            (
+                t.id,
+                t.agency_name,
+                t.title,
+                t.due_date,
+                status_names.get(t.status, t.status),
+                t.days_left,
+                t.block_note,
+                t.extension_date,
+                updated,
+            )
+        )
     headers = sheet.headers
     widths = [
         _width([len(str(max((t.id for t in data.tasks), default=0)))], headers[0]),
@@ -533,7 +587,9 @@ def _history_value(value: str | None, action: str, labels: ExportLabels) -> str 
 
 
 def _cached_value(
-    cache: dict[tuple[str | None, str], str | None], value: str | None, action: str,
+    cache: dict[tuple[str | None, str], str | None],
+    value: str | None,
+    action: str,
     labels: ExportLabels,
 ) -> str | None:
     key = (value, action)
@@ -571,10 +627,19 @@ def _history_sheet(book: _Book, data: ExportData, labels: ExportLabels) -> None:
         at = local.get(h.at)
         if at is None:
             at = local[h.at] = _vn(h.at)
-        rows.append((
-            at, h.agency_name, h.task_id, h.task_title, action, old, new,
-            notes.get(h.note, h.note) if h.note else None, h.who or labels.system_actor,
-        ))
+        rows.append(
+            (
+                at,
+                h.agency_name,
+                h.task_id,
+                h.task_title,
+                action,
+                old,
+                new,
+                notes.get(h.note, h.note) if h.note else None,
+                h.who or labels.system_actor,
+            )
+        )
     headers = sheet.headers
     widths = [
         _width([16], headers[0]),
@@ -648,31 +713,51 @@ def synthetic_export_data(
             agency.blocked += blocked
             agency.extensions += ext
             updated = now - dt.timedelta(minutes=rnd.randint(0, 90 * 24 * 60))
-            tasks.append(TaskRow(
-                id=tid, agency_name=name, title=title, due_date=due, status=status,
-                days_left=(due - today).days if is_open else None,
-                block_note="Thiếu kinh phí tổ chức, chờ UBND tỉnh phân bổ" if blocked else None,
-                extension_date=due + dt.timedelta(days=30) if ext else None,
-                updated_at=updated,
-            ))
+            tasks.append(
+                TaskRow(
+                    id=tid,
+                    agency_name=name,
+                    title=title,
+                    due_date=due,
+                    status=status,
+                    days_left=(due - today).days if is_open else None,
+                    block_note="Thiếu kinh phí tổ chức, chờ UBND tỉnh phân bổ" if blocked else None,
+                    extension_date=due + dt.timedelta(days=30) if ext else None,
+                    updated_at=updated,
+                )
+            )
             for e in range(events_per_task):
                 action = actions[0] if e == 0 else rnd.choice(actions[1:])
-                history.append(HistoryRow(
-                    at=updated - dt.timedelta(minutes=e), agency_name=name, task_id=tid,
-                    task_title=title, action=action,
-                    from_value="open" if action == "progress" else None,
-                    to_value="in_progress" if action == "progress" else title if e == 0 else None,
-                    note="Đã họp ban chỉ đạo, đang triển khai" if e and rnd.random() < 0.3 else None,
-                    who=None if e == 0 else "Nguyễn Thị Hồng Nhung",
-                ))
+                history.append(
+                    HistoryRow(
+                        at=updated - dt.timedelta(minutes=e),
+                        agency_name=name,
+                        task_id=tid,
+                        task_title=title,
+                        action=action,
+                        from_value="open" if action == "progress" else None,
+                        to_value="in_progress"
+                        if action == "progress"
+                        else title
+                        if e == 0
+                        else None,
+                        note="Đã họp ban chỉ đạo, đang triển khai"
+                        if e and rnd.random() < 0.3
+                        else None,
+                        who=None if e == 0 else "Nguyễn Thị Hồng Nhung",
+                    )
+                )
         agencies.append(agency)
     history.sort(key=lambda h: h.at, reverse=True)
     return ExportData(generated_at=now, agencies=agencies, tasks=tasks, history=history)
 
 
 async def fill_synthetic_db(
-    session: AsyncSession, n_agencies: int = 500, tasks_per_agency: int = 20,
-    events_per_task: int = 2, seed: int = 1,
+    session: AsyncSession,
+    n_agencies: int = 500,
+    tasks_per_agency: int = 20,
+    events_per_task: int = 2,
+    seed: int = 1,
 ) -> None:
     """Bulk-insert agencies, contacts, tasks (every status around the clock's today) and
     history into an empty database, for timing collect_export_data."""
@@ -683,10 +768,25 @@ async def fill_synthetic_db(
     tid = 0
     for a in range(1, n_agencies + 1):
         name = f"{rnd.choice(_AGENCY_KINDS)} {rnd.choice(_PLACES)} số {a}"
-        agencies.append({"id": a, "code": f"CQ{a:04d}", "name": name, "name_key": name.casefold(),
-                         "requested": False, "created_at": now})
-        contacts.append({"chat_id": 10_000 + a, "agency_id": a, "display_name": "Nguyễn Văn An",
-                         "reachable": rnd.random() < 0.9, "linked_at": now})
+        agencies.append(
+            {
+                "id": a,
+                "code": f"CQ{a:04d}",
+                "name": name,
+                "name_key": name.casefold(),
+                "requested": False,
+                "created_at": now,
+            }
+        )
+        contacts.append(
+            {
+                "chat_id": 10_000 + a,
+                "agency_id": a,
+                "display_name": "Nguyễn Văn An",
+                "reachable": rnd.random() < 0.9,
+                "linked_at": now,
+            }
+        )
         for _ in range(tasks_per_agency):
             tid += 1
             due = today + dt.timedelta(days=rnd.randint(-60, 120))
@@ -696,24 +796,44 @@ async def fill_synthetic_db(
             ext = progress != "done" and rnd.random() < 0.05
             updated = now - dt.timedelta(minutes=rnd.randint(0, 90 * 24 * 60))
             title = " ".join(rnd.choices(_WORDS, k=rnd.randint(12, 30)))
-            tasks.append({
-                "id": tid, "agency_id": a, "kind": "task", "title": title, "due_date": due,
-                "progress": progress, "done_at": done_at, "blocked": blocked,
-                "block_note": "Thiếu kinh phí tổ chức" if blocked else None,
-                "extension_requested": ext,
-                "extension_date": due + dt.timedelta(days=30) if ext else None,
-                "created_at": updated, "updated_at": updated,
-            })
+            tasks.append(
+                {
+                    "id": tid,
+                    "agency_id": a,
+                    "kind": "task",
+                    "title": title,
+                    "due_date": due,
+                    "progress": progress,
+                    "done_at": done_at,
+                    "blocked": blocked,
+                    "block_note": "Thiếu kinh phí tổ chức" if blocked else None,
+                    "extension_requested": ext,
+                    "extension_date": due + dt.timedelta(days=30) if ext else None,
+                    "created_at": updated,
+                    "updated_at": updated,
+                }
+            )
             events.append({"task_id": tid, "at": updated, "action": "created", "to_value": title})
             for e in range(1, events_per_task):
-                events.append({
-                    "task_id": tid, "at": updated + dt.timedelta(minutes=e), "action": "progress",
-                    "from_value": "open", "to_value": progress, "actor_name": "Nguyễn Văn An",
-                    "note": "Đã họp ban chỉ đạo" if rnd.random() < 0.3 else None,
-                })
-    for table, rows in ((Agency, agencies), (Contact, contacts), (Task, tasks), (TaskEvent, events)):
+                events.append(
+                    {
+                        "task_id": tid,
+                        "at": updated + dt.timedelta(minutes=e),
+                        "action": "progress",
+                        "from_value": "open",
+                        "to_value": progress,
+                        "actor_name": "Nguyễn Văn An",
+                        "note": "Đã họp ban chỉ đạo" if rnd.random() < 0.3 else None,
+                    }
+                )
+    for table, rows in (
+        (Agency, agencies),
+        (Contact, contacts),
+        (Task, tasks),
+        (TaskEvent, events),
+    ):
         for i in range(0, len(rows), 5000):
-            await session.execute(sa.insert(table.__table__), rows[i:i + 5000])  # type: ignore[attr-defined]
+            await session.execute(sa.insert(table.__table__), rows[i : i + 5000])  # type: ignore[attr-defined]
     await session.commit()
 
 
@@ -738,7 +858,10 @@ async def _time_from_db(n_agencies: int, tasks_per_agency: int, labels: ExportLa
 
 
 def time_export(
-    n_agencies: int = 500, tasks_per_agency: int = 20, *, from_db: bool = False,
+    n_agencies: int = 500,
+    tasks_per_agency: int = 20,
+    *,
+    from_db: bool = False,
     labels: ExportLabels | None = None,
 ) -> float:
     """Seconds to build the workbook for n_agencies x tasks_per_agency tasks with two history
@@ -753,7 +876,9 @@ def time_export(
         from bot import texts
 
         labels = ExportLabels(
-            **texts.EXPORT_TEXTS, status=texts.STATUS, flag_blocked=texts.FLAG_BLOCKED,
+            **texts.EXPORT_TEXTS,
+            status=texts.STATUS,
+            flag_blocked=texts.FLAG_BLOCKED,
             flag_extension=texts.FLAG_EXTENSION,
         )
     if from_db:

@@ -120,8 +120,12 @@ async def mark_reachable(session: AsyncSession, *, chat_id: int) -> bool:
         # Reminders still ahead that were set aside while the chat was unreachable.
         await session.execute(
             sa.update(Outbox)
-            .where(Outbox.chat_id == chat_id, Outbox.state == "skipped", Outbox.error == "unreachable",
-                   Outbox.due_at >= clock.now())
+            .where(
+                Outbox.chat_id == chat_id,
+                Outbox.state == "skipped",
+                Outbox.error == "unreachable",
+                Outbox.due_at >= clock.now(),
+            )
             .values(state="pending", error=None)
         )
     await session.commit()
@@ -141,15 +145,27 @@ class Identity:
 
 CONTACT, AGENCY = Contact.__table__, Agency.__table__  # type: ignore[attr-defined]
 _WHO = (
-    sa.select(CONTACT.c.id, CONTACT.c.chat_id, CONTACT.c.chat_type, CONTACT.c.user_id,
-              CONTACT.c.display_name, CONTACT.c.agency_id, CONTACT.c.role, CONTACT.c.reachable,
-              AGENCY.c.name, AGENCY.c.code, AGENCY.c.requested)
+    sa.select(
+        CONTACT.c.id,
+        CONTACT.c.chat_id,
+        CONTACT.c.chat_type,
+        CONTACT.c.user_id,
+        CONTACT.c.display_name,
+        CONTACT.c.agency_id,
+        CONTACT.c.role,
+        CONTACT.c.reachable,
+        AGENCY.c.name,
+        AGENCY.c.code,
+        AGENCY.c.requested,
+    )
     .select_from(CONTACT.outerjoin(AGENCY, AGENCY.c.id == CONTACT.c.agency_id))
     .where(CONTACT.c.chat_id == sa.bindparam("chat_id"))
 )
 
 
-async def identify(session: AsyncSession, *, chat_id: int, restart: bool = False) -> Identity | None:
+async def identify(
+    session: AsyncSession, *, chat_id: int, restart: bool = False
+) -> Identity | None:
     """Who a chat is. With `restart` (a bare /start), a chat marked unreachable becomes
     reachable again: the person has evidently unblocked the bot."""
     # One query for both: this runs for every update the bot receives.

@@ -13,9 +13,21 @@ SPACED_DASH_RE = re.compile(r"\s+-\s*|\s*-\s+")  # a dash between words, not "Co
 END_PUNCT = " \t.,;:!?-()[]\"'“”‘’*_/\\"
 # Old ("hoá", "Uỷ") and new ("hóa", "Ủy") tone placement spell the same syllable.
 OLD_TONE_PLACEMENT = {
-    "oá": "óa", "oà": "òa", "oả": "ỏa", "oã": "õa", "oạ": "ọa",
-    "oé": "óe", "oè": "òe", "oẻ": "ỏe", "oẽ": "õe", "oẹ": "ọe",
-    "uý": "úy", "uỳ": "ùy", "uỷ": "ủy", "uỹ": "ũy", "uỵ": "ụy",
+    "oá": "óa",
+    "oà": "òa",
+    "oả": "ỏa",
+    "oã": "õa",
+    "oạ": "ọa",
+    "oé": "óe",
+    "oè": "òe",
+    "oẻ": "ỏe",
+    "oẽ": "õe",
+    "oẹ": "ọe",
+    "uý": "úy",
+    "uỳ": "ùy",
+    "uỷ": "ủy",
+    "uỹ": "ũy",
+    "uỵ": "ụy",
 }
 OLD_TONE_RE = re.compile("|".join(OLD_TONE_PLACEMENT))
 ABBREVIATIONS = {
@@ -38,7 +50,8 @@ ABBREVIATIONS = {
     "tp.": "thành phố",
 }
 ABBREVIATION_RE = re.compile(
-    r"(?<![\w&])(" + "|".join(re.escape(k) for k in sorted(ABBREVIATIONS, key=len, reverse=True))
+    r"(?<![\w&])("
+    + "|".join(re.escape(k) for k in sorted(ABBREVIATIONS, key=len, reverse=True))
     + r")(?![\w&])"
 )
 

@@ -52,9 +52,20 @@ def row(**fields: Any) -> dict[str, Any]:
     """An outbox row for a Core INSERT (every column given, as executemany wants);
     `payload` may be a dict (stored as JSON); `due_at` defaults to now."""
     values = {
-        "state": "pending", "attempts": 0, "text": None, "ref_id": None, "late": False,
-        "claimed_by": None, "claimed_at": None, "sent_at": None, "message_id": None,
-        "error": None, "acked_at": None, "task_id": None, "contact_id": None, "payload": None,
+        "state": "pending",
+        "attempts": 0,
+        "text": None,
+        "ref_id": None,
+        "late": False,
+        "claimed_by": None,
+        "claimed_at": None,
+        "sent_at": None,
+        "message_id": None,
+        "error": None,
+        "acked_at": None,
+        "task_id": None,
+        "contact_id": None,
+        "payload": None,
         "due_at": None,
     }
     values.update(fields)
@@ -99,7 +110,9 @@ async def coordinators(session: AsyncSession) -> list[Recipient]:
     if cached is not None and time.monotonic() - cached[0] < _COORDINATORS_TTL_S:
         return cached[1]
     rows = await session.execute(
-        select(Contact.id, Contact.chat_id).where(Contact.role == "coordinator", Contact.reachable.is_(True))
+        select(Contact.id, Contact.chat_id).where(
+            Contact.role == "coordinator", Contact.reachable.is_(True)
+        )
     )
     found = [Recipient(id=cid, chat_id=chat) for cid, chat in rows.all()]
     _coordinators_cache = (time.monotonic(), found)
@@ -190,8 +203,12 @@ async def mark_unreachable(session: AsyncSession, *, chat_id: int, reason: str) 
     )
     if contact.agency_id is not None:
         others = await session.scalar(
-            select(sa.func.count()).select_from(Contact).where(
-                Contact.agency_id == contact.agency_id, Contact.reachable.is_(True), Contact.id != contact.id
+            select(sa.func.count())
+            .select_from(Contact)
+            .where(
+                Contact.agency_id == contact.agency_id,
+                Contact.reachable.is_(True),
+                Contact.id != contact.id,
             )
         )
         if not others:
@@ -208,8 +225,15 @@ async def mark_unreachable(session: AsyncSession, *, chat_id: int, reason: str) 
     return contact
 
 
-async def transition(session: AsyncSession, *, ids: list[int], worker: str, from_state: str, to_state: str,
-                     error: str | None = None) -> bool:
+async def transition(
+    session: AsyncSession,
+    *,
+    ids: list[int],
+    worker: str,
+    from_state: str,
+    to_state: str,
+    error: str | None = None,
+) -> bool:
     """Move rows this worker holds from one state to another; False if it no longer holds
     them all (its lease ran out and another worker took them)."""
     values: dict[str, Any] = {"state": to_state, "error": error}

@@ -44,9 +44,9 @@ A date without a year is its next occurrence on or after ``today`` ("5/1" said i
 December is next January). Impossible dates are "invalid", never corrected; validation
 is done by ``datetime.date`` itself. In free text, a yearless "30-11" or "30.11" is only
 taken as a date at the start of the text or after a word such as "đến", "tới", "ngày",
-"hết", "trước", "hạn" (otherwise "kinh phí 1.5 tỷ" would hold a date), and a yearless number pair followed by
-a unit ("1/2 tháng", "50/60 xã") is not a date. Relative expressions ("thứ 6", "tuần
-sau", "cuối tháng", "thêm 3 ngày") are not dates: an extension with only those gets
+"hết", "trước", "hạn" (otherwise "kinh phí 1.5 tỷ" would hold a date), and a yearless number
+pair followed by a unit ("1/2 tháng", "50/60 xã") is not a date. Relative expressions
+("thứ 6", "tuần sau", "cuối tháng", "thêm 3 ngày") are not dates: an extension with only those gets
 "date_missing" and the bot asks for a date.
 
 Decisions on ambiguous replies (a wrong "done" is the costly mistake, so doubt never
@@ -136,76 +136,249 @@ class Reply:
 # ---------------------------------------------------------------------------------------
 
 DONE_PHRASES = (
-    "xong", "xog", "đã xong", "xong rồi", "đã xong rồi", "đã song", "song rồi",
-    "hoàn thành", "đã hoàn thành", "hoàn thành rồi", "hoàn tất", "đã hoàn tất",
-    "đã gửi", "gửi rồi", "đã gửi rồi", "đã gửi báo cáo", "gửi báo cáo rồi",
-    "đã gửi bc", "gửi bc rồi",
-    "đã gởi báo cáo", "đã gởi bc", "gởi báo cáo rồi", "đã gởi văn bản", "đã gởi file",
-    "đã gởi mail", "đã gởi email",
-    "đã nộp", "nộp rồi", "đã nộp báo cáo", "đã báo cáo", "báo cáo rồi",
-    "đã chuyển", "đã thực hiện", "đã tổ chức", "đã ban hành", "đã cập nhật",
-    "đã hoàn thiện", "đã làm rồi", "làm rồi", "đã upload", "đã tải lên", "done",
-    "đã được gửi", "đã được nộp", "đã ht", "ht rồi", "đã sog",
+    "xong",
+    "xog",
+    "đã xong",
+    "xong rồi",
+    "đã xong rồi",
+    "đã song",
+    "song rồi",
+    "hoàn thành",
+    "đã hoàn thành",
+    "hoàn thành rồi",
+    "hoàn tất",
+    "đã hoàn tất",
+    "đã gửi",
+    "gửi rồi",
+    "đã gửi rồi",
+    "đã gửi báo cáo",
+    "gửi báo cáo rồi",
+    "đã gửi bc",
+    "gửi bc rồi",
+    "đã gởi báo cáo",
+    "đã gởi bc",
+    "gởi báo cáo rồi",
+    "đã gởi văn bản",
+    "đã gởi file",
+    "đã gởi mail",
+    "đã gởi email",
+    "đã nộp",
+    "nộp rồi",
+    "đã nộp báo cáo",
+    "đã báo cáo",
+    "báo cáo rồi",
+    "đã chuyển",
+    "đã thực hiện",
+    "đã tổ chức",
+    "đã ban hành",
+    "đã cập nhật",
+    "đã hoàn thiện",
+    "đã làm rồi",
+    "làm rồi",
+    "đã upload",
+    "đã tải lên",
+    "done",
+    "đã được gửi",
+    "đã được nộp",
+    "đã ht",
+    "ht rồi",
+    "đã sog",
 )
 
 IN_PROGRESS_PHRASES = (
-    "đang làm", "đang thực hiện", "đang triển khai", "đang tổng hợp", "đang xây dựng",
-    "đang soạn", "đang soạn thảo", "đang hoàn thiện", "đang xử lý", "đang chuẩn bị",
-    "đang tiến hành", "đang viết", "đang tập hợp", "đang thu thập", "đang rà soát",
-    "đang trình", "đang trình ký", "đang chờ", "đang đợi", "đang gửi", "đang cập nhật",
-    "đang tiếp tục", "đang khẩn trương", "đang gấp rút", "đang làm dở", "làm dở",
-    "chờ ký", "chờ lãnh đạo ký", "chờ duyệt", "chờ lãnh đạo duyệt", "trình ký",
-    "sẽ gửi", "sẽ nộp", "sẽ thực hiện", "sẽ triển khai",
-    "đã triển khai", "đã bắt đầu", "bắt đầu làm",
-    "đúng tiến độ", "đảm bảo tiến độ", "theo tiến độ", "trong tiến độ",
+    "đang làm",
+    "đang thực hiện",
+    "đang triển khai",
+    "đang tổng hợp",
+    "đang xây dựng",
+    "đang soạn",
+    "đang soạn thảo",
+    "đang hoàn thiện",
+    "đang xử lý",
+    "đang chuẩn bị",
+    "đang tiến hành",
+    "đang viết",
+    "đang tập hợp",
+    "đang thu thập",
+    "đang rà soát",
+    "đang trình",
+    "đang trình ký",
+    "đang chờ",
+    "đang đợi",
+    "đang gửi",
+    "đang cập nhật",
+    "đang tiếp tục",
+    "đang khẩn trương",
+    "đang gấp rút",
+    "đang làm dở",
+    "làm dở",
+    "chờ ký",
+    "chờ lãnh đạo ký",
+    "chờ duyệt",
+    "chờ lãnh đạo duyệt",
+    "trình ký",
+    "sẽ gửi",
+    "sẽ nộp",
+    "sẽ thực hiện",
+    "sẽ triển khai",
+    "đã triển khai",
+    "đã bắt đầu",
+    "bắt đầu làm",
+    "đúng tiến độ",
+    "đảm bảo tiến độ",
+    "theo tiến độ",
+    "trong tiến độ",
 )
 
 # Obstacle words that introduce a reason: the note is what follows them.
 BLOCKED_MARKERS = (
-    "vướng", "vướg", "vướng mắc", "bị vướng", "vướng phải", "khó khăn", "gặp khó khăn",
-    "gặp khó", "trở ngại", "gặp trở ngại", "gặp vấn đề", "có vấn đề", "bị kẹt", "bế tắc",
+    "vướng",
+    "vướg",
+    "vướng mắc",
+    "bị vướng",
+    "vướng phải",
+    "khó khăn",
+    "gặp khó khăn",
+    "gặp khó",
+    "trở ngại",
+    "gặp trở ngại",
+    "gặp vấn đề",
+    "có vấn đề",
+    "bị kẹt",
+    "bế tắc",
 )
 
 # Words that are themselves the reason: the note starts with them.
 BLOCKED_REASONS = (
-    "thiếu", "chưa có kinh phí", "không có kinh phí", "chưa được cấp kinh phí",
-    "chưa cấp kinh phí", "hết kinh phí", "không đủ", "ko đủ",
-    "không kịp", "ko kịp", "k kịp", "không thể", "ko thể", "k thể",
-    "không gửi được", "không nộp được", "không làm được", "bị lỗi", "lỗi hệ thống",
+    "thiếu",
+    "chưa có kinh phí",
+    "không có kinh phí",
+    "chưa được cấp kinh phí",
+    "chưa cấp kinh phí",
+    "hết kinh phí",
+    "không đủ",
+    "ko đủ",
+    "không kịp",
+    "ko kịp",
+    "k kịp",
+    "không thể",
+    "ko thể",
+    "k thể",
+    "không gửi được",
+    "không nộp được",
+    "không làm được",
+    "bị lỗi",
+    "lỗi hệ thống",
     "lỗi phần mềm",
 )
 
 EXTENSION_PHRASES = (
-    "gia hạn", "xin gia hạn", "xin ra hạn", "xin da hạn", "lùi hạn", "xin lùi",
-    "lùi thời hạn", "lùi lại", "dời hạn", "dời lại", "xin dời", "xin hoãn", "hoãn lại",
-    "xin khất", "khất hạn", "thêm thời gian", "kéo dài thời hạn", "kéo dài thời gian",
-    "xin nộp muộn", "xin gửi muộn", "xin nộp chậm", "xin gửi chậm", "xin phép nộp muộn",
-    "xin phép gửi muộn", "xin phép nộp chậm", "xin phép gửi chậm", "cho nộp muộn",
+    "gia hạn",
+    "xin gia hạn",
+    "xin ra hạn",
+    "xin da hạn",
+    "lùi hạn",
+    "xin lùi",
+    "lùi thời hạn",
+    "lùi lại",
+    "dời hạn",
+    "dời lại",
+    "xin dời",
+    "xin hoãn",
+    "hoãn lại",
+    "xin khất",
+    "khất hạn",
+    "thêm thời gian",
+    "kéo dài thời hạn",
+    "kéo dài thời gian",
+    "xin nộp muộn",
+    "xin gửi muộn",
+    "xin nộp chậm",
+    "xin gửi chậm",
+    "xin phép nộp muộn",
+    "xin phép gửi muộn",
+    "xin phép nộp chậm",
+    "xin phép gửi chậm",
+    "cho nộp muộn",
 )
 
 # Words before a done/in-progress word that change its meaning (nearest one wins).
 NOT_YET_WORDS = ("chưa", "chx", "chưa thể", "chưa kịp")
 NOT_WORDS = (
-    "không", "ko", "k", "kg", "khg", "hok", "khum", "chẳng", "chả", "đâu có",
-    "không thể", "ko thể", "k thể", "chẳng thể", "không kịp",
+    "không",
+    "ko",
+    "k",
+    "kg",
+    "khg",
+    "hok",
+    "khum",
+    "chẳng",
+    "chả",
+    "đâu có",
+    "không thể",
+    "ko thể",
+    "k thể",
+    "chẳng thể",
+    "không kịp",
 )
 FUTURE_WORDS = (
-    "sẽ", "sắp", "gần", "gần như", "đang", "chuẩn bị", "cố gắng", "dự kiến", "tiếp tục",
-    "ngày mai", "tuần sau", "tuần tới", "cơ bản", "bước đầu",
+    "sẽ",
+    "sắp",
+    "gần",
+    "gần như",
+    "đang",
+    "chuẩn bị",
+    "cố gắng",
+    "dự kiến",
+    "tiếp tục",
+    "ngày mai",
+    "tuần sau",
+    "tuần tới",
+    "cơ bản",
+    "bước đầu",
 )
 CONDITION_WORDS = (
-    "phải", "cần", "hãy", "nhớ", "yêu cầu", "đề nghị", "nếu", "khi", "để", "muốn",
-    "định", "có thể",
+    "phải",
+    "cần",
+    "hãy",
+    "nhớ",
+    "yêu cầu",
+    "đề nghị",
+    "nếu",
+    "khi",
+    "để",
+    "muốn",
+    "định",
+    "có thể",
 )
 UNCERTAIN_WORDS = (
-    "không biết", "ko biết", "k biết", "không rõ", "chưa rõ", "không chắc", "chưa chắc",
-    "hình như", "quên",
+    "không biết",
+    "ko biết",
+    "k biết",
+    "không rõ",
+    "chưa rõ",
+    "không chắc",
+    "chưa chắc",
+    "hình như",
+    "quên",
 )
 # After a done word, in the same clause: only partly done.
 PARTIAL_WORDS = ("một phần", "1 phần", "phần lớn", "một nửa", "nửa", "được một nửa")
 QUESTION_PHRASES = (
-    "khi nào", "bao giờ", "thế nào", "như thế nào", "làm sao", "tại sao", "vì sao",
-    "ở đâu", "phải không", "đúng không", "được chưa", "hay chưa", "hay không", "có phải",
+    "khi nào",
+    "bao giờ",
+    "thế nào",
+    "như thế nào",
+    "làm sao",
+    "tại sao",
+    "vì sao",
+    "ở đâu",
+    "phải không",
+    "đúng không",
+    "được chưa",
+    "hay chưa",
+    "hay không",
+    "có phải",
 )
 # Last meaningful word of a clause that turns it into a question (or a denial: "đâu").
 QUESTION_ENDINGS = ("chưa", "chx", "không", "ko", "k", "hok", "khum", "đâu")
@@ -213,49 +386,234 @@ QUESTION_ENDINGS = ("chưa", "chx", "không", "ko", "k", "hok", "khum", "đâu")
 SCOPE_BREAKERS = ("đã", "vì", "do", "nên", "mà", "và", "nhưng")
 # Words that may stand between a negation and the word it negates.
 DONE_NEGATION_GAP = (
-    "làm", "kịp", "thể", "được", "có", "hề", "gửi", "nộp", "thực", "hiện", "xử", "lý",
-    "viết", "tổng", "hợp", "triển", "khai", "báo", "cáo", "bc",
+    "làm",
+    "kịp",
+    "thể",
+    "được",
+    "có",
+    "hề",
+    "gửi",
+    "nộp",
+    "thực",
+    "hiện",
+    "xử",
+    "lý",
+    "viết",
+    "tổng",
+    "hợp",
+    "triển",
+    "khai",
+    "báo",
+    "cáo",
+    "bc",
 )
 BLOCKED_NEGATION_GAP = (
-    "có", "gặp", "bị", "còn", "phát", "sinh", "thấy", "hề", "gì", "khó", "khăn", "vướng",
-    "mắc", "trở", "ngại", "vấn", "đề", "điều", "nào", "là", "chi", "cả",
+    "có",
+    "gặp",
+    "bị",
+    "còn",
+    "phát",
+    "sinh",
+    "thấy",
+    "hề",
+    "gì",
+    "khó",
+    "khăn",
+    "vướng",
+    "mắc",
+    "trở",
+    "ngại",
+    "vấn",
+    "đề",
+    "điều",
+    "nào",
+    "là",
+    "chi",
+    "cả",
 )
 BLOCKED_NEGATORS = NOT_YET_WORDS + NOT_WORDS + ("hết", "đã hết", "không còn")
 EXTENSION_NEGATION_GAP = ("cần", "phải", "xin", "muốn", "định", "có", "được", "đề", "nghị")
 
 # Cues that a piece of text before an extension request is its reason.
 REASON_CUES = (
-    "do", "vì", "lý do", "lí do", "bởi", "tại vì", "vướng", "khó khăn", "thiếu", "chưa",
-    "không", "ko", "hết", "kịp", "bị", "ốm",
+    "do",
+    "vì",
+    "lý do",
+    "lí do",
+    "bởi",
+    "tại vì",
+    "vướng",
+    "khó khăn",
+    "thiếu",
+    "chưa",
+    "không",
+    "ko",
+    "hết",
+    "kịp",
+    "bị",
+    "ốm",
 )
 NOT_REASON_CUES = ("đơn vị", "tài chính")  # "vị"/"tài" fold like "vì"/"tại"
 
 # Trimmed from the start / end of a note.
 NOTE_LEAD_TRIM = (
-    "dạ", "vâng", "thưa", "ạ", "em", "anh", "nhưng", "do", "vì", "bởi", "bởi vì", "tại vì",
-    "lý do", "lí do", "lý do là", "lí do là", "vì lý do", "là", "về", "ở", "trong",
-    "trong việc", "với", "thì", "đó là", "cụ thể", "như sau",
-    "bên em", "đơn vị", "chúng tôi", "hiện", "hiện tại", "hiện nay", "và",
+    "dạ",
+    "vâng",
+    "thưa",
+    "ạ",
+    "em",
+    "anh",
+    "nhưng",
+    "do",
+    "vì",
+    "bởi",
+    "bởi vì",
+    "tại vì",
+    "lý do",
+    "lí do",
+    "lý do là",
+    "lí do là",
+    "vì lý do",
+    "là",
+    "về",
+    "ở",
+    "trong",
+    "trong việc",
+    "với",
+    "thì",
+    "đó là",
+    "cụ thể",
+    "như sau",
+    "bên em",
+    "đơn vị",
+    "chúng tôi",
+    "hiện",
+    "hiện tại",
+    "hiện nay",
+    "và",
 )
 NOTE_TRAIL_TRIM = (
-    "ạ", "à", "ah", "nhé", "nha", "ơi", "nhỉ", "thế", "vậy", "anh ạ", "chị ạ", "anh chị ạ",
-    "được không", "được không ạ", "được ko", "được k", "đc không", "đc ko", "đc k", "dc k",
-    "dc ko", "được chưa", "không ạ", "nên", "nên em", "nên bên em", "nên đơn vị", "nên chúng tôi",
-    "nên bị", "nên đang", "vì vậy", "do đó", "vậy nên", "cho nên", "thì", "thì bị", "bị",
-    "rồi", "em xin", "cho em xin", "xin", "đang", "gặp", "mà", "và", "nhưng", "với",
-    "đến", "tới", "đến ngày", "tới ngày", "đến hết", "đến hết ngày", "hết ngày", "sang",
+    "ạ",
+    "à",
+    "ah",
+    "nhé",
+    "nha",
+    "ơi",
+    "nhỉ",
+    "thế",
+    "vậy",
+    "anh ạ",
+    "chị ạ",
+    "anh chị ạ",
+    "được không",
+    "được không ạ",
+    "được ko",
+    "được k",
+    "đc không",
+    "đc ko",
+    "đc k",
+    "dc k",
+    "dc ko",
+    "được chưa",
+    "không ạ",
+    "nên",
+    "nên em",
+    "nên bên em",
+    "nên đơn vị",
+    "nên chúng tôi",
+    "nên bị",
+    "nên đang",
+    "vì vậy",
+    "do đó",
+    "vậy nên",
+    "cho nên",
+    "thì",
+    "thì bị",
+    "bị",
+    "rồi",
+    "em xin",
+    "cho em xin",
+    "xin",
+    "đang",
+    "gặp",
+    "mà",
+    "và",
+    "nhưng",
+    "với",
+    "đến",
+    "tới",
+    "đến ngày",
+    "tới ngày",
+    "đến hết",
+    "đến hết ngày",
+    "hết ngày",
+    "sang",
 )
 # Words that carry no reason on their own.
 NOTE_FILLER = (
-    "dạ", "vâng", "thưa", "em", "anh", "chị", "ạ", "ah", "nhé", "nha", "ơi", "nhỉ",
-    "thế", "vậy", "đang", "bị", "gặp", "có", "bên", "đơn", "vị", "chúng", "tôi", "mình",
-    "làm", "rồi", "thì", "nên", "cũng", "vẫn", "còn", "hiện", "tại", "nay", "xin", "ok",
-    "oke", "và", "mà", "nhưng", "là", "rất", "quá", "lắm", "được",
+    "dạ",
+    "vâng",
+    "thưa",
+    "em",
+    "anh",
+    "chị",
+    "ạ",
+    "ah",
+    "nhé",
+    "nha",
+    "ơi",
+    "nhỉ",
+    "thế",
+    "vậy",
+    "đang",
+    "bị",
+    "gặp",
+    "có",
+    "bên",
+    "đơn",
+    "vị",
+    "chúng",
+    "tôi",
+    "mình",
+    "làm",
+    "rồi",
+    "thì",
+    "nên",
+    "cũng",
+    "vẫn",
+    "còn",
+    "hiện",
+    "tại",
+    "nay",
+    "xin",
+    "ok",
+    "oke",
+    "và",
+    "mà",
+    "nhưng",
+    "là",
+    "rất",
+    "quá",
+    "lắm",
+    "được",
 )
 # A note made only of these, with a negation, means "no obstacle" ("vướng mắc: không").
 NO_OBSTACLE_WORDS = (
-    "không", "ko", "k", "chưa", "có", "gì", "nào", "hết", "cả", "ạ", "nhé", "đâu",
-    "vấn", "đề", "chi",
+    "không",
+    "ko",
+    "k",
+    "chưa",
+    "có",
+    "gì",
+    "nào",
+    "hết",
+    "cả",
+    "ạ",
+    "nhé",
+    "đâu",
+    "vấn",
+    "đề",
+    "chi",
 )
 NO_OBSTACLE_NEGATORS = ("không", "ko", "k", "chưa", "hết")
 
@@ -364,22 +722,21 @@ class _Text:
         for m in _WORD_RE.finditer(self.folded):
             key = _fold_token(m.group())
             if toks:
-                gap = self.folded[prev_end:m.start()]
+                gap = self.folded[prev_end : m.start()]
                 if _CLAUSE_BREAK_RE.search(gap):
                     if "?" in gap:
                         questions.add(clause)
                     clause += 1
                 elif key in _CLAUSE_STARTERS:
                     clause += 1
-            toks.append(_Tok(key, pos[m.start()], pos[m.end() - 1] + 1, m.start(), m.end(),
-                             clause))
+            toks.append(_Tok(key, pos[m.start()], pos[m.end() - 1] + 1, m.start(), m.end(), clause))
             prev_end = m.end()
         if "?" in self.folded[prev_end:]:
             questions.add(clause)
         self.toks = toks
         self.keys = [t.key for t in toks]
         # Each word as typed (lower case, with its diacritics if any).
-        self.marked = [self.orig[t.start:t.end].lower() for t in toks]
+        self.marked = [self.orig[t.start : t.end].lower() for t in toks]
         self.questions = questions
         self.words = " ".join(self.keys)
         self.word_starts: list[int] = []
@@ -416,7 +773,7 @@ class _Text:
         end = self.toks[b - 1].end
         while end < len(self.orig) and self.orig[end] in _CLOSERS:
             end += 1
-        return self.orig[self.toks[a].start:end]
+        return self.orig[self.toks[a].start : end]
 
 
 class _Vocab:
@@ -484,7 +841,7 @@ class _Vocab:
 def _false_friend(tx: _Text, i: int, j: int) -> bool:
     for k in range(i, j):
         tok = tx.toks[k]
-        word = tx.orig[tok.start:tok.end]
+        word = tx.orig[tok.start : tok.end]
         if word.lower() in COLLIDING_WORDS:
             return True
         if tok.key in NAME_LIKE and word.istitle() and k != tx.clause_start(k):
@@ -524,8 +881,25 @@ _BLOCKED_GAP = _set(BLOCKED_NEGATION_GAP)
 _EXTENSION_GAP = _set(EXTENSION_NEGATION_GAP)
 _NO_OBSTACLE = _set(NO_OBSTACLE_WORDS)
 _NO_OBSTACLE_NEG = _set(NO_OBSTACLE_NEGATORS)
-_TAIL_PARTICLES = _set(("ạ", "nhỉ", "vậy", "thế", "nhé", "nha", "ơi", "anh", "chị", "em",
-                        "ad", "admin", "rồi", "à", "mà"))
+_TAIL_PARTICLES = _set(
+    (
+        "ạ",
+        "nhỉ",
+        "vậy",
+        "thế",
+        "nhé",
+        "nha",
+        "ơi",
+        "anh",
+        "chị",
+        "em",
+        "ad",
+        "admin",
+        "rồi",
+        "à",
+        "mà",
+    )
+)
 
 # ---------------------------------------------------------------------------------------
 # Dates
@@ -621,11 +995,12 @@ def _hit(m: re.Match[str], folded: str, today: date, free_text: bool) -> _DateHi
                 return None  # "1-2 ngày", "1.5 tỷ"; but a reply that is just "30.11" is a date
     else:
         day, month, year_text = int(g["td"]), int(g["tm"]), g["ty"]
-    before = folded[max(0, m.start() - 20):m.start()]
+    before = folded[max(0, m.start() - 20) : m.start()]
     targeted = bool(_TARGET_LEAD_RE.search(before))
     if year_text is None:
-        return _DateHit(m.start(), m.end(), day, month, None,
-                        _next_occurrence(day, month, today), targeted)
+        return _DateHit(
+            m.start(), m.end(), day, month, None, _next_occurrence(day, month, today), targeted
+        )
     year = _year(year_text)
     value = None
     if year is not None:
@@ -706,7 +1081,7 @@ def _partial_after(tx: _Text, j: int) -> bool:
         if _PARTIAL.starts_at(tx, k, b):
             return True
         tok = tx.toks[k]
-        if tok.key.isdigit() and tx.orig[tok.end:tok.end + 2].lstrip().startswith("%"):
+        if tok.key.isdigit() and tx.orig[tok.end : tok.end + 2].lstrip().startswith("%"):
             return int(tok.key) < 100
     return False
 
@@ -725,9 +1100,16 @@ def _done_verdict(tx: _Text, i: int, j: int) -> tuple[str, int]:
             break
         # The longest marker ending at k decides (e.g. "không chắc" over "không").
         best = max(
-            ((v.ends_at(tx, k, floor), verdict) for v, verdict in (
-                (_UNCERTAIN, "drop"), (_NOT_YET, "not_yet"), (_NOT, "not"),
-                (_FUTURE, "in_progress"), (_CONDITION, "drop"))),
+            (
+                (v.ends_at(tx, k, floor), verdict)
+                for v, verdict in (
+                    (_UNCERTAIN, "drop"),
+                    (_NOT_YET, "not_yet"),
+                    (_NOT, "not"),
+                    (_FUTURE, "in_progress"),
+                    (_CONDITION, "drop"),
+                )
+            ),
             key=lambda x: x[0],
         )
         n, verdict = best
@@ -784,8 +1166,10 @@ def _marker_note(tx: _Text, i: int, j: int) -> tuple[bool, str | None]:
     while j < n and (skip := _MARKERS.starts_at(tx, j, n)):  # "Khó khăn, vướng mắc: ..."
         j += skip
     a, b = _trim(tx, j, n)
-    if a < b and _all_in(tx, a, b, _NO_OBSTACLE) and any(
-        tx.keys[k] in _NO_OBSTACLE_NEG for k in range(a, b)
+    if (
+        a < b
+        and _all_in(tx, a, b, _NO_OBSTACLE)
+        and any(tx.keys[k] in _NO_OBSTACLE_NEG for k in range(a, b))
     ):
         return True, None
     if _meaningful(tx, a, b):
@@ -854,8 +1238,9 @@ def _extension(tx: _Text, i: int, j: int, today: date) -> Reply:
         chosen = before[-1] if before else None
 
     new_due, problem = _requested_date(chosen, today)
-    return Reply("extension", note=_extension_note(tx, i, j, chosen), new_due=new_due,
-                 problem=problem)
+    return Reply(
+        "extension", note=_extension_note(tx, i, j, chosen), new_due=new_due, problem=problem
+    )
 
 
 def _requested_date(hit: _DateHit | None, today: date) -> tuple[date | None, Problem | None]:

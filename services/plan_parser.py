@@ -235,14 +235,21 @@ def _clean_line(raw: str) -> Line:
 
 
 def _is_noise(line: str) -> bool:
-    return bool(PAGE_NUMBER_RE.match(line) or MD_RULE_RE.match(line)
-                or ("/" in line and URL_TAIL_RE.match(line) and line.count("/") >= 2))
+    return bool(
+        PAGE_NUMBER_RE.match(line)
+        or MD_RULE_RE.match(line)
+        or ("/" in line and URL_TAIL_RE.match(line) and line.count("/") >= 2)
+    )
 
 
 def _may_be_running_header(line: str) -> bool:
     """Repeated wrap tails ("trẻ em.") are text; a running header is a titled line."""
-    return (RUNNING_HEADER_MIN_LEN <= len(line) <= RUNNING_HEADER_MAX_LEN
-            and not line[0].islower() and line[-1] not in ".,;:" and not MARKER_RE.match(line))
+    return (
+        RUNNING_HEADER_MIN_LEN <= len(line) <= RUNNING_HEADER_MAX_LEN
+        and not line[0].islower()
+        and line[-1] not in ".,;:"
+        and not MARKER_RE.match(line)
+    )
 
 
 def _clean_lines(text: str) -> list[Line | None]:
@@ -263,8 +270,11 @@ def _clean_lines(text: str) -> list[Line | None]:
         cleaned.append(line)
         last_text = line
     repeats = Counter(line for line in cleaned if line)
-    headers = {line for line, count in repeats.items()
-               if count >= RUNNING_HEADER_MIN_REPEATS and _may_be_running_header(line)}
+    headers = {
+        line
+        for line, count in repeats.items()
+        if count >= RUNNING_HEADER_MIN_REPEATS and _may_be_running_header(line)
+    }
     for index, line in enumerate(cleaned):
         if line in headers:
             cleaned[index] = None
@@ -288,7 +298,9 @@ def _clean_lines(text: str) -> list[Line | None]:
 
 # --- step 2: joining wrapped lines -------------------------------------------------------
 
-ROMAN_RE = re.compile(r"^(?P<label>(?=[IVXL])L?X{0,3}(?:IX|IV|V?I{0,3}))\s*[.):/-]\s*(?P<text>\S.*)$")
+ROMAN_RE = re.compile(
+    r"^(?P<label>(?=[IVXL])L?X{0,3}(?:IX|IV|V?I{0,3}))\s*[.):/-]\s*(?P<text>\S.*)$"
+)
 SUBNUM_RE = re.compile(r"^(?P<label>\d{1,2}\.\d{1,2}(?:\.\d{1,2})?)\.?\s+(?P<text>\S.*)$")
 NUM_RE = re.compile(r"^(?P<label>\d{1,2})\s*(?P<delim>[.)])\s*(?!\d)(?P<text>\S.*)$")
 LETTER_RE = re.compile(r"^(?!v/v)(?P<label>[a-zđ])\s*[)/]\s*(?P<text>\S.*)$")
@@ -331,8 +343,12 @@ def _wrap_width(lines: list[Line | None]) -> int:
 
 def _is_title_line(line: str) -> bool:
     """An upper-case title line ("TỔ CHỨC THỰC HIỆN"), not a wrapped "HIV/AIDS;"."""
-    return (len(line) <= MAX_TITLE_LINE and len(line.split()) >= 2 and line[-1] not in ",;"
-            and _is_upper_title(line))
+    return (
+        len(line) <= MAX_TITLE_LINE
+        and len(line.split()) >= 2
+        and line[-1] not in ",;"
+        and _is_upper_title(line)
+    )
 
 
 def _starts_paragraph(line: str) -> bool:
@@ -388,9 +404,7 @@ def _join_lines(lines: list[Line | None]) -> list[str]:
 
 # --- step 3: inline items ----------------------------------------------------------------
 
-INLINE_MARKER_RE = re.compile(
-    r"(?<=[.;:])\s+(?=(?:\d{1,2}\.|[a-zđ]\)|[-–•+])\s+(\S))"
-)
+INLINE_MARKER_RE = re.compile(r"(?<=[.;:])\s+(?=(?:\d{1,2}\.|[a-zđ]\)|[-–•+])\s+(\S))")
 
 
 def _split_inline(paragraph: str) -> list[str]:
@@ -398,10 +412,10 @@ def _split_inline(paragraph: str) -> list[str]:
     start = 0
     for match in INLINE_MARKER_RE.finditer(paragraph):
         follower = match.group(1)
-        marker = paragraph[match.end():match.end() + 2]
+        marker = paragraph[match.end() : match.end() + 2]
         if not follower[0].isupper() and not marker[0].isalpha():
             continue  # numbers and bullets start a sentence; "a)" may not
-        parts.append(paragraph[start:match.start()].strip())
+        parts.append(paragraph[start : match.start()].strip())
         start = match.end()
     parts.append(paragraph[start:].strip())
     return [part for part in parts if part]
@@ -419,8 +433,13 @@ class Block:
 
 
 def _classify(paragraph: str) -> Block:
-    for kind, regex in (("roman", ROMAN_RE), ("sub", SUBNUM_RE), ("num", NUM_RE),
-                        ("sub", LETTER_RE), ("bullet", BULLET_RE)):
+    for kind, regex in (
+        ("roman", ROMAN_RE),
+        ("sub", SUBNUM_RE),
+        ("num", NUM_RE),
+        ("sub", LETTER_RE),
+        ("bullet", BULLET_RE),
+    ):
         match = regex.match(paragraph)
         if match:
             delim = match.groupdict().get("delim") or ""
@@ -522,10 +541,13 @@ NOT_BODY_RE = re.compile(
     r"đơn vị tính|trường hợp)"
 )
 REQUEST_RE = re.compile(r"^(?:kính\s+)?đề\s+nghị\s*:?\s*", re.IGNORECASE)
-DUTY_OF_RE = re.compile(r"^(?:trách\s+nhiệm|nhiệm\s+vụ|phân\s+công)\s+(?:của|cho)\s+", re.IGNORECASE)
+DUTY_OF_RE = re.compile(
+    r"^(?:trách\s+nhiệm|nhiệm\s+vụ|phân\s+công)\s+(?:của|cho)\s+", re.IGNORECASE
+)
 REQUEST_SUFFIX_RE = re.compile(r"\s*\(\s*đề nghị\s*\)\s*$", re.IGNORECASE)
-ROLE_SUFFIX_RE = re.compile(r"\s*\(([^()]*(?:thường trực|đầu mối|chủ trì)[^()]*)\)\s*$",
-                            re.IGNORECASE)
+ROLE_SUFFIX_RE = re.compile(
+    r"\s*\(([^()]*(?:thường trực|đầu mối|chủ trì)[^()]*)\)\s*$", re.IGNORECASE
+)
 LEAD_ROLE_RE = re.compile(r"thường trực|đầu mối", re.IGNORECASE)
 # A heading that runs on into its duty: "9. Công an tỉnh chủ trì, ...". Verbs in lower case
 # (names capitalise their words: "Trung tâm Hỗ trợ"), plus a few that never start a name.
@@ -538,10 +560,12 @@ NAME_VERB_RE = re.compile(
     r"Chủ trì|Phối hợp|Tham mưu|Căn cứ|Là cơ quan|Có trách nhiệm|Chịu trách nhiệm)\b"
 )
 REPORT_HEAD_RE = re.compile(
-    r"^(?:(?:chế độ|thời gian|tiến độ|thời hạn)(?:\s+thông tin,?)?|thông tin,?)\s+báo cáo", re.IGNORECASE
+    r"^(?:(?:chế độ|thời gian|tiến độ|thời hạn)(?:\s+thông tin,?)?|thông tin,?)\s+báo cáo",
+    re.IGNORECASE,
 )
 ORG_END_RE = re.compile(
-    r"^(?:Trên đây|Nơi nhận|Trong quá trình|Quá trình (?:tổ chức )?thực hiện|Yêu cầu (?:các|Thủ trưởng)"
+    r"^(?:Trên đây|Nơi nhận|Trong quá trình|Quá trình (?:tổ chức )?thực hiện"
+    r"|Yêu cầu (?:các|Thủ trưởng)"
     r"|Giao\s.{0,150}?(?:theo dõi|đôn đốc|tổng hợp)|Chế độ (?:thông tin,? )?báo cáo"
     r"|Căn cứ (?:vào )?(?:nội dung )?(?:Kế hoạch này|nhiệm vụ được giao)"
     r"|(?:Các|Thủ trưởng các|Đề nghị các)\s+(?:sở|cơ quan|đơn vị|địa phương)[^.]{0,200}?báo cáo)"
@@ -553,8 +577,12 @@ MAX_COLON_NAME_CHARS = 220
 def _is_body(name: str) -> bool:
     key = name.casefold().strip()
     words = key.split()
-    return (bool(BODY_HEAD_RE.match(key)) and not NOT_BODY_RE.match(key)
-            and 0 < len(words) <= MAX_NAME_WORDS and not key.endswith("."))
+    return (
+        bool(BODY_HEAD_RE.match(key))
+        and not NOT_BODY_RE.match(key)
+        and 0 < len(words) <= MAX_NAME_WORDS
+        and not key.endswith(".")
+    )
 
 
 def _split_head(text: str) -> tuple[str, str, bool, bool]:
@@ -564,10 +592,10 @@ def _split_head(text: str) -> tuple[str, str, bool, bool]:
     requested = False
     match = REQUEST_RE.match(text)
     if match:
-        requested, text = True, text[match.end():]
+        requested, text = True, text[match.end() :]
     colon = text.find(":")
     if 0 < colon <= MAX_COLON_NAME_CHARS:
-        name, inline = text[:colon], text[colon + 1:].strip()
+        name, inline = text[:colon], text[colon + 1 :].strip()
     else:
         name, inline = text, ""
     verb = _name_verb(name)
@@ -576,18 +604,18 @@ def _split_head(text: str) -> tuple[str, str, bool, bool]:
         name = name[:verb]
     suffix = REQUEST_SUFFIX_RE.search(name)
     if suffix:
-        requested, name = True, name[:suffix.start()]
+        requested, name = True, name[: suffix.start()]
     lead = False
     role = ROLE_SUFFIX_RE.search(name)
     if role:
-        lead, name = bool(LEAD_ROLE_RE.search(role.group(1))), name[:role.start()]
+        lead, name = bool(LEAD_ROLE_RE.search(role.group(1))), name[: role.start()]
     return _display_name(name), inline, requested, lead
 
 
 def _name_verb(name: str) -> int | None:
     """Where a heading that runs on into its duty stops naming the body."""
     for match in NAME_VERB_RE.finditer(name):
-        if len(name[:match.start()].split()) >= 2:
+        if len(name[: match.start()].split()) >= 2:
             return match.start()
     return None
 
@@ -620,7 +648,8 @@ def _tasks(inline: str, children: list[Block]) -> list[str]:
             starts_task = block.kind == "sub"
         elif mode == "bullet":
             starts_task = (block.kind == "bullet" and block.label == top) or (
-                block.kind == "plain" and not open_intro)
+                block.kind == "plain" and not open_intro
+            )
         else:
             starts_task = not open_intro
         is_item = block.kind == mode or (mode == "bullet" and block.kind == "plain")
@@ -651,8 +680,9 @@ def _group(blocks: list[Block], kinds: tuple[str, ...]) -> tuple[list[Block], li
 
 def _agency(head: Block, children: list[Block]) -> Agency:
     name, inline, requested, lead = _split_head(head.text)
-    return Agency(name=name, requested=requested, tasks=_tasks(inline, children),
-                  label=head.label, lead=lead)
+    return Agency(
+        name=name, requested=requested, tasks=_tasks(inline, children), label=head.label, lead=lead
+    )
 
 
 def _cut_tail(blocks: list[Block]) -> tuple[list[Block], list[Block]]:
@@ -670,8 +700,10 @@ def _demote_other_numbering(blocks: list[Block]) -> list[Block]:
     first = next((b for b in blocks if b.kind == "num" and _is_body(_split_head(b.text)[0])), None)
     if first is None:
         return blocks
-    return [Block("sub", b.label, b.text, b.delim) if b.kind == "num" and b.delim != first.delim
-            else b for b in blocks]
+    return [
+        Block("sub", b.label, b.text, b.delim) if b.kind == "num" and b.delim != first.delim else b
+        for b in blocks
+    ]
 
 
 def _agencies_in(blocks: list[Block]) -> tuple[list[Agency], list[Block]]:
@@ -737,8 +769,10 @@ def _numbering_irregular(agencies: list[Agency]) -> bool:
 
 # --- step 8: deadlines -------------------------------------------------------------------
 
-SLASH_DATE = (r"(?P<d{n}>\d{{1,2}})\s*[/.\-]\s*(?P<m{n}>\d{{1,2}})"
-              r"(?:\s*[/.\-]\s*(?P<y{n}>\d{{4}}|\d{{2}}))?(?![\d/])")
+SLASH_DATE = (
+    r"(?P<d{n}>\d{{1,2}})\s*[/.\-]\s*(?P<m{n}>\d{{1,2}})"
+    r"(?:\s*[/.\-]\s*(?P<y{n}>\d{{4}}|\d{{2}}))?(?![\d/])"
+)
 WORD_DATE = r"(?P<wd{n}>\d{{1,2}})\s+tháng\s+(?P<wm{n}>\d{{1,2}})(?:\s+năm\s+(?P<wy{n}>\d{{4}}))?"
 DEADLINE_PREFIX = (
     r"(?:trước|chậm\s+nhất(?:\s+là)?(?:\s+vào)?|muộn\s+nhất(?:\s+là)?|hạn\s+chót(?:\s+là)?"
@@ -746,8 +780,13 @@ DEADLINE_PREFIX = (
     r"|định\s+kỳ(?:\s+vào)?|vào(?=\s+ngày\s+\d))"
 )
 DEADLINE_RE = re.compile(
-    r"\b" + DEADLINE_PREFIX + r"\s+(?:(?:(?:hết\s+)?ngày\s+)?" + SLASH_DATE.format(n=0)
-    + r"|(?:hết\s+)?ngày\s+" + WORD_DATE.format(n=0) + ")",
+    r"\b"
+    + DEADLINE_PREFIX
+    + r"\s+(?:(?:(?:hết\s+)?ngày\s+)?"
+    + SLASH_DATE.format(n=0)
+    + r"|(?:hết\s+)?ngày\s+"
+    + WORD_DATE.format(n=0)
+    + ")",
     re.IGNORECASE,
 )
 NEXT_DATE_RE = re.compile(
@@ -765,8 +804,9 @@ RECURRING_RE = re.compile(
     r"(?:tháng|quý)(?:(?!\s(?:và|để)\s)[^.;,\n()])*",
     re.IGNORECASE,
 )
-HALF_YEAR_RE = re.compile(r"\b(?:0?6|sáu)\s+tháng\b|giữa\s+năm|sơ\s+kết|bán\s+niên|nửa\s+năm",
-                          re.IGNORECASE)
+HALF_YEAR_RE = re.compile(
+    r"\b(?:0?6|sáu)\s+tháng\b|giữa\s+năm|sơ\s+kết|bán\s+niên|nửa\s+năm", re.IGNORECASE
+)
 ANNUAL_RE = re.compile(
     r"(?:báo\s+cáo|kết\s+quả|tổng\s+kết)\s+(?:cả\s+|của\s+)?năm\b|hằng\s+năm|hàng\s+năm|cả\s+năm"
     r"|cuối\s+năm|tổng\s+kết|định\s+kỳ\s+năm|báo\s+cáo\s+năm|\bnăm\s*\(",
@@ -788,9 +828,9 @@ def _sentences(text: str) -> list[str]:
     start = 0
     for match in SENTENCE_END_RE.finditer(text):
         nxt = text[match.end()]
-        before = text[max(0, match.start() - 4):match.start()]
+        before = text[max(0, match.start() - 4) : match.start()]
         if nxt.isupper() and not ABBREVIATION_DOT_RE.search(before):
-            parts.append(text[start:match.start()].strip())
+            parts.append(text[start : match.start()].strip())
             start = match.end()
     parts.append(text[start:].strip())
     return [part for part in parts if part]
@@ -811,7 +851,7 @@ def _period(context: str, month: int | None) -> str:
 
 
 def _date_is_plain(found: str) -> bool:
-    """"15/5" is a date anywhere; "15.5" or "15-5" only after "ngày" ("không quá 10.5")."""
+    """ "15/5" is a date anywhere; "15.5" or "15-5" only after "ngày" ("không quá 10.5")."""
     return "/" in found or "tháng" in found.casefold() or "ngày" in found.casefold()
 
 
@@ -852,7 +892,7 @@ def _deadlines_in(sentence: str, plan_year: int | None) -> list[Deadline]:
         if match.start() < cursor or not _date_is_plain(match.group(0)):
             continue
         dates, end = _dates_in_match(match, sentence)
-        context = sentence[cursor:match.start()] if len(dates) == 1 else ""
+        context = sentence[cursor : match.start()] if len(dates) == 1 else ""
         for day, month, year in dates:
             date, valid = _make_date(day, month, year or plan_year)
             if valid:
@@ -866,8 +906,9 @@ def _deadlines_in(sentence: str, plan_year: int | None) -> list[Deadline]:
     return found
 
 
-def _deadlines(report_texts: list[str], other_texts: list[str], plan_year: int | None
-               ) -> tuple[list[Deadline], list[str]]:
+def _deadlines(
+    report_texts: list[str], other_texts: list[str], plan_year: int | None
+) -> tuple[list[Deadline], list[str]]:
     """Deadlines, and the sentences that carry report duties (for the coordinator)."""
     deadlines: list[Deadline] = []
     report_sentences: list[str] = []
@@ -883,8 +924,10 @@ def _deadlines(report_texts: list[str], other_texts: list[str], plan_year: int |
     for deadline in deadlines:
         key = (deadline.date, deadline.month, deadline.day, deadline.relative)
         unique.setdefault(key, deadline)
-    ordered = sorted(unique.values(), key=lambda d: (
-        d.month is None, d.date or dt.date.max, d.month or 0, d.day or 0))
+    ordered = sorted(
+        unique.values(),
+        key=lambda d: (d.month is None, d.date or dt.date.max, d.month or 0, d.day or 0),
+    )
     return ordered, report_sentences
 
 
@@ -897,17 +940,19 @@ DATE_LINE_RE = re.compile(
     re.IGNORECASE,
 )
 PLAN_TITLE_RE = re.compile(r"^KẾ HOẠCH\b")
-INTRO_RE = re.compile(r"^(?:Thực hiện|Căn cứ|Theo|Nhằm|Để|Trên cơ sở|Xét|Thi hành|Ủy ban|Uỷ ban|UBND)\b")
+INTRO_RE = re.compile(
+    r"^(?:Thực hiện|Căn cứ|Theo|Nhằm|Để|Trên cơ sở|Xét|Thi hành|Ủy ban|Uỷ ban|UBND)\b"
+)
 TITLE_YEAR_RE = re.compile(r"\bnăm\s+(\d{4})\b", re.IGNORECASE)
 ANY_YEAR_RE = re.compile(r"\bnăm\s+(20\d\d)\b", re.IGNORECASE)
 HEADER_AUTHORITY_RE = re.compile(r"(?:ỦY|UỶ)\s+BAN\s+NHÂN\s+DÂN|UBND|\bSỞ\b|\bPHÒNG\b")
 MOTTO_RE = re.compile(r"CỘNG\s+H[OÒ]A|Cộng\s+h[oò]a|Độc\s+lập|ĐỘC\s+LẬP|Số\s*:", re.IGNORECASE)
 INTRO_AUTHORITY_RE = re.compile(
     r"((?:Ủy|Uỷ)\s+ban\s+nhân\s+dân|UBND)\s+(tỉnh|thành\s+phố|huyện|quận|thị\s+xã|xã|phường|"
-    r"đặc\s+khu)\b", re.IGNORECASE,
+    r"đặc\s+khu)\b",
+    re.IGNORECASE,
 )
-AUTHORITY_VERB_RE = re.compile(r"^\s*(?:ban\s+hành|xây\s+dựng|lập|thông\s+báo)\b",
-                               re.IGNORECASE)
+AUTHORITY_VERB_RE = re.compile(r"^\s*(?:ban\s+hành|xây\s+dựng|lập|thông\s+báo)\b", re.IGNORECASE)
 CITED_BEFORE_RE = re.compile(r"(?:của|Chủ tịch|tịch)\s*$", re.IGNORECASE)
 MAX_HEADER_LINES = 40
 HEADER_LINES_WITHOUT_TITLE = 15
@@ -935,7 +980,7 @@ def _header_lines(lines: list[Line | None]) -> tuple[list[str], list[str]]:
             break
         top.append(line)
     title = next((i for i, line in enumerate(top) if PLAN_TITLE_RE.match(line)), None)
-    header = top[:title + 1] if title is not None else top[:HEADER_LINES_WITHOUT_TITLE]
+    header = top[: title + 1] if title is not None else top[:HEADER_LINES_WITHOUT_TITLE]
     return top, header
 
 
@@ -975,8 +1020,8 @@ def _read_title(header: Header, lines: list[str]) -> None:
         if not PLAN_TITLE_RE.match(line):
             continue
         header.has_plan_title = True
-        title = [line[len("KẾ HOẠCH"):]]
-        for offset, follower in enumerate(lines[index + 1:index + 8]):
+        title = [line[len("KẾ HOẠCH") :]]
+        for offset, follower in enumerate(lines[index + 1 : index + 8]):
             if offset and (INTRO_RE.match(follower) or MARKER_RE.match(follower)):
                 break
             title.append(follower)
@@ -1001,15 +1046,15 @@ def _header_authority(lines: list[str]) -> str | None:
     starts = [m.start() for m in HEADER_AUTHORITY_RE.finditer(text)]
     if not starts:
         return None
-    name = SPACES_RE.sub(" ", text[starts[-1]:]).strip(" -_.")
+    name = SPACES_RE.sub(" ", text[starts[-1] :]).strip(" -_.")
     return name if len(name.split()) >= 2 else None
 
 
 def _intro_authority(text: str, place: str | None) -> str | None:
     for match in INTRO_AUTHORITY_RE.finditer(text):
-        if CITED_BEFORE_RE.search(text[max(0, match.start() - 12):match.start()]):
+        if CITED_BEFORE_RE.search(text[max(0, match.start() - 12) : match.start()]):
             continue  # "... của UBND tỉnh" cites another document
-        rest = text[match.end():]
+        rest = text[match.end() :]
         words = rest.split()
         proper: list[str] = []
         for word in words:
@@ -1042,8 +1087,9 @@ def _read_header(lines: list[Line | None], preamble_text: str) -> Header:
 
 # --- step 11: targets --------------------------------------------------------------------
 
-TARGET_ITEM_RE = re.compile(r"^chỉ\s+tiêu\s*(?:số\s*)?(\d{1,3})\s*[:.)\-–]\s*(?P<text>.*)$",
-                            re.IGNORECASE)
+TARGET_ITEM_RE = re.compile(
+    r"^chỉ\s+tiêu\s*(?:số\s*)?(\d{1,3})\s*[:.)\-–]\s*(?P<text>.*)$", re.IGNORECASE
+)
 TARGET_REF_RE = re.compile(
     r"chỉ\s+tiêu\s+(?:số\s+)?((?:\d{1,3}\s*(?:,|;|và|-|–|đến|tới)\s*)*\d{1,3})(?!\s*[%,.]\d|\d|\s*%)",
     re.IGNORECASE,
@@ -1099,16 +1145,22 @@ EVENT_VARIANTS = {
     "Tháng hành động vì trẻ em": r"tháng\s+hành\s+động\s+vì\s+trẻ\s+em",
     "Ngày Quốc tế thiếu nhi": r"quốc\s+tế\s+thiếu\s+nhi|tết\s+thiếu\s+nhi",
     "Diễn đàn trẻ em": r"diễn\s+đàn\s+(?:của\s+)?trẻ\s+em",
-    "Đối thoại với trẻ em": (r"đối\s+thoại\s+(?:giữa\s+|với\s+)?(?:trẻ\s+em|thiếu\s+nhi)"
-                             r"|trẻ\s+em\s+đối\s+thoại"),
+    "Đối thoại với trẻ em": (
+        r"đối\s+thoại\s+(?:giữa\s+|với\s+)?(?:trẻ\s+em|thiếu\s+nhi)"
+        r"|trẻ\s+em\s+đối\s+thoại"
+    ),
     "Ngày Gia đình Việt Nam": r"ngày\s+gia\s+đình\s+việt\s+nam",
-    "Hoạt động hè": (r"(?:hoạt\s+động|sinh\s+hoạt|dịp|nghỉ|mùa|kỳ\s+nghỉ)\s+hè\b"
-                     r"|\bhè\s+(?:an\s+toàn|năm\s+\d{4})"),
+    "Hoạt động hè": (
+        r"(?:hoạt\s+động|sinh\s+hoạt|dịp|nghỉ|mùa|kỳ\s+nghỉ)\s+hè\b"
+        r"|\bhè\s+(?:an\s+toàn|năm\s+\d{4})"
+    ),
     "Ngày toàn dân đưa trẻ đến trường": r"toàn\s+dân\s+đưa\s+trẻ\s+(?:em\s+)?(?:đến|tới)\s+trường",
     "Tết Trung thu": r"trung\s+thu\b",
     "Ngày Quốc tế Trẻ em gái": r"ngày\s+quốc\s+tế\s+trẻ\s+em\s+gái",
-    "Ngày Thế giới vì trẻ em": (r"ngày\s+(?:thế\s+giới|quốc\s+tế)\s+vì\s+trẻ\s+em"
-                                r"|ngày\s+trẻ\s+em\s+thế\s+giới"),
+    "Ngày Thế giới vì trẻ em": (
+        r"ngày\s+(?:thế\s+giới|quốc\s+tế)\s+vì\s+trẻ\s+em"
+        r"|ngày\s+trẻ\s+em\s+thế\s+giới"
+    ),
     "Tết Nguyên đán": r"tết\s+nguyên\s+đán",
 }
 # The canonical seasonal events, in the order of the year's work.
@@ -1124,15 +1176,19 @@ def _events(texts: list[str]) -> list[str]:
 
 # --- step 10: coordinator ----------------------------------------------------------------
 
-BODY_WORD = (r"(?:Sở|Phòng|Ủy\s+ban|Uỷ\s+ban|UBND|Ban|Trung\s+tâm|Văn\s+phòng|Chi\s+cục|Cục|Bộ"
-             r"|Công\s+an|sở|phòng)")
+BODY_WORD = (
+    r"(?:Sở|Phòng|Ủy\s+ban|Uỷ\s+ban|UBND|Ban|Trung\s+tâm|Văn\s+phòng|Chi\s+cục|Cục|Bộ"
+    r"|Công\s+an|sở|phòng)"
+)
 VIA_RE = re.compile(r"\(\s*qua\s+(?=" + BODY_WORD + r"\s)")
 SEND_TO_RE = re.compile(
     r"(?:gửi|nộp|báo\s+cáo)\b[^.;]{0,200}?\b(?:về|cho|tới|đến)\s+(?=" + BODY_WORD + r"\s)",
     re.IGNORECASE,
 )
 SEND_RE = re.compile(r"\b(?:gửi|nộp)\s+(?:về\s+)?(?=" + BODY_WORD + r"\s)", re.IGNORECASE)
-ASSIGN_RE = re.compile(r"\bGiao\s+(?=" + BODY_WORD + r"\s)(?=[^.]{0,160}(?:theo\s+dõi|tổng\s+hợp|đôn\s+đốc))")
+ASSIGN_RE = re.compile(
+    r"\bGiao\s+(?=" + BODY_WORD + r"\s)(?=[^.]{0,160}(?:theo\s+dõi|tổng\s+hợp|đôn\s+đốc))"
+)
 BODY_STOP_RE = re.compile(
     r"[.,;:()\[\]\n]|\s(?:tổng\s+hợp|để|trước|theo|định\s+kỳ|chậm\s+nhất|trong|khi|hoặc|qua|kèm"
     r"|bằng|vào|đúng|chịu|có\s+trách|chủ\s+trì|là\s+cơ\s+quan|tham\s+mưu|theo\s+dõi|đôn\s+đốc)\b"
@@ -1148,7 +1204,7 @@ MAX_BODY_WORDS = 14
 def _read_body(text: str, start: int) -> str | None:
     rest = text[start:]
     stop = BODY_STOP_RE.search(rest)
-    name = rest[:stop.start()] if stop else rest
+    name = rest[: stop.start()] if stop else rest
     words = name.split()[:MAX_BODY_WORDS]
     name = _display_name(" ".join(words))
     return name if len(words) >= 2 else None
@@ -1190,8 +1246,12 @@ def parse_plan(text: str, year: int | None = None) -> ParsedPlan:
     preamble = next(s for s in sections if s.kind == "preamble")
     header = _read_header(lines, " ".join(b.text for b in preamble.blocks))
 
-    plan = ParsedPlan(number=header.number, issued=header.issued, authority=header.authority,
-                      has_plan_title=header.has_plan_title)
+    plan = ParsedPlan(
+        number=header.number,
+        issued=header.issued,
+        authority=header.authority,
+        has_plan_title=header.has_plan_title,
+    )
     plan.year = year or header.title_year or header.date_year or _common_year(preamble)
 
     org_sections = [s for s in sections if s.kind == "org"]
@@ -1210,8 +1270,12 @@ def parse_plan(text: str, year: int | None = None) -> ParsedPlan:
     report_texts = [b.text for s in sections if s.kind == "report" for b in s.blocks]
     report_texts += [b.text for b in tails]
     other_texts = [task for agency in plan.agencies for task in agency.tasks]
-    other_texts += [b.text for s in sections if s.kind in ("other", "targets", "closing", "funding")
-                    for b in s.blocks]
+    other_texts += [
+        b.text
+        for s in sections
+        if s.kind in ("other", "targets", "closing", "funding")
+        for b in s.blocks
+    ]
     plan.deadlines, report_sentences = _deadlines(report_texts, other_texts, plan.year)
     plan.coordinator = _coordinator(report_sentences, plan.agencies)
 

@@ -47,14 +47,21 @@ class Activation:
 
     @property
     def changed(self) -> bool:
-        return bool(self.agencies_created or self.tasks_created or self.tasks_updated or self.reports_created)
+        return bool(
+            self.agencies_created
+            or self.tasks_created
+            or self.tasks_updated
+            or self.reports_created
+        )
 
 
 def plan_key(parsed: ParsedPlan) -> str:
     """What makes two versions of a document the same plan."""
     if parsed.number:
         return normalize_name(f"{parsed.number}|{parsed.year or ''}")
-    return normalize_name(f"{parsed.year or ''}|{parsed.authority or ''}|{parsed.coordinator or ''}")
+    return normalize_name(
+        f"{parsed.year or ''}|{parsed.authority or ''}|{parsed.coordinator or ''}"
+    )
 
 
 def _digest(text: str) -> str:
@@ -77,25 +84,41 @@ def read_plan(data: bytes, filename: str, year: int | None = None) -> ParsedPlan
     return parsed
 
 
-async def create_draft(session: AsyncSession, *, parsed: ParsedPlan, source_name: str,
-                       notify: bool = True) -> tuple[Plan, int]:
+async def create_draft(
+    session: AsyncSession, *, parsed: ParsedPlan, source_name: str, notify: bool = True
+) -> tuple[Plan, int]:
     """Keep the parsed plan as a draft and queue its review for every coordinator.
     Returns the plan and how many coordinators will get the review."""
     if not parsed.agencies:
         raise DomainError("not_a_plan")
     plan = Plan(
-        number=parsed.number, year=parsed.year, authority=parsed.authority, issued=parsed.issued,
-        coordinator=parsed.coordinator, source_name=source_name[:200], plan_key=plan_key(parsed),
-        state="draft", created_at=clock.now(),
-        parsed_json=json.dumps({"plan": parsed.to_json(), "warnings": parsed.warnings}, ensure_ascii=False),
+        number=parsed.number,
+        year=parsed.year,
+        authority=parsed.authority,
+        issued=parsed.issued,
+        coordinator=parsed.coordinator,
+        source_name=source_name[:200],
+        plan_key=plan_key(parsed),
+        state="draft",
+        created_at=clock.now(),
+        parsed_json=json.dumps(
+            {"plan": parsed.to_json(), "warnings": parsed.warnings}, ensure_ascii=False
+        ),
     )
     session.add(plan)
     await session.flush()
     told = 0
     if notify:
         for coord in await outbox.coordinators(session):
-            outbox.enqueue(session, kind="plan_review", chat_id=coord.chat_id, contact_id=coord.id,
-                           ref_id=plan.id, dedupe_key=f"plan:{plan.id}:{coord.id}", payload={"plan_id": plan.id})
+            outbox.enqueue(
+                session,
+                kind="plan_review",
+                chat_id=coord.chat_id,
+                contact_id=coord.id,
+                ref_id=plan.id,
+                dedupe_key=f"plan:{plan.id}:{coord.id}",
+                payload={"plan_id": plan.id},
+            )
             told += 1
     await session.commit()
     return plan, told
@@ -110,7 +133,7 @@ def warnings_of(plan: Plan) -> list[str]:
 
 
 def report_title(deadline: dict, deadlines: list[dict] | None = None) -> str:
-    """"Báo cáo 6 tháng", "Báo cáo năm"; with its date when the plan has two of a kind."""
+    """ "Báo cáo 6 tháng", "Báo cáo năm"; with its date when the plan has two of a kind."""
     title = REPORT_TITLES[deadline["period"]]
     if deadline["period"] == "other" or deadline["date"] is None:
         return f"{title}: {deadline['text'][:120]}"
@@ -131,17 +154,24 @@ async def activate(session: AsyncSession, *, plan_id: int, settings: Settings) -
     touched: list[Task] = []
 
     for body in data["agencies"]:
-        agency = await session.scalar(select(Agency).where(Agency.name_key == normalize_name(body["name"])))
+        agency = await session.scalar(
+            select(Agency).where(Agency.name_key == normalize_name(body["name"]))
+        )
         if agency is None:
             agency = await add_agency(session, name=body["name"], requested=body["requested"])
             result.agencies_created.append(agency.name)
         else:
             result.agencies_matched.append(agency.name)
         prefix = f"{plan.plan_key}|{agency.id}|"
-        existing = list((await session.scalars(
-            select(Task).where(Task.agency_id == agency.id, Task.source_key.like(f"{prefix}%"))
-            .order_by(Task.id)
-        )).all())
+        existing = list(
+            (
+                await session.scalars(
+                    select(Task)
+                    .where(Task.agency_id == agency.id, Task.source_key.like(f"{prefix}%"))
+                    .order_by(Task.id)
+                )
+            ).all()
+        )
         duties = [t for t in existing if "|report|" not in (t.source_key or "")]
         by_key = {t.source_key: t for t in duties}
         unmatched_new: list[str] = []
@@ -157,17 +187,42 @@ async def activate(session: AsyncSession, *, plan_id: int, settings: Settings) -
         for text in unmatched_new:
             if spare:
                 task = spare.pop(0)
-                session.add(TaskEvent(task_id=task.id, at=now, action="title", from_value=task.title,  # type: ignore[arg-type]
-                                      to_value=text[:2000], note=f"plan {plan.id}"))
-                task.title, task.source_key, task.updated_at = text[:2000], prefix + _digest(text), now
+                session.add(
+                    TaskEvent(
+                        task_id=task.id,
+                        at=now,
+                        action="title",
+                        from_value=task.title,  # type: ignore[arg-type]
+                        to_value=text[:2000],
+                        note=f"plan {plan.id}",
+                    )
+                )
+                task.title, task.source_key, task.updated_at = (
+                    text[:2000],
+                    prefix + _digest(text),
+                    now,
+                )
                 result.tasks_updated += 1
             else:
-                task = Task(agency_id=agency.id, plan_id=plan.id, source_key=prefix + _digest(text),  # type: ignore[arg-type]
-                            title=text[:2000], created_at=now, updated_at=now)
+                task = Task(
+                    agency_id=agency.id,
+                    plan_id=plan.id,
+                    source_key=prefix + _digest(text),  # type: ignore[arg-type]
+                    title=text[:2000],
+                    created_at=now,
+                    updated_at=now,
+                )
                 session.add(task)
                 await session.flush()
-                session.add(TaskEvent(task_id=task.id, at=now, action="created", to_value=task.title,  # type: ignore[arg-type]
-                                      note=f"plan {plan.id}"))
+                session.add(
+                    TaskEvent(
+                        task_id=task.id,
+                        at=now,
+                        action="created",
+                        to_value=task.title,  # type: ignore[arg-type]
+                        note=f"plan {plan.id}",
+                    )
+                )
                 result.tasks_created += 1
 
         reports = {t.source_key: t for t in existing if "|report|" in (t.source_key or "")}
@@ -178,18 +233,40 @@ async def activate(session: AsyncSession, *, plan_id: int, settings: Settings) -
             key = f"{prefix}report|{deadline['period']}|{index}"
             task = reports.get(key)
             if task is None:
-                task = Task(agency_id=agency.id, plan_id=plan.id, source_key=key, kind="report",  # type: ignore[arg-type]
-                            title=report_title(deadline, data["deadlines"]), due_date=due,
-                            created_at=now, updated_at=now)
+                task = Task(
+                    agency_id=agency.id,
+                    plan_id=plan.id,
+                    source_key=key,
+                    kind="report",  # type: ignore[arg-type]
+                    title=report_title(deadline, data["deadlines"]),
+                    due_date=due,
+                    created_at=now,
+                    updated_at=now,
+                )
                 session.add(task)
                 await session.flush()
-                session.add(TaskEvent(task_id=task.id, at=now, action="created", to_value=task.title,  # type: ignore[arg-type]
-                                      note=f"plan {plan.id}"))
+                session.add(
+                    TaskEvent(
+                        task_id=task.id,
+                        at=now,
+                        action="created",
+                        to_value=task.title,  # type: ignore[arg-type]
+                        note=f"plan {plan.id}",
+                    )
+                )
                 result.reports_created += 1
                 touched.append(task)
             elif task.due_date != due:
-                session.add(TaskEvent(task_id=task.id, at=now, action="due", from_value=str(task.due_date),  # type: ignore[arg-type]
-                                      to_value=due.isoformat(), note=f"plan {plan.id}"))
+                session.add(
+                    TaskEvent(
+                        task_id=task.id,
+                        at=now,
+                        action="due",
+                        from_value=str(task.due_date),  # type: ignore[arg-type]
+                        to_value=due.isoformat(),
+                        note=f"plan {plan.id}",
+                    )
+                )
                 task.due_date, task.updated_at = due, now
                 result.tasks_updated += 1
                 touched.append(task)
@@ -197,9 +274,13 @@ async def activate(session: AsyncSession, *, plan_id: int, settings: Settings) -
                 result.tasks_unchanged += 1
 
     # Earlier versions of the same plan give way to this one.
-    for older in (await session.scalars(
-        select(Plan).where(Plan.plan_key == plan.plan_key, Plan.state == "active", Plan.id != plan.id)
-    )).all():
+    for older in (
+        await session.scalars(
+            select(Plan).where(
+                Plan.plan_key == plan.plan_key, Plan.state == "active", Plan.id != plan.id
+            )
+        )
+    ).all():
         older.state = "superseded"
     plan.state, plan.activated_at = "active", now
     await session.flush()

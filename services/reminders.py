@@ -58,8 +58,9 @@ def policy_for(task: Task | SimpleNamespace, settings: Settings) -> ReminderPoli
 
 
 _INSERT_NEW = {  # by "is PostgreSQL"; built once (see services.tasks._update_if_unchanged)
-    pg: (postgresql.insert if pg else sqlite.insert)(Outbox.__table__)  # type: ignore[attr-defined]
-    .on_conflict_do_nothing(index_elements=["dedupe_key"])
+    pg: (postgresql.insert if pg else sqlite.insert)(Outbox.__table__).on_conflict_do_nothing(  # type: ignore[attr-defined]
+        index_elements=["dedupe_key"]
+    )
     for pg in (False, True)
 }
 
@@ -77,7 +78,8 @@ async def insert_ignoring_duplicates(session: AsyncSession, rows: list[dict[str,
 
 CONTACT = Contact.__table__  # type: ignore[attr-defined]
 _RECIPIENTS = sa.select(CONTACT.c.id, CONTACT.c.chat_id).where(
-    CONTACT.c.agency_id == sa.bindparam("agency_id"), CONTACT.c.reachable.is_(True))
+    CONTACT.c.agency_id == sa.bindparam("agency_id"), CONTACT.c.reachable.is_(True)
+)
 
 
 async def recipients_of(session: AsyncSession, agency_id: int) -> list[outbox.Recipient]:
@@ -88,12 +90,19 @@ async def recipients_of(session: AsyncSession, agency_id: int) -> list[outbox.Re
 
 OUTBOX = outbox.OUTBOX
 _DELETE_PENDING = OUTBOX.delete().where(
-    OUTBOX.c.task_id == sa.bindparam("task_id"), OUTBOX.c.kind == "reminder", OUTBOX.c.state == "pending")
+    OUTBOX.c.task_id == sa.bindparam("task_id"),
+    OUTBOX.c.kind == "reminder",
+    OUTBOX.c.state == "pending",
+)
 _DELETE_STALE = _DELETE_PENDING.where(~OUTBOX.c.dedupe_key.like(sa.bindparam("keep")))
 
 
-async def sync_task(session: AsyncSession, task: Task | SimpleNamespace, settings: Settings,
-                    contacts: list[outbox.Recipient] | None = None) -> int:
+async def sync_task(
+    session: AsyncSession,
+    task: Task | SimpleNamespace,
+    settings: Settings,
+    contacts: list[outbox.Recipient] | None = None,
+) -> int:
     """Make the task's reminder rows match its deadline. Returns rows added."""
     prefix = f"rem:{task.id}:"
     if task.due_date is None:
@@ -125,7 +134,9 @@ async def sync_task(session: AsyncSession, task: Task | SimpleNamespace, setting
     return len(rows)
 
 
-async def _sync_escalation(session: AsyncSession, task: Task | SimpleNamespace, settings: Settings) -> None:
+async def _sync_escalation(
+    session: AsyncSession, task: Task | SimpleNamespace, settings: Settings
+) -> None:
     """A task still open N working days after its deadline is reported to coordinators."""
     assert task.due_date is not None
     day = escalation_date(task.due_date, settings.escalate_after_workdays)
@@ -135,11 +146,21 @@ async def _sync_escalation(session: AsyncSession, task: Task | SimpleNamespace, 
     coordinators = await session.scalars(
         select(Contact).where(Contact.role == "coordinator", Contact.reachable.is_(True))
     )
-    await insert_ignoring_duplicates(session, [
-        outbox.row(kind="escalation", dedupe_key=f"esc:{task.id}:{c.id}:{task.due_date.isoformat()}",
-             chat_id=c.chat_id, contact_id=c.id, task_id=task.id, payload={}, due_at=at)
-        for c in coordinators.all()
-    ])
+    await insert_ignoring_duplicates(
+        session,
+        [
+            outbox.row(
+                kind="escalation",
+                dedupe_key=f"esc:{task.id}:{c.id}:{task.due_date.isoformat()}",
+                chat_id=c.chat_id,
+                contact_id=c.id,
+                task_id=task.id,
+                payload={},
+                due_at=at,
+            )
+            for c in coordinators.all()
+        ],
+    )
 
 
 async def sync_tasks(session: AsyncSession, tasks: Iterable[Task], settings: Settings) -> int:
@@ -170,47 +191,82 @@ async def ensure_seasonal_events(session: AsyncSession, year: int, settings: Set
     forum = await session.scalar(
         select(Event).where(Event.key == "children_forum", Event.year == year)
     )
-    for ev in seasonal_events(year, forum.start if forum else None, lead_days=settings.event_lead_days):
+    for ev in seasonal_events(
+        year, forum.start if forum else None, lead_days=settings.event_lead_days
+    ):
         if ev.key in existing:
             continue
-        session.add(Event(
-            key=ev.key, year=year, name=ev.name, start=ev.start, end=ev.end,
-            lunar=f"{ev.lunar[1]}/{ev.lunar[0]}" if ev.lunar else None, kind=ev.kind,
-            lead_days=",".join(str(d) for d in ev.lead_days), source="seasonal", created_at=now,
-        ))
+        session.add(
+            Event(
+                key=ev.key,
+                year=year,
+                name=ev.name,
+                start=ev.start,
+                end=ev.end,
+                lunar=f"{ev.lunar[1]}/{ev.lunar[0]}" if ev.lunar else None,
+                kind=ev.kind,
+                lead_days=",".join(str(d) for d in ev.lead_days),
+                source="seasonal",
+                created_at=now,
+            )
+        )
     await session.flush()
 
 
 def notice_days(event: Event, workdays_only: bool) -> list[dt.date]:
     lead = tuple(int(x) for x in event.lead_days.split(",") if x.strip())
-    shape = SeasonalEvent(key=event.key, name=event.name, start=event.start, end=event.end,
-                          lead_days=lead, kind=event.kind)  # type: ignore[arg-type]
+    shape = SeasonalEvent(
+        key=event.key,
+        name=event.name,
+        start=event.start,
+        end=event.end,
+        lead_days=lead,
+        kind=event.kind,
+    )  # type: ignore[arg-type]
     return event_notice_dates(shape, workdays_only=workdays_only)
 
 
 NOTICE_HORIZON = dt.timedelta(days=45)  # notice rows are made this far ahead, daily
 
 
-async def sync_events_for(session: AsyncSession, settings: Settings,
-                          agency_ids: set[int] | None = None, events: list[Event] | None = None) -> int:
+async def sync_events_for(
+    session: AsyncSession,
+    settings: Settings,
+    agency_ids: set[int] | None = None,
+    events: list[Event] | None = None,
+) -> int:
     """Notice rows for events ahead (within NOTICE_HORIZON), for every reachable contact
     they concern. Rows that exist are not written again."""
     now = clock.now()
     today = now.astimezone(clock.VN_TZ).date()
     horizon = now + NOTICE_HORIZON
     if events is None:
-        events = list((await session.scalars(
-            select(Event).where(Event.end >= today, Event.start <= (horizon + dt.timedelta(days=400)).date())
-        )).all())
+        events = list(
+            (
+                await session.scalars(
+                    select(Event).where(
+                        Event.end >= today, Event.start <= (horizon + dt.timedelta(days=400)).date()
+                    )
+                )
+            ).all()
+        )
     agencies = {a.id: a for a in (await session.scalars(select(Agency))).all()}
-    contacts = (await session.scalars(
-        select(Contact).where(Contact.reachable.is_(True), Contact.agency_id.is_not(None))
-    )).all()
+    contacts = (
+        await session.scalars(
+            select(Contact).where(Contact.reachable.is_(True), Contact.agency_id.is_not(None))
+        )
+    ).all()
     wanted: dict[str, dict[str, Any]] = {}
     for event in events:
-        codes = {c.strip().upper() for c in event.agency_codes.split(",")} if event.agency_codes else None
+        codes = (
+            {c.strip().upper() for c in event.agency_codes.split(",")}
+            if event.agency_codes
+            else None
+        )
         for day in notice_days(event, settings.workdays_only):
-            at = dt.datetime.combine(day, settings.reminder_time, tzinfo=clock.VN_TZ).astimezone(clock.UTC)
+            at = dt.datetime.combine(day, settings.reminder_time, tzinfo=clock.VN_TZ).astimezone(
+                clock.UTC
+            )
             if at < now or at > horizon:
                 continue
             for contact in contacts:
@@ -221,22 +277,37 @@ async def sync_events_for(session: AsyncSession, settings: Settings,
                     continue
                 key = f"evt:{event.id}:{contact.id}:{day.isoformat()}"
                 wanted[key] = outbox.row(
-                    kind="event", dedupe_key=key, chat_id=contact.chat_id, contact_id=contact.id,
-                    ref_id=event.id, payload={"event_id": event.id, "day": day.isoformat()}, due_at=at,
+                    kind="event",
+                    dedupe_key=key,
+                    chat_id=contact.chat_id,
+                    contact_id=contact.id,
+                    ref_id=event.id,
+                    payload={"event_id": event.id, "day": day.isoformat()},
+                    due_at=at,
                 )
     keys = list(wanted)
     for start in range(0, len(keys), 500):
-        for existing in (await session.scalars(
-            select(Outbox.dedupe_key).where(Outbox.dedupe_key.in_(keys[start : start + 500]))
-        )).all():
+        for existing in (
+            await session.scalars(
+                select(Outbox.dedupe_key).where(Outbox.dedupe_key.in_(keys[start : start + 500]))
+            )
+        ).all():
             wanted.pop(existing, None)
     await insert_ignoring_duplicates(session, list(wanted.values()))
     return len(wanted)
 
 
-async def add_event(session: AsyncSession, *, name: str, start: dt.date, end: dt.date | None = None,
-                    agency_codes: list[str] | None = None, lead_days: list[int] | None = None,
-                    settings: Settings, forum: bool = False) -> Event:
+async def add_event(
+    session: AsyncSession,
+    *,
+    name: str,
+    start: dt.date,
+    end: dt.date | None = None,
+    agency_codes: list[str] | None = None,
+    lead_days: list[int] | None = None,
+    settings: Settings,
+    forum: bool = False,
+) -> Event:
     """A coordinator's own event. A children's forum (`forum`) brings its report, due
     15 days after it."""
     name = " ".join(name.split())
@@ -246,21 +317,46 @@ async def add_event(session: AsyncSession, *, name: str, start: dt.date, end: dt
         raise DomainError("lead_invalid")
     now = clock.now()
     codes = ",".join(c.strip().upper() for c in agency_codes) if agency_codes else None
-    leads = ",".join(str(d) for d in (lead_days if lead_days is not None else settings.event_lead_days))
-    count = await session.scalar(select(sa.func.count()).select_from(Event).where(Event.source == "custom"))
-    made = [Event(
-        key="children_forum" if forum else f"custom-{(count or 0) + 1}", year=start.year, name=name,
-        start=start, end=end or start, agency_codes=codes, lead_days=leads, source="custom", created_at=now,
-    )]
+    leads = ",".join(
+        str(d) for d in (lead_days if lead_days is not None else settings.event_lead_days)
+    )
+    count = await session.scalar(
+        select(sa.func.count()).select_from(Event).where(Event.source == "custom")
+    )
+    made = [
+        Event(
+            key="children_forum" if forum else f"custom-{(count or 0) + 1}",
+            year=start.year,
+            name=name,
+            start=start,
+            end=end or start,
+            agency_codes=codes,
+            lead_days=leads,
+            source="custom",
+            created_at=now,
+        )
+    ]
     if forum:
         due = start + dt.timedelta(days=FORUM_REPORT_WITHIN_DAYS)
-        made.append(Event(
-            key="forum_report", year=start.year, name=EVENT_NAMES["forum_report"], start=due, end=due,
-            kind="report", agency_codes=codes, lead_days="14,7,3,0", source="custom", created_at=now,
-        ))
+        made.append(
+            Event(
+                key="forum_report",
+                year=start.year,
+                name=EVENT_NAMES["forum_report"],
+                start=due,
+                end=due,
+                kind="report",
+                agency_codes=codes,
+                lead_days="14,7,3,0",
+                source="custom",
+                created_at=now,
+            )
+        )
     for event in made:
         # A forum set again replaces the earlier date (one forum per year).
-        await session.execute(sa.delete(Event).where(Event.key == event.key, Event.year == event.year))
+        await session.execute(
+            sa.delete(Event).where(Event.key == event.key, Event.year == event.year)
+        )
         session.add(event)
     await session.flush()
     await sync_events_for(session, settings, events=made)
@@ -287,22 +383,37 @@ async def plan_ahead(session: AsyncSession, settings: Settings) -> None:
     for year in (today.year, today.year + 1):
         await ensure_seasonal_events(session, year, settings)
     await sync_events_for(session, settings)
-    soon = await session.scalars(select(Task).where(
-        Task.progress != "done", Task.due_date.is_not(None),
-        Task.due_date >= today - dt.timedelta(days=14), Task.due_date <= today + dt.timedelta(days=7),
-    ))
+    soon = await session.scalars(
+        select(Task).where(
+            Task.progress != "done",
+            Task.due_date.is_not(None),
+            Task.due_date >= today - dt.timedelta(days=14),
+            Task.due_date <= today + dt.timedelta(days=7),
+        )
+    )
     for task in soon.all():
         await _sync_escalation(session, task, settings)
     at = _monday_digest_at(today, settings)
-    coordinators = (await session.scalars(
-        select(Contact).where(Contact.role == "coordinator", Contact.reachable.is_(True))
-    )).all()
+    coordinators = (
+        await session.scalars(
+            select(Contact).where(Contact.role == "coordinator", Contact.reachable.is_(True))
+        )
+    ).all()
     week = at.astimezone(clock.VN_TZ).date().isoformat()
-    await insert_ignoring_duplicates(session, [
-        outbox.row(kind="digest", dedupe_key=f"digest:{week}:{c.id}", chat_id=c.chat_id, contact_id=c.id,
-             payload={"week": week}, due_at=at)
-        for c in coordinators
-    ])
+    await insert_ignoring_duplicates(
+        session,
+        [
+            outbox.row(
+                kind="digest",
+                dedupe_key=f"digest:{week}:{c.id}",
+                chat_id=c.chat_id,
+                contact_id=c.id,
+                payload={"week": week},
+                due_at=at,
+            )
+            for c in coordinators
+        ],
+    )
     await session.commit()
 
 
@@ -317,18 +428,24 @@ def working_hours_start(after: dt.datetime, settings: Settings) -> dt.datetime:
     if is_workday(day) and local < start:
         return start.astimezone(clock.UTC)
     nxt = next_workday(day)
-    return dt.datetime.combine(nxt, settings.working_hours_start, tzinfo=clock.VN_TZ).astimezone(clock.UTC)
+    return dt.datetime.combine(nxt, settings.working_hours_start, tzinfo=clock.VN_TZ).astimezone(
+        clock.UTC
+    )
 
 
 async def events_of_year(session: AsyncSession, year: int, settings: Settings) -> list[Event]:
     """The year's calendar: seasonal events (made on first use) and everyone's own."""
     await ensure_seasonal_events(session, year, settings)
     await session.commit()
-    rows = await session.scalars(select(Event).where(Event.year == year).order_by(Event.start, Event.key))
+    rows = await session.scalars(
+        select(Event).where(Event.year == year).order_by(Event.start, Event.key)
+    )
     return list(rows.all())
 
 
 async def upcoming_events(session: AsyncSession, limit: int = 10) -> list[Event]:
     today = clock.today_vn()
-    rows = await session.scalars(select(Event).where(Event.end >= today).order_by(Event.start).limit(limit))
+    rows = await session.scalars(
+        select(Event).where(Event.end >= today).order_by(Event.start).limit(limit)
+    )
     return list(rows.all())

@@ -26,8 +26,15 @@ class Outcome:
 
 
 async def handle_document(
-    session: AsyncSession, *, actor: tasks.Actor, replied_to: int | None, file_id: str,
-    file_unique_id: str | None, file_name: str | None, file_size: int | None, mime_type: str | None,
+    session: AsyncSession,
+    *,
+    actor: tasks.Actor,
+    replied_to: int | None,
+    file_id: str,
+    file_unique_id: str | None,
+    file_name: str | None,
+    file_size: int | None,
+    mime_type: str | None,
 ) -> Outcome:
     """A file sent in reply to a message about one task is that task's report."""
     subject = None
@@ -39,8 +46,14 @@ async def handle_document(
         return Outcome("which_task")
     try:
         change = await tasks.record_submission(
-            session, actor=actor, task_id=subject.task_ids[0], file_id=file_id, file_unique_id=file_unique_id,
-            file_name=file_name, file_size=file_size, mime_type=mime_type,
+            session,
+            actor=actor,
+            task_id=subject.task_ids[0],
+            file_id=file_id,
+            file_unique_id=file_unique_id,
+            file_name=file_name,
+            file_size=file_size,
+            mime_type=mime_type,
         )
     except DomainError as error:
         await session.rollback()
@@ -58,7 +71,9 @@ async def handle_reply(
     task_id = subject.task_ids[0]
     try:
         if subject.purpose == "ask_block":
-            change = await tasks.apply_action(session, actor=actor, task_id=task_id, action="blocked", note=text)
+            change = await tasks.apply_action(
+                session, actor=actor, task_id=task_id, action="blocked", note=text
+            )
             return Outcome("changed", change=change)
         if subject.purpose in ("ask_extend", "ask_approve_date"):
             date, problem = requested_date(text, today)
@@ -83,11 +98,19 @@ async def handle_reply(
             return Outcome("ask_meaning", task=views[0] if views else None)
         if reply.intent == "extension" and reply.problem:
             raise DomainError(reply.problem)
-        action = {"done": "done", "in_progress": "progress", "blocked": "blocked", "extension": "extend"}[
-            reply.intent
-        ]
+        action = {
+            "done": "done",
+            "in_progress": "progress",
+            "blocked": "blocked",
+            "extension": "extend",
+        }[reply.intent]
         change = await tasks.apply_action(
-            session, actor=actor, task_id=task_id, action=action, note=reply.note or text, new_due=reply.new_due
+            session,
+            actor=actor,
+            task_id=task_id,
+            action=action,
+            note=reply.note or text,
+            new_due=reply.new_due,
         )
         return Outcome("changed", change=change)
     except DomainError as error:

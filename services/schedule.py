@@ -186,10 +186,7 @@ def _schedule(
     every = policy.overdue_every_days
     day = due
     for sequence in range(1, policy.overdue_max + 1):
-        if policy.workdays_only:
-            day = add_workdays(day, every)
-        else:
-            day = day + dt.timedelta(days=every)
+        day = add_workdays(day, every) if policy.workdays_only else day + dt.timedelta(days=every)
         out.append(
             Occurrence(
                 at=dt.datetime.combine(day, at, tzinfo=VN_TZ),

@@ -58,8 +58,16 @@ async def summarize(session: AsyncSession, *, agency_ids: list[int] | None = Non
     agencies_q = sa.select(agency.c.id, agency.c.name, agency.c.code).order_by(agency.c.name)
     # Unordered: sorting every task costs more than sorting the few listed by name (below).
     tasks_q = sa.select(
-        task.c.id, task.c.agency_id, task.c.title, task.c.due_date, task.c.due_time, task.c.progress,
-        task.c.done_at, task.c.blocked, task.c.block_note, task.c.extension_requested,
+        task.c.id,
+        task.c.agency_id,
+        task.c.title,
+        task.c.due_date,
+        task.c.due_time,
+        task.c.progress,
+        task.c.done_at,
+        task.c.blocked,
+        task.c.block_note,
+        task.c.extension_requested,
         task.c.extension_date,
     )
     if agency_ids is not None:
@@ -72,7 +80,19 @@ async def summarize(session: AsyncSession, *, agency_ids: list[int] | None = Non
     deadlines: dict[tuple[dt.date, dt.time | None], dt.datetime] = {}
     listed: list[tuple[dt.date, int, list, tuple]] = []  # (deadline, id, list, item): sorted below
     for row in (await session.execute(tasks_q)).all():
-        (task_id, agency_id, title, due, due_time, progress, done_at, blocked, note, ext, ext_date) = row
+        (
+            task_id,
+            agency_id,
+            title,
+            due,
+            due_time,
+            progress,
+            done_at,
+            blocked,
+            note,
+            ext,
+            ext_date,
+        ) = row
         summary = by_id.get(agency_id)
         if summary is None:
             continue
@@ -106,8 +126,12 @@ __all__ = ["STATUSES", "AgencySummary", "Summary", "summarize"]
 
 async def agencies_without_reachable_contact(session: AsyncSession) -> list[str]:
     """Names of agencies nobody can be reached at: no contact, or all blocked the bot."""
-    reachable = select(Contact.agency_id).where(Contact.reachable.is_(True), Contact.agency_id.is_not(None))
-    rows = await session.scalars(select(Agency.name).where(Agency.id.not_in(reachable)).order_by(Agency.name))
+    reachable = select(Contact.agency_id).where(
+        Contact.reachable.is_(True), Contact.agency_id.is_not(None)
+    )
+    rows = await session.scalars(
+        select(Agency.name).where(Agency.id.not_in(reachable)).order_by(Agency.name)
+    )
     return list(rows.all())
 
 
@@ -122,26 +146,42 @@ async def overdue(session: AsyncSession) -> list[tuple[str, str, dt.date, int]]:
     """(agency, task, deadline, days late) of every task past its deadline, oldest first."""
     today = clock.today_vn()
     result = await summarize(session)
-    rows = [(a.name, title, due, (today - due).days) for a in result.agencies for title, due in a.overdue]
+    rows = [
+        (a.name, title, due, (today - due).days)
+        for a in result.agencies
+        for title, due in a.overdue
+    ]
     return sorted(rows, key=lambda r: (r[2], r[0]))
 
 
 async def silence(session: AsyncSession) -> Silence:
     """Agencies that never answered anything, and those nobody can be reached at."""
     answered = (
-        select(Task.agency_id).join(TaskEvent, TaskEvent.task_id == Task.id)
+        select(Task.agency_id)
+        .join(TaskEvent, TaskEvent.task_id == Task.id)
         .where(TaskEvent.actor_contact_id.is_not(None))
     )
     with_tasks = select(Task.agency_id)
     never = await session.scalars(
-        select(Agency.name).where(Agency.id.in_(with_tasks), Agency.id.not_in(answered)).order_by(Agency.name))
+        select(Agency.name)
+        .where(Agency.id.in_(with_tasks), Agency.id.not_in(answered))
+        .order_by(Agency.name)
+    )
     contacts = select(Contact.agency_id).where(Contact.agency_id.is_not(None))
-    nobody = await session.scalars(select(Agency.name).where(Agency.id.not_in(contacts)).order_by(Agency.name))
+    nobody = await session.scalars(
+        select(Agency.name).where(Agency.id.not_in(contacts)).order_by(Agency.name)
+    )
     blocked = await session.execute(
-        select(Agency.name, Contact.display_name).join(Contact, Contact.agency_id == Agency.id)
-        .where(Contact.reachable.is_(False)).order_by(Agency.name))
-    return Silence(never_answered=list(never.all()), no_contact=list(nobody.all()),
-                   unreachable=[(a, p) for a, p in blocked.all()])
+        select(Agency.name, Contact.display_name)
+        .join(Contact, Contact.agency_id == Agency.id)
+        .where(Contact.reachable.is_(False))
+        .order_by(Agency.name)
+    )
+    return Silence(
+        never_answered=list(never.all()),
+        no_contact=list(nobody.all()),
+        unreachable=[(a, p) for a, p in blocked.all()],
+    )
 
 
 async def resolve_scope(session: AsyncSession, ref: str) -> list[int] | None:

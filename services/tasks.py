@@ -213,7 +213,9 @@ class Subject:
 LINK = MessageLink.__table__  # type: ignore[attr-defined]
 _SUBJECT = (
     sa.select(LINK.c.purpose, LINK.c.task_id, LINK.c.position)
-    .where(LINK.c.chat_id == sa.bindparam("chat_id"), LINK.c.message_id == sa.bindparam("message_id"))
+    .where(
+        LINK.c.chat_id == sa.bindparam("chat_id"), LINK.c.message_id == sa.bindparam("message_id")
+    )
     .order_by(LINK.c.position, LINK.c.id)
 )
 
@@ -223,10 +225,14 @@ _SUBJECT = (
 # asks for it. Not found is not kept, as the link may be committed a moment after the
 # message was sent.
 SUBJECTS_KEPT = 20_000
-_subjects: weakref.WeakKeyDictionary[Any, OrderedDict[tuple[int, int], Subject]] = weakref.WeakKeyDictionary()
+_subjects: weakref.WeakKeyDictionary[Any, OrderedDict[tuple[int, int], Subject]] = (
+    weakref.WeakKeyDictionary()
+)
 
 
-async def message_subject(session: AsyncSession, *, chat_id: int, message_id: int) -> Subject | None:
+async def message_subject(
+    session: AsyncSession, *, chat_id: int, message_id: int
+) -> Subject | None:
     kept = _subjects.get(session.bind)
     if kept is None:
         kept = _subjects[session.bind] = OrderedDict()
@@ -254,17 +260,29 @@ async def message_subject(session: AsyncSession, *, chat_id: int, message_id: in
 # whether a task is done is checked when a reminder falls due. bench/updates.py measures it.
 
 TASK, AGENCY, EVENT, SUBMISSION = (
-    Task.__table__, Agency.__table__, TaskEvent.__table__, Submission.__table__  # type: ignore[attr-defined]
+    Task.__table__,
+    Agency.__table__,
+    TaskEvent.__table__,
+    Submission.__table__,  # type: ignore[attr-defined]
 )
 _TASK_COLUMNS = tuple(TASK.c.keys())
-_CHANGEABLE = ("progress", "done_at", "blocked", "block_note", "extension_requested",
-               "extension_date", "extension_note", "updated_at")
-
-_WITH_AGENCY = (
-    sa.select(TASK, AGENCY.c.name.label("agency_name"), AGENCY.c.code.label("agency_code"),
-              AGENCY.c.requested.label("agency_requested"))
-    .join(AGENCY, AGENCY.c.id == TASK.c.agency_id)
+_CHANGEABLE = (
+    "progress",
+    "done_at",
+    "blocked",
+    "block_note",
+    "extension_requested",
+    "extension_date",
+    "extension_note",
+    "updated_at",
 )
+
+_WITH_AGENCY = sa.select(
+    TASK,
+    AGENCY.c.name.label("agency_name"),
+    AGENCY.c.code.label("agency_code"),
+    AGENCY.c.requested.label("agency_requested"),
+).join(AGENCY, AGENCY.c.id == TASK.c.agency_id)
 _TASK_AND_AGENCY = _WITH_AGENCY.where(TASK.c.id == sa.bindparam("task_id"))
 _TASKS_BY_ID = _WITH_AGENCY.where(TASK.c.id.in_(sa.bindparam("task_ids", expanding=True)))
 
@@ -276,8 +294,10 @@ def _update_if_unchanged(columns: tuple[str, ...]) -> sa.Update:
     call would have its cache key computed anew."""
     return (
         TASK.update()
-        .where(TASK.c.id == sa.bindparam("task_id"),
-               *(TASK.c[name].is_not_distinct_from(sa.bindparam(f"old_{name}")) for name in columns))
+        .where(
+            TASK.c.id == sa.bindparam("task_id"),
+            *(TASK.c[name].is_not_distinct_from(sa.bindparam(f"old_{name}")) for name in columns),
+        )
         .values({name: sa.bindparam(f"new_{name}") for name in columns})
     )
 
@@ -297,7 +317,9 @@ def _split(row: sa.Row) -> tuple[SimpleNamespace, AgencyRef]:
     callers that change it), and its agency."""
     m = row._mapping
     task = SimpleNamespace(**{name: m[name] for name in _TASK_COLUMNS})
-    return task, AgencyRef(m["agency_id"], m["agency_name"], m["agency_code"], m["agency_requested"])
+    return task, AgencyRef(
+        m["agency_id"], m["agency_name"], m["agency_code"], m["agency_requested"]
+    )
 
 
 async def _load(session: AsyncSession, task_id: int) -> tuple[SimpleNamespace, AgencyRef]:
@@ -307,7 +329,9 @@ async def _load(session: AsyncSession, task_id: int) -> tuple[SimpleNamespace, A
     return _split(row)
 
 
-async def _load_for_actor(session: AsyncSession, actor: Actor, task_id: int) -> tuple[SimpleNamespace, AgencyRef]:
+async def _load_for_actor(
+    session: AsyncSession, actor: Actor, task_id: int
+) -> tuple[SimpleNamespace, AgencyRef]:
     task, agency = await _load(session, task_id)
     if actor.contact.agency_id != task.agency_id:
         raise DomainError("not_your_task")
@@ -324,20 +348,40 @@ def _history(
     new: str | None,
     note: str | None = None,
 ) -> None:
-    events.append({
-        "task_id": task.id, "at": now, "action": action, "from_value": old, "to_value": new,
-        "note": note, "actor_contact_id": actor.contact.id, "actor_user_id": actor.user_id,
-        "actor_name": actor.name, "chat_id": actor.chat_id, "message_id": actor.message_id,
-        "notice": None, "notice_state": None,
-    })
+    events.append(
+        {
+            "task_id": task.id,
+            "at": now,
+            "action": action,
+            "from_value": old,
+            "to_value": new,
+            "note": note,
+            "actor_contact_id": actor.contact.id,
+            "actor_user_id": actor.user_id,
+            "actor_name": actor.name,
+            "chat_id": actor.chat_id,
+            "message_id": actor.message_id,
+            "notice": None,
+            "notice_state": None,
+        }
+    )
 
 
-async def _save(session: AsyncSession, task: SimpleNamespace, read: dict[str, Any],
-                events: list[dict[str, Any]], *, deadline: bool = False) -> int:
+async def _save(
+    session: AsyncSession,
+    task: SimpleNamespace,
+    read: dict[str, Any],
+    events: list[dict[str, Any]],
+    *,
+    deadline: bool = False,
+) -> int:
     """Write the task's new values (its deadline too, with `deadline`) if it still holds
     the values `read`, and its history; returns the newest history id."""
-    statement, columns = (_UPDATE_STATUS_AND_DEADLINE, (*_CHANGEABLE, "due_date")) if deadline \
+    statement, columns = (
+        (_UPDATE_STATUS_AND_DEADLINE, (*_CHANGEABLE, "due_date"))
+        if deadline
         else (_UPDATE_STATUS, _CHANGEABLE)
+    )
     params = {"task_id": task.id}
     for name in columns:
         params[f"new_{name}"], params[f"old_{name}"] = getattr(task, name), read[name]
@@ -372,16 +416,27 @@ def _tell_coordinators(events: list[dict[str, Any]], actor: Actor, change: Chang
     events[-1]["notice_state"] = "pending"
 
 
-async def _ask_coordinators(session: AsyncSession, *, event_id: int, actor: Actor, change: Change) -> None:
+async def _ask_coordinators(
+    session: AsyncSession, *, event_id: int, actor: Actor, change: Change
+) -> None:
     """An extension request goes to each coordinator as its own message, with the buttons
     that approve or refuse it; it is named by its history row, so it is queued once."""
     payload = notice_of(actor, change)
-    await outbox.insert(session, [
-        outbox.row(kind="extension_request", chat_id=coord.chat_id, contact_id=coord.id, task_id=change.task.id,
-                   dedupe_key=f"ev{event_id}:{coord.id}", payload=payload)
-        for coord in await outbox.coordinators(session)
-        if coord.chat_id != actor.chat_id
-    ])
+    await outbox.insert(
+        session,
+        [
+            outbox.row(
+                kind="extension_request",
+                chat_id=coord.chat_id,
+                contact_id=coord.id,
+                task_id=change.task.id,
+                dedupe_key=f"ev{event_id}:{coord.id}",
+                payload=payload,
+            )
+            for coord in await outbox.coordinators(session)
+            if coord.chat_id != actor.chat_id
+        ],
+    )
 
 
 RACE_RETRIES = 5  # then the person is asked to try again (texts: "busy")
@@ -410,12 +465,20 @@ async def apply_action(
     extension request (with a date). Records history and tells the coordinators."""
     if action not in ACTIONS:
         raise DomainError("bad_action")
-    return await _retrying(lambda: _apply_once(session, actor=actor, task_id=task_id, action=action,
-                                               note=note, new_due=new_due))
+    return await _retrying(
+        lambda: _apply_once(
+            session, actor=actor, task_id=task_id, action=action, note=note, new_due=new_due
+        )
+    )
 
 
 async def _apply_once(
-    session: AsyncSession, *, actor: Actor, task_id: int, action: str, note: str | None,
+    session: AsyncSession,
+    *,
+    actor: Actor,
+    task_id: int,
+    action: str,
+    note: str | None,
     new_due: dt.date | None,
 ) -> Change:
     task, agency = await _load_for_actor(session, actor, task_id)
@@ -433,7 +496,9 @@ async def _apply_once(
                 _history(events, task, actor, now, "blocked", "yes", "no", "resolved: done")
                 task.blocked = False
             if task.extension_requested:
-                _history(events, task, actor, now, "extension_withdrawn", str(task.extension_date), None)
+                _history(
+                    events, task, actor, now, "extension_withdrawn", str(task.extension_date), None
+                )
                 task.extension_requested = False
     elif action == "progress":
         if task.progress != "in_progress":
@@ -452,15 +517,25 @@ async def _apply_once(
         if task.due_date is not None and new_due <= task.due_date:
             raise DomainError("not_later", due=task.due_date)
         _history(
-            events, task, actor, now, "extension_requested",
-            str(task.due_date) if task.due_date else None, new_due.isoformat(), note,
+            events,
+            task,
+            actor,
+            now,
+            "extension_requested",
+            str(task.due_date) if task.due_date else None,
+            new_due.isoformat(),
+            note,
         )
         task.extension_requested, task.extension_date, task.extension_note = True, new_due, note
 
     if not events:  # nothing to change (done twice, say)
-        return Change(task=view(task, agency, now), action=action, changed=False, note=note, new_due=new_due)
+        return Change(
+            task=view(task, agency, now), action=action, changed=False, note=note, new_due=new_due
+        )
     task.updated_at = now
-    change = Change(task=view(task, agency, now), action=action, changed=True, note=note, new_due=new_due)
+    change = Change(
+        task=view(task, agency, now), action=action, changed=True, note=note, new_due=new_due
+    )
     if action != "extend":
         _tell_coordinators(events, actor, change)
     event_id = await _save(session, task, read, events)
@@ -495,14 +570,24 @@ async def record_submission(
             task.blocked = False
             task.extension_requested = False
         task.updated_at = now
-        change = Change(task=view(task, agency, now), action="submission", changed=True, file_name=file_name)
+        change = Change(
+            task=view(task, agency, now), action="submission", changed=True, file_name=file_name
+        )
         _tell_coordinators(events, actor, change)
         await _save(session, task, read, events)
-        await session.execute(_INSERT_SUBMISSION, {
-            "task_id": task.id, "contact_id": actor.contact.id, "file_id": file_id,
-            "file_unique_id": file_unique_id, "file_name": file_name, "file_size": file_size,
-            "mime_type": mime_type, "at": now,
-        })
+        await session.execute(
+            _INSERT_SUBMISSION,
+            {
+                "task_id": task.id,
+                "contact_id": actor.contact.id,
+                "file_id": file_id,
+                "file_unique_id": file_unique_id,
+                "file_name": file_name,
+                "file_size": file_size,
+                "mime_type": mime_type,
+                "at": now,
+            },
+        )
         await session.commit()
         return change
 
@@ -538,7 +623,9 @@ async def decide_extension(
         assert new_due is not None
         if new_due <= now.astimezone(clock.VN_TZ).date():
             raise DomainError("date_past")
-        _history(events, task, actor, now, "extension_approved", str(task.due_date), new_due.isoformat())
+        _history(
+            events, task, actor, now, "extension_approved", str(task.due_date), new_due.isoformat()
+        )
         task.due_date = new_due
     else:
         _history(events, task, actor, now, "extension_refused", str(task.extension_date), None)
@@ -549,7 +636,10 @@ async def decide_extension(
     except _Raced:  # the official changed it meanwhile: the button is stale
         raise DomainError("extension_not_pending") from None
     change = Change(
-        task=view(task, agency, now), action="approve" if approve else "refuse", changed=True, new_due=new_due
+        task=view(task, agency, now),
+        action="approve" if approve else "refuse",
+        changed=True,
+        new_due=new_due,
     )
     payload = {
         "approved": approve,
@@ -557,11 +647,20 @@ async def decide_extension(
         "date": (task.due_date.isoformat() if task.due_date else None),
         "task_id": task.id,
     }
-    await outbox.insert(session, [
-        outbox.row(kind="extension_decision", chat_id=official.chat_id, contact_id=official.id,
-                   task_id=task.id, dedupe_key=f"ev{event_id}:{official.id}", payload=payload)
-        for official in await reminders.recipients_of(session, task.agency_id)
-    ])
+    await outbox.insert(
+        session,
+        [
+            outbox.row(
+                kind="extension_decision",
+                chat_id=official.chat_id,
+                contact_id=official.id,
+                task_id=task.id,
+                dedupe_key=f"ev{event_id}:{official.id}",
+                payload=payload,
+            )
+            for official in await reminders.recipients_of(session, task.agency_id)
+        ],
+    )
     if approve:
         await reminders.sync_task(session, task, get_settings())
     await session.commit()
@@ -569,5 +668,7 @@ async def decide_extension(
 
 
 async def history(session: AsyncSession, *, task_id: int) -> list[TaskEvent]:
-    rows = await session.scalars(select(TaskEvent).where(TaskEvent.task_id == task_id).order_by(TaskEvent.id))
+    rows = await session.scalars(
+        select(TaskEvent).where(TaskEvent.task_id == task_id).order_by(TaskEvent.id)
+    )
     return list(rows.all())

@@ -165,10 +165,7 @@ def _year_table(year: int) -> _YearTable:
     before = [0]
     for i in range(n_days):
         d = dt.date.fromordinal(first + i)
-        if d.weekday() >= 5:
-            ok = d in swapped
-        else:
-            ok = d not in names
+        ok = d in swapped if d.weekday() >= 5 else d not in names
         flags.append(ok)
         before.append(before[-1] + ok)
     return _YearTable(first, tuple(flags), tuple(before), names)

@@ -28,7 +28,9 @@ async def running_app(settings: Settings, db: Database):
         await app.post_init(app)  # type: ignore[misc]
         await app.start()
         assert app.updater is not None
-        await app.updater.start_polling(poll_interval=0, timeout=1, allowed_updates=Update.ALL_TYPES)
+        await app.updater.start_polling(
+            poll_interval=0, timeout=1, allowed_updates=Update.ALL_TYPES
+        )
         try:
             yield app
         finally:
@@ -58,7 +60,9 @@ class World:
         async with self.db.session() as session:
             return await agencies.add_agency(session, name=name, code=code, requested=requested)
 
-    async def invite(self, agency_code: str | None, coordinator: bool = False, days: int = 14) -> str:
+    async def invite(
+        self, agency_code: str | None, coordinator: bool = False, days: int = 14
+    ) -> str:
         async with self.db.session() as session:
             invite, _ = await invites.create_invite(
                 session, agency_ref=agency_code, coordinator=coordinator, days=days
@@ -81,8 +85,15 @@ class World:
 
     # --- talking ------------------------------------------------------------------------
     async def say(
-        self, chat_id: int, text: str, *, user_id: int | None = None, reply_to: int | None = None,
-        expect: int = 1, timeout: float = 5.0, **kwargs: Any,
+        self,
+        chat_id: int,
+        text: str,
+        *,
+        user_id: int | None = None,
+        reply_to: int | None = None,
+        expect: int = 1,
+        timeout: float = 5.0,
+        **kwargs: Any,
     ):
         """Send a message and return the bot's next answer in that chat (or `expect` of them).
 
@@ -92,27 +103,52 @@ class World:
         self.server.user_sends(chat_id, user_id or chat_id, text, reply_to=reply_to, **kwargs)
 
         def answers():
-            new = [m for m in self.server.messages_to(chat_id)[before:] if not (m.text or "").startswith(NOTICE)]
+            new = [
+                m
+                for m in self.server.messages_to(chat_id)[before:]
+                if not (m.text or "").startswith(NOTICE)
+            ]
             return new if len(new) >= expect else None
 
         new = await self.server.wait_for(answers, timeout)
         return new[0] if expect == 1 else new[:expect]
 
-    async def send_document(self, chat_id: int, file_name: str, size: int, *, reply_to: int | None = None,
-                            user_id: int | None = None, content: bytes | None = None):
+    async def send_document(
+        self,
+        chat_id: int,
+        file_name: str,
+        size: int,
+        *,
+        reply_to: int | None = None,
+        user_id: int | None = None,
+        content: bytes | None = None,
+    ):
         before = len(self.server.messages_to(chat_id))
-        self.server.user_sends_document(chat_id, user_id or chat_id, file_name, size=size,
-                                        reply_to=reply_to, content=content)
+        self.server.user_sends_document(
+            chat_id, user_id or chat_id, file_name, size=size, reply_to=reply_to, content=content
+        )
         messages = await self.server.wait_for_messages(chat_id, before + 1, 5.0)
         return messages[before]
 
-    async def press(self, chat_id: int, message_id: int, data: str, *, user_id: int | None = None,
-                    strict: bool = True):
+    async def press(
+        self,
+        chat_id: int,
+        message_id: int,
+        data: str,
+        *,
+        user_id: int | None = None,
+        strict: bool = True,
+    ):
         """Press a button and return the bot's answer to the callback query."""
-        query_id = self.server.user_presses(chat_id, message_id, data, user_id or chat_id, strict=strict)
+        query_id = self.server.user_presses(
+            chat_id, message_id, data, user_id or chat_id, strict=strict
+        )
 
         def answered():
-            return next((a for a in self.server.callback_answers if str(a.callback_query_id) == query_id), None)
+            return next(
+                (a for a in self.server.callback_answers if str(a.callback_query_id) == query_id),
+                None,
+            )
 
         return await self.server.wait_for(answered, 5.0)
 
@@ -147,28 +183,56 @@ async def make_due_reminders(db, server, n: int, *, due_at, first_chat: int = 10
 
     chats = [first_chat + i for i in range(n)]
     async with db.session() as session:
-        agencies = [Agency(code=f"A{i}", name=f"Cơ quan thử {i}", name_key=f"co quan thu {i}", created_at=due_at)
-                    for i in range(n)]
+        agencies = [
+            Agency(
+                code=f"A{i}",
+                name=f"Cơ quan thử {i}",
+                name_key=f"co quan thu {i}",
+                created_at=due_at,
+            )
+            for i in range(n)
+        ]
         session.add_all(agencies)
         await session.flush()
-        contacts = [Contact(chat_id=chat, agency_id=a.id, display_name=f"Người {i}", linked_at=due_at)
-                    for i, (chat, a) in enumerate(zip(chats, agencies))]
-        tasks = [Task(agency_id=a.id, title=f"Báo cáo năm {i}", due_date=(due_at + dt.timedelta(days=7)).date(),
-                      created_at=due_at, updated_at=due_at) for i, a in enumerate(agencies)]
+        contacts = [
+            Contact(chat_id=chat, agency_id=a.id, display_name=f"Người {i}", linked_at=due_at)
+            for i, (chat, a) in enumerate(zip(chats, agencies, strict=False))
+        ]
+        tasks = [
+            Task(
+                agency_id=a.id,
+                title=f"Báo cáo năm {i}",
+                due_date=(due_at + dt.timedelta(days=7)).date(),
+                created_at=due_at,
+                updated_at=due_at,
+            )
+            for i, a in enumerate(agencies)
+        ]
         session.add_all(contacts + tasks)
         await session.flush()
-        session.add_all([
-            Outbox(kind="reminder", dedupe_key=f"test:{t.id}", chat_id=c.chat_id, contact_id=c.id, task_id=t.id,
-                   payload="{}", due_at=due_at)
-            for c, t in zip(contacts, tasks)
-        ])
+        session.add_all(
+            [
+                Outbox(
+                    kind="reminder",
+                    dedupe_key=f"test:{t.id}",
+                    chat_id=c.chat_id,
+                    contact_id=c.id,
+                    task_id=t.id,
+                    payload="{}",
+                    due_at=due_at,
+                )
+                for c, t in zip(contacts, tasks, strict=False)
+            ]
+        )
         await session.commit()
     for chat in chats:
         server.add_user(chat, f"Người {chat}")
     return chats
 
 
-async def make_agencies_with_contacts(db, server, n: int, *, first_chat: int = 200_000, prefix: str = "B") -> list[int]:
+async def make_agencies_with_contacts(
+    db, server, n: int, *, first_chat: int = 200_000, prefix: str = "B"
+) -> list[int]:
     """n agencies with one simulated person each, linked as their contact."""
     from db.models import Agency, Contact
     from services import clock
@@ -176,12 +240,23 @@ async def make_agencies_with_contacts(db, server, n: int, *, first_chat: int = 2
     now = clock.now()
     chats = [first_chat + i for i in range(n)]
     async with db.session() as session:
-        agencies = [Agency(code=f"{prefix}{i}", name=f"Cơ quan {prefix}{i}", name_key=f"co quan {prefix.lower()}{i}",
-                           created_at=now) for i in range(n)]
+        agencies = [
+            Agency(
+                code=f"{prefix}{i}",
+                name=f"Cơ quan {prefix}{i}",
+                name_key=f"co quan {prefix.lower()}{i}",
+                created_at=now,
+            )
+            for i in range(n)
+        ]
         session.add_all(agencies)
         await session.flush()
-        session.add_all([Contact(chat_id=chat, agency_id=a.id, display_name=f"Người {chat}", linked_at=now)
-                         for chat, a in zip(chats, agencies)])
+        session.add_all(
+            [
+                Contact(chat_id=chat, agency_id=a.id, display_name=f"Người {chat}", linked_at=now)
+                for chat, a in zip(chats, agencies, strict=False)
+            ]
+        )
         await session.commit()
     for chat in chats:
         server.add_user(chat, f"Người {chat}")

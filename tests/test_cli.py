@@ -14,12 +14,21 @@ import pytest
 from bot import texts
 
 
-def nhacviec(database_url: str, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
-    full_env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "DATABASE_URL"))}
+def nhacviec(
+    database_url: str, *args: str, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess:
+    full_env = {
+        k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "DATABASE_URL"))
+    }
     full_env.update({"DATABASE_URL": database_url, "TELEGRAM_BOT_USERNAME": "nhacviec_bot"})
     full_env.update(env or {})
     return subprocess.run(
-        [sys.executable, "-m", "bot.cli", *args], check=False, capture_output=True, text=True, env=full_env, timeout=60,
+        [sys.executable, "-m", "bot.cli", *args],
+        check=False,
+        capture_output=True,
+        text=True,
+        env=full_env,
+        timeout=60,
         cwd=os.path.dirname(os.path.dirname(__file__)),
     )
 
@@ -40,7 +49,9 @@ def test_agency_add_generates_code_and_matches_names_normalised(cli):
     assert other.returncode == 1
     assert other.stderr.strip() == texts.CLI_CODE_TAKEN.format(code="SYT", name="Sở Y tế")
     listed = json.loads(cli("agency", "list", "--json").stdout)
-    assert listed == [{"code": "SYT", "name": "Sở Y tế", "requested": False, "reachable_contacts": 0}]
+    assert listed == [
+        {"code": "SYT", "name": "Sở Y tế", "requested": False, "reachable_contacts": 0}
+    ]
 
 
 def test_invite_create_prints_single_use_deep_link(cli):
@@ -53,7 +64,9 @@ def test_invite_create_prints_single_use_deep_link(cli):
     text = cli("invite", "create", "--coordinator").stdout
     assert "https://t.me/nhacviec_bot?start=" in text and texts.CLI_INVITE_COORDINATOR in text
     bad = cli("invite", "create", "--agency", "KHONGCO")
-    assert bad.returncode == 1 and bad.stderr.strip() == texts.CLI_AGENCY_UNKNOWN.format(ref="KHONGCO")
+    assert bad.returncode == 1 and bad.stderr.strip() == texts.CLI_AGENCY_UNKNOWN.format(
+        ref="KHONGCO"
+    )
     assert cli("invite", "create").returncode == 1
 
 
@@ -61,14 +74,22 @@ def test_task_add_accepts_vietnamese_and_iso_dates_and_refuses_bad_ones(cli):
     cli("agency", "add", "Sở Y tế", "--code", "SYT")
     ok = cli("task", "add", "--agency", "SYT", "--title", "Báo cáo năm", "--due", "15/11/2026")
     assert ok.returncode == 0, ok.stderr
-    assert cli("task", "add", "--agency", "SYT", "--title", "Báo cáo 6 tháng", "--due", "2027-05-15").returncode == 0
+    assert (
+        cli(
+            "task", "add", "--agency", "SYT", "--title", "Báo cáo 6 tháng", "--due", "2027-05-15"
+        ).returncode
+        == 0
+    )
     for bad in ("31/02/2026", "15-13-2026", "hôm qua"):
         done = cli("task", "add", "--agency", "SYT", "--title", "X", "--due", bad)
         assert done.returncode == 1 and done.stderr.strip() == texts.CLI_BAD_DATE.format(value=bad)
     unknown = cli("task", "add", "--agency", "ABC", "--title", "X", "--due", "15/11/2026")
     assert unknown.returncode == 1
     listed = json.loads(cli("task", "list", "--agency", "SYT", "--json").stdout)
-    assert [(t["title"], t["due"]) for t in listed] == [("Báo cáo năm", "2026-11-15"), ("Báo cáo 6 tháng", "2027-05-15")]
+    assert [(t["title"], t["due"]) for t in listed] == [
+        ("Báo cáo năm", "2026-11-15"),
+        ("Báo cáo 6 tháng", "2027-05-15"),
+    ]
     status = json.loads(cli("status", "--json").stdout)
     assert status[0]["code"] == "SYT" and len(status[0]["tasks"]) == 2
     assert {t["status"] for t in status[0]["tasks"]} <= {"not_due", "overdue"}
@@ -91,22 +112,40 @@ async def test_run_survives_sigterm_and_restart(database_url, fake_server, tmp_p
     """`nhacviec run` against the fake server, stopped with SIGTERM and started again,
     keeps every link, task and status."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "DATABASE_URL"))}
-    env.update(DATABASE_URL=database_url, TELEGRAM_BOT_TOKEN="42:SECRET-TOKEN-VALUE",
-               TELEGRAM_API_BASE_URL=fake_server.base_url, DISPATCH_INTERVAL_S="0.2")
+    env.update(
+        DATABASE_URL=database_url,
+        TELEGRAM_BOT_TOKEN="42:SECRET-TOKEN-VALUE",
+        TELEGRAM_API_BASE_URL=fake_server.base_url,
+        DISPATCH_INTERVAL_S="0.2",
+    )
     root = os.path.dirname(os.path.dirname(__file__))
 
     async def run_cli(*args: str) -> str:
         proc = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "bot.cli", *args, env=env, cwd=root,
-            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+            sys.executable,
+            "-m",
+            "bot.cli",
+            *args,
+            env=env,
+            cwd=root,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+        )
         out, err = await proc.communicate()
         assert proc.returncode == 0, err.decode()
         return out.decode()
 
     async def start_bot():
         return await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "bot.cli", "run", env=env, cwd=root,
-            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+            sys.executable,
+            "-m",
+            "bot.cli",
+            "run",
+            env=env,
+            cwd=root,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+        )
 
     await run_cli("agency", "add", "Sở Y tế", "--code", "SYT")
     await run_cli("task", "add", "--agency", "SYT", "--title", "Báo cáo năm", "--due", "30/12/2026")

@@ -29,13 +29,21 @@ ROOT = os.path.dirname(os.path.dirname(__file__))
 
 def copies(server, chats, text: str) -> Counter:
     wanted = set(chats)
-    return Counter(m.chat_id for m in server.sent if m.chat_id in wanted and text in (m.text or m.caption or ""))
+    return Counter(
+        m.chat_id
+        for m in server.sent
+        if m.chat_id in wanted and text in (m.text or m.caption or "")
+    )
 
 
 async def final_report(world, coord, message_id, timeout=60.0):
     prefix = texts.BROADCAST_REPORT.split("{")[0]
     return await world.server.wait_for(
-        lambda: (m := world.server.bot_message(coord, message_id)) and m.text.startswith(prefix) and m, timeout)
+        lambda: (
+            (m := world.server.bot_message(coord, message_id)) and m.text.startswith(prefix) and m
+        ),
+        timeout,
+    )
 
 
 async def test_broadcast_to_300_at_the_limit_with_blocked_and_failing_recipients(world):
@@ -47,10 +55,14 @@ async def test_broadcast_to_300_at_the_limit_with_blocked_and_failing_recipients
     for chat in flaky:
         world.server.inject(status=500, method="sendMessage", chat_id=chat, times=2)
     world.server.enforce_limits = True
-    preview = await world.say(coord, "/thongbao Đề nghị các cơ quan gửi báo cáo năm trước ngày 15/12/2026.")
+    preview = await world.say(
+        coord, "/thongbao Đề nghị các cơ quan gửi báo cáo năm trước ngày 15/12/2026."
+    )
     assert preview.text.startswith(texts.BROADCAST_PREVIEW.split("{")[0])
     assert "300 người nhận" in preview.text
-    violations_before = world.server.limit_violations  # quick replies to the coordinator may meet one
+    violations_before = (
+        world.server.limit_violations
+    )  # quick replies to the coordinator may meet one
     await world.press(coord, preview.message_id, world.button_data(preview, texts.BTN_SEND))
     report = await final_report(world, coord, preview.message_id, timeout=90)
     got = copies(world.server, chats, "báo cáo năm trước ngày 15/12/2026")
@@ -72,9 +84,14 @@ async def test_recipients_acknowledge_and_the_report_shows_who(world):
     answer = await world.press(chats[0], notice.message_id, ack)
     assert answer.text == texts.ACK_THANKS
     report = await world.server.wait_for(
-        lambda: "Đã xác nhận" in world.server.bot_message(coord, preview.message_id).text
-        and world.server.bot_message(coord, preview.message_id))
-    assert texts.BROADCAST_REPORT_ACKED.format(names=f"Cơ quan B0 (Người {chats[0]})") in report.text
+        lambda: (
+            "Đã xác nhận" in world.server.bot_message(coord, preview.message_id).text
+            and world.server.bot_message(coord, preview.message_id)
+        )
+    )
+    assert (
+        texts.BROADCAST_REPORT_ACKED.format(names=f"Cơ quan B0 (Người {chats[0]})") in report.text
+    )
     # Someone else cannot acknowledge for them.
     other = world.server.last_message(chats[1])
     answer = await world.press(chats[1], other.message_id, ack, strict=False)
@@ -87,9 +104,14 @@ async def test_broadcast_to_a_saved_group_and_cancel(world):
     saved = await world.say(coord, "/nhom Các xã: B0, B1")
     assert saved.text == texts.GROUP_SAVED.format(name="Các xã", count=2, codes="B0, B1")
     preview = await world.say(coord, "/thongbao Các xã: Nhắc lịch Diễn đàn trẻ em cấp xã.")
-    assert texts.BROADCAST_TARGET_GROUP.format(name="Các xã") in preview.text and "2 người nhận" in preview.text
+    assert (
+        texts.BROADCAST_TARGET_GROUP.format(name="Các xã") in preview.text
+        and "2 người nhận" in preview.text
+    )
     await world.press(coord, preview.message_id, world.button_data(preview, "Tất cả"))
-    edited = await world.server.wait_for(lambda: "4 người nhận" in world.server.bot_message(coord, preview.message_id).text)
+    edited = await world.server.wait_for(
+        lambda: "4 người nhận" in world.server.bot_message(coord, preview.message_id).text
+    )
     assert edited
     await world.press(coord, preview.message_id, world.button_data(preview, texts.BTN_CANCEL))
     await world.quiet(1.0)
@@ -100,10 +122,14 @@ async def test_broadcast_to_a_saved_group_and_cancel(world):
 async def test_broadcast_a_document_with_caption(world):
     coord = await world.coordinator()
     chats = await make_agencies_with_contacts(world.db, world.server, 2)
-    doc = world.server.user_sends_document(coord, coord, "Cong_van_huong_dan.pdf", size=12_000, caption="Công văn hướng dẫn")
+    doc = world.server.user_sends_document(
+        coord, coord, "Cong_van_huong_dan.pdf", size=12_000, caption="Công văn hướng dẫn"
+    )
     before = len(world.server.messages_to(coord))
     world.server.user_sends(coord, coord, "/thongbao", reply_to=doc["message_id"])
-    preview = (await world.server.wait_for_messages(coord, before + 2))[-1]  # file reply, then preview
+    preview = (await world.server.wait_for_messages(coord, before + 2))[
+        -1
+    ]  # file reply, then preview
     assert "[Tệp] Công văn hướng dẫn" in preview.text
     await world.press(coord, preview.message_id, world.button_data(preview, texts.BTN_SEND))
     await final_report(world, coord, preview.message_id)
@@ -114,7 +140,14 @@ async def test_broadcast_a_document_with_caption(world):
 async def test_officials_cannot_broadcast(world):
     await world.agency("Sở Y tế", code="SYT")
     user = await world.official("SYT")
-    for command in ("/thongbao Xin chào", "/quahan", "/chuatraloi", "/xuat", "/bieudo", "/nhom A: SYT"):
+    for command in (
+        "/thongbao Xin chào",
+        "/quahan",
+        "/chuatraloi",
+        "/xuat",
+        "/bieudo",
+        "/nhom A: SYT",
+    ):
         assert (await world.say(user, command)).text == texts.COORDINATOR_ONLY
     async with world.db.session() as session:
         assert (await session.scalars(select(Broadcast))).all() == []
@@ -125,8 +158,11 @@ async def test_summaries_overdue_and_silent(world):
     await world.agency("Sở Tư pháp", code="STP")
     await world.agency("Công an tỉnh", code="CA")
     async with world.db.session() as session:
-        for code, title, due in (("SYT", "Báo cáo quý", D(2026, 11, 10)), ("STP", "Báo cáo năm", D(2026, 11, 20)),
-                                 ("CA", "Báo cáo năm", D(2026, 12, 20))):
+        for code, title, due in (
+            ("SYT", "Báo cáo quý", D(2026, 11, 10)),
+            ("STP", "Báo cáo năm", D(2026, 11, 20)),
+            ("CA", "Báo cáo năm", D(2026, 12, 20)),
+        ):
             await task_service.add_task(session, agency_ref=code, title=title, due_date=due)
     coord = await world.coordinator()
     official = await world.official("STP")
@@ -140,7 +176,9 @@ async def test_summaries_overdue_and_silent(world):
     overdue = await world.say(coord, "/quahan")
     assert overdue.text.split("\n")[1:] == [
         texts.OVERDUE_ROW.format(agency="Sở Y tế", title="Báo cáo quý", due="10/11/2026", days=13),
-        texts.OVERDUE_ROW.format(agency="Sở Tư pháp", title="Báo cáo năm", due="20/11/2026", days=3),
+        texts.OVERDUE_ROW.format(
+            agency="Sở Tư pháp", title="Báo cáo năm", due="20/11/2026", days=3
+        ),
     ]
     silent = await world.say(coord, "/chuatraloi")
     assert texts.SILENT_NEVER_ANSWERED.format(count=2) in silent.text  # SYT and CA; STP answered
@@ -151,15 +189,21 @@ async def test_summaries_overdue_and_silent(world):
     assert "Sở Tư pháp" in scoped.text and "Sở Y tế" not in scoped.text
     one = await world.say(coord, "/tonghop SYT")
     assert "Sở Y tế" in one.text and "Sở Tư pháp" not in one.text
-    assert (await world.say(coord, "/tonghop XYZ")).text == texts.SUMMARY_FILTER_UNKNOWN.format(ref="XYZ")
+    assert (await world.say(coord, "/tonghop XYZ")).text == texts.SUMMARY_FILTER_UNKNOWN.format(
+        ref="XYZ"
+    )
 
 
 async def test_excel_export_and_chart_as_a_coordinator_gets_them(world):
     await world.agency("Sở Y tế", code="SYT")
     await world.agency("Ủy ban Mặt trận Tổ quốc Việt Nam tỉnh", code="MTTQ", requested=True)
     async with world.db.session() as session:
-        await task_service.add_task(session, agency_ref="SYT", title="Báo cáo quý", due_date=D(2026, 11, 10))
-        await task_service.add_task(session, agency_ref="MTTQ", title="Tuyên truyền Luật Trẻ em", due_date=D(2026, 12, 1))
+        await task_service.add_task(
+            session, agency_ref="SYT", title="Báo cáo quý", due_date=D(2026, 11, 10)
+        )
+        await task_service.add_task(
+            session, agency_ref="MTTQ", title="Tuyên truyền Luật Trẻ em", due_date=D(2026, 12, 1)
+        )
     coord = await world.coordinator()
     workbook_message = await world.say(coord, "/xuat")
     assert workbook_message.method == "sendDocument"
@@ -183,7 +227,8 @@ def test_cli_group_and_export(database_url, tmp_path):
     assert nhacviec(database_url, "agency", "add", "Sở Tư pháp", "--code", "STP").returncode == 0
     done = nhacviec(database_url, "group", "add", "Các sở", "--agencies", "SYT,STP")
     assert done.returncode == 0 and done.stdout.strip() == texts.CLI_GROUP_SAVED.format(
-        name="Các sở", count=2, codes="SYT, STP")
+        name="Các sở", count=2, codes="SYT, STP"
+    )
     assert nhacviec(database_url, "group", "add", "X", "--agencies", "KHONGCO").returncode == 1
     out = tmp_path / "bao_cao.xlsx"
     done = nhacviec(database_url, "export", "--out", str(out))
@@ -199,31 +244,61 @@ async def test_broadcast_killed_midway_completes_without_duplicates(settings, db
     fake_server.add_user(coord_chat, "Điều phối")
     chats = await make_agencies_with_contacts(db, fake_server, 200)
     async with db.session() as session:
-        coord = Contact(chat_id=coord_chat, role="coordinator", display_name="Điều phối", linked_at=clock.now())
+        coord = Contact(
+            chat_id=coord_chat, role="coordinator", display_name="Điều phối", linked_at=clock.now()
+        )
         session.add(coord)
         await session.commit()
         progress = await fake_server_message(fake_server, coord_chat)
-        draft = await broadcasts.create_draft(session, author=coord, kind="text", text="Thông báo khẩn số 7")
-        await broadcasts.confirm(session, broadcast_id=draft.id, author=coord, progress_chat_id=coord_chat,
-                                 progress_message_id=progress)
+        draft = await broadcasts.create_draft(
+            session, author=coord, kind="text", text="Thông báo khẩn số 7"
+        )
+        await broadcasts.confirm(
+            session,
+            broadcast_id=draft.id,
+            author=coord,
+            progress_chat_id=coord_chat,
+            progress_message_id=progress,
+        )
     env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "DATABASE_URL"))}
-    env.update(DATABASE_URL=settings.database_url, TELEGRAM_BOT_TOKEN="42:BC", CLAIM_LEASE_S="3", HTTP_TIMEOUT_S="1",
-               TELEGRAM_API_BASE_URL=settings.telegram_api_base_url, DISPATCH_INTERVAL_S="0.2")
+    env.update(
+        DATABASE_URL=settings.database_url,
+        TELEGRAM_BOT_TOKEN="42:BC",
+        CLAIM_LEASE_S="3",
+        HTTP_TIMEOUT_S="1",
+        TELEGRAM_API_BASE_URL=settings.telegram_api_base_url,
+        DISPATCH_INTERVAL_S="0.2",
+    )
 
     async def start():
-        return await asyncio.create_subprocess_exec(sys.executable, "-m", "bot.cli", "run", env=env, cwd=ROOT,
-                                                    stdout=asyncio.subprocess.DEVNULL,
-                                                    stderr=asyncio.subprocess.DEVNULL)
+        return await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "bot.cli",
+            "run",
+            env=env,
+            cwd=ROOT,
+            stdout=asyncio.subprocess.DEVNULL,
+            stderr=asyncio.subprocess.DEVNULL,
+        )
 
     bot = await start()
     try:
-        await fake_server.wait_for(lambda: len(copies(fake_server, chats, "khẩn số 7")) >= 60, timeout=60)
+        await fake_server.wait_for(
+            lambda: len(copies(fake_server, chats, "khẩn số 7")) >= 60, timeout=60
+        )
         bot.kill()
         await bot.wait()
         bot = await start()
         prefix = texts.BROADCAST_REPORT.split("{")[0]
         report = await fake_server.wait_for(
-            lambda: (m := fake_server.bot_message(coord_chat, progress)) and m.text.startswith(prefix) and m, 90)
+            lambda: (
+                (m := fake_server.bot_message(coord_chat, progress))
+                and m.text.startswith(prefix)
+                and m
+            ),
+            90,
+        )
     finally:
         bot.send_signal(signal.SIGTERM)
         await asyncio.wait_for(bot.wait(), 30)

@@ -36,8 +36,13 @@ async def get_task(world, task_id: int) -> Task:
 async def snapshot(world) -> list[tuple]:
     """Every task's state and the history length, to prove a refusal changed nothing."""
     async with world.db.session() as session:
-        rows = (await session.execute(select(Task.id, Task.progress, Task.blocked, Task.extension_requested,
-                                             Task.due_date))).all()
+        rows = (
+            await session.execute(
+                select(
+                    Task.id, Task.progress, Task.blocked, Task.extension_requested, Task.due_date
+                )
+            )
+        ).all()
         events = await session.scalar(select(sa.func.count()).select_from(TaskEvent))
     return [tuple(r) for r in rows] + [("events", events)]
 
@@ -114,8 +119,12 @@ async def test_viec_lists_open_tasks_nearest_deadline_first(world):
 async def test_long_task_list_is_split_below_telegram_limit(world):
     await world.agency("UBND xã Phước Dinh", code="PD")
     for i in range(40):
-        await add_task(world, "PD", f"Nhiệm vụ số {i:02d}: " + "tuyên truyền phòng chống xâm hại trẻ em " * 8,
-                       D(2026, 12, 1) + dt.timedelta(days=i))
+        await add_task(
+            world,
+            "PD",
+            f"Nhiệm vụ số {i:02d}: " + "tuyên truyền phòng chống xâm hại trẻ em " * 8,
+            D(2026, 12, 1) + dt.timedelta(days=i),
+        )
     user = await world.official("PD")
     messages = await world.say(user, "/viec", expect=5)
     assert all(len(m.text) <= 4096 for m in messages)
@@ -142,14 +151,18 @@ async def test_done_button_edits_message_and_tells_coordinator(world):
     answer = await world.press(user, listing.message_id, world.button_data(listing, "1. ✅"))
     assert answer.text.startswith("✅")
     edited = await world.server.wait_for(
-        lambda: (m := world.server.bot_message(user, listing.message_id)).history and m)
+        lambda: (m := world.server.bot_message(user, listing.message_id)).history and m
+    )
     assert texts.STATUS["done_on_time"] in edited.text
     task = await get_task(world, task_id)
     assert task.progress == "done"
     notice = (await world.server.wait_for_messages(coord, 2))[-1]
     assert notice.text == texts.NOTIFY_LINE.format(
-        who="Nguyễn Văn An", agency="Sở Y tế", title="Báo cáo năm 2026",
-        change=texts.STATUS["done_on_time"])
+        who="Nguyễn Văn An",
+        agency="Sở Y tế",
+        title="Báo cáo năm 2026",
+        change=texts.STATUS["done_on_time"],
+    )
 
 
 async def test_blocked_button_asks_reason_and_keeps_it(world):
@@ -164,7 +177,9 @@ async def test_blocked_button_asks_reason_and_keeps_it(world):
     assert ask.text == texts.ASK_BLOCK_REASON.format(title="Bố trí kinh phí")
     assert ask.reply_markup.get("force_reply") is True
     reply = await world.say(user, "thiếu kinh phí, chờ phân bổ", reply_to=ask.message_id)
-    assert reply.text == texts.UPDATED_BLOCKED.format(title="Bố trí kinh phí", note="thiếu kinh phí, chờ phân bổ")
+    assert reply.text == texts.UPDATED_BLOCKED.format(
+        title="Bố trí kinh phí", note="thiếu kinh phí, chờ phân bổ"
+    )
     task = await get_task(world, task_id)
     assert task.blocked and task.block_note == "thiếu kinh phí, chờ phân bổ"
     notice = (await world.server.wait_for_messages(coord, 2))[-1]
@@ -193,7 +208,9 @@ async def test_many_changes_reach_each_coordinator_in_few_messages_each_told_onc
     for coordinator in coordinators:
         told = [m.text for m in world.server.messages_to(coordinator) if m.text.startswith(NOTICE)]
         assert [len(m.split("\n")) for m in told] == [40, 5]
-        assert sorted(re.findall(r"«(Việc \d-\d)»: Đang thực hiện", "\n".join(told))) == sorted(titles)
+        assert sorted(re.findall(r"«(Việc \d-\d)»: Đang thực hiện", "\n".join(told))) == sorted(
+            titles
+        )
     before = [len(world.server.messages_to(c)) for c in coordinators]
     await world.dispatch()
     await world.quiet()
@@ -206,16 +223,29 @@ async def test_a_notice_that_cannot_be_read_does_not_stop_the_others(world):
     await world.agency("Sở Y tế", code="SYT")
     task_id = await add_task(world, "SYT", "Báo cáo năm 2026", D(2026, 12, 10))
     async with world.db.session() as session:
-        session.add(TaskEvent(task_id=task_id, at=world.clock.now(), action="progress",
-                              notice="{not json", notice_state="pending"))
+        session.add(
+            TaskEvent(
+                task_id=task_id,
+                at=world.clock.now(),
+                action="progress",
+                notice="{not json",
+                notice_state="pending",
+            )
+        )
         await session.commit()
     user = await world.official("SYT", name="Nguyễn Văn An")
     listing = await world.say(user, "/viec")
     await world.press(user, listing.message_id, world.button_data(listing, "1. ⏳"))
     await world.dispatch()
     told = [m.text for m in world.server.messages_to(coordinator) if m.text.startswith(NOTICE)]
-    assert told == [texts.NOTIFY_LINE.format(who="Nguyễn Văn An", agency="Sở Y tế", title="Báo cáo năm 2026",
-                                             change=texts.CHANGE_PROGRESS)]
+    assert told == [
+        texts.NOTIFY_LINE.format(
+            who="Nguyễn Văn An",
+            agency="Sở Y tế",
+            title="Báo cáo năm 2026",
+            change=texts.CHANGE_PROGRESS,
+        )
+    ]
     await world.dispatch()  # and it is not tried again
     assert len([m for m in world.server.messages_to(coordinator) if m.text.startswith(NOTICE)]) == 1
 
@@ -235,10 +265,15 @@ async def test_extension_request_approved_from_the_notice(world):
     notice = (await world.server.wait_for_messages(coord, 2))[-1]
     approve = world.button_data(notice, "✅")
     answer = await world.press(coord, notice.message_id, approve)
-    assert answer.text.startswith(texts.EXTENSION_APPROVED_COORD.format(
-        title="Báo cáo năm", agency="Công an tỉnh", date="15/12/2026")[:50])
+    assert answer.text.startswith(
+        texts.EXTENSION_APPROVED_COORD.format(
+            title="Báo cáo năm", agency="Công an tỉnh", date="15/12/2026"
+        )[:50]
+    )
     told = (await world.server.wait_for_messages(user, before + 3))[-1]
-    assert told.text == texts.EXTENSION_APPROVED_OFFICIAL.format(title="Báo cáo năm", date="15/12/2026")
+    assert told.text == texts.EXTENSION_APPROVED_OFFICIAL.format(
+        title="Báo cáo năm", date="15/12/2026"
+    )
     task = await get_task(world, task_id)
     assert task.due_date == D(2026, 12, 15) and not task.extension_requested
     # The decided notice loses its buttons; pressing the old button again is refused.
@@ -259,7 +294,9 @@ async def test_extension_request_refused(world):
     before = len(world.server.messages_to(user))
     await world.press(coord, notice.message_id, world.button_data(notice, "❌"))
     told = (await world.server.wait_for_messages(user, before + 1))[-1]
-    assert told.text == texts.EXTENSION_REFUSED_OFFICIAL.format(title="Báo cáo năm", date="30/11/2026")
+    assert told.text == texts.EXTENSION_REFUSED_OFFICIAL.format(
+        title="Báo cáo năm", date="30/11/2026"
+    )
     assert (await get_task(world, task_id)).due_date == D(2026, 11, 30)
 
 
@@ -272,7 +309,9 @@ async def test_reply_without_diacritics_marks_done(world):
     user = await world.official("SYT")
     listing = await world.say(user, "/viec")
     reply = await world.say(user, "da gui bao cao", reply_to=listing.message_id)
-    assert reply.text == texts.UPDATED_DONE.format(title="Báo cáo năm", status=texts.STATUS["done_on_time"])
+    assert reply.text == texts.UPDATED_DONE.format(
+        title="Báo cáo năm", status=texts.STATUS["done_on_time"]
+    )
     assert (await get_task(world, task_id)).progress == "done"
 
 
@@ -307,12 +346,19 @@ async def test_document_reply_is_the_report_submission(world):
     user = await world.official("SYT")
     listing = await world.say(user, "/viec")
     reply = await world.send_document(user, "BC_nam_2026.pdf", 48_213, reply_to=listing.message_id)
-    assert reply.text == texts.UPDATED_SUBMISSION.format(file="BC_nam_2026.pdf", title="Báo cáo năm")
+    assert reply.text == texts.UPDATED_SUBMISSION.format(
+        file="BC_nam_2026.pdf", title="Báo cáo năm"
+    )
     task = await get_task(world, task_id)
     assert task.progress == "done"
     async with world.db.session() as session:
         sub = await session.scalar(select(Submission).where(Submission.task_id == task_id))
-    assert sub is not None and sub.file_name == "BC_nam_2026.pdf" and sub.file_size == 48_213 and sub.file_id
+    assert (
+        sub is not None
+        and sub.file_name == "BC_nam_2026.pdf"
+        and sub.file_size == 48_213
+        and sub.file_id
+    )
     notice = (await world.server.wait_for_messages(coord, 2))[-1]
     assert "BC_nam_2026.pdf" in notice.text and texts.STATUS["done_late"] in notice.text
 
@@ -360,7 +406,12 @@ async def test_quick_answers_from_one_chat_apply_in_order_while_others_run_along
     card = await world.say(user, "/viec")
     other_card = await world.say(other, "/viec")
     before = len(world.server.messages_to(user))
-    for text in ("đang làm", "đã xong", "đang thực hiện", "đã gửi báo cáo"):  # sent before any answer
+    for text in (
+        "đang làm",
+        "đã xong",
+        "đang thực hiện",
+        "đã gửi báo cáo",
+    ):  # sent before any answer
         world.server.user_sends(user, user, text, reply_to=card.message_id)
     world.server.user_sends(other, other, "đã xong", reply_to=other_card.message_id)
     answers = await world.server.wait_for_messages(user, before + 4, 5.0)
@@ -373,7 +424,10 @@ async def test_quick_answers_from_one_chat_apply_in_order_while_others_run_along
     async with world.db.session() as session:
         events = await task_service.history(session, task_id=task_id)
     assert [(e.from_value, e.to_value) for e in events if e.action == "progress"] == [
-        ("open", "in_progress"), ("in_progress", "done"), ("done", "in_progress"), ("in_progress", "done"),
+        ("open", "in_progress"),
+        ("in_progress", "done"),
+        ("done", "in_progress"),
+        ("in_progress", "done"),
     ]
     await world.server.wait_for(lambda: len(world.server.messages_to(other)) >= 3, 5.0)
     assert (await get_task(world, other_id)).progress == "done"
@@ -396,12 +450,17 @@ async def test_tonghop_summarises_every_agency(world):
     assert texts.SUMMARY_AGENCY.format(agency="Sở Y tế", counts="🕒 1 · 🔴 1") in reply.text
     assert texts.SUMMARY_TOTALS.format(counts="Chưa đến hạn 2, Quá hạn 1") in reply.text
     assert texts.SUMMARY_OVERDUE.format(title="Báo cáo quý", due="20/11/2026") in reply.text
-    assert texts.SUMMARY_BLOCKED.format(title="Tuyên truyền pháp luật", note="thiếu báo cáo viên") in reply.text
+    assert (
+        texts.SUMMARY_BLOCKED.format(title="Tuyên truyền pháp luật", note="thiếu báo cáo viên")
+        in reply.text
+    )
 
 
 async def test_tonghop_splits_when_long(world):
     for i in range(60):
-        await world.agency(f"UBND xã số {i:02d} — tên rất dài để kiểm tra việc chia tin nhắn", code=f"X{i:02d}")
+        await world.agency(
+            f"UBND xã số {i:02d} — tên rất dài để kiểm tra việc chia tin nhắn", code=f"X{i:02d}"
+        )
         await add_task(world, f"X{i:02d}", "Báo cáo quá hạn với tên dài " * 3, D(2026, 11, 1))
     coord = await world.coordinator()
     messages = await world.say(coord, "/tonghop", expect=2)
@@ -423,7 +482,9 @@ async def test_stranger_is_refused_and_nothing_changes(world):
     # A stranger cannot see the official's message, but can forge its data.
     world.server.add_group(-2000, "Nhóm lạ", [stranger])
     fake = await world.say(-2000, "/help", user_id=stranger)
-    answer = await world.press(-2000, fake.message_id, f"t:{task_id}:d", user_id=stranger, strict=False)
+    answer = await world.press(
+        -2000, fake.message_id, f"t:{task_id}:d", user_id=stranger, strict=False
+    )
     assert answer.text == texts.NOT_LINKED
     assert await snapshot(world) == before
 
@@ -464,13 +525,21 @@ async def test_bad_input_gets_short_clear_answers(world):
     card = await world.say(user, "/viec")
     before = await snapshot(world)
     assert (await world.say(user, "x" * 10_000)).text == texts.TOO_LONG.format(limit=1000)
-    assert (await world.say(user, "đã xong " * 2000, reply_to=card.message_id)).text == texts.TOO_LONG.format(limit=1000)
+    assert (
+        await world.say(user, "đã xong " * 2000, reply_to=card.message_id)
+    ).text == texts.TOO_LONG.format(limit=1000)
     assert (await world.say(user, "/xoahet")).text == texts.UNKNOWN_COMMAND
-    assert (await world.say(user, "xin gia hạn đến 31/02/2027", reply_to=card.message_id)).text == texts.EXTENSION_DATE_INVALID
-    assert (await world.say(user, "xin gia hạn đến 01/11/2026", reply_to=card.message_id)).text == texts.EXTENSION_DATE_PAST
+    assert (
+        await world.say(user, "xin gia hạn đến 31/02/2027", reply_to=card.message_id)
+    ).text == texts.EXTENSION_DATE_INVALID
+    assert (
+        await world.say(user, "xin gia hạn đến 01/11/2026", reply_to=card.message_id)
+    ).text == texts.EXTENSION_DATE_PAST
     greeting = await world.say(user, "chào bot")
     assert greeting.text == texts.PLAIN_MESSAGE_HINT
-    assert (await world.say(user, "đã xong", reply_to=greeting.message_id)).text == texts.REPLY_NOT_ABOUT_TASK
+    assert (
+        await world.say(user, "đã xong", reply_to=greeting.message_id)
+    ).text == texts.REPLY_NOT_ABOUT_TASK
     forwarded = await world.say(user, "đã xong", reply_to=card.message_id, forward_from=user)
     assert forwarded.text == texts.FORWARDED_IGNORED
     sent = world.server.user_sends(user, user, "đang làm", reply_to=card.message_id)
@@ -517,20 +586,29 @@ async def test_two_officials_changing_one_task_at_once_leave_an_unbroken_history
     the conditional UPDATE re-reads a task someone changed meanwhile."""
     await world.agency("Sở Y tế", code="SYT")
     task_id = await add_task(world, "SYT", "Báo cáo năm", D(2026, 11, 30))
-    first, second = await world.official("SYT", name="Nguyễn Văn An"), await world.official("SYT", name="Lê Thị Cúc")
+    first, second = (
+        await world.official("SYT", name="Nguyễn Văn An"),
+        await world.official("SYT", name="Lê Thị Cúc"),
+    )
     actors = []
     async with db.session() as session:
         from services import invites
 
         for chat in (first, second):
             me = await invites.identify(session, chat_id=chat)
-            actors.append(task_service.Actor(contact=me.contact, user_id=chat, name=str(chat), chat_id=chat))
+            actors.append(
+                task_service.Actor(contact=me.contact, user_id=chat, name=str(chat), chat_id=chat)
+            )
 
     async def change(i: int) -> str:
         async with db.session() as session:
             try:
-                await task_service.apply_action(session, actor=actors[i % 2], task_id=task_id,
-                                                action="done" if i % 3 else "progress")
+                await task_service.apply_action(
+                    session,
+                    actor=actors[i % 2],
+                    task_id=task_id,
+                    action="done" if i % 3 else "progress",
+                )
             except DomainError as error:  # lost every retry: the person is asked to try again
                 return error.code
             return "applied"
@@ -538,7 +616,11 @@ async def test_two_officials_changing_one_task_at_once_leave_an_unbroken_history
     outcomes = await asyncio.gather(*(change(i) for i in range(8)))
     assert set(outcomes) <= {"applied", "busy"} and "applied" in outcomes
     async with db.session() as session:
-        events = [e for e in await task_service.history(session, task_id=task_id) if e.action == "progress"]
+        events = [
+            e
+            for e in await task_service.history(session, task_id=task_id)
+            if e.action == "progress"
+        ]
     assert events, "some changes were applied"
     assert events[0].from_value == "open"
     for before, after in itertools.pairwise(events):
@@ -550,11 +632,17 @@ async def test_sukien_adds_an_event_and_a_forum_brings_its_report(world):
     coordinator = await world.coordinator()
     answer = await world.say(coordinator, "/sukien 15/07/2027 dien dan tre em cap tinh")
     assert answer.text == texts.EVENT_ADDED_CHAT.format(
-        name="dien dan tre em cap tinh", date="15/07/2027", leads="30, 14, 7, 0")
+        name="dien dan tre em cap tinh", date="15/07/2027", leads="30, 14, 7, 0"
+    )
     await world.say(coordinator, "/sukien 20/09/2027 Hội nghị sơ kết")
     async with world.db.session() as session:
-        rows = (await session.execute(sa.select(Event.key, Event.start, Event.kind).where(
-            Event.source == "custom").order_by(Event.start))).all()
+        rows = (
+            await session.execute(
+                sa.select(Event.key, Event.start, Event.kind)
+                .where(Event.source == "custom")
+                .order_by(Event.start)
+            )
+        ).all()
     assert [("custom" if k.startswith("custom-") else k, s, kind) for k, s, kind in rows] == [
         ("children_forum", D(2027, 7, 15), "event"),
         ("forum_report", D(2027, 7, 30), "report"),  # 15 days after the forum
@@ -571,15 +659,26 @@ async def test_what_a_message_is_about_is_read_once_linked_and_kept_only_then(db
     found is kept (up to SUBJECTS_KEPT), per database."""
     async with db.session() as session:
         assert await task_service.message_subject(session, chat_id=7, message_id=1) is None
-        await session.execute(sa.text("INSERT INTO agency (id, code, name, name_key, requested, created_at) "
-                                      "VALUES (1, 'A', 'A', 'a', false, '2026-11-23 02:00:00')"))
+        await session.execute(
+            sa.text(
+                "INSERT INTO agency (id, code, name, name_key, requested, created_at) "
+                "VALUES (1, 'A', 'A', 'a', false, '2026-11-23 02:00:00')"
+            )
+        )
         await session.commit()
         view = await task_service.add_task(session, agency_ref="A", title="Việc", due_date=None)
-        await task_service.link_message(session, chat_id=7, message_id=1, task_ids=[view.id], purpose="card")
+        await task_service.link_message(
+            session, chat_id=7, message_id=1, task_ids=[view.id], purpose="card"
+        )
         found = await task_service.message_subject(session, chat_id=7, message_id=1)
         assert found is not None and found.task_ids == (view.id,)
         monkeypatch.setattr(task_service, "SUBJECTS_KEPT", 2)
         for message_id in (2, 3, 4):
-            await task_service.link_message(session, chat_id=7, message_id=message_id, task_ids=[view.id])
-            assert await task_service.message_subject(session, chat_id=7, message_id=message_id) is not None
+            await task_service.link_message(
+                session, chat_id=7, message_id=message_id, task_ids=[view.id]
+            )
+            assert (
+                await task_service.message_subject(session, chat_id=7, message_id=message_id)
+                is not None
+            )
         assert len(task_service._subjects[session.bind]) == 2

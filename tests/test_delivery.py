@@ -23,7 +23,9 @@ ROOT = os.path.dirname(os.path.dirname(__file__))
 
 def received(server, chats) -> Counter:
     wanted = set(chats)
-    return Counter(m.chat_id for m in server.sent if m.chat_id in wanted and m.text.startswith("⏰"))
+    return Counter(
+        m.chat_id for m in server.sent if m.chat_id in wanted and m.text.startswith("⏰")
+    )
 
 
 @pytest.fixture
@@ -56,15 +58,28 @@ async def test_every_reminder_arrives_once_through_server_trouble(world, trouble
 
 async def _bot_process(env: dict[str, str]) -> asyncio.subprocess.Process:
     return await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot.cli", "run", env=env, cwd=ROOT,
-        stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE)
+        sys.executable,
+        "-m",
+        "bot.cli",
+        "run",
+        env=env,
+        cwd=ROOT,
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.PIPE,
+    )
 
 
 def _env(settings, **extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "DATABASE_URL"))}
-    env.update(DATABASE_URL=settings.database_url, TELEGRAM_BOT_TOKEN="42:CRASH-TEST",
-               TELEGRAM_API_BASE_URL=settings.telegram_api_base_url, CLAIM_LEASE_S="3", HTTP_TIMEOUT_S="1",
-               DISPATCH_INTERVAL_S="0.2", **extra)
+    env.update(
+        DATABASE_URL=settings.database_url,
+        TELEGRAM_BOT_TOKEN="42:CRASH-TEST",
+        TELEGRAM_API_BASE_URL=settings.telegram_api_base_url,
+        CLAIM_LEASE_S="3",
+        HTTP_TIMEOUT_S="1",
+        DISPATCH_INTERVAL_S="0.2",
+        **extra,
+    )
     return env
 
 
@@ -124,24 +139,45 @@ async def test_racing_dispatchers_queue_each_notice_once(db, database_url):
         coordinators = []
         for chat in (9001, 9002):
             invite, _ = await invites.create_invite(session, agency_ref=None, coordinator=True)
-            await invites.redeem_invite(session, code=invite.code, chat_id=chat, chat_type="private",
-                                        user_id=chat, display_name=f"Điều phối {chat}")
+            await invites.redeem_invite(
+                session,
+                code=invite.code,
+                chat_id=chat,
+                chat_type="private",
+                user_id=chat,
+                display_name=f"Điều phối {chat}",
+            )
             coordinators.append(chat)
         actors, task_ids = [], []
         for a in range(6):
             await agencies.add_agency(session, name=f"UBND xã Đua {a}", code=f"D{a}")
             invite, _ = await invites.create_invite(session, agency_ref=f"D{a}")
-            await invites.redeem_invite(session, code=invite.code, chat_id=100 + a, chat_type="private",
-                                        user_id=100 + a, display_name=f"Cán bộ {a}")
+            await invites.redeem_invite(
+                session,
+                code=invite.code,
+                chat_id=100 + a,
+                chat_type="private",
+                user_id=100 + a,
+                display_name=f"Cán bộ {a}",
+            )
             me = await invites.identify(session, chat_id=100 + a)
             for t in range(10):
-                view = await task_service.add_task(session, agency_ref=f"D{a}", title=f"Việc {a}-{t}",
-                                                   due_date=dt.date(2026, 12, 10))
-                actors.append(task_service.Actor(contact=me.contact, user_id=100 + a, name=f"Cán bộ {a}",
-                                                 chat_id=100 + a))
+                view = await task_service.add_task(
+                    session,
+                    agency_ref=f"D{a}",
+                    title=f"Việc {a}-{t}",
+                    due_date=dt.date(2026, 12, 10),
+                )
+                actors.append(
+                    task_service.Actor(
+                        contact=me.contact, user_id=100 + a, name=f"Cán bộ {a}", chat_id=100 + a
+                    )
+                )
                 task_ids.append(view.id)
         for actor, task_id in zip(actors, task_ids, strict=True):
-            await task_service.apply_action(session, actor=actor, task_id=task_id, action="progress")
+            await task_service.apply_action(
+                session, actor=actor, task_id=task_id, action="progress"
+            )
     outbox.forget_coordinators()
     other = Database(database_url)
 
@@ -149,7 +185,9 @@ async def test_racing_dispatchers_queue_each_notice_once(db, database_url):
         taken = 0
         while True:
             async with database.session() as session:
-                got = await notices.queue_pending(session, skip_locked=not database.is_sqlite, limit=7)
+                got = await notices.queue_pending(
+                    session, skip_locked=not database.is_sqlite, limit=7
+                )
             if not got:
                 return taken
             taken += got
@@ -160,7 +198,11 @@ async def test_racing_dispatchers_queue_each_notice_once(db, database_url):
         await other.dispose()
     assert sum(taken) == 60 and all(taken), taken
     async with db.session() as session:
-        rows = (await session.execute(sa.select(Outbox.chat_id, Outbox.text).where(Outbox.kind == "notices"))).all()
+        rows = (
+            await session.execute(
+                sa.select(Outbox.chat_id, Outbox.text).where(Outbox.kind == "notices")
+            )
+        ).all()
     for chat in coordinators:
         lines = [line for c, text in rows if c == chat for line in text.split("\n")]
         assert sorted(lines) == sorted(set(lines)) and len(lines) == 60

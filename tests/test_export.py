@@ -25,13 +25,23 @@ from services.status import STATUSES
 D = dt.date
 T = dt.datetime
 EXPORT_TEXTS = texts.EXPORT_TEXTS
-LABELS = ExportLabels(**EXPORT_TEXTS, status=texts.STATUS, flag_blocked=texts.FLAG_BLOCKED, flag_extension=texts.FLAG_EXTENSION)
+LABELS = ExportLabels(
+    **EXPORT_TEXTS,
+    status=texts.STATUS,
+    flag_blocked=texts.FLAG_BLOCKED,
+    flag_extension=texts.FLAG_EXTENSION,
+)
 
 
 async def official(session, code: str, chat_id: int, name: str) -> task_service.Actor:
     invite, _ = await invites.create_invite(session, agency_ref=code)
     redeemed = await invites.redeem_invite(
-        session, code=invite.code, chat_id=chat_id, chat_type="private", user_id=chat_id, display_name=name
+        session,
+        code=invite.code,
+        chat_id=chat_id,
+        chat_type="private",
+        user_id=chat_id,
+        display_name=name,
     )
     return task_service.Actor(contact=redeemed.contact, user_id=chat_id, name=name, chat_id=chat_id)
 
@@ -45,13 +55,20 @@ async def populate(db, clock) -> dict[str, int]:
         await agencies.add_agency(s, name="UBND xã Phước Dinh", code="PD")
         await agencies.add_agency(s, name="Sở Giáo dục và Đào tạo", code="SGD")
         for key, code, title, due in [
-            ("quarter", "SYT", "Báo cáo quý IV năm 2026 về công tác bảo vệ trẻ em", D(2026, 11, 20)),
+            (
+                "quarter",
+                "SYT",
+                "Báo cáo quý IV năm 2026 về công tác bảo vệ trẻ em",
+                D(2026, 11, 20),
+            ),
             ("forum", "SYT", "Tổ chức Diễn đàn trẻ em cấp tỉnh", D(2026, 12, 15)),
             ("month", "SYT", "Báo cáo kết quả Tháng hành động vì trẻ em", D(2026, 11, 30)),
             ("summer", "PD", "Kế hoạch hoạt động hè cho trẻ em", D(2026, 11, 10)),
             ("formula", "PD", '=HYPERLINK("http://x","bấm vào đây")', None),
         ]:
-            ids[key] = (await task_service.add_task(s, agency_ref=code, title=title, due_date=due)).id
+            ids[key] = (
+                await task_service.add_task(s, agency_ref=code, title=title, due_date=due)
+            ).id
         an = await official(s, "SYT", 1001, "Nguyễn Văn An")
         await official(s, "SYT", 1002, "Lê Thị Bình")
         gone = await official(s, "SYT", 1003, "Trần Văn Cường")
@@ -65,11 +82,20 @@ async def populate(db, clock) -> dict[str, int]:
         await task_service.apply_action(s, actor=an, task_id=ids["month"], action="done")
         clock.advance(dt.timedelta(minutes=5))  # 09:15
         await task_service.apply_action(
-            s, actor=an, task_id=ids["quarter"], action="blocked", note="Thiếu số liệu từ các xã\x01"
+            s,
+            actor=an,
+            task_id=ids["quarter"],
+            action="blocked",
+            note="Thiếu số liệu từ các xã\x01",
         )
         clock.advance(dt.timedelta(minutes=5))  # 09:20
         await task_service.apply_action(
-            s, actor=an, task_id=ids["forum"], action="extend", new_due=D(2027, 1, 15), note="Chờ kinh phí"
+            s,
+            actor=an,
+            task_id=ids["forum"],
+            action="extend",
+            new_due=D(2027, 1, 15),
+            note="Chờ kinh phí",
         )
         clock.advance(dt.timedelta(minutes=10))  # 09:30
         await task_service.apply_action(s, actor=dung, task_id=ids["summer"], action="done")
@@ -95,9 +121,20 @@ async def test_workbook_shows_agencies_tasks_and_history(db, frozen_clock):
     # --- by agency: by name, counts per status, flags, reachable contacts, completion
     ws = wb["Theo cơ quan"]
     assert rows(ws) == [
-        ["Mã cơ quan", "Tên cơ quan", "Số nhiệm vụ", "Chưa đến hạn", "Đang thực hiện", "Quá hạn",
-         "Hoàn thành đúng hạn", "Hoàn thành quá hạn", "Vướng mắc", "Xin gia hạn",
-         "Liên hệ nhận được tin", "Tỷ lệ hoàn thành"],
+        [
+            "Mã cơ quan",
+            "Tên cơ quan",
+            "Số nhiệm vụ",
+            "Chưa đến hạn",
+            "Đang thực hiện",
+            "Quá hạn",
+            "Hoàn thành đúng hạn",
+            "Hoàn thành quá hạn",
+            "Vướng mắc",
+            "Xin gia hạn",
+            "Liên hệ nhận được tin",
+            "Tỷ lệ hoàn thành",
+        ],
         ["SGD", "Sở Giáo dục và Đào tạo", 0, 0, 0, 0, 0, 0, 0, 0, 0, None],
         ["SYT", "Sở Y tế", 3, 0, 1, 1, 1, 0, 1, 1, 2, pytest.approx(1 / 3)],
         ["PD", "UBND xã Phước Dinh", 2, 1, 0, 0, 0, 1, 0, 0, 1, 0.5],
@@ -108,18 +145,72 @@ async def test_workbook_shows_agencies_tasks_and_history(db, frozen_clock):
     # --- by task: agency by agency, nearest deadline first, real dates, VN times
     ws = wb["Theo nhiệm vụ"]
     assert rows(ws) == [
-        ["Mã nhiệm vụ", "Cơ quan", "Nhiệm vụ", "Hạn", "Trạng thái", "Số ngày còn lại (âm: quá hạn)",
-         "Nội dung vướng mắc", "Xin gia hạn đến", "Cập nhật lần cuối"],
-        [ids["quarter"], "Sở Y tế", "Báo cáo quý IV năm 2026 về công tác bảo vệ trẻ em",
-         T(2026, 11, 20), "Quá hạn", -3, "Thiếu số liệu từ các xã", None, at(9, 15)],
-        [ids["month"], "Sở Y tế", "Báo cáo kết quả Tháng hành động vì trẻ em",
-         T(2026, 11, 30), "Hoàn thành đúng hạn", None, None, None, at(9, 10)],
-        [ids["forum"], "Sở Y tế", "Tổ chức Diễn đàn trẻ em cấp tỉnh",
-         T(2026, 12, 15), "Đang thực hiện", 22, None, T(2027, 1, 15), at(9, 20)],
-        [ids["summer"], "UBND xã Phước Dinh", "Kế hoạch hoạt động hè cho trẻ em",
-         T(2026, 11, 10), "Hoàn thành quá hạn", None, None, None, at(9, 30)],
-        [ids["formula"], "UBND xã Phước Dinh", '=HYPERLINK("http://x","bấm vào đây")',
-         None, "Chưa đến hạn", None, None, None, at(9, 0)],
+        [
+            "Mã nhiệm vụ",
+            "Cơ quan",
+            "Nhiệm vụ",
+            "Hạn",
+            "Trạng thái",
+            "Số ngày còn lại (âm: quá hạn)",
+            "Nội dung vướng mắc",
+            "Xin gia hạn đến",
+            "Cập nhật lần cuối",
+        ],
+        [
+            ids["quarter"],
+            "Sở Y tế",
+            "Báo cáo quý IV năm 2026 về công tác bảo vệ trẻ em",
+            T(2026, 11, 20),
+            "Quá hạn",
+            -3,
+            "Thiếu số liệu từ các xã",
+            None,
+            at(9, 15),
+        ],
+        [
+            ids["month"],
+            "Sở Y tế",
+            "Báo cáo kết quả Tháng hành động vì trẻ em",
+            T(2026, 11, 30),
+            "Hoàn thành đúng hạn",
+            None,
+            None,
+            None,
+            at(9, 10),
+        ],
+        [
+            ids["forum"],
+            "Sở Y tế",
+            "Tổ chức Diễn đàn trẻ em cấp tỉnh",
+            T(2026, 12, 15),
+            "Đang thực hiện",
+            22,
+            None,
+            T(2027, 1, 15),
+            at(9, 20),
+        ],
+        [
+            ids["summer"],
+            "UBND xã Phước Dinh",
+            "Kế hoạch hoạt động hè cho trẻ em",
+            T(2026, 11, 10),
+            "Hoàn thành quá hạn",
+            None,
+            None,
+            None,
+            at(9, 30),
+        ],
+        [
+            ids["formula"],
+            "UBND xã Phước Dinh",
+            '=HYPERLINK("http://x","bấm vào đây")',
+            None,
+            "Chưa đến hạn",
+            None,
+            None,
+            None,
+            at(9, 0),
+        ],
     ]
     due, ext, updated = ws["D2"], ws["H4"], ws["I2"]
     assert due.is_date and due.number_format == "dd/mm/yyyy" and due.value.date() == D(2026, 11, 20)
@@ -134,23 +225,87 @@ async def test_workbook_shows_agencies_tasks_and_history(db, frozen_clock):
     # --- history: newest first, Vietnamese actions and values, who did it
     ws = wb["Lịch sử"]
     history = rows(ws)
-    assert history[0] == ["Thời gian", "Cơ quan", "Mã nhiệm vụ", "Nhiệm vụ", "Hành động", "Từ",
-                          "Thành", "Ghi chú", "Người thực hiện"]
-    title = {k: v for k, v in zip(
-        ids, ["Báo cáo quý IV năm 2026 về công tác bảo vệ trẻ em", "Tổ chức Diễn đàn trẻ em cấp tỉnh",
-              "Báo cáo kết quả Tháng hành động vì trẻ em", "Kế hoạch hoạt động hè cho trẻ em",
-              '=HYPERLINK("http://x","bấm vào đây")'], strict=True)}
+    assert history[0] == [
+        "Thời gian",
+        "Cơ quan",
+        "Mã nhiệm vụ",
+        "Nhiệm vụ",
+        "Hành động",
+        "Từ",
+        "Thành",
+        "Ghi chú",
+        "Người thực hiện",
+    ]
+    title = {
+        k: v
+        for k, v in zip(
+            ids,
+            [
+                "Báo cáo quý IV năm 2026 về công tác bảo vệ trẻ em",
+                "Tổ chức Diễn đàn trẻ em cấp tỉnh",
+                "Báo cáo kết quả Tháng hành động vì trẻ em",
+                "Kế hoạch hoạt động hè cho trẻ em",
+                '=HYPERLINK("http://x","bấm vào đây")',
+            ],
+            strict=True,
+        )
+    }
     assert history[1:6] == [
-        [at(9, 30), "UBND xã Phước Dinh", ids["summer"], title["summer"], "Cập nhật tiến độ",
-         "Chưa thực hiện", "Hoàn thành", None, "Phạm Thị Dung"],
-        [at(9, 20), "Sở Y tế", ids["forum"], title["forum"], "Xin gia hạn",
-         "15/12/2026", "15/01/2027", "Chờ kinh phí", "Nguyễn Văn An"],
-        [at(9, 15), "Sở Y tế", ids["quarter"], title["quarter"], "Vướng mắc",
-         "Không", "Có", "Thiếu số liệu từ các xã", "Nguyễn Văn An"],
-        [at(9, 10), "Sở Y tế", ids["month"], title["month"], "Cập nhật tiến độ",
-         "Chưa thực hiện", "Hoàn thành", None, "Nguyễn Văn An"],
-        [at(9, 5), "Sở Y tế", ids["forum"], title["forum"], "Cập nhật tiến độ",
-         "Chưa thực hiện", "Đang thực hiện", None, "Nguyễn Văn An"],
+        [
+            at(9, 30),
+            "UBND xã Phước Dinh",
+            ids["summer"],
+            title["summer"],
+            "Cập nhật tiến độ",
+            "Chưa thực hiện",
+            "Hoàn thành",
+            None,
+            "Phạm Thị Dung",
+        ],
+        [
+            at(9, 20),
+            "Sở Y tế",
+            ids["forum"],
+            title["forum"],
+            "Xin gia hạn",
+            "15/12/2026",
+            "15/01/2027",
+            "Chờ kinh phí",
+            "Nguyễn Văn An",
+        ],
+        [
+            at(9, 15),
+            "Sở Y tế",
+            ids["quarter"],
+            title["quarter"],
+            "Vướng mắc",
+            "Không",
+            "Có",
+            "Thiếu số liệu từ các xã",
+            "Nguyễn Văn An",
+        ],
+        [
+            at(9, 10),
+            "Sở Y tế",
+            ids["month"],
+            title["month"],
+            "Cập nhật tiến độ",
+            "Chưa thực hiện",
+            "Hoàn thành",
+            None,
+            "Nguyễn Văn An",
+        ],
+        [
+            at(9, 5),
+            "Sở Y tế",
+            ids["forum"],
+            title["forum"],
+            "Cập nhật tiến độ",
+            "Chưa thực hiện",
+            "Đang thực hiện",
+            None,
+            "Nguyễn Văn An",
+        ],
     ]
     created = history[6:]
     assert len(created) == 5
@@ -159,8 +314,11 @@ async def test_workbook_shows_agencies_tasks_and_history(db, frozen_clock):
     assert ws["A2"].is_date and ws["A2"].number_format == "dd/mm/yyyy hh:mm"
 
     # --- every sheet: bold frozen header, filter over the data, widths from content
-    for ws, ncols, nrows in ((wb["Theo cơ quan"], "L", 4), (wb["Theo nhiệm vụ"], "I", 6),
-                             (wb["Lịch sử"], "I", 11)):
+    for ws, ncols, nrows in (
+        (wb["Theo cơ quan"], "L", 4),
+        (wb["Theo nhiệm vụ"], "I", 6),
+        (wb["Lịch sử"], "I", 11),
+    ):
         assert ws.freeze_panes == "A2"
         assert ws.auto_filter.ref == f"A1:{ncols}{nrows}"
         assert ws.max_row == nrows
@@ -175,7 +333,9 @@ async def test_workbook_shows_agencies_tasks_and_history(db, frozen_clock):
 async def test_long_titles_wrap_in_capped_columns(db, frozen_clock):
     async with db.session() as s:
         await agencies.add_agency(s, name="Sở Lao động - Thương binh và Xã hội", code="SLD")
-        long_title = "Triển khai chương trình phòng, chống tai nạn, thương tích và đuối nước trẻ em " * 4
+        long_title = (
+            "Triển khai chương trình phòng, chống tai nạn, thương tích và đuối nước trẻ em " * 4
+        )
         await task_service.add_task(s, agency_ref="SLD", title=long_title, due_date=D(2026, 12, 1))
         data = await collect_export_data(s)
     wb = openpyxl.load_workbook(io.BytesIO(write_workbook(data, LABELS)))
@@ -196,8 +356,12 @@ async def test_empty_database_gives_headers_only(db):
 
 def test_labels_come_from_one_place():
     # Every non-status label has a Vietnamese default in EXPORT_TEXTS, under its field name.
-    custom = ExportLabels(**{**EXPORT_TEXTS, "sheet_history": "Nhật ký"}, status=texts.STATUS,
-                          flag_blocked=texts.FLAG_BLOCKED, flag_extension=texts.FLAG_EXTENSION)
+    custom = ExportLabels(
+        **{**EXPORT_TEXTS, "sheet_history": "Nhật ký"},
+        status=texts.STATUS,
+        flag_blocked=texts.FLAG_BLOCKED,
+        flag_extension=texts.FLAG_EXTENSION,
+    )
     assert custom.sheet_history == "Nhật ký" and LABELS.sheet_history == "Lịch sử"
     assert LABELS.action("blocked") == texts.FLAG_BLOCKED
     assert LABELS.action("extension_requested") == texts.FLAG_EXTENSION

@@ -136,17 +136,18 @@ async def test_edit_text_and_markup_keeps_history(fake: FakeTelegram, bot: teleg
     sent = await bot.send_message(LAN, "Việc 1", reply_markup=_keyboard("done:1", "late:1"))
     assert sent.reply_markup.inline_keyboard[0][0].callback_data == "done:1"
 
-    edited = await bot.edit_message_text("Việc 1 ✅", LAN, sent.message_id,
-                                         reply_markup=_keyboard("undo:1"))
+    edited = await bot.edit_message_text(
+        "Việc 1 ✅", LAN, sent.message_id, reply_markup=_keyboard("undo:1")
+    )
     assert edited.text == "Việc 1 ✅" and edited.edit_date is not None
     with pytest.raises(BadRequest, match="(?i)message is not modified"):
-        await bot.edit_message_text("Việc 1 ✅", LAN, sent.message_id,
-                                    reply_markup=_keyboard("undo:1"))
+        await bot.edit_message_text(
+            "Việc 1 ✅", LAN, sent.message_id, reply_markup=_keyboard("undo:1")
+        )
     # Editing the text without reply_markup removes the keyboard, as on Telegram.
     plain = await bot.edit_message_text("Việc 1 ✅", LAN, sent.message_id)
     assert plain.reply_markup is None
-    again = await bot.edit_message_reply_markup(LAN, sent.message_id,
-                                                reply_markup=_keyboard("x"))
+    again = await bot.edit_message_reply_markup(LAN, sent.message_id, reply_markup=_keyboard("x"))
     assert again.reply_markup.inline_keyboard[0][0].text == "x"
 
     record = fake.bot_message(LAN, sent.message_id)
@@ -154,11 +155,15 @@ async def test_edit_text_and_markup_keeps_history(fake: FakeTelegram, bot: teleg
     assert record.text == "Việc 1 ✅" and record.callback_data == ["x"]
     assert record.method == "sendMessage" and record.last_method == "editMessageReplyMarkup"
     assert [v.method for v in record.history] == [
-        "sendMessage", "editMessageText", "editMessageText",
+        "sendMessage",
+        "editMessageText",
+        "editMessageText",
     ]
     assert record.history[0].text == "Việc 1"
     assert [e.method for e in fake.edits] == [
-        "editMessageText", "editMessageText", "editMessageReplyMarkup",
+        "editMessageText",
+        "editMessageText",
+        "editMessageReplyMarkup",
     ]
     with pytest.raises(BadRequest, match="(?i)message to edit not found"):
         await bot.edit_message_text("?", LAN, 999)
@@ -171,8 +176,9 @@ async def test_force_reply_and_replies(fake: FakeTelegram, bot: telegram.Bot) ->
 
     answer = fake.user_sends(LAN, LAN, "thiếu kinh phí", reply_to=question.message_id)
     assert answer["reply_to_message"]["text"] == "Lý do?"
-    reply = await bot.send_message(LAN, "Đã ghi nhận",
-                                   reply_parameters=ReplyParameters(answer["message_id"]))
+    reply = await bot.send_message(
+        LAN, "Đã ghi nhận", reply_parameters=ReplyParameters(answer["message_id"])
+    )
     assert reply.reply_to_message.text == "thiếu kinh phí"
     assert reply.reply_to_message.from_user.id == LAN
     assert fake.last_message(LAN).reply_to_message_id == answer["message_id"]
@@ -232,7 +238,8 @@ async def test_group_commands_edits_and_allowed_updates(
 
     updates = await bot.get_updates(allowed_updates=["message", "edited_message"])
     assert [u.effective_message.text for u in updates] == [
-        "/start@nhacviec_bot ABC", "/start@nhacviec_bot XYZ",
+        "/start@nhacviec_bot ABC",
+        "/start@nhacviec_bot XYZ",
     ]
     command = updates[0].message
     assert command.chat.type == "supergroup" and command.chat.title == "Nhóm Sở GD&ĐT"
@@ -269,8 +276,9 @@ async def test_second_poller_ends_the_first_with_conflict(
 
 
 async def test_documents_both_ways(fake: FakeTelegram, bot: telegram.Bot) -> None:
-    doc = await bot.send_document(LAN, b"%PDF-1.4 bao cao", filename="Báo cáo năm 2026.pdf",
-                                  caption="Báo cáo")
+    doc = await bot.send_document(
+        LAN, b"%PDF-1.4 bao cao", filename="Báo cáo năm 2026.pdf", caption="Báo cáo"
+    )
     assert doc.document.file_name == "Báo cáo năm 2026.pdf"
     assert doc.document.mime_type == "application/pdf" and doc.document.file_size == 16
     assert doc.caption == "Báo cáo"
@@ -425,8 +433,11 @@ async def test_missing_methods_answer_404(bot: telegram.Bot) -> None:
 
 async def test_raw_http_json_body_method_case_and_unknown_method(fake: FakeTelegram) -> None:
     async with aiohttp.ClientSession() as http:
-        body = {"chat_id": LAN, "text": "123", "reply_markup": {"inline_keyboard": [[
-            {"text": "A", "callback_data": "a"}]]}}
+        body = {
+            "chat_id": LAN,
+            "text": "123",
+            "reply_markup": {"inline_keyboard": [[{"text": "A", "callback_data": "a"}]]},
+        }
         async with http.post(f"{fake.base_url}{TOKEN}/SENDMESSAGE", json=body) as resp:
             answer = await resp.json()
         assert resp.status == 200 and answer["ok"] is True
@@ -434,14 +445,18 @@ async def test_raw_http_json_body_method_case_and_unknown_method(fake: FakeTeleg
         async with http.get(f"{fake.base_url}{TOKEN}/noSuchMethod") as resp:
             assert resp.status == 404
             assert await resp.json() == {
-                "ok": False, "error_code": 404, "description": "Not Found: method not found",
+                "ok": False,
+                "error_code": 404,
+                "description": "Not Found: method not found",
             }
         fake.inject(429, retry_after=3)
-        async with http.post(f"{fake.base_url}{TOKEN}/sendMessage",
-                             data={"chat_id": str(LAN), "text": "x"}) as resp:
+        async with http.post(
+            f"{fake.base_url}{TOKEN}/sendMessage", data={"chat_id": str(LAN), "text": "x"}
+        ) as resp:
             assert resp.status == 429
             assert await resp.json() == {
-                "ok": False, "error_code": 429,
+                "ok": False,
+                "error_code": 429,
                 "description": "Too Many Requests: retry after 3",
                 "parameters": {"retry_after": 3},
             }
@@ -505,8 +520,10 @@ def test_limiter_windows_are_sliding() -> None:
 
 
 def test_html_and_markdown_v2_like_telegram() -> None:
-    parsed = parse_html('<a href="https://x.vn/a?b=1&amp;c=2">link</a> <pre><code '
-                        'class="language-python">x=1</code></pre> &#128512;')
+    parsed = parse_html(
+        '<a href="https://x.vn/a?b=1&amp;c=2">link</a> <pre><code '
+        'class="language-python">x=1</code></pre> &#128512;'
+    )
     assert parsed.text == "link x=1 😀"
     assert parsed.entities == [
         {"type": "text_link", "offset": 0, "length": 4, "url": "https://x.vn/a?b=1&c=2"},
@@ -523,7 +540,11 @@ def test_html_and_markdown_v2_like_telegram() -> None:
     md = parse_markdown_v2(r"*Đậm* _nghiêng_ __gạch__ [web](https://x.vn) 1\.0 ||ẩn||")
     assert md.text == "Đậm nghiêng gạch web 1.0 ẩn"
     assert [e["type"] for e in md.entities] == [
-        "bold", "italic", "underline", "text_link", "spoiler",
+        "bold",
+        "italic",
+        "underline",
+        "text_link",
+        "spoiler",
     ]
     with pytest.raises(EntityParseError, match="Can't find end of Bold entity at byte offset 0"):
         parse_markdown_v2("*open")
@@ -578,7 +599,13 @@ async def test_wait_for_times_out_without_busy_waiting(fake: FakeTelegram) -> No
 
 async def test_cli_prints_the_base_url_and_stops_on_sigterm() -> None:
     process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "fake_telegram", "--port", "0", "--user", "42:Lan",
+        sys.executable,
+        "-m",
+        "fake_telegram",
+        "--port",
+        "0",
+        "--user",
+        "42:Lan",
         stdout=asyncio.subprocess.PIPE,
         cwd=os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
     )

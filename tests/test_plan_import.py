@@ -45,20 +45,36 @@ def test_cli_dry_run_json_has_the_documented_shape(database_url):
     done = nhacviec(database_url, "plan", "import", str(SEED_000), "--dry-run", "--json")
     assert done.returncode == 0, done.stderr
     data = json.loads(done.stdout)
-    assert set(data) == {"number", "issued", "year", "authority", "coordinator", "agencies", "deadlines",
-                         "targets", "events"}
-    assert [(d["date"], d["period"]) for d in data["deadlines"]] == [("2023-05-15", "half-year"),
-                                                                     ("2023-11-15", "annual")]
+    assert set(data) == {
+        "number",
+        "issued",
+        "year",
+        "authority",
+        "coordinator",
+        "agencies",
+        "deadlines",
+        "targets",
+        "events",
+    }
+    assert [(d["date"], d["period"]) for d in data["deadlines"]] == [
+        ("2023-05-15", "half-year"),
+        ("2023-11-15", "annual"),
+    ]
     assert len(data["agencies"]) == 13
 
 
-@pytest.mark.parametrize("name,content,code", [
-    ("trong.txt", b"", "empty"),
-    ("anh.pdf", bytes(range(256)) * 40, "corrupt"),
-    ("rac.bin", b"\x00\x01\x02\xff" * 1000, "binary"),
-    ("tin_tuc.txt", (SEEDS / "news_article.txt").read_bytes(), "not_a_plan"),
-])
-def test_cli_refuses_what_is_not_a_plan_and_writes_nothing(database_url, tmp_path, name, content, code):
+@pytest.mark.parametrize(
+    "name,content,code",
+    [
+        ("trong.txt", b"", "empty"),
+        ("anh.pdf", bytes(range(256)) * 40, "corrupt"),
+        ("rac.bin", b"\x00\x01\x02\xff" * 1000, "binary"),
+        ("tin_tuc.txt", (SEEDS / "news_article.txt").read_bytes(), "not_a_plan"),
+    ],
+)
+def test_cli_refuses_what_is_not_a_plan_and_writes_nothing(
+    database_url, tmp_path, name, content, code
+):
     path = tmp_path / name
     path.write_bytes(content)
     done = nhacviec(database_url, "plan", "import", str(path))
@@ -90,17 +106,28 @@ async def test_coordinator_sends_docx_reviews_and_activates(world):
     assert after["Agency"] == 13 and after["Task"] == 13 * 2 + 49  # 2 reports each + 49 duties
     async with world.db.session() as session:
         tuphap = await session.scalar(select(Agency).where(Agency.name == "Sở Tư pháp"))
-        reports = (await session.scalars(select(Task).where(Task.agency_id == tuphap.id, Task.kind == "report")
-                                         .order_by(Task.due_date))).all()
-        requested = (await session.scalars(select(Agency.name).where(Agency.requested.is_(True)))).all()
-    assert [(t.title, t.due_date.isoformat()) for t in reports] == [("Báo cáo 6 tháng", "2023-05-15"),
-                                                                   ("Báo cáo năm", "2023-11-15")]
+        reports = (
+            await session.scalars(
+                select(Task)
+                .where(Task.agency_id == tuphap.id, Task.kind == "report")
+                .order_by(Task.due_date)
+            )
+        ).all()
+        requested = (
+            await session.scalars(select(Agency.name).where(Agency.requested.is_(True)))
+        ).all()
+    assert [(t.title, t.due_date.isoformat()) for t in reports] == [
+        ("Báo cáo 6 tháng", "2023-05-15"),
+        ("Báo cáo năm", "2023-11-15"),
+    ]
     assert len(requested) == 2
     # The same button again, or the same document again, changes nothing.
     again = await world.press(coord, review.message_id, activate, strict=False)
     assert again.text == texts.PLAN_NOT_DRAFT
     review2 = await world.send_document(coord, "KH_tre_em_2023.docx", len(data), content=data)
-    answer = await world.press(coord, review2.message_id, world.button_data(review2, texts.BTN_ACTIVATE))
+    answer = await world.press(
+        coord, review2.message_id, world.button_data(review2, texts.BTN_ACTIVATE)
+    )
     assert answer.text == texts.PLAN_ACTIVATED_SAME
     assert (await counts(world.db))["Task"] == after["Task"]
 
@@ -119,7 +146,9 @@ async def test_corrected_plan_updates_without_losing_status(world):
         code = agency.code
     user = await world.official(code)
     async with world.db.session() as session:
-        annual = await session.scalar(select(Task).where(Task.agency_id == agency.id, Task.title == "Báo cáo năm"))
+        annual = await session.scalar(
+            select(Task).where(Task.agency_id == agency.id, Task.title == "Báo cáo năm")
+        )
     listing = await world.say(user, "/viec")
     n = next(i for i, line in enumerate(listing.text.split("\n\n")[1:], 1) if "Báo cáo năm" in line)
     await world.press(user, listing.message_id, f"t:{annual.id}:p")
@@ -130,8 +159,13 @@ async def test_corrected_plan_updates_without_losing_status(world):
         result = await plans.activate(session, plan_id=draft.id, settings=world.settings)
         task = await session.get(Task, annual.id)
         total = await session.scalar(select(sa.func.count()).select_from(Task))
-        pending = (await session.scalars(select(Outbox.dedupe_key).where(
-            Outbox.task_id == annual.id, Outbox.state == "pending"))).all()
+        pending = (
+            await session.scalars(
+                select(Outbox.dedupe_key).where(
+                    Outbox.task_id == annual.id, Outbox.state == "pending"
+                )
+            )
+        ).all()
     assert result.tasks_updated == 13 and result.tasks_created == 0
     assert task.due_date.isoformat() == "2023-11-20" and task.progress == "in_progress"
     assert total == 13 * 2 + 49
@@ -150,8 +184,14 @@ async def test_non_plan_document_in_chat_is_refused_and_nothing_written(world):
 
 def test_bench_import_quick_prints_its_json_line():
     root = os.path.dirname(os.path.dirname(__file__))
-    done = subprocess.run([sys.executable, "bench/import.py", "--quick"], check=False, capture_output=True, text=True,
-                          cwd=root, timeout=120)
+    done = subprocess.run(
+        [sys.executable, "bench/import.py", "--quick"],
+        check=False,
+        capture_output=True,
+        text=True,
+        cwd=root,
+        timeout=120,
+    )
     assert done.returncode == 0, done.stderr
     figures = json.loads(done.stdout.strip().splitlines()[-1])
     assert figures["max_seconds"] <= 0.5

@@ -46,8 +46,14 @@ AGENCIES = {
         ("Công an tỉnh", False, 3),
         ("Tòa án nhân dân tỉnh, Viện Kiểm sát nhân dân tỉnh", True, 2),
         ("Báo Ninh Thuận, Đài Phát thanh và Truyền hình tỉnh", False, 2),
-        (("Ủy ban Nhân dân Mặt trận Tổ quốc Việt Nam tỉnh và các tổ chức đoàn thể chính trị"
-          " - xã hội có liên quan"), True, 4),
+        (
+            (
+                "Ủy ban Nhân dân Mặt trận Tổ quốc Việt Nam tỉnh và các tổ chức đoàn thể chính trị"
+                " - xã hội có liên quan"
+            ),
+            True,
+            4,
+        ),
         ("Ủy ban nhân dân các huyện, thành phố", False, 10),
     ],
     "002": [  # numbering skips 5 and repeats 12; item 4 ends with a paragraph without dash
@@ -75,8 +81,14 @@ AGENCIES = {
         ("Sở Khoa học và Công nghệ", False, 1),
         ("Sở Xây dựng", False, 2),
         ("Viện kiểm sát nhân dân tỉnh, Tòa án nhân dân tỉnh", True, 2),
-        (("Ủy ban Mặt trận Tổ quốc Việt Nam tỉnh, Tỉnh Đoàn, Hội Liên hiệp Phụ nữ Việt Nam"
-          " tỉnh và các tổ chức thành viên"), True, 3),
+        (
+            (
+                "Ủy ban Mặt trận Tổ quốc Việt Nam tỉnh, Tỉnh Đoàn, Hội Liên hiệp Phụ nữ Việt Nam"
+                " tỉnh và các tổ chức thành viên"
+            ),
+            True,
+            3,
+        ),
         ("UBND các huyện, thị xã, thành phố", False, 3),
     ],
 }
@@ -89,8 +101,13 @@ DEADLINES = {  # (date, month, day, period)
 
 HEADER = {  # number, issued, year, authority, coordinator
     "000": (None, None, 2023, "Ủy ban nhân dân tỉnh Ninh Thuận", LDTBXH),
-    "002": (None, None, 2023, "Ủy ban nhân dân huyện An Lão",
-            "Phòng Lao động - Thương binh và Xã hội"),
+    "002": (
+        None,
+        None,
+        2023,
+        "Ủy ban nhân dân huyện An Lão",
+        "Phòng Lao động - Thương binh và Xã hội",
+    ),
     "004": (None, None, 2025, "UBND tỉnh Bình Phước", "Sở Y tế"),
 }
 
@@ -101,27 +118,63 @@ WARNINGS = {
 }
 
 EVENTS = {
-    "000": {"Tháng hành động vì trẻ em", "Ngày Quốc tế thiếu nhi", "Diễn đàn trẻ em",
-            "Đối thoại với trẻ em", "Hoạt động hè", "Ngày toàn dân đưa trẻ đến trường",
-            "Tết Trung thu"},
-    "002": {"Tháng hành động vì trẻ em", "Ngày Quốc tế thiếu nhi", "Diễn đàn trẻ em",
-            "Hoạt động hè", "Tết Trung thu"},
-    "004": {"Tháng hành động vì trẻ em", "Ngày Quốc tế thiếu nhi", "Diễn đàn trẻ em",
-            "Hoạt động hè", "Tết Trung thu"},
+    "000": {
+        "Tháng hành động vì trẻ em",
+        "Ngày Quốc tế thiếu nhi",
+        "Diễn đàn trẻ em",
+        "Đối thoại với trẻ em",
+        "Hoạt động hè",
+        "Ngày toàn dân đưa trẻ đến trường",
+        "Tết Trung thu",
+    },
+    "002": {
+        "Tháng hành động vì trẻ em",
+        "Ngày Quốc tế thiếu nhi",
+        "Diễn đàn trẻ em",
+        "Hoạt động hè",
+        "Tết Trung thu",
+    },
+    "004": {
+        "Tháng hành động vì trẻ em",
+        "Ngày Quốc tế thiếu nhi",
+        "Diễn đàn trẻ em",
+        "Hoạt động hè",
+        "Tết Trung thu",
+    },
 }
 
 _YT, _GD, _TP = "Sở Y tế", "Sở Giáo dục và Đào tạo", "Sở Tư pháp"
 TARGET_OWNERS_004 = {  # "chỉ tiêu 01, 02, ..." in the tasks of section V
-    1: [_YT], 2: [_YT], 3: [_YT], 4: [_YT], 5: [_YT], 6: [_YT], 7: [_GD], 8: [_YT],
-    9: [_YT, "Công an tỉnh"], 10: [_YT], 11: [_YT], 12: [_YT], 13: [_TP], 14: [_TP],
-    15: [_GD], 16: [_GD], 17: [_GD], 18: [_GD], 19: [_GD], 20: [_GD],
-    21: ["Sở Văn hóa, Thể thao và Du lịch"], 22: [_YT], 23: [_YT], 24: [_YT],
+    1: [_YT],
+    2: [_YT],
+    3: [_YT],
+    4: [_YT],
+    5: [_YT],
+    6: [_YT],
+    7: [_GD],
+    8: [_YT],
+    9: [_YT, "Công an tỉnh"],
+    10: [_YT],
+    11: [_YT],
+    12: [_YT],
+    13: [_TP],
+    14: [_TP],
+    15: [_GD],
+    16: [_GD],
+    17: [_GD],
+    18: [_GD],
+    19: [_GD],
+    20: [_GD],
+    21: ["Sở Văn hóa, Thể thao và Du lịch"],
+    22: [_YT],
+    23: [_YT],
+    24: [_YT],
 }
 TARGET_TEXTS_004 = {
     1: "76,9% tỷ lệ xã, phường, thị trấn đạt tiêu chuẩn phù hợp với trẻ em.",
     6: "2% tỷ lệ lây truyền HIV từ mẹ sang con.",
     24: "Tỷ lệ trẻ em từ 11 tuổi trở lên được tham gia vào các mô hình, hoạt động thúc đẩy"
-        " quyền tham gia của trẻ em đạt 30%.",
+    " quyền tham gia của trẻ em đạt 30%.",
 }
 
 
@@ -134,8 +187,9 @@ def agency_table(parsed) -> list[tuple[str, bool, int]]:
 
 
 def deadline_table(parsed) -> list[tuple]:
-    return [(d.date.isoformat() if d.date else None, d.month, d.day, d.period)
-            for d in parsed.deadlines]
+    return [
+        (d.date.isoformat() if d.date else None, d.month, d.day, d.period) for d in parsed.deadlines
+    ]
 
 
 def assert_seed(parsed, key: str, *, deadlines: bool = True, header: bool = True) -> None:
@@ -145,7 +199,11 @@ def assert_seed(parsed, key: str, *, deadlines: bool = True, header: bool = True
     if header:
         number, issued, year, authority, _ = HEADER[key]
         assert (parsed.number, parsed.issued, parsed.year, parsed.authority) == (
-            number, issued, year, authority)
+            number,
+            issued,
+            year,
+            authority,
+        )
     assert parsed.coordinator == HEADER[key][4]
     assert set(parsed.events) == EVENTS[key]
     if key == "004":
@@ -181,14 +239,17 @@ def test_seed_000_task_texts():
     parsed = parse_plan(seed_text("000"))
     by_name = {a.name: a for a in parsed.agencies}
     planning = by_name["Sở Kế hoạch và Đầu tư"].tasks
-    assert planning == [(
-        "Chủ trì, phối hợp với Sở Lao động – Thương binh và Xã hội đưa các mục tiêu, nội dung"
-        " của công tác bảo vệ, chăm sóc và giáo dục trẻ em vào kế hoạch phát triển kinh tế -"
-        " xã hội của tỉnh. Cân đối nguồn lực thực hiện chương trình bảo vệ, chăm sóc và giáo"
-        " dục trẻ em."
-    )]
+    assert planning == [
+        (
+            "Chủ trì, phối hợp với Sở Lao động – Thương binh và Xã hội đưa các mục tiêu, nội dung"
+            " của công tác bảo vệ, chăm sóc và giáo dục trẻ em vào kế hoạch phát triển kinh tế -"
+            " xã hội của tỉnh. Cân đối nguồn lực thực hiện chương trình bảo vệ, chăm sóc và giáo"
+            " dục trẻ em."
+        )
+    ]
     assert by_name[LDTBXH].tasks[-1] == (
-        "Tham mưu, tổng hợp, báo cáo kết quả bảo vệ, chăm sóc trẻ em theo quy định.")
+        "Tham mưu, tổng hợp, báo cáo kết quả bảo vệ, chăm sóc trẻ em theo quy định."
+    )
     front = by_name[AGENCIES["000"][11][0]].tasks
     assert front[3].startswith("Hội Liên hiệp Phụ nữ tỉnh: Chỉ đạo Hội phụ nữ các cấp")
 
@@ -199,9 +260,11 @@ def test_seed_002_dashless_paragraph_and_page_numbers():
     assert culture[-1].startswith("Phối hợp với các ngành liên quan tăng cường tuyên truyền")
     police = parsed.agencies[7].tasks
     # a page number ("10") sat inside this duty in the source
-    assert police[-1] == ("Phối hợp với ngành Lao động - Thương binh và Xã hội trong công tác"
-                          " tiếp nhận thông tin, xử lý, can thiệp, hỗ trợ các trường hợp trẻ em"
-                          " bị xâm hại.")
+    assert police[-1] == (
+        "Phối hợp với ngành Lao động - Thương binh và Xã hội trong công tác"
+        " tiếp nhận thông tin, xử lý, can thiệp, hỗ trợ các trường hợp trẻ em"
+        " bị xâm hại."
+    )
 
 
 def test_seed_004_sub_bullets_stay_in_their_task():
@@ -215,11 +278,24 @@ def test_deadline_texts_and_json_shape():
     parsed = parse_plan(seed_text("000"))
     data = parsed.to_json()
     json.dumps(data, ensure_ascii=False)
-    assert set(data) == {"number", "issued", "year", "authority", "coordinator", "agencies",
-                         "deadlines", "targets", "events"}
+    assert set(data) == {
+        "number",
+        "issued",
+        "year",
+        "authority",
+        "coordinator",
+        "agencies",
+        "deadlines",
+        "targets",
+        "events",
+    }
     assert set(data["agencies"][0]) == {"name", "requested", "tasks"}
     assert data["deadlines"][0] == {
-        "date": "2023-05-15", "month": 5, "day": 15, "period": "half-year", "relative": None,
+        "date": "2023-05-15",
+        "month": 5,
+        "day": 15,
+        "period": "half-year",
+        "relative": None,
         "text": data["deadlines"][0]["text"],
     }
     assert "báo cáo định kỳ 6 tháng (trước ngày 15/5)" in data["deadlines"][0]["text"]
@@ -230,8 +306,10 @@ def test_deadline_texts_and_json_shape():
 def test_year_argument_sets_deadlines_without_year():
     parsed = parse_plan(seed_text("000"), year=2024)
     assert parsed.year == 2024
-    assert deadline_table(parsed) == [("2024-05-15", 5, 15, "half-year"),
-                                      ("2024-11-15", 11, 15, "annual")]
+    assert deadline_table(parsed) == [
+        ("2024-05-15", 5, 15, "half-year"),
+        ("2024-11-15", 11, 15, "annual"),
+    ]
     # explicit years in the text are kept
     assert deadline_table(parse_plan(seed_text("002"), year=2030)) == DEADLINES["002"]
 
@@ -258,9 +336,12 @@ def paragraphs(text: str) -> list[str]:
         if line.isdigit():
             continue
         heading = MARK_RE.match(previous) and len(previous) < 60 and previous[-1].isalnum()
-        new = (not out or MARK_RE.match(line)
-               or (previous[-1] in ".:;" and len(previous) < SHORT_END)
-               or (heading and line[0].isupper()))
+        new = (
+            not out
+            or MARK_RE.match(line)
+            or (previous[-1] in ".:;" and len(previous) < SHORT_END)
+            or (heading and line[0].isupper())
+        )
         if new:
             out.append(line)
         elif re.search(r"\w-$", out[-1]):
@@ -293,8 +374,14 @@ def unwrap(text: str) -> str:
 
 def org_span(lines: list[str]) -> tuple[int, int]:
     start = next(i for i, line in enumerate(lines) if "TỔ CHỨC THỰC HIỆN" in line)
-    end = next((i for i in range(start + 1, len(lines))
-                if ROMAN_LINE_RE.match(lines[i]) or lines[i].startswith("Nơi nhận")), len(lines))
+    end = next(
+        (
+            i
+            for i in range(start + 1, len(lines))
+            if ROMAN_LINE_RE.match(lines[i]) or lines[i].startswith("Nơi nhận")
+        ),
+        len(lines),
+    )
     return start, end
 
 
@@ -338,8 +425,8 @@ def broken_names(text: str) -> str:
     """Break every long numbered heading of the organisation section before a lower-case word."""
     lines = source_lines(text)
     start, end = org_span(lines)
-    out = lines[:start + 1]
-    for line in lines[start + 1:end]:
+    out = lines[: start + 1]
+    for line in lines[start + 1 : end]:
         words = line.split()
         cut = next((i for i in range(len(words) // 2, len(words)) if words[i][0].islower()), None)
         if re.match(r"^\d{1,2}\.\s", line) and len(words) >= 5 and cut:
@@ -354,17 +441,22 @@ def inline_items(text: str) -> str:
     paras = paragraphs(text)
     start, end = org_span(paras)
     org: list[str] = []
-    for para in paras[start + 1:end]:
+    for para in paras[start + 1 : end]:
         previous = org[-1] if org else ""
         heading = re.match(r"^\d{1,2}\.\s", previous) and "\n" not in previous
         if org and heading and not MARK_RE.match(para) and not previous.endswith(":"):
             org[-1] = previous + ": " + para
-        elif org and MARK_RE.match(para) and not re.match(r"^\d", para) and previous[-1] in ".;:" \
-                and para[2:].lstrip()[:1].isupper():
+        elif (
+            org
+            and MARK_RE.match(para)
+            and not re.match(r"^\d", para)
+            and previous[-1] in ".;:"
+            and para[2:].lstrip()[:1].isupper()
+        ):
             org[-1] = previous + " " + para
         else:
             org.append(para)
-    return "\n".join(paras[:start + 1] + org + paras[end:])
+    return "\n".join(paras[: start + 1] + org + paras[end:])
 
 
 def move_report(text: str) -> str:
@@ -372,10 +464,13 @@ def move_report(text: str) -> str:
     lines = source_lines(text)
     org = next(i for i, line in enumerate(lines) if "TỔ CHỨC THỰC HIỆN" in line)
     rep = next(i for i, line in enumerate(lines) if "CHẾ ĐỘ BÁO CÁO" in line)
-    end = next(i for i in range(rep + 1, len(lines))
-               if lines[i].startswith(("Trên đây", "Nơi nhận")) or ROMAN_LINE_RE.match(lines[i]))
+    end = next(
+        i
+        for i in range(rep + 1, len(lines))
+        if lines[i].startswith(("Trên đây", "Nơi nhận")) or ROMAN_LINE_RE.match(lines[i])
+    )
     numeral = ROMAN_LINE_RE.match(lines[org]).group(1)
-    report = [f"{numeral}. CHẾ ĐỘ BÁO CÁO"] + lines[rep + 1:end]
+    report = [f"{numeral}. CHẾ ĐỘ BÁO CÁO"] + lines[rep + 1 : end]
     rest = lines[:rep] + lines[end:]
     return "\n\n".join(rest[:org] + report + rest[org:])
 
@@ -452,9 +547,11 @@ def test_synthetic_commune_plan():
         ("UBND các xã, phường, đặc khu", False, 3),
     ]
     assert parsed.agencies[3].tasks == [
-        "Chủ trì, phối hợp với các đơn vị liên quan phòng ngừa, xử lý các hành vi xâm hại trẻ em."]
-    assert [(d.date.isoformat() if d.date else None, d.period, d.relative)
-            for d in parsed.deadlines] == [
+        "Chủ trì, phối hợp với các đơn vị liên quan phòng ngừa, xử lý các hành vi xâm hại trẻ em."
+    ]
+    assert [
+        (d.date.isoformat() if d.date else None, d.period, d.relative) for d in parsed.deadlines
+    ] == [
         ("2025-05-20", "half-year", None),  # "Định kỳ ngày 20/5 và 20/11 trong năm"
         ("2025-11-20", "annual", None),
         ("2025-12-10", "annual", None),  # in a commune duty: "Báo cáo ... trước ngày 10/12/2025"
@@ -462,8 +559,13 @@ def test_synthetic_commune_plan():
         (None, "other", "trong vòng 10 ngày kể từ ngày nhận được Kế hoạch này"),
     ]
     assert set(parsed.events) == {
-        "Hoạt động hè", "Tết Trung thu", "Ngày Gia đình Việt Nam", "Diễn đàn trẻ em",
-        "Ngày toàn dân đưa trẻ đến trường", "Ngày Thế giới vì trẻ em"}
+        "Hoạt động hè",
+        "Tết Trung thu",
+        "Ngày Gia đình Việt Nam",
+        "Diễn đàn trẻ em",
+        "Ngày toàn dân đưa trẻ đến trường",
+        "Ngày Thế giới vì trẻ em",
+    }
     assert parsed.warnings == []
     assert is_plan(parsed)
 
@@ -475,13 +577,23 @@ def test_synthetic_unwrapped_plan():
     assert (parsed.number, parsed.issued, parsed.year) == (None, None, 2025)  # "Số:   /KH-UBND"
     assert parsed.authority == "ỦY BAN NHÂN DÂN TỈNH ĐỒNG THÁP"
     assert parsed.coordinator == "Sở Y tế"
-    assert agency_table(parsed) == [("Sở Y tế", False, 2), ("Sở Giáo dục và Đào tạo", False, 1),
-                                    ("Sở Tài chính", False, 1), ("UBND các xã, phường", False, 2)]
+    assert agency_table(parsed) == [
+        ("Sở Y tế", False, 2),
+        ("Sở Giáo dục và Đào tạo", False, 1),
+        ("Sở Tài chính", False, 1),
+        ("UBND các xã, phường", False, 2),
+    ]
     assert parsed.agencies[-1].tasks[-1] == "Bố trí người làm công tác trẻ em."
-    assert deadline_table(parsed) == [("2025-11-15", 11, 15, "annual"),
-                                      ("2025-11-25", 11, 25, "annual")]
-    assert set(parsed.events) == {"Tháng hành động vì trẻ em", "Diễn đàn trẻ em", "Hoạt động hè",
-                                  "Tết Trung thu"}
+    assert deadline_table(parsed) == [
+        ("2025-11-15", 11, 15, "annual"),
+        ("2025-11-25", 11, 25, "annual"),
+    ]
+    assert set(parsed.events) == {
+        "Tháng hành động vì trẻ em",
+        "Diễn đàn trẻ em",
+        "Hoạt động hè",
+        "Tết Trung thu",
+    }
     assert set(parsed.warnings) == {"no_number", "no_issue_date"}
 
 
@@ -512,11 +624,20 @@ cáo sơ kết 6 tháng trước ngày 10/6 hằng năm. Báo cáo quý gửi tr
 def test_sub_numbered_agencies_and_a_department_as_issuer():
     parsed = parse_plan(SUB_NUMBERED_PLAN)
     assert (parsed.number, parsed.issued.isoformat(), parsed.authority, parsed.coordinator) == (
-        "45/KH-SYT", "2024-04-03", "SỞ Y TẾ", "Sở Y tế")
+        "45/KH-SYT",
+        "2024-04-03",
+        "SỞ Y TẾ",
+        "Sở Y tế",
+    )
     assert agency_table(parsed) == [
-        ("Sở Y tế", False, 1), ("Sở Tư pháp", False, 2), ("UBND cấp xã", False, 1)]
-    assert [(d.date.isoformat() if d.date else None, d.day, d.period, d.relative)
-            for d in parsed.deadlines] == [
+        ("Sở Y tế", False, 1),
+        ("Sở Tư pháp", False, 2),
+        ("UBND cấp xã", False, 1),
+    ]
+    assert [
+        (d.date.isoformat() if d.date else None, d.day, d.period, d.relative)
+        for d in parsed.deadlines
+    ] == [
         ("2024-06-10", 10, "half-year", None),
         ("2024-11-15", 15, "annual", None),
         (None, 20, "other", "trước ngày 20 của tháng cuối quý"),
@@ -543,30 +664,52 @@ def test_bulleted_agencies():
     parsed = parse_plan(BULLETED_PLAN)
     assert parsed.authority == "Ủy ban nhân dân huyện Tuy Phong"
     assert parsed.coordinator == "Phòng Lao động - Thương binh và Xã hội"
-    assert agency_table(parsed) == [("Phòng Lao động - Thương binh và Xã hội", False, 1),
-                                    ("Phòng Văn hóa và Thông tin", False, 1),
-                                    ("Huyện Đoàn", True, 1)]
-    assert deadline_table(parsed) == [("2024-06-20", 6, 20, "half-year"),
-                                      ("2024-07-10", 7, 10, "other"),
-                                      ("2024-12-15", 12, 15, "annual")]
+    assert agency_table(parsed) == [
+        ("Phòng Lao động - Thương binh và Xã hội", False, 1),
+        ("Phòng Văn hóa và Thông tin", False, 1),
+        ("Huyện Đoàn", True, 1),
+    ]
+    assert deadline_table(parsed) == [
+        ("2024-06-20", 6, 20, "half-year"),
+        ("2024-07-10", 7, 10, "other"),
+        ("2024-12-15", 12, 15, "annual"),
+    ]
 
 
 def test_duties_numbered_unlike_the_agencies():
-    text = ("KẾ HOẠCH\nCông tác trẻ em năm 2024\nIV. TỔ CHỨC THỰC HIỆN\n1. Sở Y tế\n"
-            "1) Chủ trì triển khai Kế hoạch.\n2) Tổng hợp kết quả.\n2. Sở Tư pháp\n"
-            "1) Phổ biến pháp luật.\n")
+    text = (
+        "KẾ HOẠCH\nCông tác trẻ em năm 2024\nIV. TỔ CHỨC THỰC HIỆN\n1. Sở Y tế\n"
+        "1) Chủ trì triển khai Kế hoạch.\n2) Tổng hợp kết quả.\n2. Sở Tư pháp\n"
+        "1) Phổ biến pháp luật.\n"
+    )
     assert agency_table(parse_plan(text)) == [("Sở Y tế", False, 2), ("Sở Tư pháp", False, 1)]
 
 
 HEADERS = {  # a typical two-column header, as a table (docx) or as lines
-    "000": ("ỦY BAN NHÂN DÂN\nTỈNH NINH THUẬN", "Số: 27/KH-UBND",
-            "Ninh Thuận, ngày 12 tháng 3 năm 2023", "2023-03-12", "27/KH-UBND",
-            "ỦY BAN NHÂN DÂN TỈNH NINH THUẬN"),
-    "002": ("UBND THÀNH PHỐ HẢI PHÒNG\nỦY BAN NHÂN DÂN HUYỆN AN LÃO", "Số: 58 /KH-UBND",
-            "An Lão, ngày 20/3/2023", "2023-03-20", "58/KH-UBND", "ỦY BAN NHÂN DÂN HUYỆN AN LÃO"),
-    "004": ("ỦY BAN NHÂN DÂN\nTỈNH BÌNH PHƯỚC", "Số: 1712/KH-UBND",
-            "Bình Phước, ngày 21 tháng 5 năm 2025", "2025-05-21", "1712/KH-UBND",
-            "ỦY BAN NHÂN DÂN TỈNH BÌNH PHƯỚC"),
+    "000": (
+        "ỦY BAN NHÂN DÂN\nTỈNH NINH THUẬN",
+        "Số: 27/KH-UBND",
+        "Ninh Thuận, ngày 12 tháng 3 năm 2023",
+        "2023-03-12",
+        "27/KH-UBND",
+        "ỦY BAN NHÂN DÂN TỈNH NINH THUẬN",
+    ),
+    "002": (
+        "UBND THÀNH PHỐ HẢI PHÒNG\nỦY BAN NHÂN DÂN HUYỆN AN LÃO",
+        "Số: 58 /KH-UBND",
+        "An Lão, ngày 20/3/2023",
+        "2023-03-20",
+        "58/KH-UBND",
+        "ỦY BAN NHÂN DÂN HUYỆN AN LÃO",
+    ),
+    "004": (
+        "ỦY BAN NHÂN DÂN\nTỈNH BÌNH PHƯỚC",
+        "Số: 1712/KH-UBND",
+        "Bình Phước, ngày 21 tháng 5 năm 2025",
+        "2025-05-21",
+        "1712/KH-UBND",
+        "ỦY BAN NHÂN DÂN TỈNH BÌNH PHƯỚC",
+    ),
 }
 MOTTO = "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM\nĐộc lập - Tự do - Hạnh phúc"
 
@@ -582,7 +725,10 @@ def assert_same_as_text(parsed, key: str) -> None:
 def assert_header(parsed, key: str) -> None:
     _, _, _, issued, number, authority = HEADERS[key]
     assert (parsed.number, parsed.issued.isoformat(), parsed.authority) == (
-        number, issued, authority)
+        number,
+        issued,
+        authority,
+    )
     assert "no_number" not in parsed.warnings and "no_issue_date" not in parsed.warnings
 
 
@@ -591,8 +737,12 @@ def test_header_as_merged_pdf_columns(key):
     left, number, date, *_ = HEADERS[key]
     left_lines = left.split("\n")
     motto = MOTTO.split("\n")
-    header = [f"{left_lines[0]}    {motto[0]}", f"{left_lines[-1]}    {motto[1]}",
-              f"{number}    {date}", ""]
+    header = [
+        f"{left_lines[0]}    {motto[0]}",
+        f"{left_lines[-1]}    {motto[1]}",
+        f"{number}    {date}",
+        "",
+    ]
     parsed = parse_plan("\n".join(header) + "\n" + seed_text(key))
     assert_seed(parsed, key, header=False)
     assert_header(parsed, key)
@@ -664,8 +814,9 @@ def unicode_font() -> Path:
     pytest.skip("no Unicode TTF font")
 
 
-def build_pdf(paragraph_texts: list[str], running_header: str = "", align: str = "L",
-              size: int = 12) -> bytes:
+def build_pdf(
+    paragraph_texts: list[str], running_header: str = "", align: str = "L", size: int = 12
+) -> bytes:
     class Plan(FPDF):
         def header(self):
             if running_header:
@@ -724,11 +875,15 @@ def to_cp1258(text: str) -> bytes:
     out = bytearray()
     for char in text:
         decomposed = unicodedata.normalize("NFD", char)
-        candidates = [char] + [
-            unicodedata.normalize("NFC", decomposed[0] + mark)
-            + "".join(m for m in decomposed[1:] if m != mark)
-            for mark in decomposed[1:]
-        ] + [decomposed]
+        candidates = (
+            [char]
+            + [
+                unicodedata.normalize("NFC", decomposed[0] + mark)
+                + "".join(m for m in decomposed[1:] if m != mark)
+                for mark in decomposed[1:]
+            ]
+            + [decomposed]
+        )
         for candidate in candidates:
             try:
                 out += candidate.encode("cp1258")
@@ -821,25 +976,31 @@ def test_prose_without_structure_is_not_a_plan():
 # --- names -------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("left, right", [
-    ("Sở Y Tế", "Sở Y tế"),
-    ("  Sở Y tế: ", "sở   y tế"),
-    ("Sở Văn hoá, Thể thao và Du lịch", "Sở Văn hóa, Thể thao và Du lịch"),
-    ("Sở Lao động – Thương binh và Xã hội", "Sở Lao động - Thương binh và Xã hội"),
-    ("Sở Lao động -Thương binh và Xã hội.", "Sở Lao động - Thương binh và Xã hội"),
-    ("UBND các xã, phường", "Ủy ban nhân dân các xã, phường"),
-    ("Uỷ ban MTTQ tỉnh", "Ủy ban Mặt trận Tổ quốc tỉnh"),
-    ("Sở GD&ĐT", "Sở Giáo dục và Đào tạo"),
-])
+@pytest.mark.parametrize(
+    "left, right",
+    [
+        ("Sở Y Tế", "Sở Y tế"),
+        ("  Sở Y tế: ", "sở   y tế"),
+        ("Sở Văn hoá, Thể thao và Du lịch", "Sở Văn hóa, Thể thao và Du lịch"),
+        ("Sở Lao động – Thương binh và Xã hội", "Sở Lao động - Thương binh và Xã hội"),
+        ("Sở Lao động -Thương binh và Xã hội.", "Sở Lao động - Thương binh và Xã hội"),
+        ("UBND các xã, phường", "Ủy ban nhân dân các xã, phường"),
+        ("Uỷ ban MTTQ tỉnh", "Ủy ban Mặt trận Tổ quốc tỉnh"),
+        ("Sở GD&ĐT", "Sở Giáo dục và Đào tạo"),
+    ],
+)
 def test_normalize_name_equal(left, right):
     assert normalize_name(left) == normalize_name(right)
     assert normalize_name(unicodedata.normalize("NFD", left)) == normalize_name(right)
 
 
-@pytest.mark.parametrize("left, right", [
-    ("Sở Y tế", "Sở Tư pháp"),
-    ("Phòng Y tế", "Sở Y tế"),
-    ("Công an tỉnh", "Công an huyện"),
-])
+@pytest.mark.parametrize(
+    "left, right",
+    [
+        ("Sở Y tế", "Sở Tư pháp"),
+        ("Phòng Y tế", "Sở Y tế"),
+        ("Công an tỉnh", "Công an huyện"),
+    ],
+)
 def test_normalize_name_different(left, right):
     assert normalize_name(left) != normalize_name(right)

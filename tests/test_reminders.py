@@ -25,8 +25,13 @@ SEEDS = Path(__file__).parent / "fixtures" / "plans"
 @pytest.fixture
 def settings(settings):
     # The fake server does not enforce flood limits here, so the sender need not pace.
-    return settings.model_copy(update={"rate_global_per_s": 5000.0, "rate_private_per_s": 5000.0,
-                                       "rate_group_per_min": 100000.0})
+    return settings.model_copy(
+        update={
+            "rate_global_per_s": 5000.0,
+            "rate_private_per_s": 5000.0,
+            "rate_group_per_min": 100000.0,
+        }
+    )
 
 
 def at(day: D, hour: int = 8, minute: int = 0, second: int = 30) -> dt.datetime:
@@ -47,15 +52,19 @@ async def test_a_year_of_seed_000_reminds_exactly_as_scheduled(world):
     async with world.db.session() as session:
         draft, _ = await plans.create_draft(session, parsed=parsed, source_name="KH 000")
         await plans.activate(session, plan_id=draft.id, settings=world.settings)
-        agencies = [(a.code, a.name) for a in (await session.scalars(select(reminders.Agency))).all()]
+        agencies = [
+            (a.code, a.name) for a in (await session.scalars(select(reminders.Agency))).all()
+        ]
     assert len(agencies) == 13
     officials = {}
-    for code, name in agencies:
+    for code, _name in agencies:
         officials[code] = await world.official(code, name=f"Cán bộ {code}")
     coord = await world.coordinator()
     quick_code = next(code for code, name in agencies if name == "Sở Tư pháp")
 
-    received: dict[int, list[tuple[D, int, str]]] = {chat: [] for chat in [*officials.values(), coord]}
+    received: dict[int, list[tuple[D, int, str]]] = {
+        chat: [] for chat in [*officials.values(), coord]
+    }
     counts = {chat: len(world.server.messages_to(chat)) for chat in received}
     day = D(2023, 1, 2)
     while day <= D(2024, 1, 15):
@@ -65,22 +74,43 @@ async def test_a_year_of_seed_000_reminds_exactly_as_scheduled(world):
         await world.dispatch()
         for chat in received:
             messages = world.server.messages_to(chat)
-            received[chat] += [(day, 8, m.text) for m in messages[counts[chat]:]]
+            received[chat] += [(day, 8, m.text) for m in messages[counts[chat] :]]
             counts[chat] = len(messages)
         if day == D(2023, 5, 10):
             # Sở Tư pháp answers the 08/05 reminder of its 6-month report at 09:00.
             world.clock.set(at(day, 9))
             chat = officials[quick_code]
-            reminder = next(m for m in world.server.messages_to(chat) if "Báo cáo 6 tháng" in m.text)
+            reminder = next(
+                m for m in world.server.messages_to(chat) if "Báo cáo 6 tháng" in m.text
+            )
             reply = await world.say(chat, "đã gửi báo cáo ạ", reply_to=reminder.message_id)
             assert reply.text.startswith("✅")
             counts[chat] = len(world.server.messages_to(chat))
         day += dt.timedelta(days=1)
 
-    half_year = [D(2023, 4, 28), D(2023, 5, 8), D(2023, 5, 12), D(2023, 5, 15),
-                 D(2023, 5, 17), D(2023, 5, 19), D(2023, 5, 23), D(2023, 5, 25), D(2023, 5, 29)]
-    annual = [D(2023, 11, 1), D(2023, 11, 8), D(2023, 11, 10), D(2023, 11, 14), D(2023, 11, 15),
-              D(2023, 11, 17), D(2023, 11, 21), D(2023, 11, 23), D(2023, 11, 27), D(2023, 11, 29)]
+    half_year = [
+        D(2023, 4, 28),
+        D(2023, 5, 8),
+        D(2023, 5, 12),
+        D(2023, 5, 15),
+        D(2023, 5, 17),
+        D(2023, 5, 19),
+        D(2023, 5, 23),
+        D(2023, 5, 25),
+        D(2023, 5, 29),
+    ]
+    annual = [
+        D(2023, 11, 1),
+        D(2023, 11, 8),
+        D(2023, 11, 10),
+        D(2023, 11, 14),
+        D(2023, 11, 15),
+        D(2023, 11, 17),
+        D(2023, 11, 21),
+        D(2023, 11, 23),
+        D(2023, 11, 27),
+        D(2023, 11, 29),
+    ]
     for code, chat in officials.items():
         got = [(d, text) for d, _, text in received[chat] if is_reminder(text)]
         half = [d for d, text in got if "Báo cáo 6 tháng" in text]
@@ -97,7 +127,9 @@ async def test_a_year_of_seed_000_reminds_exactly_as_scheduled(world):
     # Seasonal events reach every body: Trung thu 2023 is 29/09 (lunar 15/8).
     trung_thu = texts.EVENT_HEAD.format(name="Tết Trung thu")
     for chat in officials.values():
-        assert (D(2023, 9, 29), 8) in [(d, h) for d, h, t in received[chat] if t.startswith(trung_thu)]
+        assert (D(2023, 9, 29), 8) in [
+            (d, h) for d, h, t in received[chat] if t.startswith(trung_thu)
+        ]
     # Coordinators: a digest each Monday, escalations three working days after each deadline.
     digests = [d for d, _, t in received[coord] if t.startswith(texts.DIGEST_HEADER.split("{")[0])]
     assert digests and all(d.weekday() == 0 for d in digests)
@@ -111,8 +143,12 @@ async def test_catch_up_after_downtime_is_one_late_message_per_task(world):
     await world.agency("Sở Y tế", code="SYT")
     user = await world.official("SYT")
     async with world.db.session() as session:
-        await task_service.add_task(session, agency_ref="SYT", title="Báo cáo năm", due_date=D(2026, 12, 4))
-        await task_service.add_task(session, agency_ref="SYT", title="Báo cáo quý", due_date=D(2026, 11, 27))
+        await task_service.add_task(
+            session, agency_ref="SYT", title="Báo cáo năm", due_date=D(2026, 12, 4)
+        )
+        await task_service.add_task(
+            session, agency_ref="SYT", title="Báo cáo quý", due_date=D(2026, 11, 27)
+        )
     before = len(world.server.messages_to(user))
     # The bot was down from 23/11 until Saturday 05/12 at 20:00: nothing goes out at night
     # or over the weekend...
@@ -132,8 +168,13 @@ async def test_catch_up_after_downtime_is_one_late_message_per_task(world):
     await world.dispatch()
     assert len(world.server.messages_to(user)) == before + 2
     async with world.db.session() as session:
-        states = (await session.scalars(select(Outbox.state).where(Outbox.kind == "reminder",
-                                                                   Outbox.due_at <= world.clock.now()))).all()
+        states = (
+            await session.scalars(
+                select(Outbox.state).where(
+                    Outbox.kind == "reminder", Outbox.due_at <= world.clock.now()
+                )
+            )
+        ).all()
     assert set(states) == {"sent", "skipped"}  # today's 08:00 reminder was folded into the catch-up
 
 
@@ -144,7 +185,9 @@ async def _official_who_finished_a_task(world):
     await world.agency("Sở Y tế", code="SYT")
     user = await world.official("SYT")
     async with world.db.session() as session:
-        view = await task_service.add_task(session, agency_ref="SYT", title="Báo cáo năm", due_date=D(2026, 12, 4))
+        view = await task_service.add_task(
+            session, agency_ref="SYT", title="Báo cáo năm", due_date=D(2026, 12, 4)
+        )
     card = await world.say(user, "/viec")
     await world.say(user, "đã xong", reply_to=card.message_id)
     return user, card, view
@@ -158,8 +201,13 @@ async def test_nothing_is_sent_about_a_task_already_done(world):
         await world.dispatch()
     assert len(world.server.messages_to(user)) == before
     async with world.db.session() as session:
-        states = (await session.scalars(select(Outbox.state).where(Outbox.task_id == view.id,
-                                                                   Outbox.due_at <= world.clock.now()))).all()
+        states = (
+            await session.scalars(
+                select(Outbox.state).where(
+                    Outbox.task_id == view.id, Outbox.due_at <= world.clock.now()
+                )
+            )
+        ).all()
     assert states and set(states) == {"skipped"}
 
 
@@ -182,7 +230,9 @@ async def test_requested_bodies_are_asked_courteously(world):
     asked, ordered = await world.official("MTTQ"), await world.official("SYT")
     async with world.db.session() as session:
         for code in ("MTTQ", "SYT"):
-            await task_service.add_task(session, agency_ref=code, title="Báo cáo năm", due_date=D(2026, 12, 4))
+            await task_service.add_task(
+                session, agency_ref=code, title="Báo cáo năm", due_date=D(2026, 12, 4)
+            )
     world.clock.set(at(D(2026, 12, 1)))
     await world.dispatch()
     request = world.server.last_message(asked).text
@@ -197,7 +247,9 @@ async def test_reminder_buttons_and_replies_work_like_the_card(world):
     await world.agency("Sở Y tế", code="SYT")
     user = await world.official("SYT")
     async with world.db.session() as session:
-        view = await task_service.add_task(session, agency_ref="SYT", title="Báo cáo năm", due_date=D(2026, 12, 4))
+        view = await task_service.add_task(
+            session, agency_ref="SYT", title="Báo cáo năm", due_date=D(2026, 12, 4)
+        )
     world.clock.set(at(D(2026, 11, 27)))
     await world.dispatch()
     reminder = world.server.last_message(user)
@@ -214,7 +266,9 @@ async def test_blocked_contact_is_marked_unreachable_and_coordinators_told(world
     coord = await world.coordinator()
     user = await world.official("SYT", name="Nguyễn Văn An")
     async with world.db.session() as session:
-        await task_service.add_task(session, agency_ref="SYT", title="Báo cáo năm", due_date=D(2026, 12, 4))
+        await task_service.add_task(
+            session, agency_ref="SYT", title="Báo cáo năm", due_date=D(2026, 12, 4)
+        )
     world.server.block(user)
     world.clock.set(at(D(2026, 11, 27)))
     await world.dispatch()
@@ -243,15 +297,27 @@ async def test_due_reminder_rows_are_planned_per_contact_and_occurrence(world):
     await world.official("SYT")
     await world.official("SYT", name="Trần Văn Bảo")
     async with world.db.session() as session:
-        view = await task_service.add_task(session, agency_ref="SYT", title="Báo cáo năm", due_date=D(2026, 12, 15))
-        keys = (await session.scalars(select(Outbox.dedupe_key).where(Outbox.task_id == view.id,
-                                                                      Outbox.kind == "reminder"))).all()
+        view = await task_service.add_task(
+            session, agency_ref="SYT", title="Báo cáo năm", due_date=D(2026, 12, 15)
+        )
+        keys = (
+            await session.scalars(
+                select(Outbox.dedupe_key).where(
+                    Outbox.task_id == view.id, Outbox.kind == "reminder"
+                )
+            )
+        ).all()
         # Sync again: nothing is added twice.
         task = await session.get(Task, view.id)
         await reminders.sync_task(session, task, world.settings)
         await session.commit()
-        again = (await session.scalars(select(Outbox.dedupe_key).where(Outbox.task_id == view.id,
-                                                                       Outbox.kind == "reminder"))).all()
+        again = (
+            await session.scalars(
+                select(Outbox.dedupe_key).where(
+                    Outbox.task_id == view.id, Outbox.kind == "reminder"
+                )
+            )
+        ).all()
     # 14,7,3,1,0 days before 15/12 (all after 23/11 09:00) + 5 overdue, for each of 2 contacts.
     assert len(keys) == 2 * 10 and sorted(keys) == sorted(again)
 
@@ -260,10 +326,18 @@ async def test_a_task_may_override_its_schedule(world):
     await world.agency("Sở Y tế", code="SYT")
     await world.official("SYT")
     async with world.db.session() as session:
-        view = await task_service.add_task(session, agency_ref="SYT", title="Báo cáo nhanh",
-                                           due_date=D(2026, 12, 15), reminder_offsets=[3])
-        rows = (await session.scalars(select(Outbox.due_at).where(Outbox.task_id == view.id,
-                                                                  Outbox.kind == "reminder"))).all()
+        view = await task_service.add_task(
+            session,
+            agency_ref="SYT",
+            title="Báo cáo nhanh",
+            due_date=D(2026, 12, 15),
+            reminder_offsets=[3],
+        )
+        rows = (
+            await session.scalars(
+                select(Outbox.due_at).where(Outbox.task_id == view.id, Outbox.kind == "reminder")
+            )
+        ).all()
     days = sorted(r.astimezone(VN_TZ).date() for r in rows)
     # 3 days before (Saturday 12/12 -> Friday 11/12), then the 5 overdue ones.
     assert days[0] == D(2026, 12, 11) and len(days) == 1 + 5

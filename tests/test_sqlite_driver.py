@@ -93,7 +93,8 @@ c.execute("COMMIT")
 async def test_another_process_holding_the_lock_delays_the_write_not_the_loop(notes) -> None:
     database, path = notes
     holder = await asyncio.create_subprocess_exec(
-        sys.executable, "-c", HOLD_LOCK, str(path), stdout=asyncio.subprocess.PIPE)
+        sys.executable, "-c", HOLD_LOCK, str(path), stdout=asyncio.subprocess.PIPE
+    )
     try:
         assert holder.stdout is not None
         assert (await holder.stdout.readline()).strip() == b"locked"
@@ -125,7 +126,9 @@ async def test_a_grown_wal_is_checkpointed_and_truncated(notes) -> None:
     body = "x" * 4000
     for start in range(0, 1500, 100):
         async with database.session() as session:
-            await session.execute(NOTES.insert(), [{"id": i, "body": f"{i}{body}"} for i in range(start, start + 100)])
+            await session.execute(
+                NOTES.insert(), [{"id": i, "body": f"{i}{body}"} for i in range(start, start + 100)]
+            )
             await session.commit()
     assert await _count(database) == 1500
     # ~6 MB went through the WAL; it was copied back and truncated on the way.

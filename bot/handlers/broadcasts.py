@@ -27,27 +27,54 @@ async def _preview(session, draft) -> tuple[str, InlineKeyboardMarkup]:  # type:
     people = await broadcasts.audience(session, draft.target)
     kind, _, value = draft.target.partition(":")
     if kind == "group":
-        group = next((g for g, _ in await broadcasts.list_groups(session) if g.id == int(value)), None)
+        group = next(
+            (g for g, _ in await broadcasts.list_groups(session) if g.id == int(value)), None
+        )
         target = texts.BROADCAST_TARGET_GROUP.format(name=group.name if group else value)
     elif kind == "agencies":
         codes = await broadcasts.codes_of(session, [int(v) for v in value.split(",")])
         target = texts.BROADCAST_TARGET_AGENCIES.format(codes=", ".join(codes))
     else:
         target = texts.BROADCAST_TARGET_ALL
-    body = draft.text if draft.kind == "text" else texts.BROADCAST_FILE.format(
-        kind=texts.BROADCAST_FILE_KIND[draft.kind], caption=draft.text)
-    unreachable = (texts.BROADCAST_PREVIEW_UNREACHABLE.format(count=len(people.unreachable))
-                   if people.unreachable else "")
-    text = texts.BROADCAST_PREVIEW.format(target=target, agencies=people.agencies, count=len(people.contacts),
-                                          unreachable=unreachable, body=body[:3000])
+    body = (
+        draft.text
+        if draft.kind == "text"
+        else texts.BROADCAST_FILE.format(
+            kind=texts.BROADCAST_FILE_KIND[draft.kind], caption=draft.text
+        )
+    )
+    unreachable = (
+        texts.BROADCAST_PREVIEW_UNREACHABLE.format(count=len(people.unreachable))
+        if people.unreachable
+        else ""
+    )
+    text = texts.BROADCAST_PREVIEW.format(
+        target=target,
+        agencies=people.agencies,
+        count=len(people.contacts),
+        unreachable=unreachable,
+        body=body[:3000],
+    )
     everyone = await broadcasts.audience(session, "all")
-    targets = [InlineKeyboardButton(texts.BTN_TARGET_ALL.format(count=len(everyone.contacts)),
-                                    callback_data=f"bc:{draft.id}:a")]
-    targets += [InlineKeyboardButton(texts.BTN_TARGET_GROUP.format(name=g.name[:30]), callback_data=f"bc:{draft.id}:g{g.id}")
-                for g, _ in (await broadcasts.list_groups(session))[:6]]
-    rows = [targets[i: i + 2] for i in range(0, len(targets), 2)]
-    rows.append([InlineKeyboardButton(texts.BTN_SEND, callback_data=f"bc:{draft.id}:s"),
-                 InlineKeyboardButton(texts.BTN_CANCEL, callback_data=f"bc:{draft.id}:c")])
+    targets = [
+        InlineKeyboardButton(
+            texts.BTN_TARGET_ALL.format(count=len(everyone.contacts)),
+            callback_data=f"bc:{draft.id}:a",
+        )
+    ]
+    targets += [
+        InlineKeyboardButton(
+            texts.BTN_TARGET_GROUP.format(name=g.name[:30]), callback_data=f"bc:{draft.id}:g{g.id}"
+        )
+        for g, _ in (await broadcasts.list_groups(session))[:6]
+    ]
+    rows = [targets[i : i + 2] for i in range(0, len(targets), 2)]
+    rows.append(
+        [
+            InlineKeyboardButton(texts.BTN_SEND, callback_data=f"bc:{draft.id}:s"),
+            InlineKeyboardButton(texts.BTN_CANCEL, callback_data=f"bc:{draft.id}:c"),
+        ]
+    )
     return text, InlineKeyboardMarkup(rows)
 
 
@@ -78,11 +105,18 @@ async def cmd_thongbao(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
                 assert source is not None
                 kind = "document" if source.document is not None else "photo"
                 file_id = source.document.file_id if source.document else source.photo[-1].file_id
-                draft = await broadcasts.create_draft(session, author=me.contact, kind=kind,
-                                                      text=body.strip() or source.caption or "", file_id=file_id,
-                                                      target=target)
+                draft = await broadcasts.create_draft(
+                    session,
+                    author=me.contact,
+                    kind=kind,
+                    text=body.strip() or source.caption or "",
+                    file_id=file_id,
+                    target=target,
+                )
             else:
-                draft = await broadcasts.create_draft(session, author=me.contact, kind="text", text=body, target=target)
+                draft = await broadcasts.create_draft(
+                    session, author=me.contact, kind="text", text=body, target=target
+                )
         except DomainError as error:
             await message.reply_text(texts.error_text(error.code, **error.params))
             return
@@ -116,14 +150,26 @@ async def on_broadcast_button(update: Update, context: ContextTypes.DEFAULT_TYPE
                 if not people.contacts:
                     await query.answer(texts.BROADCAST_NOBODY, show_alert=True)
                     return
-                await broadcasts.confirm(session, broadcast_id=broadcast_id, author=me.contact,
-                                         progress_chat_id=message.chat_id, progress_message_id=message.message_id)
+                await broadcasts.confirm(
+                    session,
+                    broadcast_id=broadcast_id,
+                    author=me.contact,
+                    progress_chat_id=message.chat_id,
+                    progress_message_id=message.message_id,
+                )
                 await query.answer()
-                await edit_or_ignore(message, texts.BROADCAST_PROGRESS.format(
-                    done=0, total=len(people.contacts), delivered=0, failed=0), reply_markup=None)
+                await edit_or_ignore(
+                    message,
+                    texts.BROADCAST_PROGRESS.format(
+                        done=0, total=len(people.contacts), delivered=0, failed=0
+                    ),
+                    reply_markup=None,
+                )
                 return
             target = "all" if action == "a" else f"group:{action[1:]}"
-            draft = await broadcasts.set_target(session, broadcast_id=broadcast_id, author=me.contact, target=target)
+            draft = await broadcasts.set_target(
+                session, broadcast_id=broadcast_id, author=me.contact, target=target
+            )
             text, markup = await _preview(session, draft)
         except DomainError as error:
             await query.answer(texts.error_text(error.code, **error.params), show_alert=True)
@@ -141,15 +187,29 @@ async def on_ack(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await query.answer(texts.BAD_BUTTON, show_alert=True)
         return
     async with db_of(context).session() as session:
-        done = await broadcasts.acknowledge(session, row_id=int(match[1]), chat_id=update.effective_chat.id)
-        report = await broadcasts.report(session, done.id or 0) if done and done.state == "done" else None
+        done = await broadcasts.acknowledge(
+            session, row_id=int(match[1]), chat_id=update.effective_chat.id
+        )
+        report = (
+            await broadcasts.report(session, done.id or 0)
+            if done and done.state == "done"
+            else None
+        )
     await query.answer(texts.ACK_THANKS if done else texts.ACK_UNKNOWN, show_alert=done is None)
     if done is not None and isinstance(query.message, Message):
         await query.message.edit_reply_markup(reply_markup=None)
-    if report is not None and done is not None and done.progress_chat_id and done.progress_message_id:
+    if (
+        report is not None
+        and done is not None
+        and done.progress_chat_id
+        and done.progress_message_id
+    ):
         # The report is already out: bring its acknowledgements up to date.
-        await context.bot.edit_message_text(render.broadcast_report(report), chat_id=done.progress_chat_id,
-                                            message_id=done.progress_message_id)
+        await context.bot.edit_message_text(
+            render.broadcast_report(report),
+            chat_id=done.progress_chat_id,
+            message_id=done.progress_message_id,
+        )
 
 
 async def cmd_nhom(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -163,13 +223,23 @@ async def cmd_nhom(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             return
         name, colon, codes = rest.partition(":")
         if not colon:
-            rows = [texts.GROUP_ROW.format(name=g.name, codes=", ".join(c)) for g, c in await broadcasts.list_groups(session)]
-            await message.reply_text(texts.GROUP_USAGE.format(groups="\n".join(rows) or texts.GROUP_NONE))
+            rows = [
+                texts.GROUP_ROW.format(name=g.name, codes=", ".join(c))
+                for g, c in await broadcasts.list_groups(session)
+            ]
+            await message.reply_text(
+                texts.GROUP_USAGE.format(groups="\n".join(rows) or texts.GROUP_NONE)
+            )
             return
         try:
-            group, members = await broadcasts.save_group(session, name=name, agency_refs=codes.split(","))
+            group, members = await broadcasts.save_group(
+                session, name=name, agency_refs=codes.split(",")
+            )
         except DomainError as error:
             await message.reply_text(texts.error_text(error.code, **error.params))
             return
-    await message.reply_text(texts.GROUP_SAVED.format(name=group.name, count=len(members),
-                                                      codes=", ".join(a.code for a in members)))
+    await message.reply_text(
+        texts.GROUP_SAVED.format(
+            name=group.name, count=len(members), codes=", ".join(a.code for a in members)
+        )
+    )

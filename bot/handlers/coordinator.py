@@ -34,7 +34,9 @@ async def on_extension_button(update: Update, context: ContextTypes.DEFAULT_TYPE
                 if not views or not views[0].extension_requested:
                     raise DomainError("extension_not_pending")
                 ask = await update.effective_chat.send_message(
-                    texts.ASK_APPROVE_DATE.format(title=views[0].title, agency=views[0].agency_name),
+                    texts.ASK_APPROVE_DATE.format(
+                        title=views[0].title, agency=views[0].agency_name
+                    ),
                     reply_markup=ForceReply(selective=update.effective_chat.type != "private"),
                 )
                 await tasks.link_message(
@@ -75,10 +77,16 @@ async def cmd_sukien(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
         name = " ".join(context.args[1:]) if context.args else ""
         if date is None or not name.strip():
             events = await reminders.upcoming_events(session)
-            rows = "\n".join(texts.EVENT_LIST_ROW.format(date=texts.date_vn(e.start), name=e.name) for e in events)
+            rows = "\n".join(
+                texts.EVENT_LIST_ROW.format(date=texts.date_vn(e.start), name=e.name)
+                for e in events
+            )
             await message.reply_text(texts.EVENT_USAGE.format(events=rows or texts.EVENT_LIST_NONE))
             return
-        event = await reminders.add_event(session, name=name[:200], start=date, settings=settings,
-                                          forum=is_children_forum(name))
+        event = await reminders.add_event(
+            session, name=name[:200], start=date, settings=settings, forum=is_children_forum(name)
+        )
     leads = ", ".join(event.lead_days.split(","))
-    await message.reply_text(texts.EVENT_ADDED_CHAT.format(name=event.name, date=texts.date_vn(event.start), leads=leads))
+    await message.reply_text(
+        texts.EVENT_ADDED_CHAT.format(name=event.name, date=texts.date_vn(event.start), leads=leads)
+    )

@@ -24,12 +24,15 @@ async def on_plan_document(update: Update, context: ContextTypes.DEFAULT_TYPE) -
     try:
         parsed = plans.read_plan(data, doc.file_name or "plan")
         async with db_of(context).session() as session:
-            plan, _ = await plans.create_draft(session, parsed=parsed, source_name=doc.file_name or "", notify=False)
+            plan, _ = await plans.create_draft(
+                session, parsed=parsed, source_name=doc.file_name or "", notify=False
+            )
     except DomainError as error:
         await message.reply_text(texts.error_text(error.code, **error.params))
         return
     await message.reply_text(
-        render.plan_review(parsed.to_json(), parsed.warnings), reply_markup=keyboards.plan_keyboard(plan.id or 0)
+        render.plan_review(parsed.to_json(), parsed.warnings),
+        reply_markup=keyboards.plan_keyboard(plan.id or 0),
     )
 
 
@@ -48,7 +51,9 @@ async def on_plan_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
             return
         try:
             if action == "activate":
-                result = await plans.activate(session, plan_id=plan_id, settings=context.application.bot_data["settings"])
+                result = await plans.activate(
+                    session, plan_id=plan_id, settings=context.application.bot_data["settings"]
+                )
                 outcome = render.activation_text(result)
             else:
                 await plans.discard(session, plan_id=plan_id)

@@ -47,7 +47,10 @@ async def cmd_quahan(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
         await message.reply_text(texts.OVERDUE_NONE)
         return
     head = texts.OVERDUE_HEADER.format(date=texts.date_vn(clock.today_vn()), count=len(rows))
-    lines = [texts.OVERDUE_ROW.format(agency=a, title=t, due=texts.date_vn(d), days=n) for a, t, d, n in rows]
+    lines = [
+        texts.OVERDUE_ROW.format(agency=a, title=t, due=texts.date_vn(d), days=n)
+        for a, t, d, n in rows
+    ]
     for text in render.join_lines(lines, head=head):
         await message.reply_text(text)
 
@@ -65,7 +68,9 @@ async def cmd_chuatraloi(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     lines.append(texts.SILENT_NO_CONTACT.format(count=len(quiet.no_contact)))
     lines += [texts.SILENT_ROW.format(name=n) for n in quiet.no_contact] or [texts.SILENT_NONE]
     lines.append(texts.SILENT_BLOCKED.format(count=len(quiet.unreachable)))
-    lines += [texts.SILENT_CONTACT_ROW.format(agency=a, who=p) for a, p in quiet.unreachable] or [texts.SILENT_NONE]
+    lines += [texts.SILENT_CONTACT_ROW.format(agency=a, who=p) for a, p in quiet.unreachable] or [
+        texts.SILENT_NONE
+    ]
     head = texts.SILENT_HEADER.format(date=texts.date_vn(clock.today_vn()))
     for text in render.join_lines(lines, head=head):
         await message.reply_text(text)
@@ -81,8 +86,10 @@ async def cmd_xuat(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         data = await export.build_export(session, labels=render.export_labels())
     today = clock.today_vn()
     await message.reply_document(
-        io.BytesIO(data), filename=texts.EXPORT_FILENAME.format(date=today.strftime("%Y%m%d")),
-        caption=texts.EXPORT_CAPTION.format(date=texts.date_vn(today)))
+        io.BytesIO(data),
+        filename=texts.EXPORT_FILENAME.format(date=today.strftime("%Y%m%d")),
+        caption=texts.EXPORT_CAPTION.format(date=texts.date_vn(today)),
+    )
 
 
 async def cmd_bieudo(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -95,6 +102,10 @@ async def cmd_bieudo(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
         result = await summary.summarize(session)
     today = texts.date_vn(clock.today_vn())
     png = await asyncio.to_thread(
-        chart.completion_chart, chart.counts_from_summary(result), labels=texts.STATUS,
-        title=texts.CHART_TITLE.format(date=today), texts=texts.CHART_TEXTS)
+        chart.completion_chart,
+        chart.counts_from_summary(result),
+        labels=texts.STATUS,
+        title=texts.CHART_TITLE.format(date=today),
+        texts=texts.CHART_TEXTS,
+    )
     await message.reply_photo(io.BytesIO(png), caption=texts.CHART_CAPTION.format(date=today))

@@ -25,7 +25,9 @@ async def cmd_start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         if me.is_coordinator:
             await message.reply_text(prefix + texts.START_ALREADY_COORD)
         else:
-            await message.reply_text(prefix + texts.START_ALREADY.format(agency=me.agency.name if me.agency else ""))
+            await message.reply_text(
+                prefix + texts.START_ALREADY.format(agency=me.agency.name if me.agency else "")
+            )
         return
     try:
         async with db_of(context).session() as session:
@@ -61,4 +63,6 @@ async def cmd_help(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     elif me.is_coordinator:
         await message.reply_text(texts.HELP_COORDINATOR)
     else:
-        await message.reply_text(texts.HELP_OFFICIAL.format(agency=me.agency.name if me.agency else ""))
+        await message.reply_text(
+            texts.HELP_OFFICIAL.format(agency=me.agency.name if me.agency else "")
+        )

@@ -29,7 +29,9 @@ def change_text(change: tasks.Change) -> str:
         return texts.UPDATED_SUBMISSION.format(file=change.file_name or "", title=v.title)
     if change.action == "approve":
         return texts.EXTENSION_APPROVED_COORD.format(
-            title=v.title, agency=v.agency_name, date=texts.date_vn(change.new_due)  # type: ignore[arg-type]
+            title=v.title,
+            agency=v.agency_name,
+            date=texts.date_vn(change.new_due),  # type: ignore[arg-type]
         )
     return texts.EXTENSION_REFUSED_COORD.format(title=v.title, agency=v.agency_name)
 
@@ -46,14 +48,18 @@ def outcome_text(outcome: replies.Outcome, *, otherwise: str) -> str:
     return otherwise
 
 
-async def send_card(message: Message, view: tasks.TaskView, context: ContextTypes.DEFAULT_TYPE, prefix: str = "") -> None:
+async def send_card(
+    message: Message, view: tasks.TaskView, context: ContextTypes.DEFAULT_TYPE, prefix: str = ""
+) -> None:
     """A one-task message with the four buttons, remembered so replies find the task."""
     sent = await message.reply_text(
         (prefix + "\n\n" if prefix else "") + render.task_card(view),
         reply_markup=keyboards.task_card_keyboard(view.id),
     )
     async with db_of(context).session() as session:
-        await tasks.link_message(session, chat_id=sent.chat_id, message_id=sent.message_id, task_ids=[view.id])
+        await tasks.link_message(
+            session, chat_id=sent.chat_id, message_id=sent.message_id, task_ids=[view.id]
+        )
 
 
 async def cmd_viec(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -63,7 +69,9 @@ async def cmd_viec(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     async with db_of(context).session() as session:
         me = await invites.identify(session, chat_id=chat.id)
         if me is None or me.agency is None:
-            await message.reply_text(texts.NOT_LINKED if me is None else texts.COORDINATOR_NO_AGENCY)
+            await message.reply_text(
+                texts.NOT_LINKED if me is None else texts.COORDINATOR_NO_AGENCY
+            )
             return
         agency, views = await tasks.open_tasks_of(session, agency_id=me.agency.id)  # type: ignore[arg-type]
     if not views:
@@ -74,17 +82,26 @@ async def cmd_viec(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         sent = await message.reply_text(text, reply_markup=keyboards.task_list_keyboard(ids, first))
         async with db_of(context).session() as session:
             await tasks.link_message(
-                session, chat_id=chat.id, message_id=sent.message_id, task_ids=ids, purpose="list", first=first
+                session,
+                chat_id=chat.id,
+                message_id=sent.message_id,
+                task_ids=ids,
+                purpose="list",
+                first=first,
             )
 
 
-async def _redraw(session: AsyncSession, message: Message, changed: tasks.TaskView) -> tuple[str, InlineKeyboardMarkup] | None:
+async def _redraw(
+    session: AsyncSession, message: Message, changed: tasks.TaskView
+) -> tuple[str, InlineKeyboardMarkup] | None:
     """A task message's text and buttons after a change: the card, or the list it belongs to."""
     markup = message.reply_markup
     if markup is not None and markup.inline_keyboard[0][0].text == texts.BTN_DONE:
         # A one-task card (a card or a reminder): the changed task is all it shows.
         return render.task_card(changed), keyboards.task_card_keyboard(changed.id)
-    subject = await tasks.message_subject(session, chat_id=message.chat_id, message_id=message.message_id)
+    subject = await tasks.message_subject(
+        session, chat_id=message.chat_id, message_id=message.message_id
+    )
     if subject is None:
         return None
     # The changed task is known; only the others shown with it are read.
@@ -96,8 +113,10 @@ async def _redraw(session: AsyncSession, message: Message, changed: tasks.TaskVi
         return None
     if subject.purpose == "list":
         head = (message.text or "").split("\n", 1)[0]
-        return (render.list_message_text(head, views, subject.first),
-                keyboards.task_list_keyboard([v.id for v in views], subject.first))
+        return (
+            render.list_message_text(head, views, subject.first),
+            keyboards.task_list_keyboard([v.id for v in views], subject.first),
+        )
     return render.task_card(views[0]), keyboards.task_card_keyboard(views[0].id)
 
 
@@ -115,7 +134,9 @@ async def on_task_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
         if me is None:
             await query.answer(texts.NOT_LINKED, show_alert=True)
             return
-        actor = actor_for(update, me.contact, query.message if isinstance(query.message, Message) else None)
+        actor = actor_for(
+            update, me.contact, query.message if isinstance(query.message, Message) else None
+        )
         try:
             if button.action in ("blocked", "extend"):
                 views = await tasks.views_by_id(session, [button.task_id])
@@ -133,7 +154,9 @@ async def on_task_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
                 )
                 await query.answer()
                 return
-            change = await tasks.apply_action(session, actor=actor, task_id=button.task_id, action=button.action)
+            change = await tasks.apply_action(
+                session, actor=actor, task_id=button.task_id, action=button.action
+            )
         except DomainError as error:
             await query.answer(texts.error_text(error.code, **error.params), show_alert=True)
             return
@@ -167,10 +190,18 @@ async def on_reply(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             await message.reply_text(texts.NOT_LINKED)
             return
         outcome = await replies.handle_reply(
-            session, actor=actor_for(update, me.contact, message), replied_to=message.reply_to_message.message_id, text=text
+            session,
+            actor=actor_for(update, me.contact, message),
+            replied_to=message.reply_to_message.message_id,
+            text=text,
         )
     if outcome.kind == "ask_meaning" and outcome.task is not None:
-        await send_card(message, outcome.task, context, prefix=texts.ASK_WHICH_MEANING.format(title=outcome.task.title))
+        await send_card(
+            message,
+            outcome.task,
+            context,
+            prefix=texts.ASK_WHICH_MEANING.format(title=outcome.task.title),
+        )
     else:
         await message.reply_text(outcome_text(outcome, otherwise=texts.REPLY_NOT_ABOUT_TASK))
 
@@ -199,4 +230,3 @@ async def on_document(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
             mime_type=doc.mime_type,
         )
     await message.reply_text(outcome_text(outcome, otherwise=texts.FILE_NOT_REPLY))
-
