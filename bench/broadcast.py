@@ -7,7 +7,7 @@
    timed by the server. Also: lost (recipients without a copy), duplicates, 429s.
 2. The export for 500 agencies x 20 tasks (10,000 tasks, 20,000 history rows): a
    temporary SQLite database is filled, then reading it and writing the workbook are timed
-   together (services.export.time_export(from_db=True)), best of 3.
+   together (bench/export_data.py, time_export(from_db=True)), best of 3.
 
 Run: uv run python bench/broadcast.py [--quick]
 """
@@ -117,7 +117,7 @@ async def broadcast_rate(recipients: int) -> dict:
 
 
 def export_seconds(agencies: int, tasks: int, runs: int) -> float:
-    from services.export import time_export
+    from bench.export_data import time_export
 
     return min(time_export(agencies, tasks, from_db=True) for _ in range(runs))
 
