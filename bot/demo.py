@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime as dt
+import re
 import tempfile
 from pathlib import Path
 
@@ -24,6 +25,18 @@ from services import agencies, clock, invites, plans
 from services.settings import Settings
 
 SAMPLE_PLAN = Path(__file__).resolve().parent.parent / "demo" / "ke_hoach_mau.txt"
+_PLAN_YEAR = re.compile(r"\bnăm\s+(\d{4})\b")
+
+
+def shift_plan_year(text: str, year: int) -> str:
+    """The plan as if issued for `year`: its own year (the first «năm YYYY») becomes `year`
+    in dates (d/m/YYYY) and in «năm YYYY»; other years (laws, periods such as
+    «2021 - 2025») are left as written."""
+    found = _PLAN_YEAR.search(text)
+    if found is None or int(found[1]) == year:
+        return text
+    old = found[1]
+    return re.sub(rf"(?<=/){old}\b|(?<=năm ){old}\b", str(year), text)
 COORDINATOR, OFFICIAL_YT, OFFICIAL_TP = 9001, 9002, 9003
 
 

@@ -646,6 +646,18 @@ EXPORT_TEXTS: dict = {
         "report file": "Đã nộp tệp báo cáo",
     },
     "system_actor": "Hệ thống",
+    # The title row of every sheet, the plan as the title and the history name it, the
+    # report file of a history row, the footer of a printed page.
+    "title": "{plan} — tình hình thực hiện, xuất lúc {time} ngày {date}",
+    "title_no_plan": "Tình hình thực hiện nhiệm vụ, xuất lúc {time} ngày {date}",
+    "plan_name": "Kế hoạch",
+    "plan_number": "số {number}",
+    "plan_year": "năm {year}",
+    "plan_authority": "của {authority}",
+    "plan_unknown": "kế hoạch #{id}",
+    "plan_note": "Theo {plan}",
+    "file_note": "Tệp: {file}",
+    "page_footer": "{sheet} — trang {page}/{pages}",
 }
 
 # --- completion chart (services/chart.py) ---------------------------------------------

@@ -8,6 +8,7 @@ from sqlmodel import select
 
 from db.models import Agency, Contact
 from services import clock
+from services.collation import sort_vi
 from services.errors import DomainError
 from services.names import code_from_name, is_valid_code, normalize_name
 
@@ -77,8 +78,8 @@ async def list_agencies(session: AsyncSession) -> list[tuple[Agency, int]]:
         .subquery()
     )
     rows = await session.execute(
-        select(Agency, sa.func.coalesce(contacts.c.n, 0))
-        .outerjoin(contacts, contacts.c.agency_id == Agency.id)
-        .order_by(Agency.name)
+        select(Agency, sa.func.coalesce(contacts.c.n, 0)).outerjoin(
+            contacts, contacts.c.agency_id == Agency.id
+        )
     )
-    return [(agency, n) for agency, n in rows.all()]
+    return sort_vi(((agency, n) for agency, n in rows.all()), key=lambda row: row[0].name)

@@ -19,6 +19,7 @@ from sqlmodel import select
 from db.models import Agency, AgencyGroup, AgencyGroupMember, Broadcast, Contact, Outbox
 from services import clock, outbox
 from services.agencies import get_agency
+from services.collation import sort_vi
 from services.errors import DomainError
 from services.names import normalize_name
 from services.refs import ContactRef
@@ -265,9 +266,10 @@ async def report(session: AsyncSession, broadcast_id: int) -> Report:
             .join(Contact, Contact.id == Outbox.contact_id)
             .join(Agency, Agency.id == Contact.agency_id)
             .where(Outbox.kind == "broadcast", Outbox.ref_id == broadcast_id)
-            .order_by(Agency.name, Contact.id)
+            .order_by(Contact.id)
         )
     ).all()
+    rows = sort_vi(rows, key=lambda row: row[4])  # stable: by contact within an agency
     out = Report(broadcast=bc, total=len(rows))
     for state, error, acked_at, person, agency in rows:
         who = f"{agency} ({person})" if person else agency

@@ -30,6 +30,7 @@ from matplotlib.font_manager import FontProperties
 from matplotlib.patches import Patch
 from matplotlib.ticker import MaxNLocator
 
+from services.collation import vi_key
 from services.status import STATUSES
 
 if TYPE_CHECKING:
@@ -134,7 +135,7 @@ def _name_lines(name: str) -> str:
 def select_rows(rows: Sequence[AgencyCounts], limit: int = MAX_AGENCIES) -> list[AgencyCounts]:
     """The bars, top to bottom: most unfinished tasks first, then most overdue, then name;
     at most `limit` of them."""
-    ordered = sorted(rows, key=lambda r: (-r.open, -r.count("overdue"), _nfc(r.name)))
+    ordered = sorted(rows, key=lambda r: (-r.open, -r.count("overdue"), vi_key(r.name)))
     return ordered[:limit]
 
 

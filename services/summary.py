@@ -16,6 +16,7 @@ from db.models import Agency, Contact, Task, TaskEvent
 from services import clock
 from services.agencies import find_agency
 from services.broadcasts import agency_ids_for, find_group
+from services.collation import sort_vi, vi_key
 from services.status import STATUSES, deadline_at
 
 
@@ -51,11 +52,15 @@ class Summary:
         return sum(a.total for a in self.agencies)
 
 
+def _name(row: sa.Row) -> str:
+    return row[1]
+
+
 async def summarize(session: AsyncSession, *, agency_ids: list[int] | None = None) -> Summary:
     now = clock.now()
     # Core statements on the tables: 10,000 rows come back as plain tuples.
     agency, task = Agency.__table__, Task.__table__  # type: ignore[attr-defined]
-    agencies_q = sa.select(agency.c.id, agency.c.name, agency.c.code).order_by(agency.c.name)
+    agencies_q = sa.select(agency.c.id, agency.c.name, agency.c.code)
     # Unordered: sorting every task costs more than sorting the few listed by name (below).
     tasks_q = sa.select(
         task.c.id,
@@ -75,7 +80,7 @@ async def summarize(session: AsyncSession, *, agency_ids: list[int] | None = Non
         tasks_q = tasks_q.where(task.c.agency_id.in_(agency_ids))
     by_id = {
         aid: AgencySummary(agency_id=aid, name=name, code=code)
-        for aid, name, code in (await session.execute(agencies_q)).all()
+        for aid, name, code in sort_vi((await session.execute(agencies_q)).all(), key=_name)
     }
     deadlines: dict[tuple[dt.date, dt.time | None], dt.datetime] = {}
     listed: list[tuple[dt.date, int, list, tuple]] = []  # (deadline, id, list, item): sorted below
@@ -129,10 +134,8 @@ async def agencies_without_reachable_contact(session: AsyncSession) -> list[str]
     reachable = select(Contact.agency_id).where(
         Contact.reachable.is_(True), Contact.agency_id.is_not(None)
     )
-    rows = await session.scalars(
-        select(Agency.name).where(Agency.id.not_in(reachable)).order_by(Agency.name)
-    )
-    return list(rows.all())
+    rows = await session.scalars(select(Agency.name).where(Agency.id.not_in(reachable)))
+    return sorted(rows.all(), key=vi_key)
 
 
 @dataclass
@@ -151,7 +154,7 @@ async def overdue(session: AsyncSession) -> list[tuple[str, str, dt.date, int]]:
         for a in result.agencies
         for title, due in a.overdue
     ]
-    return sorted(rows, key=lambda r: (r[2], r[0]))
+    return sorted(rows, key=lambda r: (r[2], vi_key(r[0])))
 
 
 async def silence(session: AsyncSession) -> Silence:
@@ -163,24 +166,20 @@ async def silence(session: AsyncSession) -> Silence:
     )
     with_tasks = select(Task.agency_id)
     never = await session.scalars(
-        select(Agency.name)
-        .where(Agency.id.in_(with_tasks), Agency.id.not_in(answered))
-        .order_by(Agency.name)
+        select(Agency.name).where(Agency.id.in_(with_tasks), Agency.id.not_in(answered))
     )
     contacts = select(Contact.agency_id).where(Contact.agency_id.is_not(None))
-    nobody = await session.scalars(
-        select(Agency.name).where(Agency.id.not_in(contacts)).order_by(Agency.name)
-    )
+    nobody = await session.scalars(select(Agency.name).where(Agency.id.not_in(contacts)))
     blocked = await session.execute(
         select(Agency.name, Contact.display_name)
         .join(Contact, Contact.agency_id == Agency.id)
         .where(Contact.reachable.is_(False))
-        .order_by(Agency.name)
+        .order_by(Contact.id)
     )
     return Silence(
-        never_answered=list(never.all()),
-        no_contact=list(nobody.all()),
-        unreachable=[(a, p) for a, p in blocked.all()],
+        never_answered=sorted(never.all(), key=vi_key),
+        no_contact=sorted(nobody.all(), key=vi_key),
+        unreachable=sort_vi(((a, p) for a, p in blocked.all()), key=lambda row: row[0]),
     )
 
 
