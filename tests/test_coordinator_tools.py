@@ -214,8 +214,12 @@ async def test_excel_export_and_chart_as_a_coordinator_gets_them(world):
     rows = list(tasks_sheet.iter_rows(values_only=True))
     titles = [r for r in rows[1:] if "Báo cáo quý" in r]
     assert titles and texts.STATUS["overdue"] in titles[0]
-    due_cells = [c for c in tasks_sheet[2] if c.is_date]
-    assert due_cells and tasks_sheet.auto_filter.ref and tasks_sheet.freeze_panes == "A2"
+    due_cells = [c for c in tasks_sheet[3] if c.is_date]  # row 1: title, row 2: header
+    assert due_cells and tasks_sheet.auto_filter.ref and tasks_sheet.freeze_panes == "A3"
+    # Vietnamese order: «Ủy ban…» after «Sở…» (code points would agree here) and the
+    # workbook prints landscape, fitted to the page width.
+    assert [r[1] for r in rows[2:]] == ["Sở Y tế", "Ủy ban Mặt trận Tổ quốc Việt Nam tỉnh"]
+    assert tasks_sheet.page_setup.orientation == "landscape"
     photo = await world.say(coord, "/bieudo")
     assert photo.method == "sendPhoto"
     image = Image.open(io.BytesIO(photo.file_bytes))
@@ -234,8 +238,8 @@ def test_cli_group_and_export(database_url, tmp_path):
     done = nhacviec(database_url, "export", "--out", str(out))
     assert done.returncode == 0, done.stderr
     book = openpyxl.load_workbook(out)
-    names = [row[1] for row in book["Theo cơ quan"].iter_rows(min_row=2, values_only=True)]
-    assert sorted(names) == ["Sở Tư pháp", "Sở Y tế"]
+    names = [row[1] for row in book["Theo cơ quan"].iter_rows(min_row=3, values_only=True)]
+    assert names == ["Sở Tư pháp", "Sở Y tế"]
 
 
 async def test_broadcast_killed_midway_completes_without_duplicates(settings, db, fake_server):
