@@ -37,6 +37,8 @@ def shift_plan_year(text: str, year: int) -> str:
         return text
     old = found[1]
     return re.sub(rf"(?<=/){old}\b|(?<=năm ){old}\b", str(year), text)
+
+
 COORDINATOR, OFFICIAL_YT, OFFICIAL_TP = 9001, 9002, 9003
 
 
