@@ -208,10 +208,10 @@ class RedactToken(logging.Filter):
         return True
 
 
-def configure_logging(settings: Settings, level: int = logging.INFO) -> None:
-    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    logging.getLogger("httpx").setLevel(logging.WARNING)
-    logging.getLogger("apscheduler").setLevel(logging.WARNING)
+def configure_logging(settings: Settings, verbose: bool = False) -> None:
+    """The log file and Vietnamese terminal lines, or everything on the terminal with
+    --verbose (bot/logs.py); the token redacted everywhere."""
+    from bot import logs
+
     token = settings.telegram_bot_token.get_secret_value() if settings.telegram_bot_token else ""
-    for handler in logging.getLogger().handlers:
-        handler.addFilter(RedactToken(token))
+    logs.configure(settings, verbose=verbose, redact=RedactToken(token))

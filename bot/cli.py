@@ -428,7 +428,7 @@ async def export_xlsx(db: Database, args: argparse.Namespace, settings: Settings
 # --- running the bot --------------------------------------------------------------------
 
 
-def run_bot(settings: Settings) -> int:
+def run_bot(settings: Settings, verbose: bool = False) -> int:
     from telegram import Update
     from telegram.error import InvalidToken, NetworkError
 
@@ -440,7 +440,7 @@ def run_bot(settings: Settings) -> int:
     ):
         print(texts.CLI_NO_TOKEN, file=sys.stderr)
         return 1
-    configure_logging(settings)
+    configure_logging(settings, verbose=verbose)
     use_fast_event_loop()
     db = Database(settings.database_url)
 
@@ -471,104 +471,133 @@ def run_bot(settings: Settings) -> int:
 Command = Callable[[Database, argparse.Namespace, Settings], Awaitable[None]]
 
 
-def build_parser() -> Parser:
-    parser = Parser(prog="nhacviec", description=texts.CLI_HELP["program"])
-    sub = parser.add_subparsers(dest="command", required=True, parser_class=Parser)
+def _vietnamese_argparse() -> None:
+    """argparse's own words («usage:», «options», its error messages) in Vietnamese.
 
-    agency = sub.add_parser("agency", help=texts.CLI_HELP["agency"]).add_subparsers(
-        dest="action", required=True, parser_class=Parser
-    )
-    p = agency.add_parser("add", help=texts.CLI_HELP["agency_add"])
-    p.add_argument("name")
-    p.add_argument("--code")
-    p.add_argument("--requested", action="store_true", help=texts.CLI_HELP["requested"])
+    argparse looks its messages up through gettext (`argparse._`, `argparse.ngettext`) at
+    the moment it prints them; this process has no catalogue for it, so the lookups are
+    pointed at texts.ARGPARSE_TEXTS. A message not listed there is left as it is."""
+
+    def translate(message: str) -> str:
+        return texts.ARGPARSE_TEXTS.get(message, message)
+
+    def ntranslate(singular: str, plural: str, n: int) -> str:
+        return translate(singular if n == 1 else plural)
+
+    argparse._ = translate  # type: ignore[attr-defined]
+    argparse.ngettext = ntranslate  # type: ignore[attr-defined]
+
+
+def _integer(value: str) -> int:
+    return int(value)
+
+
+_integer.__name__ = texts.CLI_INT_TYPE  # argparse names the type in its error message
+
+
+def build_parser() -> Parser:
+    _vietnamese_argparse()
+    h, m = texts.CLI_HELP, texts.CLI_METAVAR
+
+    def commands(parser: argparse.ArgumentParser, dest: str) -> argparse._SubParsersAction:
+        return parser.add_subparsers(
+            dest=dest,
+            required=True,
+            parser_class=Parser,
+            metavar=m[dest],
+            title=h[dest],
+            help=h[f"{dest}_help"],
+        )
+
+    def json_option(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--json", action="store_true", help=h["json"])
+
+    parser = Parser(prog="nhacviec", description=h["program"])
+    sub = commands(parser, "command")
+
+    agency = commands(sub.add_parser("agency", help=h["agency"], description=h["agency"]), "action")
+    p = agency.add_parser("add", help=h["agency_add"], description=h["agency_add"])
+    p.add_argument("name", metavar=m["name"], help=h["agency_name"])
+    p.add_argument("--code", metavar=m["code"], help=h["agency_code"])
+    p.add_argument("--requested", action="store_true", help=h["requested"])
     p.set_defaults(func=agency_add)
-    p = agency.add_parser("list", help=texts.CLI_HELP["agency_list"])
-    p.add_argument("--json", action="store_true")
+    p = agency.add_parser("list", help=h["agency_list"], description=h["agency_list"])
+    json_option(p)
     p.set_defaults(func=agency_list)
 
-    invite = sub.add_parser("invite", help=texts.CLI_HELP["invite"]).add_subparsers(
-        dest="action", required=True, parser_class=Parser
-    )
-    p = invite.add_parser("create", help=texts.CLI_HELP["invite_create"])
-    p.add_argument("--agency")
-    p.add_argument("--coordinator", action="store_true")
-    p.add_argument("--days", type=int)
-    p.add_argument("--json", action="store_true")
+    invite = commands(sub.add_parser("invite", help=h["invite"], description=h["invite"]), "action")
+    p = invite.add_parser("create", help=h["invite_create"], description=h["invite_create"])
+    p.add_argument("--agency", metavar=m["agency"], help=h["invite_agency"])
+    p.add_argument("--coordinator", action="store_true", help=h["invite_coordinator"])
+    p.add_argument("--days", type=_integer, metavar=m["days"], help=h["invite_days"])
+    json_option(p)
     p.set_defaults(func=invite_create)
 
-    task = sub.add_parser("task", help=texts.CLI_HELP["task"]).add_subparsers(
-        dest="action", required=True, parser_class=Parser
-    )
-    p = task.add_parser("add", help=texts.CLI_HELP["task_add"])
-    p.add_argument("--agency", required=True)
-    p.add_argument("--title", required=True)
-    p.add_argument("--due")
-    p.add_argument("--reminders", help=texts.CLI_HELP["task_reminders"])
+    task = commands(sub.add_parser("task", help=h["task"], description=h["task"]), "action")
+    p = task.add_parser("add", help=h["task_add"], description=h["task_add"])
+    p.add_argument("--agency", required=True, metavar=m["agency"], help=h["task_agency"])
+    p.add_argument("--title", required=True, metavar=m["title"], help=h["task_title"])
+    p.add_argument("--due", metavar=m["date"], help=h["task_due"])
+    p.add_argument("--reminders", metavar=m["leads"], help=h["task_reminders"])
     p.set_defaults(func=task_add)
-    p = task.add_parser("list", help=texts.CLI_HELP["task_list"])
-    p.add_argument("--agency")
-    p.add_argument("--json", action="store_true")
+    p = task.add_parser("list", help=h["task_list"], description=h["task_list"])
+    p.add_argument("--agency", metavar=m["agency"], help=h["task_list_agency"])
+    json_option(p)
     p.set_defaults(func=task_list)
 
-    p = sub.add_parser("status", help=texts.CLI_HELP["status"])
-    p.add_argument("--json", action="store_true")
+    p = sub.add_parser("status", help=h["status"], description=h["status"])
+    json_option(p)
     p.set_defaults(func=status)
 
-    p = sub.add_parser("schedule", help=texts.CLI_HELP["schedule"])
-    p.add_argument("--due", required=True)
-    p.add_argument("--time", help=texts.CLI_HELP["due_time"])
-    p.add_argument("--json", action="store_true")
+    p = sub.add_parser("schedule", help=h["schedule"], description=h["schedule"])
+    p.add_argument("--due", required=True, metavar=m["date"], help=h["schedule_due"])
+    p.add_argument("--time", metavar=m["time"], help=h["due_time"])
+    json_option(p)
     p.set_defaults(func=schedule)
 
-    p = sub.add_parser("calendar", help=texts.CLI_HELP["calendar"])
-    p.add_argument("year", type=int)
-    p.add_argument("--json", action="store_true")
+    p = sub.add_parser("calendar", help=h["calendar"], description=h["calendar"])
+    p.add_argument("year", type=_integer, metavar=m["year"], help=h["calendar_year"])
+    json_option(p)
     p.set_defaults(func=calendar)
 
-    event = sub.add_parser("event", help=texts.CLI_HELP["event"]).add_subparsers(
-        dest="action", required=True, parser_class=Parser
-    )
-    p = event.add_parser("add", help=texts.CLI_HELP["event_add"])
-    p.add_argument("--name", required=True)
-    p.add_argument("--date", required=True)
-    p.add_argument("--end")
-    p.add_argument("--agencies", help=texts.CLI_HELP["event_agencies"])
-    p.add_argument("--lead", help=texts.CLI_HELP["event_lead"])
-    p.add_argument("--forum", action="store_true", help=texts.CLI_HELP["event_forum"])
+    event = commands(sub.add_parser("event", help=h["event"], description=h["event"]), "action")
+    p = event.add_parser("add", help=h["event_add"], description=h["event_add"])
+    p.add_argument("--name", required=True, metavar=m["name"], help=h["event_name"])
+    p.add_argument("--date", required=True, metavar=m["date"], help=h["event_date"])
+    p.add_argument("--end", metavar=m["date"], help=h["event_end"])
+    p.add_argument("--agencies", metavar=m["codes"], help=h["event_agencies"])
+    p.add_argument("--lead", metavar=m["leads"], help=h["event_lead"])
+    p.add_argument("--forum", action="store_true", help=h["event_forum"])
     p.set_defaults(func=event_add)
 
-    plan = sub.add_parser("plan", help=texts.CLI_HELP["plan"]).add_subparsers(
-        dest="action", required=True, parser_class=Parser
-    )
-    p = plan.add_parser("import", help=texts.CLI_HELP["plan_import"])
-    p.add_argument("file")
-    p.add_argument("--year", type=int)
-    p.add_argument("--dry-run", action="store_true", help=texts.CLI_HELP["dry_run"])
-    p.add_argument("--json", action="store_true")
+    plan = commands(sub.add_parser("plan", help=h["plan"], description=h["plan"]), "action")
+    p = plan.add_parser("import", help=h["plan_import"], description=h["plan_import"])
+    p.add_argument("file", metavar=m["file"], help=h["plan_file"])
+    p.add_argument("--year", type=_integer, metavar=m["year"], help=h["plan_year"])
+    p.add_argument("--dry-run", action="store_true", help=h["dry_run"])
+    json_option(p)
     p.set_defaults(func=plan_import)
-    p = plan.add_parser("activate", help=texts.CLI_HELP["plan_activate"])
-    p.add_argument("id", type=int)
+    p = plan.add_parser("activate", help=h["plan_activate"], description=h["plan_activate"])
+    p.add_argument("id", type=_integer, metavar=m["id"], help=h["plan_id"])
     p.set_defaults(func=plan_activate)
 
-    group = sub.add_parser("group", help=texts.CLI_HELP["group"]).add_subparsers(
-        dest="action", required=True, parser_class=Parser
-    )
-    p = group.add_parser("add", help=texts.CLI_HELP["group_add"])
-    p.add_argument("name")
-    p.add_argument("--agencies", required=True, help=texts.CLI_HELP["group_agencies"])
+    group = commands(sub.add_parser("group", help=h["group"], description=h["group"]), "action")
+    p = group.add_parser("add", help=h["group_add"], description=h["group_add"])
+    p.add_argument("name", metavar=m["name"], help=h["group_name"])
+    p.add_argument("--agencies", required=True, metavar=m["codes"], help=h["group_agencies"])
     p.set_defaults(func=group_add)
 
-    p = sub.add_parser("export", help=texts.CLI_HELP["export"])
-    p.add_argument("--out", required=True)
+    p = sub.add_parser("export", help=h["export"], description=h["export"])
+    p.add_argument("--out", required=True, metavar=m["out"], help=h["export_out"])
     p.set_defaults(func=export_xlsx)
 
-    sub.add_parser("run", help=texts.CLI_HELP["run"])
-    p = sub.add_parser("demo", help=texts.CLI_HELP["demo"])
-    p.add_argument("--port", type=int, default=0)
-    p.add_argument("--keep", action="store_true", help=texts.CLI_HELP["demo_keep"])
-    p = sub.add_parser("fake-telegram", help=texts.CLI_HELP["fake_telegram"])
-    p.add_argument("rest", nargs=argparse.REMAINDER)
+    p = sub.add_parser("run", help=h["run"], description=h["run"])
+    p.add_argument("-v", "--verbose", action="store_true", help=h["run_verbose"])
+    p = sub.add_parser("demo", help=h["demo"], description=h["demo"])
+    p.add_argument("--port", type=_integer, default=0, metavar=m["port"], help=h["demo_port"])
+    p.add_argument("--keep", action="store_true", help=h["demo_keep"])
+    p = sub.add_parser("fake-telegram", help=h["fake_telegram"], description=h["fake_telegram"])
+    p.add_argument("rest", nargs=argparse.REMAINDER, metavar=m["rest"], help=h["fake_rest"])
     return parser
 
 
@@ -586,11 +615,12 @@ def main(argv: list[str] | None = None) -> int:
     if argv[:1] == ["fake-telegram"]:
         from fake_telegram.cli import main as fake_main
 
-        return fake_main(argv[1:])
+        _vietnamese_argparse()
+        return fake_main(argv[1:], help=texts.FAKE_TELEGRAM_HELP, prog="nhacviec fake-telegram")
     args = build_parser().parse_args(argv)
     settings = get_settings()
     if args.command == "run":
-        return run_bot(settings)
+        return run_bot(settings, verbose=args.verbose)
     if args.command == "demo":
         from bot.demo import main as demo_main
 

@@ -703,4 +703,120 @@ CLI_HELP = {
     "demo": "chạy thử toàn bộ, không cần Telegram",
     "demo_keep": "tiếp tục chạy sau hội thoại mẫu",
     "fake_telegram": "máy chủ Bot API giả lập để thử",
+    # subcommands and options
+    "command": "lệnh",
+    "action": "việc cần làm",
+    "command_help": "một trong các lệnh dưới đây; xem thêm: nhacviec LỆNH --help",
+    "action_help": "một trong các việc dưới đây; xem thêm: … VIỆC --help",
+    "help": "in hướng dẫn này rồi thoát",
+    "json": "in kết quả dạng JSON (ngày ISO, khoá tiếng Anh) cho chương trình khác đọc",
+    "agency_name": "tên đầy đủ của cơ quan, ví dụ «Sở Y tế»",
+    "agency_code": "mã viết tắt (chữ không dấu, số, - hoặc _); mặc định: chữ đầu của tên",
+    "invite_agency": "mã hoặc tên cơ quan của người được mời",
+    "invite_coordinator": "mã mời cho cán bộ điều phối (không cần --agency)",
+    "invite_days": "số ngày mã mời còn hiệu lực (1–365, mặc định theo INVITE_DAYS)",
+    "task_agency": "mã hoặc tên cơ quan được giao",
+    "task_title": "tên nhiệm vụ",
+    "task_due": "hạn: ngày/tháng/năm (15/11/2026) hoặc 2026-11-15; bỏ trống nếu không có hạn",
+    "task_list_agency": "chỉ nhiệm vụ của cơ quan này (mã hoặc tên)",
+    "schedule_due": "hạn cần xem lịch nhắc: ngày/tháng/năm hoặc 2026-11-15",
+    "calendar_year": "năm cần xem, ví dụ 2027",
+    "event_name": "tên sự kiện",
+    "event_date": "ngày diễn ra (ngày bắt đầu): ngày/tháng/năm",
+    "event_end": "ngày kết thúc nếu sự kiện kéo dài nhiều ngày",
+    "plan_file": "tệp kế hoạch: .docx, .pdf có chữ hoặc .txt",
+    "plan_year": "năm của kế hoạch, khi văn bản không ghi rõ",
+    "plan_id": "số bản nháp (in ra sau «plan import»)",
+    "group_name": "tên nhóm, ví dụ «Các sở»",
+    "export_out": "đường dẫn tệp Excel cần ghi, ví dụ tong_hop.xlsx",
+    "run_verbose": "in cả nhật ký chi tiết (tiếng Anh) của bot và các thư viện ra màn hình",
+    "demo_port": "cổng cho máy chủ Bot API giả lập (mặc định: một cổng trống bất kỳ)",
+    "fake_rest": "tham số của máy chủ giả lập (xem: nhacviec fake-telegram --help)",
+}
+CLI_METAVAR = {
+    "command": "LỆNH",
+    "action": "VIỆC",
+    "name": "TÊN",
+    "code": "MÃ",
+    "agency": "CƠ_QUAN",
+    "days": "SỐ_NGÀY",
+    "title": "TÊN_NHIỆM_VỤ",
+    "date": "NGÀY",
+    "time": "GIỜ:PHÚT",
+    "year": "NĂM",
+    "codes": "MÃ,MÃ,…",
+    "leads": "SỐ,SỐ,…",
+    "file": "TỆP",
+    "id": "SỐ",
+    "out": "TỆP.xlsx",
+    "port": "CỔNG",
+    "rest": "THAM_SỐ",
+}
+FAKE_TELEGRAM_HELP = {  # `nhacviec fake-telegram --help` (fake_telegram/cli.py HELP keys)
+    "description": "Máy chủ giả lập Bot API của Telegram, để thử bot, chạy kiểm thử và đo.",
+    "host": "địa chỉ lắng nghe",
+    "port": "cổng (0: chọn một cổng trống)",
+    "enforce_limits": (
+        "trả lời 429 khi vượt giới hạn gửi của Telegram (30/giây, 1/giây mỗi chat, "
+        "20/phút mỗi nhóm)"
+    ),
+    "bot_username": "tên người dùng của bot",
+    "user": "tạo sẵn một người dùng giả lập (dùng nhiều lần được)",
+    "missing_method": (
+        "trả lời 404 cho phương thức Bot API này, như máy chủ cũ (dùng nhiều lần được)"
+    ),
+    "verbose": "ghi nhật ký mọi yêu cầu",
+    "m_host": "ĐỊA_CHỈ",
+    "m_port": "CỔNG",
+    "m_bot_username": "TÊN_BOT",
+    "m_user": "SỐ:TÊN[:TÊN_NGƯỜI_DÙNG]",
+    "m_missing_method": "PHƯƠNG_THỨC",
+}
+CLI_INT_TYPE = "số nguyên"  # what argparse names the type of a number it could not read
+# argparse's own messages (it uses gettext; bot/cli.py puts these in its place).
+ARGPARSE_TEXTS = {
+    "usage: ": "cách dùng: ",
+    "positional arguments": "tham số",
+    "options": "tuỳ chọn",
+    "optional arguments": "tuỳ chọn",
+    "show this help message and exit": "in hướng dẫn này rồi thoát",
+    "%(prog)s: error: %(message)s\n": "%(prog)s: lỗi: %(message)s\n",
+    "the following arguments are required: %s": "thiếu tham số bắt buộc: %s",
+    "unrecognized arguments: %s": "không hiểu tham số: %s",
+    "invalid choice: %(value)r (choose from %(choices)s)": (
+        "không có lựa chọn %(value)r (chọn một trong: %(choices)s)"
+    ),
+    "invalid %(type)s value: %(value)r": "%(value)r không phải %(type)s hợp lệ",
+    "argument %(argument_name)s: %(message)s": "tham số %(argument_name)s: %(message)s",
+    "expected one argument": "cần một giá trị",
+    "expected at most one argument": "cần nhiều nhất một giá trị",
+    "expected at least one argument": "cần ít nhất một giá trị",
+    "expected %s argument": "cần %s giá trị",
+    "expected %s arguments": "cần %s giá trị",
+    "ambiguous option: %(option)s could match %(matches)s": (
+        "tuỳ chọn %(option)s chưa rõ: có thể là %(matches)s"
+    ),
+    "not allowed with argument %s": "không dùng cùng với %s",
+    "one of the arguments %s is required": "cần một trong các tham số %s",
+    "ignored explicit argument %r": "bỏ qua giá trị %r",
+    "unexpected option string: %s": "tuỳ chọn không mong đợi: %s",
+    "can't open '%(filename)s': %(error)s": "không mở được «%(filename)s»: %(error)s",
+    "option '%(option)s' is deprecated": "tuỳ chọn «%(option)s» đã cũ",
+    "command '%(parser_name)s' is deprecated": "lệnh «%(parser_name)s» đã cũ",
+    "argument '%(argument_name)s' is deprecated": "tham số «%(argument_name)s» đã cũ",
+    "unknown parser %(parser_name)r (choices: %(choices)s)": (
+        "không có lệnh %(parser_name)r (chọn một trong: %(choices)s)"
+    ),
+}
+
+# --- `nhacviec run` on the terminal (the details go to the log file) -----------------------
+CLI_LOG_WARNING = "⚠️ {time} Cảnh báo: {what}. Chi tiết trong nhật ký {log}"
+CLI_LOG_ERROR = "❌ {time} Lỗi: {what}. Chi tiết trong nhật ký {log}"
+CLI_LOG_NO_FILE = "(chạy lại với --verbose để xem chi tiết)"
+CLI_LOG_WHAT = {
+    "telegram": "kết nối tới máy chủ Telegram",
+    "db": "cơ sở dữ liệu",
+    "jobs": "gửi tin nhắc việc",
+    "bot": "xử lý tin nhắn",
+    "other": "trong lúc chạy",
 }

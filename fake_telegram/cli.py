@@ -12,6 +12,7 @@ import contextlib
 import logging
 import signal
 import sys
+from collections.abc import Mapping
 
 from .server import FakeTelegram
 
@@ -23,35 +24,57 @@ def _user_spec(value: str) -> tuple[int, str, str | None]:
     return int(parts[0]), parts[1], parts[2] if len(parts) == 3 else None
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="fake-telegram",
-        description="Bot API-compatible fake Telegram server for tests, benchmarks and demos.",
-    )
-    parser.add_argument("--host", default="127.0.0.1", help="address to listen on")
-    parser.add_argument("--port", type=int, default=8081, help="port (0 picks a free one)")
+HELP = {
+    "description": "Bot API-compatible fake Telegram server for tests, benchmarks and demos.",
+    "host": "address to listen on",
+    "port": "port (0 picks a free one)",
+    "enforce_limits": (
+        "answer 429 beyond Telegram's flood limits (30/s, 1/s per chat, 20/min per group)"
+    ),
+    "bot_username": "username of the bot",
+    "user": "create a simulated user at start (repeatable)",
+    "missing_method": "answer this Bot API method with 404, as an old server would (repeatable)",
+    "verbose": "log every request",
+    "m_host": "HOST",
+    "m_port": "PORT",
+    "m_bot_username": "USERNAME",
+    "m_user": "ID:NAME[:USERNAME]",
+    "m_missing_method": "METHOD",
+}
+
+
+def build_parser(
+    help: Mapping[str, str] | None = None, prog: str = "fake-telegram"
+) -> argparse.ArgumentParser:
+    """The options; `help` replaces the English descriptions (`nhacviec fake-telegram`
+    passes Vietnamese ones, keyed like HELP)."""
+    h = {**HELP, **(help or {})}
+    parser = argparse.ArgumentParser(prog=prog, description=h["description"])
+    parser.add_argument("--host", default="127.0.0.1", metavar=h["m_host"], help=h["host"])
+    parser.add_argument("--port", type=int, default=8081, metavar=h["m_port"], help=h["port"])
+    parser.add_argument("--enforce-limits", action="store_true", help=h["enforce_limits"])
     parser.add_argument(
-        "--enforce-limits",
-        action="store_true",
-        help="answer 429 beyond Telegram's flood limits (30/s, 1/s per chat, 20/min per group)",
+        "--bot-username",
+        default="nhacviec_bot",
+        metavar=h["m_bot_username"],
+        help=h["bot_username"],
     )
-    parser.add_argument("--bot-username", default="nhacviec_bot", help="username of the bot")
     parser.add_argument(
         "--user",
         action="append",
         default=[],
         type=_user_spec,
-        metavar="ID:NAME[:USERNAME]",
-        help="create a simulated user at start (repeatable)",
+        metavar=h["m_user"],
+        help=h["user"],
     )
     parser.add_argument(
         "--missing-method",
         action="append",
         default=[],
-        metavar="METHOD",
-        help="answer this Bot API method with 404, as an old server would (repeatable)",
+        metavar=h["m_missing_method"],
+        help=h["missing_method"],
     )
-    parser.add_argument("-v", "--verbose", action="store_true", help="log every request")
+    parser.add_argument("-v", "--verbose", action="store_true", help=h["verbose"])
     return parser
 
 
@@ -83,9 +106,13 @@ async def serve(args: argparse.Namespace) -> int:
     return 0
 
 
-def main(argv: list[str] | None = None) -> int:
+def main(
+    argv: list[str] | None = None,
+    help: Mapping[str, str] | None = None,
+    prog: str = "fake-telegram",
+) -> int:
     """Entry point; returns the process exit code."""
-    args = build_parser().parse_args(argv)
+    args = build_parser(help, prog).parse_args(argv)
     logging.basicConfig(
         level=logging.DEBUG if args.verbose else logging.WARNING,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",

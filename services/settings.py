@@ -20,6 +20,7 @@ class Settings(BaseSettings):
     telegram_api_base_url: str = "https://api.telegram.org/bot"
     telegram_bot_username: str | None = None
     database_url: str = f"sqlite+aiosqlite:///{DEFAULT_DB_PATH}"
+    log_file: str = ""  # `nhacviec run`'s log; empty: beside the SQLite file (bot/logs.py)
 
     invite_days: int = 14
     reminder_offsets_days: Annotated[list[int], NoDecode] = [14, 7, 3, 1, 0]

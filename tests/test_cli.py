@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -106,6 +108,52 @@ def test_run_without_token_says_where_to_get_one(cli):
 def test_bad_arguments_exit_non_zero_in_vietnamese(cli):
     done = cli("task", "add", "--agency")
     assert done.returncode == 2 and "Lỗi" in done.stderr
+    assert done.stderr.startswith(texts.ARGPARSE_TEXTS["usage: "])
+    assert texts.ARGPARSE_TEXTS["expected one argument"] in done.stderr
+    done = cli("calendar", "năm sau")
+    assert done.returncode == 2 and texts.CLI_INT_TYPE in done.stderr
+    for english in ("usage", "error", "expected", "invalid", "argument"):
+        assert english not in done.stderr
+
+
+ENGLISH = re.compile(
+    r"usage:|positional arguments|options:|optional arguments|show this help|error:"
+)
+
+
+def all_parsers(parser: argparse.ArgumentParser, path: tuple[str, ...] = ()):
+    yield path, parser
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for name, child in action.choices.items():
+                yield from all_parsers(child, (*path, name))
+
+
+def test_every_help_text_and_option_is_vietnamese():
+    from bot.cli import build_parser
+
+    seen = 0
+    for path, parser in all_parsers(build_parser()):
+        shown = parser.format_help()
+        assert not ENGLISH.search(shown), (path, shown)
+        assert texts.ARGPARSE_TEXTS["usage: "] in shown
+        for action in parser._actions:
+            assert action.help, (path, action.dest)  # every option says what it does
+            for metavar in (action.metavar,) if isinstance(action.metavar, str) else ():
+                assert metavar in texts.CLI_METAVAR.values(), (path, metavar)
+        seen += 1
+    assert seen >= 20
+
+
+def test_task_add_help_explains_every_option(cli):
+    done = cli("task", "add", "--help")
+    assert done.returncode == 0
+    for key in ("task_agency", "task_title", "task_reminders", "help"):
+        assert " ".join(texts.CLI_HELP[key].split()[:3]) in " ".join(done.stdout.split())
+    assert not ENGLISH.search(done.stdout)
+    fake = cli("fake-telegram", "--help")
+    assert fake.returncode == 0 and not ENGLISH.search(fake.stdout)
+    assert texts.FAKE_TELEGRAM_HELP["host"] in fake.stdout
 
 
 async def test_run_survives_sigterm_and_restart(database_url, fake_server, tmp_path):
@@ -117,6 +165,7 @@ async def test_run_survives_sigterm_and_restart(database_url, fake_server, tmp_p
         TELEGRAM_BOT_TOKEN="42:SECRET-TOKEN-VALUE",
         TELEGRAM_API_BASE_URL=fake_server.base_url,
         DISPATCH_INTERVAL_S="0.2",
+        LOG_FILE=str(tmp_path / "run.log"),
     )
     root = os.path.dirname(os.path.dirname(__file__))
 
@@ -135,12 +184,13 @@ async def test_run_survives_sigterm_and_restart(database_url, fake_server, tmp_p
         assert proc.returncode == 0, err.decode()
         return out.decode()
 
-    async def start_bot():
+    async def start_bot(*options: str):
         return await asyncio.create_subprocess_exec(
             sys.executable,
             "-m",
             "bot.cli",
             "run",
+            *options,
             env=env,
             cwd=root,
             stdout=asyncio.subprocess.PIPE,
@@ -164,11 +214,19 @@ async def test_run_survives_sigterm_and_restart(database_url, fake_server, tmp_p
         await fake_server.wait_for_messages(user, 3, timeout=10)
     finally:
         bot.send_signal(signal.SIGTERM)
-        _, err = await asyncio.wait_for(bot.communicate(), 30)
+        out, err = await asyncio.wait_for(bot.communicate(), 30)
     assert bot.returncode == 0, err.decode()
     assert "SECRET-TOKEN-VALUE" not in err.decode()
+    # The terminal: the bot's own lines in Vietnamese, nothing else; details in the log.
+    assert out.decode().splitlines() == [
+        texts.CLI_BOT_STARTING.format(server=fake_server.base_url.rsplit("/bot", 1)[0]),
+        texts.CLI_BOT_STOPPED,
+    ]
+    assert err.decode() == ""
+    log = (tmp_path / "run.log").read_text(encoding="utf-8")
+    assert "INFO alembic" in log and "SECRET-TOKEN-VALUE" not in log
 
-    bot = await start_bot()
+    bot = await start_bot("--verbose")
     try:
         fake_server.user_sends(user, user, "/viec")
         listing = (await fake_server.wait_for_messages(user, 4, timeout=30))[-1]
@@ -177,6 +235,7 @@ async def test_run_survives_sigterm_and_restart(database_url, fake_server, tmp_p
         bot.send_signal(signal.SIGINT)
         _, err = await asyncio.wait_for(bot.communicate(), 30)
     assert bot.returncode == 0, err.decode()
+    assert "INFO alembic" in err.decode()  # --verbose: the details, on the terminal
     status = json.loads(await run_cli("status", "--json"))
     assert status[0]["reachable_contacts"] == 1
     assert status[0]["tasks"][0]["status"] == "in_progress"
