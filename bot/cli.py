@@ -9,14 +9,28 @@ import json
 import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from bot import texts
-from db.session import Database
-from services import agencies, clock, invites, tasks
-from services.errors import DomainError
-from services.parsing import parse_date
-from services.settings import Settings, get_settings
+
+if TYPE_CHECKING:
+    from db.session import Database
+    from services import agencies, clock, invites, tasks
+    from services.errors import DomainError
+    from services.parsing import parse_date
+    from services.settings import Settings, get_settings
+
+
+def _import_services() -> None:
+    """The database and services, imported when a command needs them (about 2 s of imports
+    on a small server): `--help`, a bad argument and the demo's first line come at once."""
+    global Database, DomainError, agencies, clock, invites, tasks, parse_date
+    global Settings, get_settings
+    from db.session import Database
+    from services import agencies, clock, invites, tasks
+    from services.errors import DomainError
+    from services.parsing import parse_date
+    from services.settings import Settings, get_settings
 
 
 class CliError(Exception):
@@ -468,7 +482,7 @@ def run_bot(settings: Settings, verbose: bool = False) -> int:
 
 # --- wiring -----------------------------------------------------------------------------
 
-Command = Callable[[Database, argparse.Namespace, Settings], Awaitable[None]]
+Command = Callable[["Database", argparse.Namespace, "Settings"], Awaitable[None]]
 
 
 def _vietnamese_argparse() -> None:
@@ -618,13 +632,14 @@ def main(argv: list[str] | None = None) -> int:
         _vietnamese_argparse()
         return fake_main(argv[1:], help=texts.FAKE_TELEGRAM_HELP, prog="nhacviec fake-telegram")
     args = build_parser().parse_args(argv)
-    settings = get_settings()
-    if args.command == "run":
-        return run_bot(settings, verbose=args.verbose)
     if args.command == "demo":
         from bot.demo import main as demo_main
 
         return demo_main(args.port, args.keep)
+    _import_services()
+    settings = get_settings()
+    if args.command == "run":
+        return run_bot(settings, verbose=args.verbose)
     try:
         asyncio.run(_run_command(args.func, args, settings))
     except DomainError as error:

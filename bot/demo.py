@@ -1,9 +1,15 @@
 """`nhacviec demo`: the whole loop offline, against the project's fake Bot API server.
 
-It starts the fake server on 127.0.0.1, a fresh SQLite database, and the real bot; imports
-a real plan; then plays a coordinator and two officials, printing the conversation as it
-happens. With --keep it goes on running afterwards, so a person or a program can drive the
-fake server (see README, "Thử không cần Telegram").
+It starts the fake server on 127.0.0.1, a fresh SQLite database in a temporary folder,
+and the real bot; imports the bundled plan, moved to the current year (the year of the
+clock the bot reads), and activates it; then plays a coordinator and two officials,
+printing the conversation as it happens: linking by invite links, a task list, a reminder
+arriving (the demo's clock fast-forwards to the next reminder), typed replies, a report
+file that reaches the coordinator, an extension approved, and the summary.
+
+The first line is printed before anything heavy is imported; the temporary folder is
+removed at the end, on Ctrl-C (or SIGTERM) and on error. With --keep it goes on running
+afterwards, so a person or a program can drive the fake server (see README).
 """
 
 from __future__ import annotations
@@ -12,19 +18,22 @@ import asyncio
 import contextlib
 import datetime as dt
 import re
+import shutil
+import signal
+import sys
 import tempfile
 from pathlib import Path
-
-from telegram import Update
+from typing import TYPE_CHECKING, Any
 
 from bot import texts
-from bot.app import build_application
-from db.session import Database
-from fake_telegram import FakeTelegram
-from services import agencies, clock, invites, plans
-from services.settings import Settings
+
+if TYPE_CHECKING:
+    from fake_telegram import FakeTelegram
+    from fake_telegram.records import SentMessage
 
 SAMPLE_PLAN = Path(__file__).resolve().parent.parent / "demo" / "ke_hoach_mau.txt"
+COORDINATOR, OFFICIAL_YT, OFFICIAL_TP = 9001, 9002, 9003
+WAIT_S = 20.0
 _PLAN_YEAR = re.compile(r"\bnăm\s+(\d{4})\b")
 
 
@@ -39,137 +48,241 @@ def shift_plan_year(text: str, year: int) -> str:
     return re.sub(rf"(?<=/){old}\b|(?<=năm ){old}\b", str(year), text)
 
 
-COORDINATOR, OFFICIAL_YT, OFFICIAL_TP = 9001, 9002, 9003
+def say(text: str) -> None:
+    print(text, flush=True)
 
 
 class Demo:
+    """The people of the demo, talking to the bot through the fake server."""
+
     def __init__(self, server: FakeTelegram) -> None:
         self.server = server
+        self.shown: dict[int, int] = {}  # chat -> messages to it already printed
 
     def show(self, who: str, text: str) -> None:
-        print(f"\n{who}:\n  " + text.replace("\n", "\n  "))
+        say(f"\n{who}:\n  " + text.replace("\n", "\n  "))
+
+    def show_bot(self, message: SentMessage, to: str = "") -> None:
+        text = message.text or message.caption or ""
+        if message.document:
+            name = message.document.get("file_name") or ""
+            text = f"{texts.DEMO_FILE_RECEIVED.format(name=name)}\n{text}".strip()
+        self.show(f"🤖 nhacviec{to}", text)
+
+    async def news(self, chat: int, count: int = 1, to: str = "") -> list[SentMessage]:
+        """Wait for `count` messages to `chat` not shown yet, show and return them."""
+        start = self.shown.get(chat, 0)
+        messages = await self.server.wait_for_messages(chat, start + count, timeout=WAIT_S)
+        new = messages[start:]
+        self.shown[chat] = len(messages)
+        for m in new:
+            self.show_bot(m, to)
+        return new
 
     async def say(
         self, chat: int, who: str, text: str, reply_to: int | None = None, expect: int = 1
-    ):  # type: ignore[no-untyped-def]
-        before = len(self.server.messages_to(chat))
+    ) -> SentMessage:
+        self.shown[chat] = len(self.server.messages_to(chat))
         self.show(who, text)
         self.server.user_sends(chat, chat, text, reply_to=reply_to)
-        messages = (await self.server.wait_for_messages(chat, before + expect, timeout=15))[before:]
-        for m in messages:
-            self.show("🤖 nhacviec", m.text or m.caption or "")
-        return messages[-1]
+        return (await self.news(chat, expect))[-1]
 
-    async def press(self, chat: int, who: str, message, label: str):  # type: ignore[no-untyped-def]
-        data = next(
-            b["callback_data"]
-            for row in message.reply_markup["inline_keyboard"]
-            for b in row
-            if b["text"].startswith(label)
+    async def send_file(self, chat: int, who: str, name: str, reply_to: int) -> SentMessage:
+        self.shown[chat] = len(self.server.messages_to(chat))
+        self.show(who, texts.DEMO_FILE_SENT.format(name=name))
+        content = "Báo cáo kết quả thực hiện công tác trẻ em (bản mẫu).".encode()
+        self.server.user_sends_document(
+            chat, chat, name, size=len(content), reply_to=reply_to, content=content
         )
-        self.show(who, f"[bấm nút «{label}»]")
+        return (await self.news(chat))[-1]
+
+    async def press(self, chat: int, who: str, message: SentMessage, label: str) -> None:
+        data = next(
+            b["callback_data"] for b in message.inline_buttons if b["text"].startswith(label)
+        )
+        self.show(who, texts.DEMO_PRESS.format(label=label))
         query = self.server.user_presses(chat, message.message_id, data, chat)
         answer = await self.server.wait_for(
             lambda: next(
-                (a for a in self.server.callback_answers if str(a.callback_query_id) == query), None
+                (a for a in self.server.callback_answers if str(a.callback_query_id) == query),
+                None,
             ),
-            15,
+            WAIT_S,
         )
         if answer.text:
             self.show("🤖 nhacviec", answer.text)
 
 
-async def play(demo: Demo, coordinator_code: str, yt_code: str, tp_code: str) -> None:
-    """The scripted conversation: linking, a list, a button, a reply, an extension."""
-    server = demo.server
+async def next_reminder(db: Any, chats: list[int]) -> dt.datetime | None:
+    """When the next reminder to one of these chats falls due."""
+    import sqlalchemy as sa
+
+    from db.models import Outbox
+
+    async with db.session() as session:
+        return await session.scalar(
+            sa.select(sa.func.min(Outbox.due_at)).where(
+                Outbox.kind == "reminder", Outbox.state == "pending", Outbox.chat_id.in_(chats)
+            )
+        )
+
+
+async def play(demo: Demo, db: Any, clock: Any, codes: dict[str, str]) -> None:
+    """The scripted conversation."""
+    from services import clock as clocks
+
     coord, an, cuc = "👩 Chị Bình (điều phối)", "👨 Anh An (Sở Y tế)", "👩 Chị Cúc (Sở Tư pháp)"
-    await demo.say(COORDINATOR, coord, f"/start {coordinator_code}")
-    await demo.say(OFFICIAL_YT, an, f"/start {yt_code}")
-    await demo.say(OFFICIAL_TP, cuc, f"/start {tp_code}")
-    listing = await demo.say(OFFICIAL_TP, cuc, "/viec")
-    await demo.press(OFFICIAL_TP, cuc, listing, "1. ⏳")
-    before = len(server.messages_to(OFFICIAL_YT))
-    await demo.say(OFFICIAL_YT, an, "/viec", expect=2)
-    first_page = server.messages_to(OFFICIAL_YT)[before]
-    await demo.press(OFFICIAL_YT, an, first_page, "1. ✅")
-    await demo.press(OFFICIAL_YT, an, first_page, "2. 📅")
-    ask = (await server.wait_for_messages(OFFICIAL_YT, before + 3, timeout=15))[-1]
-    demo.show("🤖 nhacviec", ask.text)
-    due = (clock.today_vn() + dt.timedelta(days=40)).strftime("%d/%m/%Y")
-    await demo.say(OFFICIAL_YT, an, due, reply_to=ask.message_id)
-    notices = await server.wait_for(
-        lambda: [
-            m
-            for m in server.messages_to(COORDINATOR)
-            if m.reply_markup and texts.FLAG_EXTENSION in m.text
-        ],
-        15,
+    to_coord = " → chị Bình"
+    say(texts.DEMO_STEP["link"])
+    await demo.say(COORDINATOR, coord, f"/start {codes['coordinator']}")
+    await demo.say(OFFICIAL_YT, an, f"/start {codes['yt']}")
+    await demo.say(OFFICIAL_TP, cuc, f"/start {codes['tp']}")
+
+    say(texts.DEMO_STEP["list"])
+    await demo.say(OFFICIAL_TP, cuc, "/viec")
+
+    due = await next_reminder(db, [OFFICIAL_YT, OFFICIAL_TP])
+    if due is None:
+        say(texts.DEMO_NO_REMINDER)
+        return
+    due = due if due.tzinfo else due.replace(tzinfo=dt.UTC)
+    when = due.astimezone(clocks.VN_TZ)
+    say(texts.DEMO_STEP["reminder"].format(when=f"{when:%H:%M} {texts.date_weekday_vn(when)}"))
+    for chat in (OFFICIAL_YT, OFFICIAL_TP):
+        demo.shown[chat] = len(demo.server.messages_to(chat))
+    clock.jump_to(due)
+    reminder_yt = (await demo.news(OFFICIAL_YT, to=" → anh An"))[-1]
+    reminder_tp = (await demo.news(OFFICIAL_TP, to=" → chị Cúc"))[-1]
+    demo.shown[COORDINATOR] = len(demo.server.messages_to(COORDINATOR))
+
+    say(texts.DEMO_STEP["reply"])
+    await demo.say(OFFICIAL_YT, an, texts.DEMO_REPLY_PROGRESS, reply_to=reminder_yt.message_id)
+    extension = clocks.today_vn() + dt.timedelta(days=30)
+    await demo.say(
+        OFFICIAL_TP,
+        cuc,
+        texts.DEMO_REPLY_EXTENSION.format(date=texts.date_vn(extension)),
+        reply_to=reminder_tp.message_id,
     )
-    for m in server.messages_to(COORDINATOR)[1:]:
-        demo.show("🤖 nhacviec → chị Bình", m.text)
-    await demo.press(COORDINATOR, coord, notices[-1], "✅")
-    await demo.say(COORDINATOR, coord, "/tonghop SYT")
+    notices = await demo.news(COORDINATOR, to=to_coord)
+    asks = [m for m in notices if any(b["text"].startswith("✅") for b in m.inline_buttons)]
+    if asks:
+        await demo.press(COORDINATOR, coord, asks[-1], "✅")
+        await demo.news(OFFICIAL_TP, to=" → chị Cúc")
+
+    say(texts.DEMO_STEP["file"])
+    demo.shown[COORDINATOR] = len(demo.server.messages_to(COORDINATOR))
+    await demo.send_file(OFFICIAL_YT, an, texts.DEMO_REPORT_FILE, reminder_yt.message_id)
+    await demo.news(COORDINATOR, to=to_coord)
+
+    say(texts.DEMO_STEP["summary"])
+    await demo.say(COORDINATOR, coord, "/tonghop")
 
 
-async def run_demo(port: int, keep: bool) -> None:
+async def run_demo(folder: Path, port: int, keep: bool) -> None:
+    from telegram import Update
+
+    from bot.app import build_application
+    from db.session import Database
+    from fake_telegram import FakeTelegram
+    from services import agencies, clock, invites, plans
+    from services.settings import Settings
+
+    shifted = clock.ShiftedClock()
+    clock.set_clock(shifted)
     server = FakeTelegram(bot_username="nhacviec_bot")
     await server.start(port=port)
-    folder = Path(tempfile.mkdtemp(prefix="nhacviec-demo-"))
-    settings = Settings(
-        _env_file=None,
-        telegram_bot_token="123456:DEMO",
-        telegram_api_base_url=server.base_url,
-        telegram_bot_username="nhacviec_bot",
-        database_url=f"sqlite+aiosqlite:///{folder / 'demo.db'}",
-        dispatch_interval_s=0.3,
-    )
-    db = Database(settings.database_url)
-    await db.migrate()
-    print(texts.DEMO_INTRO.format(url=server.base_url, db=folder / "demo.db"))
-
-    parsed = plans.read_plan(SAMPLE_PLAN.read_bytes(), SAMPLE_PLAN.name, year=clock.today_vn().year)
-    async with db.session() as session:
-        draft, _ = await plans.create_draft(
-            session, parsed=parsed, source_name=SAMPLE_PLAN.name, notify=False
+    db: Database | None = None
+    try:
+        settings = Settings(
+            _env_file=None,  # type: ignore[call-arg]
+            telegram_bot_token="123456:DEMO",
+            telegram_api_base_url=server.base_url,
+            telegram_bot_username="nhacviec_bot",
+            database_url=f"sqlite+aiosqlite:///{folder / 'demo.db'}",
+            dispatch_interval_s=0.3,
         )
-        await plans.activate(session, plan_id=draft.id or 0, settings=settings)
-        coordinator_code = (
-            await invites.create_invite(session, agency_ref=None, coordinator=True)
-        )[0].code
-        yt = await agencies.get_agency(session, "Sở Y tế")
-        tp = await agencies.get_agency(session, "Sở Tư pháp")
-        yt_code = (await invites.create_invite(session, agency_ref=yt.code))[0].code
-        tp_code = (await invites.create_invite(session, agency_ref=tp.code))[0].code
-    print(texts.DEMO_PLAN.format(file=SAMPLE_PLAN.name, agencies=len(parsed.agencies)))
+        db = Database(settings.database_url)
+        await db.migrate()
+        say(texts.DEMO_INTRO.format(url=server.base_url, db=folder / "demo.db"))
 
-    server.add_user(COORDINATOR, "Trần Thị", "Bình")
-    server.add_user(OFFICIAL_YT, "Nguyễn Văn", "An")
-    server.add_user(OFFICIAL_TP, "Lê Thị", "Cúc")
-    app = build_application(settings, db)
-    async with app:
-        await app.post_init(app)  # type: ignore[misc]
-        await app.start()
-        assert app.updater is not None
-        await app.updater.start_polling(
-            poll_interval=0, timeout=1, allowed_updates=Update.ALL_TYPES
+        year = clock.today_vn().year
+        text = shift_plan_year(SAMPLE_PLAN.read_text(encoding="utf-8"), year)
+        parsed = await asyncio.to_thread(
+            plans.read_plan, text.encode(), SAMPLE_PLAN.name, year=year
         )
-        try:
-            await play(Demo(server), coordinator_code, yt_code, tp_code)
-            print(texts.DEMO_DONE)
-            if keep:
-                print(texts.DEMO_KEEP.format(url=server.base_url))
-                await asyncio.Event().wait()
-        finally:
-            await app.updater.stop()
-            await app.stop()
-    await db.dispose()
-    await server.stop()
+        async with db.session() as session:
+            draft, _ = await plans.create_draft(
+                session, parsed=parsed, source_name=SAMPLE_PLAN.name, notify=False
+            )
+            result = await plans.activate(session, plan_id=draft.id or 0, settings=settings)
+            yt = await agencies.get_agency(session, "Sở Y tế")
+            tp = await agencies.get_agency(session, "Sở Tư pháp")
+            codes = {
+                "coordinator": (
+                    await invites.create_invite(session, agency_ref=None, coordinator=True)
+                )[0].code,
+                "yt": (await invites.create_invite(session, agency_ref=yt.code))[0].code,
+                "tp": (await invites.create_invite(session, agency_ref=tp.code))[0].code,
+            }
+        say(
+            texts.DEMO_PLAN.format(
+                file=SAMPLE_PLAN.name,
+                year=year,
+                agencies=len(parsed.agencies),
+                tasks=result.tasks_created + result.reports_created,
+                today=texts.date_weekday_vn(clock.today_vn()),
+            )
+        )
+
+        server.add_user(COORDINATOR, "Trần Thị", "Bình")
+        server.add_user(OFFICIAL_YT, "Nguyễn Văn", "An")
+        server.add_user(OFFICIAL_TP, "Lê Thị", "Cúc")
+        app = build_application(settings, db)
+        async with app:
+            await app.post_init(app)  # type: ignore[misc]
+            await app.start()
+            assert app.updater is not None
+            await app.updater.start_polling(
+                poll_interval=0, timeout=1, allowed_updates=Update.ALL_TYPES
+            )
+            try:
+                await play(Demo(server), db, shifted, codes)
+                say(texts.DEMO_DONE)
+                if keep:
+                    say(texts.DEMO_KEEP.format(url=server.base_url))
+                    await asyncio.Event().wait()
+            finally:
+                await app.updater.stop()
+                await app.stop()
+    finally:
+        if db is not None:
+            await db.dispose()
+        await server.stop()
+        clock.set_clock(clock.SystemClock())
+
+
+def _stop_on_sigterm() -> None:
+    """SIGTERM ends the demo as Ctrl-C does, so its folder is removed too."""
+    with contextlib.suppress(ValueError, AttributeError):  # not the main thread, or Windows
+        signal.signal(signal.SIGTERM, signal.default_int_handler)
 
 
 def main(port: int = 0, keep: bool = False) -> int:
-    from bot.app import use_fast_event_loop
+    say(texts.DEMO_TITLE)
+    say(texts.DEMO_STARTING)
+    _stop_on_sigterm()
+    folder = Path(tempfile.mkdtemp(prefix="nhacviec-demo-"))
+    try:
+        from bot.app import use_fast_event_loop
 
-    use_fast_event_loop()  # as `nhacviec run` does
-    with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(run_demo(port, keep))
+        use_fast_event_loop()  # as `nhacviec run` does
+        asyncio.run(run_demo(folder, port, keep))
+    except KeyboardInterrupt:
+        return 0
+    except Exception as error:  # noqa: BLE001 - a short Vietnamese line, not a traceback
+        print(texts.DEMO_FAILED.format(error=error or type(error).__name__), file=sys.stderr)
+        return 1
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
     return 0

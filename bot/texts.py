@@ -585,16 +585,34 @@ CHART_TITLE = "Tiến độ nhiệm vụ theo cơ quan — {date}"
 CLI_EXPORT_DONE = "Đã xuất {path} ({tasks} nhiệm vụ, {agencies} cơ quan)."
 
 # --- offline demo ----------------------------------------------------------------------------
-DEMO_INTRO = (
-    "=== nhacviec — chạy thử không cần Telegram ===\n"
-    "Máy chủ Bot API giả lập: {url}\nCơ sở dữ liệu tạm: {db}"
+DEMO_TITLE = "=== nhacviec — chạy thử không cần Telegram ==="
+DEMO_STARTING = "Đang khởi động máy chủ Bot API giả lập, cơ sở dữ liệu tạm và bot…"
+DEMO_INTRO = "Máy chủ Bot API giả lập: {url}\nCơ sở dữ liệu tạm: {db}"
+DEMO_PLAN = (
+    "Đã nhập và kích hoạt kế hoạch mẫu «{file}» cho năm {year}: {agencies} cơ quan, "
+    "{tasks} nhiệm vụ. Hôm nay: {today}."
 )
-DEMO_PLAN = "Đã nhập kế hoạch mẫu «{file}»: {agencies} cơ quan. Bắt đầu hội thoại mẫu…"
+DEMO_STEP = {
+    "link": "\n--- 1. Cán bộ điều phối và hai cán bộ cơ quan bấm đường link mời ---",
+    "list": "\n--- 2. Cán bộ xem danh sách việc của cơ quan ---",
+    "reminder": "\n--- 3. Tua nhanh đến lần nhắc việc tiếp theo: {when} ---",
+    "reply": "\n--- 4. Cán bộ trả lời tin nhắc việc bằng lời ---",
+    "file": "\n--- 5. Cán bộ gửi tệp báo cáo; tệp đến cán bộ điều phối ---",
+    "summary": "\n--- 6. Cán bộ điều phối xem tổng hợp ---",
+}
+DEMO_PRESS = "[bấm nút «{label}»]"
+DEMO_FILE_SENT = "[gửi tệp «{name}», trả lời tin nhắc việc]"
+DEMO_FILE_RECEIVED = "[tệp «{name}»]"
+DEMO_NO_REMINDER = "(không còn lần nhắc nào đang chờ — các hạn đều đã xong)"
+DEMO_REPLY_PROGRESS = "Đang thực hiện, tuần sau gửi báo cáo"
+DEMO_REPLY_EXTENSION = "xin gia hạn đến {date}"
+DEMO_REPORT_FILE = "Bao_cao_cong_tac_tre_em_So_Y_te.docx"
 DEMO_DONE = "\n=== Xong phần chạy thử. Mọi tin nhắn trên đi qua HTTP thật tới máy chủ giả lập. ==="
 DEMO_KEEP = (
     "Bot vẫn chạy (máy chủ giả lập {url}). Điều khiển qua /_fake/… (xem README). "
     "Nhấn Ctrl-C để dừng."
 )
+DEMO_FAILED = "Chạy thử dừng giữa chừng: {error}"
 
 # --- Excel export (services/export.py ExportLabels), keyed like its fields ---------------
 EXPORT_TEXTS: dict = {

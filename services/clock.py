@@ -46,6 +46,21 @@ class FrozenClock:
         self._now += delta
 
 
+class ShiftedClock:
+    """Real time moved by an offset that only grows: the offline demo fast-forwards to the
+    next reminder without waiting for it."""
+
+    def __init__(self) -> None:
+        self.offset = dt.timedelta()
+
+    def now(self) -> dt.datetime:
+        return dt.datetime.now(UTC) + self.offset
+
+    def jump_to(self, when: dt.datetime) -> None:
+        """From now on, time goes on from `when` (never backwards)."""
+        self.offset = max(self.offset, when - dt.datetime.now(UTC))
+
+
 _clock: Clock = SystemClock()
 
 
