@@ -3,11 +3,13 @@ to the current year as `nhacviec demo` does), activated, a few answers from two 
 (in progress, an obstacle, an extension, a report file), exported as `/xuat` does, then
 converted to PDF by LibreOffice and its pages to PNG by pdftoppm.
 
-    uv run python docs/print_preview.py OUT_DIR [--png-page 1 --dpi 70]
+    uv run python docs/print_preview.py OUT_DIR [--dpi 80] [--readme 6]
 
 Needs LibreOffice and poppler-utils (Debian: apt-get install libreoffice-calc
 poppler-utils fonts-crosextra-carlito). Writes OUT_DIR/nhacviec.xlsx, nhacviec.pdf and
-one PNG per page (page-1.png ...). docs/xuat-trang-1.png in the README is page 1 of it.
+one PNG per page (page-01.png ...). `--readme N` also writes page N, in 32 colours, as
+docs/xuat-trang-N.png: the README's picture is `--dpi 80 --readme 6` (a page of «Theo
+nhiệm vụ» with the answers of Sở Y tế).
 """
 
 from __future__ import annotations
@@ -96,7 +98,8 @@ async def export(folder: Path) -> Path:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("out", type=Path)
-    parser.add_argument("--dpi", type=int, default=70)
+    parser.add_argument("--dpi", type=int, default=80)
+    parser.add_argument("--readme", type=int, metavar="PAGE", help="write docs/xuat-trang-N.png")
     args = parser.parse_args()
     soffice = shutil.which("soffice") or shutil.which("libreoffice")
     if soffice is None or shutil.which("pdftoppm") is None:
@@ -126,7 +129,13 @@ def main() -> int:
     subprocess.run(
         ["pdftoppm", "-png", "-r", str(args.dpi), str(pdf), str(args.out / "page")], check=True
     )
-    print(f"{pdf} and {len(list(args.out.glob('page-*.png')))} pages as PNG in {args.out}")
+    pages = sorted(args.out.glob("page-*.png"))
+    print(f"{pdf} and {len(pages)} pages as PNG in {args.out}")
+    if args.readme:
+        from PIL import Image
+
+        image = Image.open(pages[args.readme - 1]).convert("RGB").quantize(colors=32)
+        image.save(ROOT / "docs" / f"xuat-trang-{args.readme}.png", optimize=True)
     return 0
 
 
