@@ -34,6 +34,7 @@ if TYPE_CHECKING:
 SAMPLE_PLAN = Path(__file__).resolve().parent.parent / "demo" / "ke_hoach_mau.txt"
 COORDINATOR, OFFICIAL_YT, OFFICIAL_TP = 9001, 9002, 9003
 WAIT_S = 20.0
+REMINDER_WAIT_S = 60.0  # event notices due on the way go first, one a second per chat
 _PLAN_YEAR = re.compile(r"\bnăm\s+(\d{4})\b")
 
 
@@ -78,6 +79,43 @@ class Demo:
         for m in new:
             self.show_bot(m, to)
         return new
+
+    async def news_until(self, chat: int, about: str, to: str) -> list[SentMessage]:
+        """Show the messages to `chat` up to the first one that mentions `about` (the
+        coordinator also gets digests and escalations on their own schedule)."""
+        start = self.shown.get(chat, 0)
+
+        def arrived() -> list[SentMessage] | None:
+            new = self.server.messages_to(chat)[start:]
+            hit = next((i for i, m in enumerate(new) if about in (m.text or m.caption or "")), None)
+            return None if hit is None else new[: hit + 1]
+
+        new = await self.server.wait_for(arrived, WAIT_S)
+        self.shown[chat] = start + len(new)
+        for m in new:
+            self.show_bot(m, to)
+        return new
+
+    async def reminder(self, chat: int, to: str) -> SentMessage:
+        """Wait for the next task reminder to `chat` and show it; notices of events that
+        fell due on the way are counted, not shown."""
+        start = self.shown.get(chat, 0)
+        heads = tuple(
+            head.split("{")[0]
+            for head in (texts.REMINDER_HEAD, texts.REMINDER_HEAD_DUE, texts.REMINDER_HEAD_OVERDUE)
+        )
+
+        def arrived() -> list[SentMessage] | None:
+            new = self.server.messages_to(chat)[start:]
+            at = next((i for i, m in enumerate(new) if (m.text or "").startswith(heads)), None)
+            return None if at is None else new[: at + 1]
+
+        new = await self.server.wait_for(arrived, REMINDER_WAIT_S)
+        self.shown[chat] = start + len(new)
+        if len(new) > 1:
+            say(texts.DEMO_OTHER_NOTICES.format(count=len(new) - 1))
+        self.show_bot(new[-1], to)
+        return new[-1]
 
     async def say(
         self, chat: int, who: str, text: str, reply_to: int | None = None, expect: int = 1
@@ -127,9 +165,10 @@ async def next_reminder(db: Any, chats: list[int]) -> dt.datetime | None:
         )
 
 
-async def play(demo: Demo, db: Any, clock: Any, codes: dict[str, str]) -> None:
+async def play(demo: Demo, db: Any, clock: Any, codes: dict[str, str], settings: Any) -> None:
     """The scripted conversation."""
     from services import clock as clocks
+    from services.reminders import working_hours_start
 
     coord, an, cuc = "👩 Chị Bình (điều phối)", "👨 Anh An (Sở Y tế)", "👩 Chị Cúc (Sở Tư pháp)"
     to_coord = " → chị Bình"
@@ -146,13 +185,15 @@ async def play(demo: Demo, db: Any, clock: Any, codes: dict[str, str]) -> None:
         say(texts.DEMO_NO_REMINDER)
         return
     due = due if due.tzinfo else due.replace(tzinfo=dt.UTC)
+    if due < clocks.now():  # missed: sent as a catch-up, within working hours only
+        due = working_hours_start(clocks.now(), settings)
     when = due.astimezone(clocks.VN_TZ)
     say(texts.DEMO_STEP["reminder"].format(when=f"{when:%H:%M} {texts.date_weekday_vn(when)}"))
     for chat in (OFFICIAL_YT, OFFICIAL_TP):
         demo.shown[chat] = len(demo.server.messages_to(chat))
     clock.jump_to(due)
-    reminder_yt = (await demo.news(OFFICIAL_YT, to=" → anh An"))[-1]
-    reminder_tp = (await demo.news(OFFICIAL_TP, to=" → chị Cúc"))[-1]
+    reminder_yt = await demo.reminder(OFFICIAL_YT, to=" → anh An")
+    reminder_tp = await demo.reminder(OFFICIAL_TP, to=" → chị Cúc")
     demo.shown[COORDINATOR] = len(demo.server.messages_to(COORDINATOR))
 
     say(texts.DEMO_STEP["reply"])
@@ -164,16 +205,15 @@ async def play(demo: Demo, db: Any, clock: Any, codes: dict[str, str]) -> None:
         texts.DEMO_REPLY_EXTENSION.format(date=texts.date_vn(extension)),
         reply_to=reminder_tp.message_id,
     )
-    notices = await demo.news(COORDINATOR, to=to_coord)
+    notices = await demo.news_until(COORDINATOR, texts.date_vn(extension), to=to_coord)
     asks = [m for m in notices if any(b["text"].startswith("✅") for b in m.inline_buttons)]
     if asks:
         await demo.press(COORDINATOR, coord, asks[-1], "✅")
         await demo.news(OFFICIAL_TP, to=" → chị Cúc")
 
     say(texts.DEMO_STEP["file"])
-    demo.shown[COORDINATOR] = len(demo.server.messages_to(COORDINATOR))
     await demo.send_file(OFFICIAL_YT, an, texts.DEMO_REPORT_FILE, reminder_yt.message_id)
-    await demo.news(COORDINATOR, to=to_coord)
+    await demo.news_until(COORDINATOR, texts.DEMO_REPORT_FILE, to=to_coord)
 
     say(texts.DEMO_STEP["summary"])
     await demo.say(COORDINATOR, coord, "/tonghop")
@@ -188,7 +228,8 @@ async def run_demo(folder: Path, port: int, keep: bool) -> None:
     from services import agencies, clock, invites, plans
     from services.settings import Settings
 
-    shifted = clock.ShiftedClock()
+    injected = clock.get_clock()  # the system's, or one a test installed
+    shifted = clock.ShiftedClock(injected)
     clock.set_clock(shifted)
     server = FakeTelegram(bot_username="nhacviec_bot")
     await server.start(port=port)
@@ -247,7 +288,7 @@ async def run_demo(folder: Path, port: int, keep: bool) -> None:
                 poll_interval=0, timeout=1, allowed_updates=Update.ALL_TYPES
             )
             try:
-                await play(Demo(server), db, shifted, codes)
+                await play(Demo(server), db, shifted, codes, settings)
                 say(texts.DEMO_DONE)
                 if keep:
                     say(texts.DEMO_KEEP.format(url=server.base_url))
@@ -259,7 +300,7 @@ async def run_demo(folder: Path, port: int, keep: bool) -> None:
         if db is not None:
             await db.dispose()
         await server.stop()
-        clock.set_clock(clock.SystemClock())
+        clock.set_clock(injected)
 
 
 def _stop_on_sigterm() -> None:

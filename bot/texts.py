@@ -601,6 +601,7 @@ DEMO_STEP = {
     "summary": "\n--- 6. Cán bộ điều phối xem tổng hợp ---",
 }
 DEMO_PRESS = "[bấm nút «{label}»]"
+DEMO_OTHER_NOTICES = "(trong lúc tua nhanh, bot cũng gửi {count} tin báo sự kiện đến hạn)"
 DEMO_FILE_SENT = "[gửi tệp «{name}», trả lời tin nhắc việc]"
 DEMO_FILE_RECEIVED = "[tệp «{name}»]"
 DEMO_NO_REMINDER = "(không còn lần nhắc nào đang chờ — các hạn đều đã xong)"

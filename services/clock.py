@@ -47,18 +47,19 @@ class FrozenClock:
 
 
 class ShiftedClock:
-    """Real time moved by an offset that only grows: the offline demo fast-forwards to the
-    next reminder without waiting for it."""
+    """Another clock (the system's by default) moved by an offset that only grows: the
+    offline demo fast-forwards to the next reminder without waiting for it."""
 
-    def __init__(self) -> None:
+    def __init__(self, base: Clock | None = None) -> None:
+        self.base: Clock = base or SystemClock()
         self.offset = dt.timedelta()
 
     def now(self) -> dt.datetime:
-        return dt.datetime.now(UTC) + self.offset
+        return self.base.now() + self.offset
 
     def jump_to(self, when: dt.datetime) -> None:
         """From now on, time goes on from `when` (never backwards)."""
-        self.offset = max(self.offset, when - dt.datetime.now(UTC))
+        self.offset = max(self.offset, when - self.base.now())
 
 
 _clock: Clock = SystemClock()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import signal
 import subprocess
@@ -57,7 +58,8 @@ def test_demo_plays_the_whole_day_and_leaves_nothing_behind(tmp_path):
     reply = out[positions[3] : positions[4]]
     assert texts.DEMO_REPLY_PROGRESS in reply and "⏳ Đã ghi nhận" in reply  # typed, applied
     report = out[positions[4] : positions[5]]
-    assert texts.DEMO_REPORT_FILE in report.split("🤖 nhacviec → chị Bình:")[1]  # reached
+    to_coordinator = report.split("🤖 nhacviec → chị Bình:")[1:]
+    assert any(texts.DEMO_REPORT_FILE in m for m in to_coordinator)  # the file reached her
     summary = out[positions[5] :]
     assert "📊 Tổng hợp ngày" in summary
     assert list(tmp_path.iterdir()) == []  # no temporary folder left
@@ -89,3 +91,26 @@ def test_an_interrupted_demo_removes_its_folder(tmp_path):
             proc.kill()
     assert proc.returncode == 0
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.timeout(120)
+async def test_demo_moves_the_plan_to_the_injected_clocks_year(tmp_path, capsys):
+    """The clock says 20:30 on Wednesday 10/03/2027: the plan's deadlines are in 2027, the
+    reminder comes at its own time (ahead), and the demo's clock is taken off afterwards."""
+    from bot.demo import run_demo
+    from services import clock
+    from services.clock import VN_TZ, FrozenClock
+
+    frozen = FrozenClock(dt.datetime(2027, 3, 10, 20, 30, tzinfo=VN_TZ))
+    clock.set_clock(frozen)
+    try:
+        await run_demo(tmp_path, 0, False)
+        assert clock.get_clock() is frozen
+    finally:
+        clock.set_clock(clock.SystemClock())
+    out = capsys.readouterr().out
+    assert "cho năm 2027" in out and "Hôm nay: Thứ Tư, 10/03/2027" in out
+    assert "(hạn 10/11/2027)" in out and "/2025" not in out and "/2026" not in out
+    reminder = out.split("Tua nhanh đến lần nhắc việc tiếp theo: ")[1].splitlines()[0]
+    assert reminder.endswith("/2027 ---") and "⏰ Nhắc việc — Sở Y tế" in out
+    assert texts.DEMO_DONE.strip() in out
