@@ -141,7 +141,9 @@ class ExportLabels:
 # --- data --------------------------------------------------------------------------------
 
 
-STANDING = "standing"  # a status counted apart: no deadline, so no share of work done
+# Statuses of standing duties (no deadline), counted in their own columns and left out of
+# the share of work done: a duty carried on all year is never "done" against a deadline.
+STANDING_STATUSES = ("standing", "standing_done")
 
 
 @dataclass(slots=True)
@@ -161,7 +163,7 @@ class AgencyRow:
     def completion(self) -> float | None:
         """Share of tasks done (on time or late), 0..1, standing duties left out; None
         without dated tasks."""
-        total = self.total - self.counts.get(STANDING, 0)
+        total = self.total - sum(self.counts.get(s, 0) for s in STANDING_STATUSES)
         if total <= 0:
             return None
         return (self.counts.get("done_on_time", 0) + self.counts.get("done_late", 0)) / total
