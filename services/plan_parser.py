@@ -106,6 +106,7 @@ class Agency:
     tasks: list[str] = field(default_factory=list)
     label: str = ""  # the item number as written, e.g. "12"
     lead: bool = False  # named "(cơ quan thường trực)" or "(đầu mối)" in its heading
+    notes: list[str] = field(default_factory=list)  # what the coordinator should check
 
     def to_json(self) -> dict:
         return {"name": self.name, "requested": self.requested, "tasks": list(self.tasks)}
@@ -201,8 +202,11 @@ MD_HEADING_RE = re.compile(r"^\s*#{1,6}\s*")
 MD_QUOTE_RE = re.compile(r"^\s*>\s?")
 MD_ESCAPE_RE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!|>])")
 MD_LINK_RE = re.compile(r"\[([^\]]*)\]\((?:[^)]*)\)")
-MD_BULLET_RE = re.compile(r"^\s*\*\s+")
+MD_BULLET_RE = re.compile(r"^\s*\*\s+(?=\S)")
 MD_RULE_RE = re.compile(r"^\s*(?:[-*_=]\s*){3,}$|^\s*\|?(?:\s*:?-{3,}:?\s*\|)+\s*$")
+TABLE_BAR_RE = re.compile(r"^\s*\|+|\|+\s*$")
+HAS_WORD_RE = re.compile(r"[^\W_]")
+ESCAPED = "\ue000"  # stands for a Markdown-escaped character while markers are stripped
 URL_RE = re.compile(r"(?:https?://|www\.)\S+", re.IGNORECASE)
 URL_TAIL_RE = re.compile(r"^[A-Za-z0-9\-._~%/?=&#:+]{20,}$")
 PAGE_NUMBER_RE = re.compile(
@@ -210,24 +214,41 @@ PAGE_NUMBER_RE = re.compile(
 )
 RUNNING_HEADER_MIN_REPEATS = 3
 RUNNING_HEADER_MIN_LEN, RUNNING_HEADER_MAX_LEN = 8, 120
+# Text copied from a web page keeps Markdown's paragraphs: a blank line between
+# paragraphs, hard wraps inside them (then every line of a block is one paragraph).
+BLOCK_BLANK_RATIO = (0.05, 0.6)
+BLANKS_SEPARATE_RATIO = 0.5  # more blank lines than this: a PDF export, one per line
 
 
 class Line(str):
-    """A cleaned line; `cut` is set when a URL was removed from it or right after it, so
-    that it is not mistaken for the short last line of a paragraph."""
+    """A cleaned line. `cut`: a URL was removed from it or right after it, so it is not
+    the short last line of a paragraph. `glue`: a Markdown bold span (`**...`) runs on
+    into the next line, as in `**III. TỔ CHỨC` / `THỰC HIỆN**`."""
 
     cut: bool = False
+    glue: bool = False
 
 
 def _clean_line(raw: str) -> Line:
     line = INVISIBLE_RE.sub("", raw)
     line = ODD_SPACE_RE.sub(" ", line)
     line = MD_LINK_RE.sub(r"\1", line)
+    escaped: list[str] = []
+
+    def protect(match: re.Match) -> str:
+        escaped.append(match.group(1))
+        return ESCAPED
+
+    line = MD_ESCAPE_RE.sub(protect, line)
     line = MD_BOLD_RE.sub("", line)
+    line = MD_BULLET_RE.sub("- ", line)
+    line = line.replace("*", "")  # italics ("*Nghệ An, ngày...*", "*2.1. Sở Tài chính*")
     line = MD_HEADING_RE.sub("", line)
     line = MD_QUOTE_RE.sub("", line)
-    line = MD_ESCAPE_RE.sub(r"\1", line)
-    line = MD_BULLET_RE.sub("- ", line)
+    line = TABLE_BAR_RE.sub("", line)
+    if escaped:
+        pieces = iter(escaped)
+        line = re.sub(ESCAPED, lambda _: next(pieces), line)
     line, urls = URL_RE.subn(" ", line)
     cleaned = Line(SPACES_RE.sub(" ", line).strip())
     cleaned.cut = bool(urls)
@@ -236,7 +257,8 @@ def _clean_line(raw: str) -> Line:
 
 def _is_noise(line: str) -> bool:
     return bool(
-        PAGE_NUMBER_RE.match(line)
+        not HAS_WORD_RE.search(line)  # "-------", "|", "* *"
+        or PAGE_NUMBER_RE.match(line)
         or MD_RULE_RE.match(line)
         or ("/" in line and URL_TAIL_RE.match(line) and line.count("/") >= 2)
     )
@@ -252,21 +274,35 @@ def _may_be_running_header(line: str) -> bool:
     )
 
 
-def _clean_lines(text: str) -> list[Line | None]:
-    """Cleaned lines; None marks a blank line that separates paragraphs."""
+@dataclass
+class CleanText:
+    """Cleaned lines (None marks a paragraph break) and how they are wrapped."""
+
+    lines: list[Line | None]
+    width: int  # the hard-wrap width, 0 when lines are whole paragraphs
+    blocks: bool  # blank lines separate paragraphs and every block is one paragraph
+
+
+def _clean_lines(text: str) -> CleanText:
     text = unicodedata.normalize("NFC", text).replace("\r\n", "\n").replace("\r", "\n")
     cleaned: list[Line | str | None] = []  # "" blank, None removed
     last_text: Line | None = None
+    bold_open = False
     for raw in text.split("\n"):
         if not raw.strip():
             cleaned.append("")
+            bold_open = False  # a bold span never crosses a blank line
             continue
         line = _clean_line(raw)
+        inside_bold = bold_open
+        bold_open ^= raw.count("**") % 2 == 1
         if not line or _is_noise(line):
             if last_text is not None and (not line and line.cut):
                 last_text.cut = True  # a URL-only line: the text before it ran on
             cleaned.append(None)  # removed: neither text nor a paragraph break
             continue
+        if inside_bold and last_text is not None and cleaned[-1] is last_text:
+            last_text.glue = True
         cleaned.append(line)
         last_text = line
     repeats = Counter(line for line in cleaned if line)
@@ -278,11 +314,26 @@ def _clean_lines(text: str) -> list[Line | None]:
     for index, line in enumerate(cleaned):
         if line in headers:
             cleaned[index] = None
-    non_blank = sum(1 for line in cleaned if line)
-    blanks = sum(1 for line in cleaned if line == "")
-    blanks_separate = blanks < 0.5 * max(non_blank, 1)
-    out: list[str | None] = []
+    end = next(
+        (i for i, line in enumerate(cleaned) if line and PARAGRAPH_END_MATTER_RE.match(line)),
+        len(cleaned),
+    )
+    non_blank = blank_gaps = 0
+    blanks = sum(1 for line in cleaned[:end] if line == "")
     gap: list[str | None] = []  # blank ("") and removed (None) lines between two text lines
+    for line in cleaned[:end]:
+        if not line:
+            gap.append(line)
+            continue
+        non_blank += 1
+        blank_gaps += bool(gap) and None not in gap
+        gap = []
+    blanks_separate = blanks < BLANKS_SEPARATE_RATIO * max(non_blank, 1)
+    width = _wrap_width([line for line in cleaned if line])
+    low, high = (ratio * max(non_blank, 1) for ratio in BLOCK_BLANK_RATIO)
+    blocks = bool(width) and low < blank_gaps and blanks < high
+    out: list[Line | None] = []
+    gap = []
     for line in cleaned:
         if not line:
             gap.append(line)
@@ -292,8 +343,9 @@ def _clean_lines(text: str) -> list[Line | None]:
         if out and blanks_separate and "" in gap and None not in gap:
             out.append(None)
         gap = []
+        assert isinstance(line, Line)
         out.append(line)
-    return out
+    return CleanText(out, width, blocks)
 
 
 # --- step 2: joining wrapped lines -------------------------------------------------------
@@ -310,6 +362,13 @@ MARKER_RE = re.compile(
     r"^(?:(?=[IVXL])L?X{0,3}(?:IX|IV|V?I{0,3})\s*[.):/-]\s*\S|\d{1,2}(?:\.\d{1,2})*\s*[.)]\s*(?!\d)\S"
     r"|(?!v/v)[a-zđ]\s*[)/]\s*\S|[-–—•·+▪►◦‣○●■□✓➢➤→]\s*\S)"
 )
+# A marker alone on its line ("3.", "III.", "a)"): the item's text is on the next line.
+BARE_MARKER_RE = re.compile(
+    r"^(?:(?=[IVXL])L?X{0,3}(?:IX|IV|V?I{0,3})|\d{1,2}(?:\.\d{1,2})*|[a-zđ])\s*[.)/:]?$"
+)
+# A dash that a wrap put at the start of a line: "giai đoạn 2026" / "- 2030", "kinh tế" /
+# "- xã hội".
+WRAPPED_DASH_RE = re.compile(r"^[-–]\s*(?:\d|[a-zà-ỹđ])")
 LINKING_END_RE = re.compile(
     r"(?:[,\-–(/&]|\b(?:và|của|các|với|về|cho|tại|theo|số|trong|những|nhằm|đối với|hoặc"
     r"|ngày|tháng|năm|như|gồm|là|được|để|từ|đến|trên|Hội|Ban|Sở|Phòng|[Đđ]ề nghị))$"
@@ -319,17 +378,20 @@ DUTY_VERB_RE = re.compile(
     r"Thực hiện|Căn cứ|Tổ chức|Xây dựng|Rà soát|Kiểm tra|Bố trí|Là cơ quan|Có trách nhiệm|"
     r"Chịu trách nhiệm|Theo dõi|Tiếp tục|Nâng cao|Cân đối|Tuyên truyền|Đôn đốc|Giám sát|"
     r"Vận động|Quản lý|Hỗ trợ|Cung cấp|Đảm bảo|Bảo đảm|Thiết lập|Nghiên cứu|Lồng ghép|"
-    r"Phát động|Duy trì|Củng cố|Huy động|Ưu tiên|Thường xuyên|Định kỳ|Giao)\b"
+    r"Phát động|Duy trì|Củng cố|Huy động|Ưu tiên|Thường xuyên|Định kỳ|Giao|Trên cơ sở|"
+    r"Phê duyệt|Báo cáo|Tổng hợp|Chủ động|Phổ biến|Ban hành|Trình|Đề xuất|Hoàn thiện|"
+    r"Thẩm định|Phân bổ|Tích cực|Khẩn trương)\b"
 )
 # Lines that always start a paragraph: end matter, the closing, signature blocks.
 PARAGRAPH_START_RE = re.compile(r"^(?:Nơi nhận|Trên đây là|KT\.\s*\S|TM\.\s*\S)")
+PARAGRAPH_END_MATTER_RE = re.compile(r"^Nơi nhận\b")
 MAX_TITLE_LINE = 100
-GLUED_HYPHEN_END_RE = re.compile(r"\w-$")
+MAX_FRAGMENT_WORDS = 6
 FULL_LINE_RATIO = 0.8
 WRAPPED_MIN_WIDTH, WRAPPED_MAX_WIDTH = 40, 160
 
 
-def _wrap_width(lines: list[Line | None]) -> int:
+def _wrap_width(lines: list) -> int:
     """The hard-wrap width, or 0 when lines are whole paragraphs (most lines of wrapped
     text are nearly as long as the longest ones; paragraphs vary)."""
     lengths = sorted(len(line) for line in lines if line and len(line) > 30)
@@ -355,9 +417,42 @@ def _starts_paragraph(line: str) -> bool:
     return bool(MARKER_RE.match(line) or PARAGRAPH_START_RE.match(line) or _is_title_line(line))
 
 
-def _continues(previous: Line, line: str, width: int) -> bool:
+def _is_heading_line(line: str) -> bool:
+    """A numbered heading that may wrap: "III. TỔ CHỨC", "5. Ban Quản lý Khu kinh tế"."""
+    return bool(
+        (ROMAN_RE.match(line) or NUM_RE.match(line) or SUBNUM_RE.match(line))
+        and len(line) < MAX_TITLE_LINE
+        and line[-1] not in ".;:!?"
+    )
+
+
+def _is_name_fragment(line: str) -> bool:
+    """The end of a body's name carried to the next line ("Đông Nam", "Du lịch")."""
+    words = line.split()
+    return (
+        len(words) <= MAX_FRAGMENT_WORDS
+        and line[-1] not in ".;!?"
+        and not DUTY_VERB_RE.match(line)
+        and sum(word[0].isupper() for word in words) * 2 >= len(words)
+    )
+
+
+def _continues(previous: Line, line: Line, text: CleanText) -> bool:
     """Whether `line` carries on the paragraph ending with `previous`."""
-    if _is_title_line(previous):
+    if previous.glue or BARE_MARKER_RE.match(previous):
+        return True
+    upper_heading = _is_upper_title(previous) and (
+        ROMAN_RE.match(previous) or _is_title_line(previous)
+    )
+    if upper_heading and _is_title_line(line) and previous[-1] not in ".:;":
+        return not PLAN_TITLE_RE.match(previous)  # "III. TỔ CHỨC" / "THỰC HIỆN"
+    if MARKER_RE.match(line) or PARAGRAPH_START_RE.match(line):
+        return bool(
+            WRAPPED_DASH_RE.match(line) and previous[-1] not in ".:;!?" and not previous.glue
+        )
+    if text.blocks:
+        return not (_is_title_line(line) or _is_title_line(previous))
+    if _is_title_line(line) or _is_title_line(previous):
         return False  # a title ("KẾ HOẠCH", "I. MỤC ĐÍCH, YÊU CẦU") is a paragraph
     first = line[0]
     if not first.isupper() and first not in "“\"'":
@@ -366,39 +461,38 @@ def _continues(previous: Line, line: str, width: int) -> bool:
         return True
     if NUM_RE.match(previous) and DUTY_VERB_RE.match(line):
         return False
-    if getattr(previous, "cut", False):
+    if _is_heading_line(previous) and _is_name_fragment(line):
         return True
-    if not width:
+    if previous.cut:
+        return True
+    if not text.width:
         return False
-    return len(previous) >= FULL_LINE_RATIO * width and previous[-1] not in ":"
+    return len(previous) >= FULL_LINE_RATIO * text.width and previous[-1] not in ":"
 
 
-def _glue(paragraph: str, line: str) -> str:
-    if GLUED_HYPHEN_END_RE.search(paragraph):  # "23/QĐ-" + "TTg", "Covid-" + "19"
-        return paragraph + line
-    return f"{paragraph} {line}"
-
-
-def _join_lines(lines: list[Line | None]) -> list[str]:
-    width = _wrap_width(lines)
+def _join_lines(text: CleanText) -> list[str]:
+    """Paragraphs, in time linear in the text's length (pieces are joined once)."""
     paragraphs: list[str] = []
-    current = ""
+    pieces: list[str] = []
     last_line = Line("")
-    for line in lines:
+    for line in text.lines:
         if line is None:
-            if current:
-                paragraphs.append(current)
-            current = ""
+            if pieces:
+                paragraphs.append("".join(pieces))
+            pieces = []
             continue
-        if current and not _starts_paragraph(line) and _continues(last_line, line, width):
-            current = _glue(current, line)
+        if pieces and _continues(last_line, line, text):
+            tail = pieces[-1]
+            # "23/QĐ-" + "TTg", "Covid-" + "19": a word broken at its hyphen
+            glued = len(tail) > 1 and tail[-1] == "-" and (tail[-2].isalnum())
+            pieces.append(line if glued else " " + line)
         else:
-            if current:
-                paragraphs.append(current)
-            current = line
+            if pieces:
+                paragraphs.append("".join(pieces))
+            pieces = [line]
         last_line = line
-    if current:
-        paragraphs.append(current)
+    if pieces:
+        paragraphs.append("".join(pieces))
     return paragraphs
 
 
@@ -468,6 +562,7 @@ SECTION_KEYWORD_RE = re.compile(
     r"|nhiệm vụ|giải pháp"
 )
 MAX_HEADING_LEN = 160
+MAX_BARE_TITLE_WORDS = 10
 
 
 @dataclass
@@ -501,7 +596,9 @@ def _heading_title(block: Block) -> str | None:
     if block.kind == "roman":
         return block.text
     upper = block.kind in ("plain", "num") and _is_upper_title(block.text)
-    return block.text if upper and SECTION_KEYWORD_RE.search(block.text.casefold()) else None
+    short = len(block.text.split()) <= MAX_BARE_TITLE_WORDS
+    keyword = SECTION_KEYWORD_RE.match(block.text.casefold())
+    return block.text if upper and short and keyword else None
 
 
 def _sections(blocks: list[Block]) -> list[Section]:
@@ -527,20 +624,35 @@ def _sections(blocks: list[Block]) -> list[Section]:
 
 # --- step 6 and 7: agencies and tasks ----------------------------------------------------
 
-BODY_HEAD_RE = re.compile(
-    r"^(?:các\s+)?(?:sở|phòng|ủy ban|uỷ ban|ubnd|ub mttq|mặt trận|công an|bộ chỉ huy|ban|báo|"
-    r"đài|hội|liên đoàn|liên minh|tỉnh đoàn|huyện đoàn|thành đoàn|thị đoàn|đoàn|viện|"
-    r"tòa án|toà án|trung tâm|bảo hiểm|ngân hàng|kho bạc|cục|chi cục|văn phòng|thanh tra|"
+# The words a body's name starts with (after "các"): sở, ban, UBND, công an, hội, báo...
+BODY_WORDS = (
+    r"sở|phòng|ủy ban|uỷ ban|ubnd|ub mttq|ubmttq|mặt trận|công an|bộ chỉ huy|bộ chqs|ban|báo|"
+    r"đài|hội|liên đoàn|liên minh|liên hiệp|tỉnh đoàn|huyện đoàn|thành đoàn|thị đoàn|đoàn|"
+    r"viện|tòa án|toà án|trung tâm|bảo hiểm|ngân hàng|kho bạc|cục|chi cục|văn phòng|thanh tra|"
     r"bệnh viện|trường|cơ quan|đơn vị|tổ chức|chi nhánh|quỹ|nhà thiếu nhi|cung thiếu nhi|"
-    r"hội đồng|bộ đội|bưu điện|công ty|hiệp hội|thường trực|thủ trưởng|chủ tịch|"
-    r"địa phương|bộ|đồn|chi hội|đảng ủy|đảng uỷ)(?=\W|$)"
+    r"hội đồng|bộ đội|bưu điện|công ty|tổng công ty|tập đoàn|hiệp hội|thường trực|thủ trưởng|"
+    r"chủ tịch|giám đốc|người đứng đầu|địa phương|bộ|đồn|chi hội|đảng ủy|đảng uỷ|cấp ủy|cấp uỷ|"
+    r"doanh nghiệp|nhà đầu tư|chủ đầu tư|cơ sở|hợp tác xã|điện lực|viễn thông|thuế|hải quan|"
+    r"kiểm toán|học viện|đại học|cảng vụ|ngành|đoàn thể|lực lượng|nhà trường|nhà xuất bản|"
+    r"tạp chí|ủy ban nhân dân|uỷ ban nhân dân|các cấp|cấp"
 )
+BODY_HEAD_RE = re.compile(r"^(?:các\s+|những\s+)?(?:" + BODY_WORDS + r")(?=\W|$)")
 NOT_BODY_RE = re.compile(
-    r"^(?:báo cáo|ban hành|hội nghị|hội thi|hội thảo|hội diễn|đoàn kết|đoàn kiểm tra|"
-    r"tổ chức (?:thực hiện|triển khai|các|hoạt động)|cơ quan chức năng|bộ chỉ tiêu|"
-    r"đơn vị tính|trường hợp)"
+    r"^(?:các\s+)?(?:báo cáo|ban hành|hội nghị|hội thi|hội thảo|hội diễn|đoàn kết|đoàn kiểm tra|"
+    r"tổ chức (?:thực hiện|triển khai|các|hoạt động|tuyên truyền|tập huấn|kiểm tra)|"
+    r"cơ quan chức năng|bộ chỉ tiêu|bộ tiêu chí|đơn vị tính|trường hợp|cơ sở dữ liệu|"
+    r"cơ sở vật chất|cơ sở pháp lý|"
+    r"cơ sở hạ tầng|ngành,? nghề|cấp (?:độ|phép|kinh phí|có thẩm quyền)|cơ quan có thẩm quyền|"
+    r"hội viên|đoàn viên|doanh nghiệp nhỏ và vừa)"
 )
-REQUEST_RE = re.compile(r"^(?:kính\s+)?đề\s+nghị\s*:?\s*", re.IGNORECASE)
+# A number item that heads the list of bodies rather than naming one.
+ORG_HEAD_RE = re.compile(
+    r"^(?:trách nhiệm (?:thực hiện|của các)|phân công (?:nhiệm vụ|thực hiện|trách nhiệm)"
+    r"|tổ chức thực hiện|nhiệm vụ (?:của )?các (?:cơ quan|sở|đơn vị|ngành))\b",
+    re.IGNORECASE,
+)
+REQUEST_RE = re.compile(r"^(?:kính\s+)?(?:đề\s+nghị|khuyến\s+khích|mời)\s*:?\s*", re.IGNORECASE)
+ASSIGN_HEAD_RE = re.compile(r"^giao\s+(?:cho\s+)?", re.IGNORECASE)
 DUTY_OF_RE = re.compile(
     r"^(?:trách\s+nhiệm|nhiệm\s+vụ|phân\s+công)\s+(?:của|cho)\s+", re.IGNORECASE
 )
@@ -549,15 +661,29 @@ ROLE_SUFFIX_RE = re.compile(
     r"\s*\(([^()]*(?:thường trực|đầu mối|chủ trì)[^()]*)\)\s*$", re.IGNORECASE
 )
 LEAD_ROLE_RE = re.compile(r"thường trực|đầu mối", re.IGNORECASE)
-# A heading that runs on into its duty: "9. Công an tỉnh chủ trì, ...". Verbs in lower case
-# (names capitalise their words: "Trung tâm Hỗ trợ"), plus a few that never start a name.
+# Where a heading that runs on into its duty stops naming the body: "9. Công an tỉnh chủ
+# trì, ...". Duty verbs and adverbs in lower case (names capitalise their words: "Trung tâm
+# Hỗ trợ"), a few capitalised ones that never go on a name, and prepositions of manner.
 NAME_VERB_RE = re.compile(
     r"\s(?:chủ trì|phối hợp|có trách nhiệm|chịu trách nhiệm|tham mưu|hướng dẫn|chỉ đạo|"
     r"triển khai|thực hiện|căn cứ|tăng cường|đẩy mạnh|là cơ quan|theo chức năng|"
     r"xây dựng|rà soát|kiểm tra|bố trí|theo dõi|tiếp tục|nâng cao|cân đối|tuyên truyền|"
     r"đôn đốc|giám sát|vận động|quản lý|hỗ trợ|cung cấp|đảm bảo|bảo đảm|thiết lập|"
     r"nghiên cứu|lồng ghép|phát động|duy trì|củng cố|huy động|ưu tiên|thường xuyên|"
+    r"chủ động|tích cực|khẩn trương|nghiêm túc|phát huy|tiên phong|dẫn dắt|mở thêm|mở|"
+    r"phân công|tổ chức|tổng hợp|báo cáo|phê duyệt|ban hành|trình|đề xuất|hoàn thiện|"
+    r"thẩm định|phân bổ|tập trung|tuân thủ|chấp hành|quan tâm|tiếp nhận|đăng ký|sắp xếp|"
+    r"rà soát|chuẩn bị|bằng|trên cơ sở|trong phạm vi|theo thẩm quyền|"
     r"Chủ trì|Phối hợp|Tham mưu|Căn cứ|Là cơ quan|Có trách nhiệm|Chịu trách nhiệm)\b"
+)
+# A verb after these words is a noun ("các tổ chức", "việc thực hiện").
+NOUN_BEFORE_RE = re.compile(
+    r"(?:\b(?:các|những|việc|của|để|khi|nhằm|được|cho|về|sự|công tác|hoạt động)|[(])\s*$",
+    re.IGNORECASE,
+)
+ORGANISATION_AFTER_RE = re.compile(
+    r"\s+(?:chính trị|xã hội|đoàn thể|thành viên|cá nhân|có liên quan|liên quan|quốc tế"
+    r"|phi chính phủ|kinh tế|tín dụng|hội|tôn giáo)\b"
 )
 REPORT_HEAD_RE = re.compile(
     r"^(?:(?:chế độ|thời gian|tiến độ|thời hạn)(?:\s+thông tin,?)?|thông tin,?)\s+báo cáo",
@@ -565,13 +691,28 @@ REPORT_HEAD_RE = re.compile(
 )
 ORG_END_RE = re.compile(
     r"^(?:Trên đây|Nơi nhận|Trong quá trình|Quá trình (?:tổ chức )?thực hiện"
-    r"|Yêu cầu (?:các|Thủ trưởng)"
+    r"|Yêu cầu (?:các|Thủ trưởng)|(?:Ủy|Uỷ) ban nhân dân (?:tỉnh|thành phố)\s+yêu cầu"
     r"|Giao\s.{0,150}?(?:theo dõi|đôn đốc|tổng hợp)|Chế độ (?:thông tin,? )?báo cáo"
     r"|Căn cứ (?:vào )?(?:nội dung )?(?:Kế hoạch này|nhiệm vụ được giao)"
     r"|(?:Các|Thủ trưởng các|Đề nghị các)\s+(?:sở|cơ quan|đơn vị|địa phương)[^.]{0,200}?báo cáo)"
 )
-MAX_NAME_WORDS = 40
+MAX_NAME_WORDS = 80  # "Đề nghị Văn phòng Tỉnh ủy ..., Chi cục Hải quan khu vực XI": one item
+MAX_HEADING_NAME_WORDS = 40
+LONG_NAME_WORDS = 25
 MAX_COLON_NAME_CHARS = 220
+MIN_BODY_ITEMS = 2
+BODY_ITEM_SHARE = 0.6
+
+
+@dataclass
+class Head:
+    """What an item heading says: the body it names, and a duty written after it."""
+
+    name: str
+    inline: str
+    requested: bool
+    lead: bool
+    known: bool  # the name starts with a word bodies' names start with
 
 
 def _is_body(name: str) -> bool:
@@ -585,20 +726,44 @@ def _is_body(name: str) -> bool:
     )
 
 
-def _split_head(text: str) -> tuple[str, str, bool, bool]:
-    """Split an item heading into (body name, inline task, requested, lead): lead is a
-    "(cơ quan thường trực)" or "(đầu mối)" note after the name, which is dropped."""
+def _is_generic(name: str) -> bool:
+    """ "Các sở, ngành ...", "Các tổ chức cung cấp dịch vụ": a class of bodies, whose
+    name may hold a verb ("chủ trì, quản lý ...") as a relative clause."""
+    return name.casefold().startswith(("các ", "những "))
+
+
+def _name_verb(name: str) -> int | None:
+    """Where a heading that runs on into its duty stops naming the body."""
+    for match in NAME_VERB_RE.finditer(name):
+        before = name[: match.start()]
+        if len(before.split()) < 2 or NOUN_BEFORE_RE.search(before):
+            continue
+        if match.group(0).strip() == "tổ chức" and (
+            before.rstrip().endswith((",", " và")) or ORGANISATION_AFTER_RE.match(name, match.end())
+        ):
+            continue  # "các sở, ngành, tổ chức chính trị - xã hội": organisations
+        return match.start()
+    return None
+
+
+def _read_head(text: str, standalone: bool = False) -> Head:
+    """Split an item heading into the body's name and an inline duty. `standalone`: the
+    heading is a paragraph of its own over its duties (not a sentence), so a class of
+    bodies keeps a verb in its name ("Các Sở, ngành chủ trì, quản lý ... Chương trình")."""
     text = DUTY_OF_RE.sub("", text.strip())  # "Trách nhiệm của UBND cấp xã"
     requested = False
     match = REQUEST_RE.match(text)
     if match:
         requested, text = True, text[match.end() :]
+    else:
+        text = ASSIGN_HEAD_RE.sub("", text)  # "Giao Sở Tài chính bố trí kinh phí"
     colon = text.find(":")
     if 0 < colon <= MAX_COLON_NAME_CHARS:
         name, inline = text[:colon], text[colon + 1 :].strip()
     else:
         name, inline = text, ""
-    verb = _name_verb(name)
+    keep_verbs = standalone and not inline and _is_generic(name)
+    verb = None if keep_verbs else _name_verb(name)
     if verb is not None:
         inline = (name[verb:].strip() + (": " + inline if inline else "")).strip()
         name = name[:verb]
@@ -609,25 +774,24 @@ def _split_head(text: str) -> tuple[str, str, bool, bool]:
     role = ROLE_SUFFIX_RE.search(name)
     if role:
         lead, name = bool(LEAD_ROLE_RE.search(role.group(1))), name[: role.start()]
-    return _display_name(name), inline, requested, lead
+    name = _display_name(name)
+    return Head(name, inline, requested, lead, _is_body(name))
 
 
-def _name_verb(name: str) -> int | None:
-    """Where a heading that runs on into its duty stops naming the body."""
-    for match in NAME_VERB_RE.finditer(name):
-        if len(name[: match.start()].split()) >= 2:
-            return match.start()
-    return None
+def _is_standalone(head: Block, children: list[Block]) -> bool:
+    return bool(children) and head.text.rstrip()[-1:] not in ".;"
 
 
-def _is_body_heading(block: Block) -> bool:
-    """A sub-item that only names a body ("a) Sở Y tế" or "a) Sở Y tế: ...")."""
-    head = REQUEST_RE.sub("", DUTY_OF_RE.sub("", block.text))
-    colon = head.find(":")
-    name = head[:colon] if 0 < colon <= MAX_COLON_NAME_CHARS else head
-    if colon < 0 and len(name.split()) > 15:
+def _is_body_heading(block: Block, strict: bool = False) -> bool:
+    """A sub-item or bullet that names a body ("a) Sở Y tế", "- Sở Y tế: ...",
+    "- Sở Nội vụ hướng dẫn khen thưởng ..."). `strict`: only a name, or a name before a
+    colon (not a sentence whose subject is a body: "a) Các doanh nghiệp viễn thông ưu
+    tiên ...", a duty of the body above)."""
+    head = _read_head(block.text)
+    words = head.name.split()
+    if strict and head.inline and ":" not in block.text[: len(head.name) + 40]:
         return False
-    return _is_body(name) and _name_verb(name) is None
+    return head.known and len(words) <= MAX_HEADING_NAME_WORDS
 
 
 def _strip_end(text: str) -> str:
@@ -678,11 +842,20 @@ def _group(blocks: list[Block], kinds: tuple[str, ...]) -> tuple[list[Block], li
     return before, groups
 
 
-def _agency(head: Block, children: list[Block]) -> Agency:
-    name, inline, requested, lead = _split_head(head.text)
-    return Agency(
-        name=name, requested=requested, tasks=_tasks(inline, children), label=head.label, lead=lead
+def _agency(head: Block, children: list[Block], parsed: Head | None = None) -> Agency:
+    parsed = parsed or _read_head(head.text)
+    agency = Agency(
+        name=parsed.name,
+        requested=parsed.requested,
+        tasks=_tasks(parsed.inline, children),
+        label=head.label,
+        lead=parsed.lead,
     )
+    if not parsed.known:
+        agency.notes.append("unknown_name")
+    if len(parsed.name.split()) > LONG_NAME_WORDS or parsed.name.count(",") >= 3:
+        agency.notes.append("many_bodies")
+    return agency
 
 
 def _cut_tail(blocks: list[Block]) -> tuple[list[Block], list[Block]]:
@@ -697,7 +870,7 @@ def _cut_tail(blocks: list[Block]) -> tuple[list[Block], list[Block]]:
 
 def _demote_other_numbering(blocks: list[Block]) -> list[Block]:
     """Number items written unlike the first body heading ("1)" under "1.") are sub-items."""
-    first = next((b for b in blocks if b.kind == "num" and _is_body(_split_head(b.text)[0])), None)
+    first = next((b for b in blocks if b.kind == "num" and _read_head(b.text).known), None)
     if first is None:
         return blocks
     return [
@@ -706,27 +879,81 @@ def _demote_other_numbering(blocks: list[Block]) -> list[Block]:
     ]
 
 
+def _bullet_bodies(blocks: list[Block]) -> list[Agency]:
+    """Bullets that each name a body and its duty ("- Sở Nội vụ hướng dẫn ..."), when
+    most top-level bullets do."""
+    top = next((block.label for block in blocks if block.kind == "bullet"), None)
+    _, groups = _group([b for b in blocks if b.kind != "bullet" or b.label == top], ("bullet",))
+    named = [g for g in groups if _is_body_heading(g[0])]
+    if len(named) < MIN_BODY_ITEMS or len(named) < BODY_ITEM_SHARE * len(groups):
+        return []
+    return [_agency(g[0], g[1:]) for g in named]
+
+
+def _group_bodies(head: Block, children: list[Block], open_names: bool) -> list[Agency]:
+    """The bodies one number item gives: itself, its sub-items, or its bullets.
+    `open_names`: the item may name a body by words not on the list of body words (it
+    sits among items that name bodies)."""
+    _, subgroups = _group(children, ("sub",))
+    standalone = _is_standalone(head, children)
+    parsed = _read_head(head.text, standalone=standalone)
+    org_head = bool(ORG_HEAD_RE.match(head.text))
+    head_is_body = parsed.known and not org_head
+    named = [g for g in subgroups if _is_body_heading(g[0], strict=head_is_body)]
+    if named and (not head_is_body or len(named) == len(subgroups)):
+        # "1. Các sở, ngành" over "a) Sở Y tế: ..." items: each sub-item is an agency
+        return [_agency(g[0], g[1:]) for g in named]
+    if head_is_body:
+        return [_agency(head, children, parsed)]
+    if org_head or not parsed.name:
+        return _bullet_bodies(children)
+    unknown_name = (
+        open_names
+        and standalone
+        and len(parsed.name.split()) <= LONG_NAME_WORDS
+        and not SECTION_KEYWORD_RE.search(parsed.name.casefold())
+        and not DUTY_VERB_RE.match(parsed.name)
+    )
+    return [_agency(head, children, parsed)] if unknown_name else []
+
+
+def _count_body_items(blocks: list[Block]) -> tuple[int, int]:
+    """(number items naming a known body, number items)."""
+    _, groups = _group(blocks, ("num",))
+    bodies = sum(
+        1
+        for g in groups
+        if _read_head(g[0].text, _is_standalone(g[0], g[1:])).known
+        and not ORG_HEAD_RE.match(g[0].text)
+    )
+    return bodies, len(groups)
+
+
+def _lists_bodies(blocks: list[Block]) -> bool:
+    """A section titled otherwise whose number items mostly name bodies ("IV. NHIỆM VỤ CỤ
+    THỂ" over "1. Sở Nông nghiệp và Môi trường", ...) assigns duties too."""
+    bodies, items = _count_body_items(blocks)
+    return bodies >= MIN_BODY_ITEMS and bodies >= BODY_ITEM_SHARE * items
+
+
 def _agencies_in(blocks: list[Block]) -> tuple[list[Agency], list[Block]]:
-    """Agencies of one organisation section, and the section's report tail."""
+    """Agencies of one organisation section, and its other text (read for report duties)."""
     blocks, tail = _cut_tail(blocks)
     blocks = _demote_other_numbering(blocks)
     agencies: list[Agency] = []
     level = "num" if any(b.kind == "num" for b in blocks) else "sub"
-    _, groups = _group(blocks, (level,))
-    if not groups:
-        _, groups = _group(blocks, ("bullet",))
-        groups = [g for g in groups if ":" in g[0].text and _is_body_heading(g[0])]
+    before, groups = _group(blocks, (level,))
+    rest = list(before)
+    bodies, items = _count_body_items(blocks)
+    open_names = bodies >= MIN_BODY_ITEMS and bodies >= BODY_ITEM_SHARE * items
     for group in groups:
-        head, children = group[0], group[1:]
-        _, subgroups = _group(children, ("sub",)) if head.kind == "num" else ([], [])
-        named = [g for g in subgroups if _is_body_heading(g[0])]
-        head_is_body = _is_body(_split_head(head.text)[0])
-        if named and (not head_is_body or len(named) == len(subgroups)):
-            # "1. Các sở, ngành" over "a) Sở Y tế: ..." items: each sub-item is an agency
-            agencies.extend(_agency(g[0], g[1:]) for g in named)
-        elif head_is_body:
-            agencies.append(_agency(head, children))
-    return agencies, tail
+        found = _group_bodies(group[0], group[1:], open_names)
+        agencies.extend(found)
+        if not found:
+            rest.extend(group)
+    if not groups:
+        agencies = _bullet_bodies(blocks)
+    return agencies, rest + tail
 
 
 def _fallback_agencies(sections: list[Section]) -> list[Agency]:
@@ -1240,8 +1467,9 @@ def _coordinator(report_sentences: list[str], agencies: list[Agency]) -> str | N
 
 def parse_plan(text: str, year: int | None = None) -> ParsedPlan:
     """Parse a plan's text (see the module docstring for the steps)."""
-    lines = _clean_lines(text)
-    paragraphs = [part for paragraph in _join_lines(lines) for part in _split_inline(paragraph)]
+    clean = _clean_lines(text)
+    lines = clean.lines
+    paragraphs = [part for paragraph in _join_lines(clean) for part in _split_inline(paragraph)]
     sections = _sections([_classify(paragraph) for paragraph in paragraphs])
     preamble = next(s for s in sections if s.kind == "preamble")
     header = _read_header(lines, " ".join(b.text for b in preamble.blocks))
@@ -1254,6 +1482,9 @@ def parse_plan(text: str, year: int | None = None) -> ParsedPlan:
     )
     plan.year = year or header.title_year or header.date_year or _common_year(preamble)
 
+    for section in sections:
+        if section.kind == "other" and _lists_bodies(section.blocks):
+            section.kind = "org"
     org_sections = [s for s in sections if s.kind == "org"]
     plan.has_org_section = bool(org_sections)
     agencies: list[Agency] = []
