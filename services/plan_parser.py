@@ -114,12 +114,22 @@ class Agency:
 
 @dataclass
 class Deadline:
+    """A report obligation: who owes it (`owners`, agency names), to whom, by when."""
+
     date: dt.date | None
     month: int | None
     day: int | None
     period: str  # "half-year" | "annual" | "other"
     relative: str | None
     text: str
+    owners: list[str] = field(default_factory=list)
+    recurrence: str | None = None  # "yearly" | "quarterly" | "monthly"
+    recipient: str | None = None
+    covers: str | None = None  # the reporting period when the plan states it: "15/12–14/12"
+    explicit_year: bool = False
+    relative_days: int | None = None
+    relative_from: str | None = None  # "receipt" (of the plan) | "event"
+    working_days: bool = False
 
     def to_json(self) -> dict:
         return {
@@ -129,6 +139,18 @@ class Deadline:
             "period": self.period,
             "relative": self.relative,
             "text": self.text,
+            "owners": list(self.owners),
+            "recurrence": self.recurrence,
+        }
+
+    def draft_json(self) -> dict:
+        return {
+            **self.to_json(),
+            "recipient": self.recipient,
+            "covers": self.covers,
+            "relative_days": self.relative_days,
+            "relative_from": self.relative_from,
+            "working_days": self.working_days,
         }
 
 
@@ -156,6 +178,8 @@ class ParsedPlan:
     warnings: list[str] = field(default_factory=list)
     has_org_section: bool = False
     has_plan_title: bool = False
+    single_year: int | None = None  # a plan for one year (else a standing plan)
+    period_end: int | None = None  # the last year the plan covers, when it says
 
     def to_json(self) -> dict:
         return {
@@ -1110,47 +1134,220 @@ def _dates_in_match(match: re.Match, text: str) -> tuple[list[tuple[int, int, in
     return dates, end
 
 
-def _deadlines_in(sentence: str, plan_year: int | None) -> list[Deadline]:
-    """Dated deadlines (step 8) then relative ones, in one sentence."""
+@dataclass
+class Context:
+    """What a deadline's year and owners are read against."""
+
+    plan_year: int | None  # a plan for one year ("năm 2025"): dates without year are in it
+    fallback_year: int | None  # a standing plan: the year it was issued
+    issued: dt.date | None
+    agencies: list[Agency]
+
+
+@dataclass
+class Source:
+    """A text searched for deadlines: the duty of an agency, or other text of the plan."""
+
+    text: str
+    in_report: bool
+    agency: Agency | None = None
+
+
+YEARLY_RE = re.compile(
+    r"\b(?:hằng|hàng|mỗi)\s+năm\b|định\s+kỳ|\b(?:0?6|sáu)\s+tháng\b|năm\s+một\s+lần",
+    re.IGNORECASE,
+)
+MONTHLY_RE = re.compile(r"\b(?:hằng|hàng|mỗi|của\s+các)\s+tháng\b", re.IGNORECASE)
+RECEIPT_RE = re.compile(
+    r"(?:kể\s+từ|sau\s+khi|từ\s+khi|từ)\s+(?:ngày\s+)?(?:nhận\s+được|nhận|ban\s+hành|ký)",
+    re.IGNORECASE,
+)
+WORKING_DAYS_RE = re.compile(r"ngày\s+làm\s+việc", re.IGNORECASE)
+RELATIVE_DAYS_RE = re.compile(r"(?<!\d)\(?(" + NUMBER_WORDS + r")\)?\s+ngày", re.IGNORECASE)
+NUMBER_WORD_VALUES = {
+    "một": 1,
+    "hai": 2,
+    "ba": 3,
+    "bốn": 4,
+    "năm": 5,
+    "sáu": 6,
+    "bảy": 7,
+    "tám": 8,
+    "chín": 9,
+    "mười": 10,
+    "mười lăm": 15,
+    "mười năm": 15,
+    "hai mươi": 20,
+}
+COVERS_RE = re.compile(
+    r"(?:tính\s+)?từ\s+ngày\s+(\d{1,2})\s*(?:tháng\s*|/)\s*(\d{1,2})(?:\s+năm\s+trước)?[^.;]{0,40}?"
+    r"đến\s+(?:hết\s+)?ngày\s+(\d{1,2})\s*(?:tháng\s*|/)\s*(\d{1,2})",
+    re.IGNORECASE,
+)
+REPORT_VERB_RE = re.compile(r"\b(?:báo\s+cáo|gửi|nộp|tổng\s+hợp)\b", re.IGNORECASE)
+REPORT_OR_SEND_RE = re.compile(r"báo\s+cáo|\bgửi\b|\bnộp\b", re.IGNORECASE)
+# A subject that stands for every body: "Các sở, ban, ngành ...", "các cơ quan, đơn vị".
+EVERY_BODY_RE = re.compile(
+    r"\bcác\s+(?:sở|cơ\s+quan|đơn\s+vị|địa\s+phương|ngành|xã|phường|huyện|thành\s+viên)\b"
+    r"|\b(?:UBND|Ủy\s+ban\s+nhân\s+dân|Uỷ\s+ban\s+nhân\s+dân)\s+(?:cấp\s+xã|các)\b",
+    re.IGNORECASE,
+)
+
+
+def _number(word: str) -> int | None:
+    word = SPACES_RE.sub(" ", word.casefold().strip("() "))
+    return int(word) if word.isdigit() else NUMBER_WORD_VALUES.get(word)
+
+
+def _resolve_year(day: int, month: int, year: int | None, context: Context) -> int | None:
+    """A date's year: as written; else the plan's year; else, in a standing plan, the
+    first such day on or after the plan was issued (never a horizon year)."""
+    if year:
+        return year
+    if context.plan_year:
+        return context.plan_year
+    if context.issued is not None:
+        start = context.issued.year
+        for candidate in (start, start + 1):
+            try:
+                if dt.date(candidate, month, day) >= context.issued:
+                    return candidate
+            except ValueError:
+                return None
+        return start + 1
+    return context.fallback_year
+
+
+def _match_agency(name: str, agencies: list[Agency]) -> Agency | None:
+    """The plan's agency a name found in a sentence stands for ("Sở Khoa học Công nghệ"
+    for "Sở Khoa học và Công nghệ", "Sở Y tế tỉnh" for "Sở Y tế")."""
+    key = normalize_name(name).replace(" và ", " ")
+    for agency in agencies:
+        other = normalize_name(agency.name).replace(" và ", " ")
+        if key == other or key.startswith(other + " ") or other.startswith(key + " "):
+            return agency
+    return None
+
+
+def _recipients(text: str) -> list[str]:
+    """Bodies a report goes to: "(qua Sở Y tế)", "gửi ... về Sở Y tế", "cho Bộ Y tế"."""
+    names: list[str] = []
+    for regex in (VIA_RE, SEND_TO_RE, SEND_RE):
+        for match in regex.finditer(text):
+            name = _read_body(text, match.end())
+            if name and name not in names:
+                names.append(name)
+    return names
+
+
+def _is_class_name(name: str) -> bool:
+    """ "UBND các xã, phường", "Các sở, ban, ngành": bodies of a kind, not one body."""
+    return bool(re.search(r"(?:^|\s)các\s", normalize_name(name)))
+
+
+def _owners(
+    sentence: str, at: int, source: Source, recipients: list[str], context: Context
+) -> list[str]:
+    """Who owes the report a sentence dates: the agency whose duty it is; else the bodies
+    its subject names ("Giao Sở Y tế tổng hợp ..."); else every body but the recipients."""
+    agencies = context.agencies
+    excluded = {id(a) for name in recipients if (a := _match_agency(name, agencies))}
+    every = [a.name for a in agencies if id(a) not in excluded] or [a.name for a in agencies]
+    if source.agency is not None and not _is_class_name(source.agency.name):
+        return [source.agency.name]
+    if source.agency is not None:
+        return every
+    verb = REPORT_VERB_RE.search(sentence)
+    subject = sentence[: min(at, verb.start()) if verb else at]
+    key = normalize_name(subject)
+    named = [
+        a.name
+        for a in agencies
+        if not _is_class_name(a.name)
+        and re.search(r"(?:^|\W)" + re.escape(normalize_name(a.name)) + r"(?:\W|$)", key)
+        and id(a) not in excluded
+    ]
+    if named and not EVERY_BODY_RE.search(subject):
+        return named
+    return every
+
+
+def _relative(match: re.Match, sentence: str) -> tuple[int | None, str, bool]:
+    """(days, "receipt" | "event", working days) of "trong vòng 10 ngày kể từ ..."."""
+    phrase = match.group(0)
+    days = RELATIVE_DAYS_RE.search(phrase)
+    count = _number(days.group(1)) if days else None
+    anchor = "receipt" if RECEIPT_RE.search(phrase) else "event"
+    return count, anchor, bool(WORKING_DAYS_RE.search(phrase))
+
+
+def _deadlines_in(
+    sentence: str, paragraph: str, source: Source, context: Context
+) -> list[Deadline]:
+    """Dated deadlines (step 8) then relative ones, in one sentence, with their owners."""
     found: list[Deadline] = []
     text = _strip_end(sentence)
+    recipients = _recipients(sentence) or _recipients(paragraph)
+    recipient = recipients[0] if recipients else None
+    cadence = "yearly" if YEARLY_RE.search(sentence) else None
+    covers_match = COVERS_RE.search(paragraph)
+    covers = (
+        "{}/{}–{}/{}".format(*(int(g) for g in covers_match.groups())) if covers_match else None
+    )
     cursor = 0
     for match in DEADLINE_RE.finditer(sentence):
         if match.start() < cursor or not _date_is_plain(match.group(0)):
             continue
         dates, end = _dates_in_match(match, sentence)
-        context = sentence[cursor : match.start()] if len(dates) == 1 else ""
+        period_context = sentence[cursor : match.start()] if len(dates) == 1 else ""
+        owners = _owners(sentence, match.start(), source, recipients, context)
         for day, month, year in dates:
-            date, valid = _make_date(day, month, year or plan_year)
+            resolved = _resolve_year(day, month, year, context)
+            date, valid = _make_date(day, month, resolved)
             if valid:
-                found.append(Deadline(date, month, day, _period(context, month), None, text))
+                deadline = Deadline(date, month, day, _period(period_context, month), None, text)
+                deadline.owners, deadline.recurrence = list(owners), cadence
+                deadline.recipient, deadline.covers = recipient, covers
+                deadline.explicit_year = year is not None
+                found.append(deadline)
         cursor = end
     for match in RELATIVE_RE.finditer(sentence):
-        found.append(Deadline(None, None, None, "other", _strip_end(match.group(0)), text))
+        deadline = Deadline(None, None, None, "other", _strip_end(match.group(0)), text)
+        deadline.relative_days, deadline.relative_from, deadline.working_days = _relative(
+            match, sentence
+        )
+        deadline.owners = _owners(sentence, match.start(), source, recipients, context)
+        deadline.recipient = recipient
+        found.append(deadline)
     for match in RECURRING_RE.finditer(sentence):  # "trước ngày 20 của tháng cuối quý"
         day = int(match.group("day"))
-        found.append(Deadline(None, None, day, "other", _strip_end(match.group(0)), text))
+        deadline = Deadline(None, None, day, "other", _strip_end(match.group(0)), text)
+        deadline.recurrence = "monthly" if MONTHLY_RE.search(match.group(0)) else "quarterly"
+        deadline.owners = _owners(sentence, match.start(), source, recipients, context)
+        deadline.recipient = recipient
+        found.append(deadline)
     return found
 
 
-def _deadlines(
-    report_texts: list[str], other_texts: list[str], plan_year: int | None
-) -> tuple[list[Deadline], list[str]]:
+def _deadlines(sources: list[Source], context: Context) -> tuple[list[Deadline], list[str]]:
     """Deadlines, and the sentences that carry report duties (for the coordinator)."""
     deadlines: list[Deadline] = []
     report_sentences: list[str] = []
-    for text, in_report in [(t, True) for t in report_texts] + [(t, False) for t in other_texts]:
-        for sentence in _sentences(text):
-            if not in_report and not REPORT_WORD_RE.search(sentence):
+    for source in sources:
+        for sentence in _sentences(source.text):
+            if not source.in_report and not REPORT_OR_SEND_RE.search(sentence):
                 continue
-            found = _deadlines_in(sentence, plan_year)
-            if found or in_report or REPORT_REGIME_RE.search(sentence):
+            found = _deadlines_in(sentence, source.text, source, context)
+            if found or source.in_report or REPORT_REGIME_RE.search(sentence):
                 report_sentences.append(sentence)
             deadlines.extend(found)
     unique: dict[tuple, Deadline] = {}
     for deadline in deadlines:
         key = (deadline.date, deadline.month, deadline.day, deadline.relative)
-        unique.setdefault(key, deadline)
+        kept = unique.setdefault(key, deadline)
+        if kept is not deadline:  # the same date twice: owed by both sentences' owners
+            kept.owners += [name for name in deadline.owners if name not in kept.owners]
+            kept.recurrence = kept.recurrence or deadline.recurrence
     ordered = sorted(
         unique.values(),
         key=lambda d: (d.month is None, d.date or dt.date.max, d.month or 0, d.day or 0),
@@ -1170,10 +1367,19 @@ PLAN_TITLE_RE = re.compile(r"^KẾ HOẠCH\b")
 INTRO_RE = re.compile(
     r"^(?:Thực hiện|Căn cứ|Theo|Nhằm|Để|Trên cơ sở|Xét|Thi hành|Ủy ban|Uỷ ban|UBND)\b"
 )
-TITLE_YEAR_RE = re.compile(r"\bnăm\s+(\d{4})\b", re.IGNORECASE)
+TITLE_YEAR_RE = re.compile(r"\bnăm\s+(\d{4})\b(?!\s*[-–]\s*\d{4})", re.IGNORECASE)
+TITLE_RANGE_RE = re.compile(r"\b(\d{4})\s*[-–]\s*(\d{4})\b")
+TITLE_UNTIL_RE = re.compile(r"\b(?:đến|tới)\s+năm\s+(\d{4})\b", re.IGNORECASE)
+HORIZON_BEFORE_RE = re.compile(r"(?:tầm\s+nhìn|định\s+hướng)\s*$", re.IGNORECASE)
+PERIOD_BEFORE_RE = re.compile(
+    r"(?:đến|tới|tầm\s+nhìn|định\s+hướng|giai\s+đoạn|từ)\s*$", re.IGNORECASE
+)
 ANY_YEAR_RE = re.compile(r"\bnăm\s+(20\d\d)\b", re.IGNORECASE)
 HEADER_AUTHORITY_RE = re.compile(r"(?:ỦY|UỶ)\s+BAN\s+NHÂN\s+DÂN|UBND|\bSỞ\b|\bPHÒNG\b")
-MOTTO_RE = re.compile(r"CỘNG\s+H[OÒ]A|Cộng\s+h[oò]a|Độc\s+lập|ĐỘC\s+LẬP|Số\s*:", re.IGNORECASE)
+MOTTO_RE = re.compile(
+    r"CỘNG\s+H[OÒ]A|(?:XÃ\s+)?HỘI\s+CHỦ\s+NGHĨA|CHỦ\s+NGHĨA\s+VIỆT\s+NAM|Độc\s+lập|Số\s*:",
+    re.IGNORECASE,
+)
 INTRO_AUTHORITY_RE = re.compile(
     r"((?:Ủy|Uỷ)\s+ban\s+nhân\s+dân|UBND)\s+(tỉnh|thành\s+phố|huyện|quận|thị\s+xã|xã|phường|"
     r"đặc\s+khu)\b",
@@ -1183,6 +1389,7 @@ AUTHORITY_VERB_RE = re.compile(r"^\s*(?:ban\s+hành|xây\s+dựng|lập|thông\s
 CITED_BEFORE_RE = re.compile(r"(?:của|Chủ tịch|tịch)\s*$", re.IGNORECASE)
 MAX_HEADER_LINES = 40
 HEADER_LINES_WITHOUT_TITLE = 15
+MAX_TITLE_SEARCH_LINES = 300
 
 
 @dataclass
@@ -1191,24 +1398,41 @@ class Header:
     issued: dt.date | None = None
     date_year: int | None = None
     place: str | None = None
-    title_year: int | None = None
+    title_year: int | None = None  # a plan for one year: "... năm 2025"
+    period_end: int | None = None  # a plan for years: "giai đoạn 2026 - 2030", "đến năm 2030"
     has_plan_title: bool = False
     authority: str | None = None
 
 
 def _header_lines(lines: list[Line | None]) -> tuple[list[str], list[str]]:
-    """(lines before the first section heading, the header: lines up to the title)."""
+    """(lines before the first section heading, the header: lines up to the title).
+    The "KẾ HOẠCH" title is looked for past a web page's furniture, if any."""
+    text = [line for line in lines if line is not None]
+    title = next(
+        (
+            i
+            for i, line in enumerate(text[:MAX_TITLE_SEARCH_LINES])
+            if PLAN_TITLE_RE.match(line) and len(line) <= MAX_TITLE_LINE
+        ),
+        None,
+    )
+    start = max(0, title - HEADER_LINES_WITHOUT_TITLE) if title is not None else 0
     top: list[str] = []
-    for line in lines:
-        if line is None:
-            continue
+    for line in text[start:]:
         match = ROMAN_RE.match(line)
         if (match and _is_upper_title(match.group("text"))) or len(top) >= MAX_HEADER_LINES:
             break
         top.append(line)
-    title = next((i for i, line in enumerate(top) if PLAN_TITLE_RE.match(line)), None)
-    header = top[: title + 1] if title is not None else top[:HEADER_LINES_WITHOUT_TITLE]
+    if title is not None:
+        header = text[start : title + 1]
+    else:
+        header = top[:HEADER_LINES_WITHOUT_TITLE]
     return top, header
+
+
+def _is_upper_line(text: str) -> bool:
+    letters = [ch for ch in text if ch.isalpha()]
+    return len(letters) >= 2 and sum(ch.isupper() for ch in letters) >= 0.9 * len(letters)
 
 
 def _place(raw: str) -> str | None:
@@ -1252,23 +1476,39 @@ def _read_title(header: Header, lines: list[str]) -> None:
             if offset and (INTRO_RE.match(follower) or MARKER_RE.match(follower)):
                 break
             title.append(follower)
-        match = TITLE_YEAR_RE.search(" ".join(title))
-        if match:
-            header.title_year = int(match.group(1))
+        _title_years(header, SPACES_RE.sub(" ", " ".join(title)))
         return
 
 
+def _title_years(header: Header, title: str) -> None:
+    """ "năm 2025" makes a plan for one year; "giai đoạn 2026 - 2030" or "đến năm 2030"
+    a plan for years (its end); "tầm nhìn đến năm 2045" is a horizon, not a year of work."""
+    for match in TITLE_RANGE_RE.finditer(title):
+        header.period_end = max(header.period_end or 0, int(match.group(2)))
+    for match in TITLE_UNTIL_RE.finditer(title):
+        if not HORIZON_BEFORE_RE.search(title[: match.start()]):
+            header.period_end = max(header.period_end or 0, int(match.group(1)))
+    if header.period_end:
+        return
+    for match in TITLE_YEAR_RE.finditer(title):
+        if not PERIOD_BEFORE_RE.search(title[: match.start()]):
+            header.title_year = int(match.group(1))
+            return
+
+
 def _header_authority(lines: list[str]) -> str | None:
+    """The issuing body from the header's upper-case lines, the motto's pieces left out
+    ("CỘNG HÒA XÃ" / "HỘI CHỦ NGHĨA VIỆT NAM" as a web page wraps it)."""
     block: list[str] = []
     for line in lines:
-        if PLAN_TITLE_RE.match(line) or NUMBER_RE.search(line) or DATE_LINE_RE.search(line):
-            head = MOTTO_RE.split(line)[0].strip() if not PLAN_TITLE_RE.match(line) else ""
-            if head and _is_upper_title(head):
-                block.append(head)
+        ends = bool(NUMBER_RE.search(line) or DATE_LINE_RE.search(line))
+        if PLAN_TITLE_RE.match(line):
             break
-        head = MOTTO_RE.split(line)[0].strip()
-        if head and _is_upper_title(head):
+        head = MOTTO_RE.split(line)[0].strip(" -_.|")
+        if head and _is_upper_line(head):
             block.append(head)
+        if ends:
+            break
     text = " ".join(block)
     starts = [m.start() for m in HEADER_AUTHORITY_RE.finditer(text)]
     if not starts:
@@ -1409,7 +1649,7 @@ BODY_WORD = (
 )
 VIA_RE = re.compile(r"\(\s*qua\s+(?=" + BODY_WORD + r"\s)")
 SEND_TO_RE = re.compile(
-    r"(?:gửi|nộp|báo\s+cáo)\b[^.;]{0,200}?\b(?:về|cho|tới|đến)\s+(?=" + BODY_WORD + r"\s)",
+    r"(?:gửi|nộp|báo\s+cáo|phản\s+ánh)\b[^.;]{0,200}?\b(?:về|cho|tới|đến)\s+(?=" + BODY_WORD + r"\s)",
     re.IGNORECASE,
 )
 SEND_RE = re.compile(r"\b(?:gửi|nộp)\s+(?:về\s+)?(?=" + BODY_WORD + r"\s)", re.IGNORECASE)
@@ -1422,6 +1662,8 @@ BODY_STOP_RE = re.compile(
     r"|\svà\s+(?=UBND|Ủy|Uỷ|Sở|Phòng|Bộ|Ban)",
 )
 COORDINATOR_TASK_RE = re.compile(r"đầu\s+mối|cơ\s+quan\s+thường\s+trực", re.IGNORECASE)
+CONSOLIDATES_RE = re.compile(r"tổng\s+hợp[^.;]{0,80}báo\s+cáo", re.IGNORECASE)
+MENTION_RE = re.compile(r"báo\s+cáo|phản\s+ánh|\bgửi\b", re.IGNORECASE)
 AUTHORITY_LEVEL_RE = re.compile(
     r"^(?:ủy ban nhân dân|ubnd)\s+(?:tỉnh|thành phố|huyện|quận|thị xã|xã|phường)$"
 )
@@ -1437,27 +1679,39 @@ def _read_body(text: str, start: int) -> str | None:
     return name if len(words) >= 2 else None
 
 
-def _coordinator(report_sentences: list[str], agencies: list[Agency]) -> str | None:
-    """Step 10: the first candidate that is one of the plan's agencies, else the first
-    candidate, else the agency marked lead or called "đầu mối" in its tasks."""
+def _candidates(sentences: list[str]) -> list[str]:
     candidates: list[str] = []
     for regex in (VIA_RE, SEND_TO_RE, SEND_RE, ASSIGN_RE):
-        for sentence in report_sentences:
+        for sentence in sentences:
             for match in regex.finditer(sentence):
                 name = _read_body(sentence, match.end())
                 if name and not AUTHORITY_LEVEL_RE.match(normalize_name(name)):
                     candidates.append(name)
-    known = {normalize_name(agency.name): agency.name for agency in agencies}
-    for name in candidates:
-        if normalize_name(name) in known:
-            return known[normalize_name(name)]
-    if candidates:
-        return candidates[0]
+    return candidates
+
+
+def _coordinator(
+    report_sentences: list[str], mentions: list[str], agencies: list[Agency]
+) -> str | None:
+    """Step 10: the first candidate of the report sentences that is one of the plan's
+    agencies, else one of other sentences that send reports or problems somewhere
+    ("phản ánh về Sở Nội vụ"), else the first candidate, else the agency marked lead,
+    called "đầu mối" in its tasks, or whose duty is to consolidate reports."""
+    first = _candidates(report_sentences)
+    for name in first + _candidates(mentions):
+        found = _match_agency(name, agencies)
+        if found is not None:
+            return found.name
+    if first:
+        return first[0]
     for agency in agencies:
         if agency.lead:
             return agency.name
     for agency in agencies:
         if any(COORDINATOR_TASK_RE.search(task) for task in agency.tasks):
+            return agency.name
+    for agency in agencies:
+        if any(CONSOLIDATES_RE.search(task) for task in agency.tasks):
             return agency.name
     return None
 
@@ -1481,6 +1735,8 @@ def parse_plan(text: str, year: int | None = None) -> ParsedPlan:
         has_plan_title=header.has_plan_title,
     )
     plan.year = year or header.title_year or header.date_year or _common_year(preamble)
+    plan.single_year = year or header.title_year
+    plan.period_end = plan.single_year or header.period_end
 
     for section in sections:
         if section.kind == "other" and _lists_bodies(section.blocks):
@@ -1488,27 +1744,36 @@ def parse_plan(text: str, year: int | None = None) -> ParsedPlan:
     org_sections = [s for s in sections if s.kind == "org"]
     plan.has_org_section = bool(org_sections)
     agencies: list[Agency] = []
-    tails: list[Block] = []
+    rest: list[Block] = []
+    irregular = False
     for section in org_sections:
-        found, tail = _agencies_in(section.blocks)
+        found, other = _agencies_in(section.blocks)
         agencies.extend(found)
-        tails.extend(tail)
+        rest.extend(other)
+        irregular = irregular or _numbering_irregular(found)
     if not agencies and not org_sections:
         agencies = _fallback_agencies(sections)
-    irregular = _numbering_irregular(agencies)
+        irregular = _numbering_irregular(agencies)
     plan.agencies = _merge_agencies(agencies)
 
-    report_texts = [b.text for s in sections if s.kind == "report" for b in s.blocks]
-    report_texts += [b.text for b in tails]
-    other_texts = [task for agency in plan.agencies for task in agency.tasks]
-    other_texts += [
-        b.text
+    sources = [Source(b.text, True) for s in sections if s.kind == "report" for b in s.blocks]
+    sources += [Source(b.text, b.kind == "plain") for b in rest]
+    sources += [Source(task, False, agency) for agency in plan.agencies for task in agency.tasks]
+    sources += [
+        Source(b.text, False)
         for s in sections
         if s.kind in ("other", "targets", "closing", "funding")
         for b in s.blocks
     ]
-    plan.deadlines, report_sentences = _deadlines(report_texts, other_texts, plan.year)
-    plan.coordinator = _coordinator(report_sentences, plan.agencies)
+    context = Context(plan.single_year, plan.year, plan.issued, plan.agencies)
+    plan.deadlines, report_sentences = _deadlines(sources, context)
+    mentions = [
+        sentence
+        for source in sources
+        for sentence in _sentences(source.text)
+        if MENTION_RE.search(sentence)
+    ]
+    plan.coordinator = _coordinator(report_sentences, mentions, plan.agencies)
 
     plan.targets = _targets(sections)
     _assign_owners(plan.targets, plan.agencies)

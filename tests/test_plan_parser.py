@@ -297,6 +297,9 @@ def test_deadline_texts_and_json_shape():
         "period": "half-year",
         "relative": None,
         "text": data["deadlines"][0]["text"],
+        # every body of the plan but the one the results are sent to
+        "owners": [name for name, _, _ in AGENCIES["000"] if name != LDTBXH],
+        "recurrence": "yearly",
     }
     assert "báo cáo định kỳ 6 tháng (trước ngày 15/5)" in data["deadlines"][0]["text"]
     targets = parse_plan(seed_text("004")).to_json()["targets"]
