@@ -251,6 +251,7 @@ class Line(str):
 
     cut: bool = False
     glue: bool = False
+    bold_end: bool = False  # ends a bold span that began a line: a heading ends here
 
 
 def _clean_line(raw: str) -> Line:
@@ -311,7 +312,7 @@ def _clean_lines(text: str) -> CleanText:
     text = unicodedata.normalize("NFC", text).replace("\r\n", "\n").replace("\r", "\n")
     cleaned: list[Line | str | None] = []  # "" blank, None removed
     last_text: Line | None = None
-    bold_open = False
+    bold_open = heading_span = False
     for raw in text.split("\n"):
         if not raw.strip():
             cleaned.append("")
@@ -319,7 +320,14 @@ def _clean_lines(text: str) -> CleanText:
             continue
         line = _clean_line(raw)
         inside_bold = bold_open
+        stripped = raw.strip()
+        if not bold_open and stripped.startswith("**"):
+            heading_span = True
+        elif not bold_open:
+            heading_span = False
         bold_open ^= raw.count("**") % 2 == 1
+        if line and not bold_open and heading_span and stripped.endswith("**"):
+            line.bold_end = True
         if not line or _is_noise(line):
             if last_text is not None and (not line and line.cut):
                 last_text.cut = True  # a URL-only line: the text before it ran on
@@ -404,8 +412,14 @@ DUTY_VERB_RE = re.compile(
     r"Vận động|Quản lý|Hỗ trợ|Cung cấp|Đảm bảo|Bảo đảm|Thiết lập|Nghiên cứu|Lồng ghép|"
     r"Phát động|Duy trì|Củng cố|Huy động|Ưu tiên|Thường xuyên|Định kỳ|Giao|Trên cơ sở|"
     r"Phê duyệt|Báo cáo|Tổng hợp|Chủ động|Phổ biến|Ban hành|Trình|Đề xuất|Hoàn thiện|"
-    r"Thẩm định|Phân bổ|Tích cực|Khẩn trương)\b"
+    r"Thẩm định|Phân bổ|Tích cực|Khẩn trương|Định hướng|Quán triệt|Tiếp nhận|Tập trung|"
+    r"Khuyến khích|Tham gia|Chấp hành|Tuân thủ|Phát triển|Ứng dụng|Sửa đổi|Bổ sung|Đánh giá|"
+    r"Tổng kết|Sơ kết|Biểu dương|Khen thưởng|Thanh tra|Xử lý|Phát hiện|Ngăn chặn|Phòng ngừa|"
+    r"Chuẩn bị|Thành lập|Kiện toàn|Chia sẻ|Cập nhật|Công bố|Thu thập|Điều tra|Khảo sát|"
+    r"Xác định|Đào tạo|Bồi dưỡng|Tập huấn|Vận hành|Kêu gọi|Thu hút|Mời gọi|Tích hợp|Kết nối|"
+    r"Lựa chọn|Tiến hành|Đổi mới|Phân công|Chỉ tiêu|Nhiệm vụ|Thời gian|Kinh phí)\b"
 )
+ITEM_RE = re.compile(r"^(?:\d{1,2}(?:\.\d{1,2})*\s*[.)]|[a-zđ]\s*[)/]|[IVXL]+\s*[.)])\s*\S")
 # Lines that always start a paragraph: end matter, the closing, signature blocks.
 PARAGRAPH_START_RE = re.compile(r"^(?:Nơi nhận|Trên đây là|KT\.\s*\S|TM\.\s*\S)")
 PARAGRAPH_END_MATTER_RE = re.compile(r"^Nơi nhận\b")
@@ -461,14 +475,20 @@ def _is_name_fragment(line: str) -> bool:
     )
 
 
-def _continues(previous: Line, line: Line, text: CleanText) -> bool:
-    """Whether `line` carries on the paragraph ending with `previous`."""
+def _continues(previous: Line, line: Line, text: CleanText, head: str) -> bool:
+    """Whether `line` carries on the paragraph ending with `previous` (`head`: the
+    paragraph's first line)."""
     if previous.glue or BARE_MARKER_RE.match(previous):
         return True
+    if BARE_MARKER_RE.match(line):
+        return False  # "10." alone: an item starts, its text on the next line
+    if previous.bold_end and line[0].isupper() and not LINKING_END_RE.search(previous):
+        return False
     upper_heading = _is_upper_title(previous) and (
         ROMAN_RE.match(previous) or _is_title_line(previous)
     )
-    if upper_heading and _is_title_line(line) and previous[-1] not in ".:;":
+    upper_line = _is_upper_line(line) and not MARKER_RE.match(line)
+    if upper_heading and upper_line and previous[-1] not in ".:;":
         return not PLAN_TITLE_RE.match(previous)  # "III. TỔ CHỨC" / "THỰC HIỆN"
     if MARKER_RE.match(line) or PARAGRAPH_START_RE.match(line):
         return bool(
@@ -483,15 +503,26 @@ def _continues(previous: Line, line: Line, text: CleanText) -> bool:
         return True
     if LINKING_END_RE.search(previous):
         return True
-    if NUM_RE.match(previous) and DUTY_VERB_RE.match(line):
-        return False
+    if ITEM_RE.match(head) and DUTY_VERB_RE.match(line):
+        return False  # "1. Sở Y tế" / "Chủ trì, ...": the heading ends, its duty starts
     if _is_heading_line(previous) and _is_name_fragment(line):
         return True
     if previous.cut:
         return True
     if not text.width:
         return False
+    if previous[-1] not in ".;:!?":
+        # wrapped text: a paragraph ends with punctuation, a line that does not runs on
+        # (its first line may be short: "- Phối hợp với Sở Công" / "Thương và Du lịch")
+        return True
     return len(previous) >= FULL_LINE_RATIO * text.width and previous[-1] not in ":"
+
+
+def _head_of(pieces: list[str]) -> str:
+    """A paragraph's first line, with its text when the first line is only "3."."""
+    if len(pieces) > 1 and BARE_MARKER_RE.match(pieces[0]):
+        return pieces[0] + pieces[1]
+    return pieces[0]
 
 
 def _join_lines(text: CleanText) -> list[str]:
@@ -505,7 +536,7 @@ def _join_lines(text: CleanText) -> list[str]:
                 paragraphs.append("".join(pieces))
             pieces = []
             continue
-        if pieces and _continues(last_line, line, text):
+        if pieces and _continues(last_line, line, text, _head_of(pieces)):
             tail = pieces[-1]
             # "23/QĐ-" + "TTg", "Covid-" + "19": a word broken at its hyphen
             glued = len(tail) > 1 and tail[-1] == "-" and (tail[-2].isalnum())
@@ -715,7 +746,7 @@ REPORT_HEAD_RE = re.compile(
 )
 ORG_END_RE = re.compile(
     r"^(?:Trên đây|Nơi nhận|Trong quá trình|Quá trình (?:tổ chức )?thực hiện"
-    r"|Yêu cầu (?:các|Thủ trưởng)|(?:Ủy|Uỷ) ban nhân dân (?:tỉnh|thành phố)\s+yêu cầu"
+    r"|Yêu cầu (?:các|Thủ trưởng)|(?:Ủy|Uỷ) ban nhân dân (?i:tỉnh|thành phố)\s+yêu cầu"
     r"|Giao\s.{0,150}?(?:theo dõi|đôn đốc|tổng hợp)|Chế độ (?:thông tin,? )?báo cáo"
     r"|Căn cứ (?:vào )?(?:nội dung )?(?:Kế hoạch này|nhiệm vụ được giao)"
     r"|(?:Các|Thủ trưởng các|Đề nghị các)\s+(?:sở|cơ quan|đơn vị|địa phương)[^.]{0,200}?báo cáo)"
@@ -784,6 +815,8 @@ def _read_head(text: str, standalone: bool = False) -> Head:
     colon = text.find(":")
     if 0 < colon <= MAX_COLON_NAME_CHARS:
         name, inline = text[:colon], text[colon + 1 :].strip()
+        if standalone and _is_name_list(inline):  # "Ủy ban nhân dân các xã: Gia Thuận, ..."
+            name, inline = f"{name} {inline}", ""
     else:
         name, inline = text, ""
     keep_verbs = standalone and not inline and _is_generic(name)
@@ -800,6 +833,23 @@ def _read_head(text: str, standalone: bool = False) -> Head:
         lead, name = bool(LEAD_ROLE_RE.search(role.group(1))), name[: role.start()]
     name = _display_name(name)
     return Head(name, inline, requested, lead, _is_body(name))
+
+
+def _is_name_list(text: str) -> bool:
+    """Proper names after a colon ("Gia Thuận, Tân Điền, Gò Công Đông"), not a duty."""
+    words = text.replace(",", " ").split()
+    return (
+        0 < len(words) <= MAX_FRAGMENT_WORDS * 2
+        and text[-1:] not in ".;"
+        and all(word[0].isupper() or word in ("và", "-") for word in words)
+    )
+
+
+def _several_bodies(name: str) -> bool:
+    """ "Viện kiểm sát nhân dân tỉnh, Tòa án nhân dân tỉnh": two bodies in one item."""
+    parts = re.split(r",\s*|;\s*|\s+và\s+", name)
+    named = [p for p in parts if p[:1].isupper() and BODY_HEAD_RE.match(p.casefold())]
+    return len(named) >= 2
 
 
 def _is_standalone(head: Block, children: list[Block]) -> bool:
@@ -877,7 +927,7 @@ def _agency(head: Block, children: list[Block], parsed: Head | None = None) -> A
     )
     if not parsed.known:
         agency.notes.append("unknown_name")
-    if len(parsed.name.split()) > LONG_NAME_WORDS or parsed.name.count(",") >= 3:
+    if len(parsed.name.split()) > LONG_NAME_WORDS or _several_bodies(parsed.name):
         agency.notes.append("many_bodies")
     return agency
 
@@ -1253,10 +1303,10 @@ def _owners(
     agencies = context.agencies
     excluded = {id(a) for name in recipients if (a := _match_agency(name, agencies))}
     every = [a.name for a in agencies if id(a) not in excluded] or [a.name for a in agencies]
-    if source.agency is not None and not _is_class_name(source.agency.name):
-        return [source.agency.name]
     if source.agency is not None:
-        return every
+        # "Các sở, ban, ngành tỉnh, UBND các xã, phường" stands for every body
+        everyone = normalize_name(source.agency.name).startswith("các ")
+        return every if everyone else [source.agency.name]
     verb = REPORT_VERB_RE.search(sentence)
     subject = sentence[: min(at, verb.start()) if verb else at]
     key = normalize_name(subject)
@@ -1423,10 +1473,7 @@ def _header_lines(lines: list[Line | None]) -> tuple[list[str], list[str]]:
         if (match and _is_upper_title(match.group("text"))) or len(top) >= MAX_HEADER_LINES:
             break
         top.append(line)
-    if title is not None:
-        header = text[start : title + 1]
-    else:
-        header = top[:HEADER_LINES_WITHOUT_TITLE]
+    header = text[start : title + 1] if title is not None else top[:HEADER_LINES_WITHOUT_TITLE]
     return top, header
 
 
@@ -1649,7 +1696,9 @@ BODY_WORD = (
 )
 VIA_RE = re.compile(r"\(\s*qua\s+(?=" + BODY_WORD + r"\s)")
 SEND_TO_RE = re.compile(
-    r"(?:gửi|nộp|báo\s+cáo|phản\s+ánh)\b[^.;]{0,200}?\b(?:về|cho|tới|đến)\s+(?=" + BODY_WORD + r"\s)",
+    r"(?:gửi|nộp|báo\s+cáo|phản\s+ánh)\b[^.;]{0,200}?\b(?:về|cho|tới|đến)\s+(?="
+    + BODY_WORD
+    + r"\s)",
     re.IGNORECASE,
 )
 SEND_RE = re.compile(r"\b(?:gửi|nộp)\s+(?:về\s+)?(?=" + BODY_WORD + r"\s)", re.IGNORECASE)
