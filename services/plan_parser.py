@@ -240,7 +240,7 @@ RUNNING_HEADER_MIN_REPEATS = 3
 RUNNING_HEADER_MIN_LEN, RUNNING_HEADER_MAX_LEN = 8, 120
 # Text copied from a web page keeps Markdown's paragraphs: a blank line between
 # paragraphs, hard wraps inside them (then every line of a block is one paragraph).
-BLOCK_BLANK_RATIO = (0.05, 0.6)
+BLOCK_BLANK_RATIO = (0.05, 0.75)
 BLANKS_SEPARATE_RATIO = 0.5  # more blank lines than this: a PDF export, one per line
 
 
@@ -363,7 +363,8 @@ def _clean_lines(text: str) -> CleanText:
     blanks_separate = blanks < BLANKS_SEPARATE_RATIO * max(non_blank, 1)
     width = _wrap_width([line for line in cleaned if line])
     low, high = (ratio * max(non_blank, 1) for ratio in BLOCK_BLANK_RATIO)
-    blocks = bool(width) and low < blank_gaps and blanks < high
+    blocks = bool(width) and low < blank_gaps < high
+    blanks_separate = blanks_separate or blocks
     out: list[Line | None] = []
     gap = []
     for line in cleaned:
@@ -1315,7 +1316,6 @@ def _owners(
         for a in agencies
         if not _is_class_name(a.name)
         and re.search(r"(?:^|\W)" + re.escape(normalize_name(a.name)) + r"(?:\W|$)", key)
-        and id(a) not in excluded
     ]
     if named and not EVERY_BODY_RE.search(subject):
         return named

@@ -131,3 +131,92 @@ def test_seeds_expectations_are_the_seed_tests():
 
     for key, expected in SEEDS.items():
         assert [(n, r, c) for n, r, c in expected.bodies] == test_plan_parser.AGENCIES[key]
+
+
+# --- plans written for these tests, one failure pattern of the field in each part -------
+
+PATTERNS = FIXTURES_DIR = REAL["KH160"].path.parent.parent / "patterns"
+YT = "Sở Y tế"
+WEB_BODIES = [
+    (YT, False, 2),  # "**1." / "Sở Y tế:**": the number alone on its line
+    ("Sở Giáo dục và Đào tạo", False, 2),  # "**2. Sở Giáo dục và" / "Đào tạo**"
+    ("Công ty Điện lực Quảng Ngãi", False, 1),  # bodies of kinds no list names
+    ("Liên hiệp các Hội Khoa học và Kỹ thuật tỉnh", False, 1),
+    ("Các doanh nghiệp viễn thông trên địa bàn tỉnh", False, 2),
+    ("Ủy ban Mặt trận Tổ quốc Việt Nam tỉnh và các Đoàn thể", True, 1),  # cut at a wrap
+    ("Các tổ chức cung cấp dịch vụ chi trả", True, 1),  # "cung cấp" is also a duty verb
+    ("Ban Quản lý Khu kinh tế Dung Quất", False, 1),  # "... Khu kinh tế" / "Dung Quất**"
+    ("Bộ Chỉ huy Quân sự tỉnh", False, 1),  # "**9. Bộ" / "Chỉ huy Quân sự tỉnh**"
+    ("Các chủ đầu tư dự án khu dân cư, khu đô thị", False, 1),
+    ("UBND các xã, phường, đặc khu", False, 2),
+]
+EVERY_BUT_YT = [name for name, _, _ in WEB_BODIES if name != YT]
+WEB_DEADLINES = [  # (date, owners)
+    ("2026-03-31", EVERY_BUT_YT),  # in section II, "gửi danh sách về Sở Y tế", no «báo cáo»
+    ("2026-06-15", EVERY_BUT_YT),  # every body reports "về UBND tỉnh (qua Sở Y tế)"
+    ("2026-07-10", ["UBND các xã, phường, đặc khu"]),  # a duty of the communes
+    ("2026-11-15", EVERY_BUT_YT),
+    ("2026-11-25", [YT]),  # "Giao Sở Y tế tổng hợp, báo cáo UBND tỉnh và Bộ Y tế"
+]
+
+
+def assert_web_plan(parsed: ParsedPlan, *, tasks: bool = True) -> None:
+    assert (parsed.number, parsed.authority, parsed.year) == (
+        "45/KH-UBND",
+        "ỦY BAN NHÂN DÂN TỈNH QUẢNG NGÃI",
+        2026,
+    )
+    assert parsed.issued.isoformat() == "2026-03-10"
+    assert parsed.coordinator == YT
+    table = body_table(parsed)
+    assert [(n, r) for n, r, _ in table] == [(n, r) for n, r, _ in WEB_BODIES]
+    if tasks:
+        assert table == WEB_BODIES
+    assert parsed.agencies[0].tasks[1].startswith("Phối hợp với Sở Công Thương và Sở Văn hóa")
+    dated = [(d.date.isoformat(), d.owners) for d in parsed.deadlines if d.date]
+    assert dated == WEB_DEADLINES
+    relative = [d for d in parsed.deadlines if d.relative]
+    assert [(d.relative_days, d.relative_from, d.owners) for d in relative] == [
+        (10, "receipt", EVERY_BUT_YT)
+    ]
+    assert {"Tháng hành động vì trẻ em", "Tết Trung thu", "Diễn đàn trẻ em"} <= set(parsed.events)
+
+
+def test_web_export_with_every_failure_pattern():
+    assert_web_plan(parse_plan((PATTERNS / "web_child_protection_2026.md").read_text()))
+
+
+@pytest.mark.parametrize("variant", list(VARIANTS))
+def test_web_export_copied_otherwise(variant):
+    text = VARIANTS[variant]((PATTERNS / "web_child_protection_2026.md").read_text())
+    assert_web_plan(parse_plan(text), tasks=variant != "plain_no_blank_lines")
+
+
+def test_standing_plan_with_a_horizon_year():
+    """ "giai đoạn 2026 - 2030, tầm nhìn đến năm 2045", issued 20/11/2025: yearly reports
+    are due from this year, never in 2045; "IV. TỔ CHỨC" / "THỰC HIỆN" and "1." alone."""
+    parsed = parse_plan((PATTERNS / "standing_plan_horizon.txt").read_text())
+    assert (parsed.number, parsed.year, parsed.single_year, parsed.period_end) == (
+        "218/KH-UBND",
+        2025,
+        None,
+        2030,
+    )
+    assert parsed.authority == "ỦY BAN NHÂN DÂN TỈNH GIA LAI"
+    assert body_table(parsed) == [
+        (YT, False, 1),
+        ("Sở Giáo dục và Đào tạo", False, 1),
+        ("Công an tỉnh", False, 1),  # "3. Công an tỉnh chủ trì, ..."
+        ("Tỉnh Đoàn, Hội Liên hiệp Phụ nữ tỉnh", True, 1),
+        ("UBND các xã, phường", False, 1),
+    ]
+    assert "many_bodies" in parsed.agencies[3].notes
+    assert (
+        parsed.agencies[1]
+        .tasks[0]
+        .endswith("phối hợp với Sở Văn hóa, Thể thao và Du lịch tổ chức dạy bơi cho học sinh.")
+    )
+    assert [(d.date.isoformat(), d.owners, d.recurrence) for d in parsed.deadlines] == [
+        ("2025-11-30", ["UBND các xã, phường"], "yearly"),
+        ("2025-12-15", [YT], "yearly"),
+    ]
