@@ -31,7 +31,7 @@ from bot.handlers.fallback import (
     on_plain_text,
     on_unknown_command,
 )
-from bot.handlers.plans import on_plan_button
+from bot.handlers.plans import cmd_suakh, on_plan_button
 from bot.handlers.reports import cmd_bieudo, cmd_chuatraloi, cmd_quahan, cmd_tonghop, cmd_xuat
 from bot.handlers.start import cmd_help, cmd_start
 from bot.handlers.tasks import cmd_viec, on_document, on_reply, on_task_button
@@ -69,6 +69,7 @@ def routes() -> list[BaseHandler]:
         CommandHandler("xuat", cmd_xuat, block=False),
         CommandHandler("bieudo", cmd_bieudo, block=False),
         CommandHandler("nhom", cmd_nhom),
+        CommandHandler("suakh", cmd_suakh),
         MessageHandler(filters.COMMAND, on_unknown_command),
         # Reports above run with block=False: a long summary paced by Telegram's limits
         # must not hold up everyone else's buttons.

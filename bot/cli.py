@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from services import agencies, clock, invites, tasks
     from services.errors import DomainError
     from services.parsing import parse_date
+    from services.plan_parser import ParsedPlan
     from services.settings import Settings, get_settings
 
 
@@ -374,29 +375,46 @@ async def event_add(db: Database, args: argparse.Namespace, settings: Settings) 
     )
 
 
-async def plan_import(db: Database, args: argparse.Namespace, settings: Settings) -> None:
-    from bot import render
-    from services import plans
+def plan_preview(args: argparse.Namespace) -> ParsedPlan:
+    """Read the plan file and print what was found (JSON, or the review's text). Light:
+    no settings, no database (`plan import --dry-run` runs only this)."""
+    from services.errors import DomainError
+    from services.plan_data import MAX_BYTES, read_plan
 
     path = Path(args.file)
     if not path.is_file():
         raise CliError(texts.CLI_FILE_MISSING.format(path=args.file))
-    if path.stat().st_size > plans.MAX_BYTES:  # never read a huge file into memory
+    if path.stat().st_size > MAX_BYTES:  # never read a huge file into memory
         raise DomainError("too_large")
-    parsed = plans.read_plan(path.read_bytes(), path.name, args.year)
+    parsed = read_plan(path.read_bytes(), path.name, args.year)
     if args.json:
         _print_json(parsed.to_json())
     else:
-        print(render.plan_review(parsed.to_json(), parsed.warnings).rsplit("\n\n", 1)[0])
-    if args.dry_run:
-        return
+        _print_review(parsed.draft_json(), parsed.warnings)
+    return parsed
+
+
+def _print_review(data: dict[str, Any], warnings: list[str]) -> None:
+    from bot.review import plan_review
+    from services import clock
+
+    print(plan_review(data, warnings, clock.today_vn()).rsplit("\n\n", 1)[0])
+
+
+async def plan_import(db: Database, args: argparse.Namespace, settings: Settings) -> None:
+    from services import plans
+
+    parsed = plan_preview(args)
     async with db.session() as session:
-        plan, told = await plans.create_draft(session, parsed=parsed, source_name=path.name)
-    message = (
-        texts.CLI_PLAN_SENT.format(id=plan.id, count=told)
-        if told
-        else texts.CLI_PLAN_NO_COORDINATOR.format(id=plan.id)
-    )
+        draft = await plans.create_draft(session, parsed=parsed, source_name=Path(args.file).name)
+    plan = draft.plan
+    if draft.unchanged:
+        state = texts.CLI_PLAN_STATES.get(plan.state, plan.state)
+        message = texts.CLI_PLAN_UNCHANGED.format(id=plan.id, state=state)
+    elif draft.told:
+        message = texts.CLI_PLAN_SENT.format(id=plan.id, count=draft.told)
+    else:
+        message = texts.CLI_PLAN_NO_COORDINATOR.format(id=plan.id)
     print(message, file=sys.stderr if args.json else sys.stdout)
 
 
@@ -405,8 +423,34 @@ async def plan_activate(db: Database, args: argparse.Namespace, settings: Settin
     from services import plans
 
     async with db.session() as session:
-        result = await plans.activate(session, plan_id=args.id, settings=settings)
+        result = await plans.activate(
+            session, plan_id=args.id, settings=settings, include_past=args.past
+        )
     print(render.activation_text(result))
+
+
+async def plan_show(db: Database, args: argparse.Namespace, settings: Settings) -> None:
+    from db.models import Plan
+    from services.plan_data import parsed_of, warnings_of
+
+    async with db.session() as session:
+        plan = await session.get(Plan, args.id)
+    if plan is None:
+        raise DomainError("plan_not_draft")
+    if args.json:
+        _print_json({"id": plan.id, "state": plan.state, "plan": parsed_of(plan)})
+        return
+    _print_review(parsed_of(plan), warnings_of(plan))
+
+
+async def plan_edit(db: Database, args: argparse.Namespace, settings: Settings) -> None:
+    from services import drafts
+    from services.plan_data import parsed_of, warnings_of
+
+    async with db.session() as session:
+        plan = await drafts.edit_draft(session, plan_id=args.id, text=" ".join(args.edit))
+    print(texts.CLI_PLAN_EDITED.format(id=plan.id))
+    _print_review(parsed_of(plan), warnings_of(plan))
 
 
 async def group_add(db: Database, args: argparse.Namespace, settings: Settings) -> None:
@@ -593,7 +637,17 @@ def build_parser() -> Parser:
     p.set_defaults(func=plan_import)
     p = plan.add_parser("activate", help=h["plan_activate"], description=h["plan_activate"])
     p.add_argument("id", type=_integer, metavar=m["id"], help=h["plan_id"])
+    p.add_argument("--past", action="store_true", help=texts.CLI_PLAN_HELP["past"])
     p.set_defaults(func=plan_activate)
+    ph = texts.CLI_PLAN_HELP
+    p = plan.add_parser("show", help=ph["plan_show"], description=ph["plan_show"])
+    p.add_argument("id", type=_integer, metavar=m["id"], help=h["plan_id"])
+    json_option(p)
+    p.set_defaults(func=plan_show)
+    p = plan.add_parser("edit", help=ph["plan_edit"], description=ph["plan_edit"])
+    p.add_argument("id", type=_integer, metavar=m["id"], help=h["plan_id"])
+    p.add_argument("edit", nargs="+", metavar=ph["edit_metavar"], help=ph["edit_words"])
+    p.set_defaults(func=plan_edit)
 
     group = commands(sub.add_parser("group", help=h["group"], description=h["group"]), "action")
     p = group.add_parser("add", help=h["group_add"], description=h["group_add"])
@@ -636,12 +690,28 @@ def main(argv: list[str] | None = None) -> int:
         from bot.demo import main as demo_main
 
         return demo_main(args.port, args.keep)
+    if args.command == "plan" and args.action == "import" and args.dry_run:
+        return _dry_run(args)  # no settings, no database, no file written
     _import_services()
     settings = get_settings()
     if args.command == "run":
         return run_bot(settings, verbose=args.verbose)
     try:
         asyncio.run(_run_command(args.func, args, settings))
+    except DomainError as error:
+        print(texts.error_text(error.code, **error.params), file=sys.stderr)
+        return 1
+    except CliError as error:
+        print(error, file=sys.stderr)
+        return 1
+    return 0
+
+
+def _dry_run(args: argparse.Namespace) -> int:
+    from services.errors import DomainError
+
+    try:
+        plan_preview(args)
     except DomainError as error:
         print(texts.error_text(error.code, **error.params), file=sys.stderr)
         return 1

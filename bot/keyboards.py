@@ -116,20 +116,32 @@ def markup_from_json(rows: list | None) -> InlineKeyboardMarkup | None:
     )
 
 
-_PLAN_RE = re.compile(r"^pl:([ax]):(\d{1,12})$")
+_PLAN_RE = re.compile(r"^pl:([aAxe]):(\d{1,12})$")
+_PLAN_ACTIONS = {"a": "activate", "A": "activate_all", "x": "discard", "e": "edit"}
 
 
-def plan_keyboard(plan_id: int) -> InlineKeyboardMarkup:
+def plan_keyboard(plan_id: int, past: bool = False) -> InlineKeyboardMarkup:
+    """Under a draft's review: activate (with or without deadlines already past), mend,
+    discard."""
+    first = (
+        [
+            InlineKeyboardButton(texts.BTN_ACTIVATE_FUTURE, callback_data=f"pl:a:{plan_id}"),
+            InlineKeyboardButton(texts.BTN_ACTIVATE_ALL, callback_data=f"pl:A:{plan_id}"),
+        ]
+        if past
+        else [InlineKeyboardButton(texts.BTN_ACTIVATE, callback_data=f"pl:a:{plan_id}")]
+    )
     return InlineKeyboardMarkup(
         [
+            first,
             [
-                InlineKeyboardButton(texts.BTN_ACTIVATE, callback_data=f"pl:a:{plan_id}"),
+                InlineKeyboardButton(texts.BTN_EDIT_DRAFT, callback_data=f"pl:e:{plan_id}"),
                 InlineKeyboardButton(texts.BTN_DISCARD, callback_data=f"pl:x:{plan_id}"),
-            ]
+            ],
         ]
     )
 
 
 def parse_plan_data(data: str) -> tuple[str, int] | None:
     match = _PLAN_RE.match(data or "")
-    return ({"a": "activate", "x": "discard"}[match[1]], int(match[2])) if match else None
+    return (_PLAN_ACTIONS[match[1]], int(match[2])) if match else None

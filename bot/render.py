@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from collections import Counter
 
 from bot import texts
 from services.broadcasts import Report
 from services.clock import VN_TZ
 from services.export import ExportLabels
-from services.plans import Activation, report_title
+from services.plans import Activation
 from services.status import STATUSES
 from services.summary import Summary
 from services.tasks import TaskView
@@ -166,77 +165,22 @@ def summary_messages(summary: Summary, limit: int = MESSAGE_LIMIT) -> list[str]:
     return join_lines(blocks, head=head + "\n", limit=limit)
 
 
-def plan_review(data: dict, warnings: list[str]) -> str:
-    """The draft a coordinator checks before activating: what was found, what was not."""
-    head = texts.PLAN_REVIEW_HEAD.format(
-        number=data.get("number") or texts.PLAN_NO_NUMBER,
-        authority=data.get("authority") or texts.PLAN_NO_AUTHORITY,
-        year=texts.PLAN_YEAR.format(year=data["year"]) if data.get("year") else "",
-    )
-    lines = [head]
-    if data.get("issued"):
-        lines.append(texts.PLAN_ISSUED.format(date=texts.date_vn(_iso(data["issued"]))))
-    if data.get("coordinator"):
-        lines.append(texts.PLAN_COORDINATOR.format(name=data["coordinator"]))
-    agencies = data["agencies"]
-    lines.append("")
-    lines.append(
-        texts.PLAN_AGENCIES.format(
-            agencies=len(agencies), tasks=sum(len(a["tasks"]) for a in agencies)
-        )
-    )
-    lines += [
-        texts.PLAN_AGENCY_ROW.format(
-            name=a["name"],
-            count=len(a["tasks"]),
-            requested=texts.PLAN_REQUESTED if a["requested"] else "",
-        )
-        for a in agencies
-    ]
-    lines.append("")
-    dated = [d for d in data["deadlines"] if d["date"]]
-    if dated or any(d["relative"] for d in data["deadlines"]):
-        lines.append(texts.PLAN_DEADLINES)
-        lines += [
-            texts.PLAN_DEADLINE_ROW.format(
-                date=texts.date_vn(_iso(d["date"])), title=report_title(d, data["deadlines"])
-            )
-            for d in dated
-        ]
-        lines += [
-            texts.PLAN_DEADLINE_RELATIVE.format(text=d["text"][:150])
-            for d in data["deadlines"]
-            if not d["date"] and d["relative"]
-        ]
-    if not dated:
-        lines.append(texts.PLAN_NO_DEADLINES)
-    if data.get("events"):
-        lines.append(texts.PLAN_EVENTS.format(events=", ".join(data["events"])))
-    if data.get("targets"):
-        lines.append(texts.PLAN_TARGETS.format(count=len(data["targets"])))
-    missing = [texts.PLAN_WARNINGS[w] for w in warnings if w in texts.PLAN_WARNINGS]
-    if missing:
-        lines.append(texts.PLAN_MISSING.format(items="; ".join(missing)))
-    lines.append("")
-    lines.append(texts.PLAN_REVIEW_ASK)
-    text = "\n".join(lines)
-    return text if len(text) <= MESSAGE_LIMIT else text[: MESSAGE_LIMIT - 2] + "…"
-
-
-def _iso(value: str) -> dt.date:
-    return dt.date.fromisoformat(value)
-
-
 def activation_text(result: Activation) -> str:
+    past = ""
+    if result.reports_past:
+        past = texts.PLAN_ACTIVATED_PAST.format(count=result.reports_past)
     if not result.changed:
-        return texts.PLAN_ACTIVATED_SAME
-    return texts.PLAN_ACTIVATED.format(
-        created=len(result.agencies_created),
-        matched=len(result.agencies_matched),
-        tasks=result.tasks_created,
-        updated=result.tasks_updated,
-        unchanged=result.tasks_unchanged,
-        reports=result.reports_created,
+        return texts.PLAN_ACTIVATED_SAME + past
+    return (
+        texts.PLAN_ACTIVATED.format(
+            created=len(result.agencies_created),
+            matched=len(result.agencies_matched),
+            tasks=result.tasks_created,
+            updated=result.tasks_updated,
+            unchanged=result.tasks_unchanged,
+            reports=result.reports_created,
+        )
+        + past
     )
 
 

@@ -161,6 +161,7 @@ COMMANDS_COORDINATOR = [
     ("bieudo", "Biểu đồ tiến độ"),
     ("nhom", "Nhóm cơ quan"),
     ("sukien", "Xem hoặc thêm sự kiện"),
+    ("suakh", "Sửa bản nháp kế hoạch"),
     ("viec", "Xem nhiệm vụ của cơ quan"),
     ("help", "Hướng dẫn"),
 ]
@@ -347,6 +348,7 @@ def error_text(code: str, /, **params: object) -> str:
         ERRORS.get(code)
         or DOCUMENT_ERRORS.get(code)
         or BROADCAST_ERRORS.get(code)
+        or PLAN_DRAFT_ERRORS.get(code)
         or SOMETHING_WRONG
     )
     return template.format(**shown)
@@ -477,29 +479,99 @@ PLAN_YEAR = ", năm {year}"
 PLAN_ISSUED = "Ngày ban hành: {date}"
 PLAN_COORDINATOR = "Cơ quan đầu mối: {name}"
 PLAN_AGENCIES = "{agencies} cơ quan, {tasks} nhiệm vụ:"
-PLAN_AGENCY_ROW = "• {name} — {count} việc{requested}"
+PLAN_AGENCY_ROW = "{n}. {name} — {count} việc{requested}{notes}"
 PLAN_REQUESTED = " (đề nghị)"
+PLAN_AGENCY_NOTES = {
+    "many_bodies": " ⚠️ nhiều cơ quan?",
+    "unknown_name": " ⚠️ có phải cơ quan?",
+}
+PLAN_NO_TASKS_MARK = " ⚠️ chưa có việc"
 PLAN_DEADLINES = "Hạn báo cáo:"
-PLAN_DEADLINE_ROW = "• {date} — {title}"
-PLAN_DEADLINE_RELATIVE = "• (tính từ khi nhận kế hoạch) {text}"
+PLAN_DEADLINE_ROW = "H{n}. {date} — {title} — {owners}{recurrence}"
+PLAN_DEADLINE_RELATIVE = "H{n}. (tính từ khi nhận kế hoạch) {text} — {owners}"
+PLAN_DEADLINE_AFTER_EVENT = "H{n}. (không có ngày) {text} — {owners}"
+PLAN_OWNERS_ALL = "mọi cơ quan"
+PLAN_OWNERS_ALL_BUT = "mọi cơ quan trừ {name}"
+PLAN_OWNERS_SOME = "{count} cơ quan"
+PLAN_OWNERS_NONE = "⚠️ chưa rõ cơ quan nào"
+PLAN_RECURRENCE = {"yearly": ", hằng năm", "quarterly": ", hằng quý", "monthly": ", hằng tháng"}
 PLAN_NO_DEADLINES = "Hạn báo cáo: không có ngày cụ thể — bot sẽ không tự đặt hạn."
+PLAN_PAST_ALL = (
+    "⚠️ Các hạn báo cáo đã qua: kế hoạch năm {year}? "
+    "Kích hoạt cả hạn đã qua hay không là do anh/chị chọn."
+)
+PLAN_PAST_SOME = "⚠️ {count} hạn báo cáo đã qua."
 PLAN_EVENTS = "Sự kiện nhắc đến: {events}"
 PLAN_TARGETS = "Chỉ tiêu: {count}"
 PLAN_MISSING = "Chưa tìm thấy: {items}."
-PLAN_REVIEW_ASK = "Kiểm tra rồi bấm «Kích hoạt» để tạo nhiệm vụ và lịch nhắc, hoặc «Huỷ bản nháp»."
+PLAN_CHECK = "Cần xem lại: {items}."
+PLAN_CHECK_MANY = "dòng {n} có thể gồm nhiều cơ quan (tách: /suakh tach {n} Tên 1; Tên 2)"
+PLAN_CHECK_UNKNOWN = "dòng {n} có phải là cơ quan? (bỏ: /suakh bo {n})"
+PLAN_CHECK_NO_BODY = "chưa đọc được cơ quan nào (thêm: /suakh them Tên cơ quan)"
+PLAN_REVIEW_ASK = (
+    "Kiểm tra rồi bấm «Kích hoạt» để tạo nhiệm vụ và lịch nhắc, hoặc «Huỷ bản nháp». "
+    "Sửa bản nháp bằng /suakh (bấm «✏️ Sửa» để xem cách)."
+)
 PLAN_ACTIVATED = (
     "✅ Đã kích hoạt kế hoạch: {created} cơ quan mới, {matched} cơ quan đã có; "
     "{tasks} nhiệm vụ mới, {updated} cập nhật, {unchanged} không đổi; {reports} hạn báo cáo mới."
 )
+PLAN_ACTIVATED_PAST = " {count} hạn báo cáo đã qua không được tạo."
 PLAN_ACTIVATED_SAME = "✅ Kế hoạch này đã có đủ trong hệ thống — không có gì thay đổi."
+PLAN_UNCHANGED_DRAFT = "Kế hoạch này đã có bản nháp #{id} giống hệt — không lưu thêm. Bản nháp đó:"
 PLAN_DISCARDED = "🗑 Đã huỷ bản nháp kế hoạch."
 PLAN_NOT_DRAFT = "Bản nháp này đã được xử lý (kích hoạt hoặc huỷ) trước đó."
 PLAN_READING = "📄 Đang đọc «{file}»…"
+BTN_ACTIVATE_FUTURE = "✅ Kích hoạt (bỏ hạn đã qua)"
+BTN_ACTIVATE_ALL = "✅ Kích hoạt cả hạn đã qua"
+BTN_EDIT_DRAFT = "✏️ Sửa"
+PLAN_EDIT_HELP = (
+    "Sửa bản nháp #{id}: gửi /suakh và một lệnh (số theo bản nháp):\n"
+    "• /suakh ten 3 Sở Tư pháp — đổi tên dòng 3\n"
+    "• /suakh tach 9 Viện kiểm sát nhân dân tỉnh; Tòa án nhân dân tỉnh — tách dòng 9 "
+    "thành hai cơ quan cùng các việc\n"
+    "• /suakh gop 3 4 — gộp dòng 4 vào dòng 3\n"
+    "• /suakh bo 5 — bỏ dòng 5 (không phải cơ quan)\n"
+    "• /suakh them Sở Nội vụ — thêm một cơ quan\n"
+    "• /suakh chuyen 2.3 5 — chuyển việc thứ 3 của dòng 2 sang dòng 5\n"
+    "• /suakh han 1 tatca | daumoi | 2,5 — hạn H1 do mọi cơ quan, cơ quan đầu mối, "
+    "hoặc dòng 2 và 5 báo cáo\n"
+    "• /suakh denghi 4 — dòng 4 là cơ quan được «đề nghị» (hoặc bỏ)\n"
+    "• /suakh daumoi 2 — dòng 2 là cơ quan đầu mối\n"
+    "Có nhiều bản nháp: /suakh #{id} ten 3 ..."
+)
+PLAN_NO_DRAFT = "Không có bản nháp kế hoạch nào để sửa. Hãy gửi tệp kế hoạch trước."
+PLAN_DRAFT_ERRORS = {
+    "draft_edit_invalid": (
+        "Không hiểu lệnh sửa này. Gửi /suakh để xem các lệnh (ví dụ: /suakh ten 3 Sở Tư pháp)."
+    ),
+    "draft_no_body": "Bản nháp không có dòng {number}.",
+    "draft_no_deadline": "Bản nháp không có hạn H{number}.",
+    "draft_no_task": "Dòng {number} không có việc thứ {task}.",
+    "draft_name_taken": "Bản nháp đã có cơ quan «{name}».",
+    "draft_no_coordinator": (
+        "Bản nháp chưa có cơ quan đầu mối trong danh sách (/suakh daumoi <số>)."
+    ),
+    "too_complex": (
+        "Văn bản này quá dài hoặc quá rối để đọc như một kế hoạch (quá thời gian cho phép). "
+        "Không có gì được ghi lại."
+    ),
+}
 CLI_PLAN_SENT = "Đã lưu bản nháp #{id} và gửi cho {count} cán bộ điều phối để duyệt trên Telegram."
 CLI_PLAN_NO_COORDINATOR = (
     "Đã lưu bản nháp #{id}. Chưa có cán bộ điều phối nào liên kết với bot: tạo mã mời bằng "
     "«nhacviec invite create --coordinator», hoặc kích hoạt ngay: nhacviec plan activate {id}"
 )
+CLI_PLAN_UNCHANGED = "Kế hoạch này đã có trong hệ thống (#{id}, {state}) — không có gì thay đổi."
+CLI_PLAN_STATES = {"draft": "bản nháp", "active": "đang áp dụng"}
+CLI_PLAN_EDITED = "Đã sửa bản nháp #{id}:"
+CLI_PLAN_HELP = {
+    "plan_show": "xem một bản nháp hay kế hoạch (số dòng dùng để sửa)",
+    "plan_edit": "sửa bản nháp, ví dụ: nhacviec plan edit 3 ten 2 Sở Tư pháp (xem README)",
+    "edit_words": "lệnh sửa: ten, tach, gop, bo, them, chuyen, han, denghi, daumoi",
+    "edit_metavar": "LỆNH",
+    "past": "tạo cả các hạn báo cáo đã qua",
+}
 CLI_FILE_MISSING = "Lỗi: không có tệp «{path}»."
 
 # --- broadcasts, summaries, exports (coordinators) ------------------------------------------

@@ -11,12 +11,11 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import select
 
-from bot import render, texts
+from bot import render, review, texts
 from bot.keyboards import markup_to_json, plan_keyboard, task_card_keyboard
 from db.models import Agency, Contact, Event, Outbox, Plan, Task
 from jobs.render import Outgoing
 from services import clock, summary
-from services.plans import parsed_of, warnings_of
 from services.reminders import working_hours_start
 from services.settings import Settings
 from services.tasks import view
@@ -240,8 +239,8 @@ async def render_plan_review(
     plan = await session.get(Plan, rows[0].ref_id)
     if plan is None or plan.state != "draft":
         return None
-    text = render.plan_review(parsed_of(plan), warnings_of(plan))
-    return Outgoing(text, keyboard=markup_to_json(plan_keyboard(plan.id or 0)))
+    text, past = review.draft_review(plan, clock.today_vn())
+    return Outgoing(text, keyboard=markup_to_json(plan_keyboard(plan.id or 0, past=past)))
 
 
 RENDERERS["plan_review"] = render_plan_review

@@ -75,11 +75,63 @@ def strip_diacritics(text: str) -> str:
     return "".join(ch for ch in decomposed if unicodedata.category(ch) != "Mn")
 
 
+# The codes people use for well-known bodies, matched on the normalised name's start.
+KNOWN_CODES: list[tuple[str, str]] = [
+    (r"sở y tế", "SYT"),
+    (r"sở tư pháp", "STP"),
+    (r"sở giáo dục và đào tạo", "SGDDT"),
+    (r"sở khoa học và công nghệ", "SKHCN"),
+    (r"sở văn hóa, thể thao và du lịch", "SVHTTDL"),
+    (r"sở văn hóa và thể thao", "SVHTT"),
+    (r"sở lao động - thương binh và xã hội", "SLDTBXH"),
+    (r"sở tài chính", "STC"),
+    (r"sở nội vụ", "SNV"),
+    (r"sở xây dựng", "SXD"),
+    (r"sở công thương", "SCT"),
+    (r"sở nông nghiệp và môi trường", "SNNMT"),
+    (r"sở nông nghiệp và phát triển nông thôn", "SNNPTNT"),
+    (r"sở tài nguyên và môi trường", "STNMT"),
+    (r"sở thông tin và truyền thông", "STTTT"),
+    (r"sở kế hoạch và đầu tư", "SKHDT"),
+    (r"sở giao thông vận tải", "SGTVT"),
+    (r"sở ngoại vụ", "SNGV"),
+    (r"sở dân tộc và tôn giáo", "SDTTG"),
+    (r"công an (?:tỉnh|thành phố)", "CAT"),
+    (r"công an (?:huyện|quận|thị xã)", "CAH"),
+    (r"viện kiểm sát nhân dân", "VKSND"),
+    (r"tòa án nhân dân", "TAND"),
+    (r"ủy ban (?:nhân dân )?mặt trận tổ quốc|mặt trận tổ quốc", "UBMTTQ"),
+    (r"(?:tỉnh|thành|huyện) đoàn|đoàn thanh niên", "TD"),
+    (r"hội liên hiệp phụ nữ", "HLHPN"),
+    (r"hội nông dân", "HND"),
+    (r"hội cựu chiến binh", "HCCB"),
+    (r"hội chữ thập đỏ", "HCTD"),
+    (r"liên đoàn lao động", "LDLD"),
+    (r"bộ chỉ huy quân sự|bộ chqs", "BCHQS"),
+    (r"bộ chỉ huy bộ đội biên phòng", "BDBP"),
+    (r"bảo hiểm xã hội", "BHXH"),
+    (r"đài phát thanh và truyền hình", "DPTTH"),
+    (r"báo và phát thanh, truyền hình", "BPTTH"),
+    (r"ban quản lý khu kinh tế", "BQLKKT"),
+    (r"ngân hàng chính sách xã hội", "NHCSXH"),
+    (r"ủy ban nhân dân (?:các |cấp )?(?:xã|phường)", "UBNDXA"),
+    (r"ủy ban nhân dân (?:các |cấp )?(?:huyện|quận)", "UBNDHUYEN"),
+]
+KNOWN_CODE_RES = [(re.compile(rf"^(?:{pattern})\b"), code) for pattern, code in KNOWN_CODES]
+MAX_CODE = 12
+
+
 def code_from_name(name: str) -> str:
-    """Initials of the words, without diacritics: "Sở Y tế" -> "SYT"."""
-    words = re.findall(r"[^\W_]+", strip_diacritics(name))
+    """The code people use for a body: a well-known abbreviation ("Sở Giáo dục và Đào
+    tạo" -> "SGDDT", "Công an tỉnh" -> "CAT"), else the initials of its words without
+    "và" and diacritics ("Ban Dân tộc tỉnh" -> "BDTT"); `add_agency` makes it unique."""
+    key = normalize_name(name)
+    for regex, code in KNOWN_CODE_RES:
+        if regex.match(key):
+            return code
+    words = [w for w in re.findall(r"[^\W_]+", strip_diacritics(name)) if w.casefold() != "va"]
     initials = "".join(word[0] for word in words).upper()
-    return (initials or "CQ")[:12]
+    return (initials or "CQ")[:MAX_CODE]
 
 
 def is_valid_code(code: str) -> bool:

@@ -88,13 +88,54 @@ no_dated_deadline, deadline_without_year.
 
 from __future__ import annotations
 
+import contextvars
 import datetime as dt
 import re
+import time
 import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
 
 from services.names import DASHES_RE, SPACED_DASH_RE, SPACES_RE, normalize_name
+
+# CPU seconds a parse may take. Real plans take well under half a second; a text that
+# needs more is not a plan (or is an attack), and is refused rather than read.
+PARSE_BUDGET_S = 1.5
+
+
+class PlanTooComplex(Exception):
+    """Parsing took more than its time budget: the text is not a plan one can read."""
+
+
+class Budget:
+    """CPU time a parse may take, on the calling thread's clock (a worker thread's time
+    is its own, whatever else the process does). `tick()` is called in the loops over
+    lines, items and sentences and looks at the clock every `every` calls."""
+
+    def __init__(self, seconds: float | None, every: int = 256) -> None:
+        self.limit = None if seconds is None else time.thread_time() + seconds
+        self.every, self.count = every, 0
+
+    def check(self) -> None:
+        if self.limit is not None and time.thread_time() > self.limit:
+            raise PlanTooComplex
+
+    def tick(self) -> None:
+        self.count += 1
+        if self.count % self.every == 0:
+            self.check()
+
+
+_BUDGET: contextvars.ContextVar[Budget | None] = contextvars.ContextVar(
+    "plan_parser_budget", default=None
+)
+
+
+def _tick() -> None:
+    budget = _BUDGET.get()
+    if budget is not None:
+        budget.tick()
+
 
 # --- results -----------------------------------------------------------------------------
 
@@ -110,6 +151,9 @@ class Agency:
 
     def to_json(self) -> dict:
         return {"name": self.name, "requested": self.requested, "tasks": list(self.tasks)}
+
+    def draft_json(self) -> dict:
+        return {**self.to_json(), "notes": list(self.notes)}
 
 
 @dataclass
@@ -194,11 +238,23 @@ class ParsedPlan:
             "events": list(self.events),
         }
 
+    def draft_json(self) -> dict:
+        """What a draft keeps: the public shape, plus what activation and the review
+        need (recipients, relative deadlines, the coordinator's notes on bodies, the
+        years the plan covers)."""
+        return {
+            **self.to_json(),
+            "agencies": [agency.draft_json() for agency in self.agencies],
+            "deadlines": [deadline.draft_json() for deadline in self.deadlines],
+            "single_year": self.single_year,
+            "period_end": self.period_end,
+        }
+
 
 def is_plan(parsed: ParsedPlan) -> bool:
     """True when the text reads as a plan: it assigns bodies, or has an organisation
-    section under a "KẾ HOẠCH" title."""
-    return bool(parsed.agencies) or (parsed.has_org_section and parsed.has_plan_title)
+    section (a plan whose bodies could not be read is still a plan, to be mended)."""
+    return bool(parsed.agencies) or parsed.has_org_section
 
 
 # --- names -------------------------------------------------------------------------------
@@ -532,6 +588,7 @@ def _join_lines(text: CleanText) -> list[str]:
     pieces: list[str] = []
     last_line = Line("")
     for line in text.lines:
+        _tick()
         if line is None:
             if pieces:
                 paragraphs.append("".join(pieces))
@@ -660,6 +717,7 @@ def _heading_title(block: Block) -> str | None:
 def _sections(blocks: list[Block]) -> list[Section]:
     sections = [Section("preamble", "")]
     for block in blocks:
+        _tick()
         current = sections[-1]
         if current.kind == "end":
             current.blocks.append(block)
@@ -1022,6 +1080,7 @@ def _agencies_in(blocks: list[Block]) -> tuple[list[Agency], list[Block]]:
     bodies, items = _count_body_items(blocks)
     open_names = bodies >= MIN_BODY_ITEMS and bodies >= BODY_ITEM_SHARE * items
     for group in groups:
+        _tick()
         found = _group_bodies(group[0], group[1:], open_names)
         agencies.extend(found)
         if not found:
@@ -1202,6 +1261,22 @@ class Source:
     text: str
     in_report: bool
     agency: Agency | None = None
+    _recipients: list[str] | None = None
+    _covers: str | None = None
+
+    def recipients(self) -> list[str]:
+        """The bodies the text sends reports to (read once per text)."""
+        if self._recipients is None:
+            self._recipients = _recipients(self.text)
+        return self._recipients
+
+    def covers(self) -> str | None:
+        """The period the text's reports cover, when it says ("từ ngày 15 tháng 12 năm
+        trước kỳ báo cáo đến ngày 14 tháng 12"): "15/12–14/12"."""
+        if self._covers is None:
+            match = COVERS_RE.search(self.text)
+            self._covers = "{}/{}–{}/{}".format(*map(int, match.groups())) if match else ""
+        return self._covers or None
 
 
 YEARLY_RE = re.compile(
@@ -1285,6 +1360,7 @@ def _recipients(text: str) -> list[str]:
     names: list[str] = []
     for regex in (VIA_RE, SEND_TO_RE, SEND_RE):
         for match in regex.finditer(text):
+            _tick()
             name = _read_body(text, match.end())
             if name and name not in names:
                 names.append(name)
@@ -1294,6 +1370,10 @@ def _recipients(text: str) -> list[str]:
 def _is_class_name(name: str) -> bool:
     """ "UBND các xã, phường", "Các sở, ban, ngành": bodies of a kind, not one body."""
     return bool(re.search(r"(?:^|\s)các\s", normalize_name(name)))
+
+
+MAX_SUBJECT_CHARS = 400
+MAX_DEADLINE_TEXT = 600
 
 
 def _owners(
@@ -1308,8 +1388,10 @@ def _owners(
         # "Các sở, ban, ngành tỉnh, UBND các xã, phường" stands for every body
         everyone = normalize_name(source.agency.name).startswith("các ")
         return every if everyone else [source.agency.name]
-    verb = REPORT_VERB_RE.search(sentence)
-    subject = sentence[: min(at, verb.start()) if verb else at]
+    start = max(0, at - MAX_SUBJECT_CHARS)  # a clause's subject is near its verb
+    clause = max(sentence.rfind(";", start, at), start)
+    verb = REPORT_VERB_RE.search(sentence, clause, at)
+    subject = sentence[clause : verb.start() if verb else at]
     key = normalize_name(subject)
     named = [
         a.name
@@ -1331,21 +1413,23 @@ def _relative(match: re.Match, sentence: str) -> tuple[int | None, str, bool]:
     return count, anchor, bool(WORKING_DAYS_RE.search(phrase))
 
 
-def _deadlines_in(
-    sentence: str, paragraph: str, source: Source, context: Context
-) -> list[Deadline]:
+def _deadlines_in(sentence: str, source: Source, context: Context) -> list[Deadline]:
     """Dated deadlines (step 8) then relative ones, in one sentence, with their owners."""
     found: list[Deadline] = []
-    text = _strip_end(sentence)
-    recipients = _recipients(sentence) or _recipients(paragraph)
+    if not (
+        DEADLINE_RE.search(sentence)
+        or RELATIVE_RE.search(sentence)
+        or RECURRING_RE.search(sentence)
+    ):
+        return found
+    text = _strip_end(sentence[:MAX_DEADLINE_TEXT])
+    recipients = _recipients(sentence) or source.recipients()
     recipient = recipients[0] if recipients else None
     cadence = "yearly" if YEARLY_RE.search(sentence) else None
-    covers_match = COVERS_RE.search(paragraph)
-    covers = (
-        "{}/{}–{}/{}".format(*(int(g) for g in covers_match.groups())) if covers_match else None
-    )
+    covers = source.covers()
     cursor = 0
     for match in DEADLINE_RE.finditer(sentence):
+        _tick()
         if match.start() < cursor or not _date_is_plain(match.group(0)):
             continue
         dates, end = _dates_in_match(match, sentence)
@@ -1362,6 +1446,7 @@ def _deadlines_in(
                 found.append(deadline)
         cursor = end
     for match in RELATIVE_RE.finditer(sentence):
+        _tick()
         deadline = Deadline(None, None, None, "other", _strip_end(match.group(0)), text)
         deadline.relative_days, deadline.relative_from, deadline.working_days = _relative(
             match, sentence
@@ -1370,6 +1455,7 @@ def _deadlines_in(
         deadline.recipient = recipient
         found.append(deadline)
     for match in RECURRING_RE.finditer(sentence):  # "trước ngày 20 của tháng cuối quý"
+        _tick()
         day = int(match.group("day"))
         deadline = Deadline(None, None, day, "other", _strip_end(match.group(0)), text)
         deadline.recurrence = "monthly" if MONTHLY_RE.search(match.group(0)) else "quarterly"
@@ -1379,15 +1465,20 @@ def _deadlines_in(
     return found
 
 
-def _deadlines(sources: list[Source], context: Context) -> tuple[list[Deadline], list[str]]:
+def _deadlines(
+    sources: list[Source], context: Context, budget: Budget | None = None
+) -> tuple[list[Deadline], list[str]]:
     """Deadlines, and the sentences that carry report duties (for the coordinator)."""
     deadlines: list[Deadline] = []
     report_sentences: list[str] = []
-    for source in sources:
+    for index, source in enumerate(sources):
+        if budget is not None and index % 64 == 0:
+            budget.check()
         for sentence in _sentences(source.text):
+            _tick()
             if not source.in_report and not REPORT_OR_SEND_RE.search(sentence):
                 continue
-            found = _deadlines_in(sentence, source.text, source, context)
+            found = _deadlines_in(sentence, source, context)
             if found or source.in_report or REPORT_REGIME_RE.search(sentence):
                 report_sentences.append(sentence)
             deadlines.extend(found)
@@ -1440,6 +1531,8 @@ CITED_BEFORE_RE = re.compile(r"(?:của|Chủ tịch|tịch)\s*$", re.IGNORECASE
 MAX_HEADER_LINES = 40
 HEADER_LINES_WITHOUT_TITLE = 15
 MAX_TITLE_SEARCH_LINES = 300
+MAX_HEADER_LINE_CHARS = 300
+MAX_PREAMBLE_CHARS = 20_000
 
 
 @dataclass
@@ -1589,6 +1682,10 @@ def _intro_authority(text: str, place: str | None) -> str | None:
 def _read_header(lines: list[Line | None], preamble_text: str) -> Header:
     header = Header()
     top, head = _header_lines(lines)
+    # header lines are short; a huge line is not one, and is not searched in full
+    top = [line[:MAX_HEADER_LINE_CHARS] for line in top]
+    head = [line[:MAX_HEADER_LINE_CHARS] for line in head]
+    preamble_text = preamble_text[:MAX_PREAMBLE_CHARS]
     head_text = "\n".join(head)
     number = NUMBER_RE.search(head_text)
     if number:
@@ -1717,10 +1814,11 @@ AUTHORITY_LEVEL_RE = re.compile(
     r"^(?:ủy ban nhân dân|ubnd)\s+(?:tỉnh|thành phố|huyện|quận|thị xã|xã|phường)$"
 )
 MAX_BODY_WORDS = 14
+MAX_BODY_CHARS = 300
 
 
 def _read_body(text: str, start: int) -> str | None:
-    rest = text[start:]
+    rest = text[start : start + MAX_BODY_CHARS]
     stop = BODY_STOP_RE.search(rest)
     name = rest[: stop.start()] if stop else rest
     words = name.split()[:MAX_BODY_WORDS]
@@ -1733,6 +1831,7 @@ def _candidates(sentences: list[str]) -> list[str]:
     for regex in (VIA_RE, SEND_TO_RE, SEND_RE, ASSIGN_RE):
         for sentence in sentences:
             for match in regex.finditer(sentence):
+                _tick()
                 name = _read_body(sentence, match.end())
                 if name and not AUTHORITY_LEVEL_RE.match(normalize_name(name)):
                     candidates.append(name)
@@ -1768,12 +1867,28 @@ def _coordinator(
 # --- putting it together -----------------------------------------------------------------
 
 
-def parse_plan(text: str, year: int | None = None) -> ParsedPlan:
-    """Parse a plan's text (see the module docstring for the steps)."""
+def parse_plan(
+    text: str, year: int | None = None, *, budget_s: float | None = PARSE_BUDGET_S
+) -> ParsedPlan:
+    """Parse a plan's text (see the module docstring for the steps). Every step takes
+    time linear in the text's length; `budget_s` seconds of CPU at most (None: no
+    limit), else `PlanTooComplex`."""
+    budget = Budget(budget_s)
+    token = _BUDGET.set(budget)
+    try:
+        return _parse(text, year, budget)
+    finally:
+        _BUDGET.reset(token)
+
+
+def _parse(text: str, year: int | None, budget: Budget) -> ParsedPlan:
     clean = _clean_lines(text)
+    budget.check()
     lines = clean.lines
     paragraphs = [part for paragraph in _join_lines(clean) for part in _split_inline(paragraph)]
+    budget.check()
     sections = _sections([_classify(paragraph) for paragraph in paragraphs])
+    budget.check()
     preamble = next(s for s in sections if s.kind == "preamble")
     header = _read_header(lines, " ".join(b.text for b in preamble.blocks))
 
@@ -1814,8 +1929,10 @@ def parse_plan(text: str, year: int | None = None) -> ParsedPlan:
         if s.kind in ("other", "targets", "closing", "funding")
         for b in s.blocks
     ]
+    budget.check()
     context = Context(plan.single_year, plan.year, plan.issued, plan.agencies)
-    plan.deadlines, report_sentences = _deadlines(sources, context)
+    plan.deadlines, report_sentences = _deadlines(sources, context, budget)
+    budget.check()
     mentions = [
         sentence
         for source in sources
@@ -1826,6 +1943,7 @@ def parse_plan(text: str, year: int | None = None) -> ParsedPlan:
 
     plan.targets = _targets(sections)
     _assign_owners(plan.targets, plan.agencies)
+    budget.check()
     plan.events = _events([b.text for s in sections if s.kind != "end" for b in s.blocks])
     plan.warnings = _warnings(plan, irregular)
     return plan

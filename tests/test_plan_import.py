@@ -4,6 +4,7 @@ statuses kept; and documents that are not plans, refused with nothing written.""
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import json
 import os
@@ -17,7 +18,8 @@ import sqlalchemy as sa
 from sqlmodel import select
 
 from bot import texts
-from db.models import Agency, Outbox, Plan, Task
+from db.models import Agency, Outbox, Plan, Task, TaskEvent
+from services import clock
 from tests.test_cli import nhacviec
 
 SEEDS = Path(__file__).parent / "fixtures" / "plans"
@@ -38,6 +40,14 @@ async def counts(db) -> dict[str, int]:
         return {
             table.__name__: await session.scalar(select(sa.func.count()).select_from(table))
             for table in (Agency, Task, Plan)
+        }
+
+
+async def table_rows(db) -> dict[str, int]:
+    async with db.session() as session:
+        return {
+            table.__name__: await session.scalar(select(sa.func.count()).select_from(table))
+            for table in (Agency, Task, Plan, TaskEvent, Outbox)
         }
 
 
@@ -93,17 +103,19 @@ def test_cli_refuses_a_50_mb_file_without_reading_it(database_url, tmp_path):
 
 
 async def test_coordinator_sends_docx_reviews_and_activates(world):
+    world.clock.set(dt.datetime(2023, 3, 20, 9, 0, tzinfo=clock.VN_TZ))
     coord = await world.coordinator()
     data = as_docx(SEED_000.read_text(encoding="utf-8"))
     review = await world.send_document(coord, "KH_tre_em_2023.docx", len(data), content=data)
     assert review.text.startswith(texts.PLAN_REVIEW_HEAD.split("{")[0])
-    assert "13 cơ quan" in review.text and "15/05/2023 — Báo cáo 6 tháng" in review.text
+    assert "13 cơ quan" in review.text and "H1. 15/05/2023 — Báo cáo 6 tháng" in review.text
     assert await counts(world.db) == {"Agency": 0, "Task": 0, "Plan": 1}
     activate = world.button_data(review, texts.BTN_ACTIVATE)
     answer = await world.press(coord, review.message_id, activate)
     assert answer.text.startswith("✅")
     after = await counts(world.db)
-    assert after["Agency"] == 13 and after["Task"] == 13 * 2 + 49  # 2 reports each + 49 duties
+    # 49 duties; two reports for each body but Sở LĐTBXH, which receives them
+    assert after["Agency"] == 13 and after["Task"] == 12 * 2 + 49
     async with world.db.session() as session:
         tuphap = await session.scalar(select(Agency).where(Agency.name == "Sở Tư pháp"))
         reports = (
@@ -124,18 +136,17 @@ async def test_coordinator_sends_docx_reviews_and_activates(world):
     # The same button again, or the same document again, changes nothing.
     again = await world.press(coord, review.message_id, activate, strict=False)
     assert again.text == texts.PLAN_NOT_DRAFT
-    review2 = await world.send_document(coord, "KH_tre_em_2023.docx", len(data), content=data)
-    answer = await world.press(
-        coord, review2.message_id, world.button_data(review2, texts.BTN_ACTIVATE)
-    )
-    assert answer.text == texts.PLAN_ACTIVATED_SAME
-    assert (await counts(world.db))["Task"] == after["Task"]
+    before = await table_rows(world.db)
+    reply = await world.send_document(coord, "KH_tre_em_2023.docx", len(data), content=data)
+    assert reply.text == texts.PLAN_ACTIVATED_SAME
+    assert await table_rows(world.db) == before  # nothing written at all
 
 
 async def test_corrected_plan_updates_without_losing_status(world):
     from services import plans
     from services.plan_parser import parse_plan
 
+    world.clock.set(dt.datetime(2023, 3, 20, 9, 0, tzinfo=clock.VN_TZ))
     text = SEED_000.read_text(encoding="utf-8")
     async with world.db.session() as session:
         draft, _ = await plans.create_draft(session, parsed=parse_plan(text), source_name="v1")
@@ -166,9 +177,9 @@ async def test_corrected_plan_updates_without_losing_status(world):
                 )
             )
         ).all()
-    assert result.tasks_updated == 13 and result.tasks_created == 0
+    assert result.tasks_updated == 12 and result.tasks_created == 0
     assert task.due_date.isoformat() == "2023-11-20" and task.progress == "in_progress"
-    assert total == 13 * 2 + 49
+    assert total == 12 * 2 + 49
     assert n >= 1 and all(":2023-11-20:" in key for key in pending)
 
 

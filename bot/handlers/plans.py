@@ -1,14 +1,21 @@
-"""Coordinators: a plan document sent to the bot becomes a draft to review and activate."""
+"""Coordinators: a plan document sent to the bot becomes a draft to review, mend
+(/suakh) and activate."""
 
 from __future__ import annotations
 
 from telegram import Message, Update
 from telegram.ext import ContextTypes
 
-from bot import keyboards, render, texts
+from bot import keyboards, render, review, texts
 from bot.handlers.common import coordinator_or_refuse, db_of, edit_or_ignore
-from services import plans
+from db.models import Plan
+from services import clock, drafts, plans
 from services.errors import DomainError
+
+
+def _review(plan: Plan) -> tuple[str, keyboards.InlineKeyboardMarkup]:
+    text, past = review.draft_review(plan, clock.today_vn())
+    return text, keyboards.plan_keyboard(plan.id or 0, past=past)
 
 
 async def on_plan_document(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -24,20 +31,23 @@ async def on_plan_document(update: Update, context: ContextTypes.DEFAULT_TYPE) -
     try:
         parsed = plans.read_plan(data, doc.file_name or "plan")
         async with db_of(context).session() as session:
-            plan, _ = await plans.create_draft(
+            draft = await plans.create_draft(
                 session, parsed=parsed, source_name=doc.file_name or "", notify=False
             )
     except DomainError as error:
         await message.reply_text(texts.error_text(error.code, **error.params))
         return
-    await message.reply_text(
-        render.plan_review(parsed.to_json(), parsed.warnings),
-        reply_markup=keyboards.plan_keyboard(plan.id or 0),
-    )
+    if draft.unchanged and draft.plan.state == "active":
+        await message.reply_text(texts.PLAN_ACTIVATED_SAME)
+        return
+    text, keyboard = _review(draft.plan)
+    if draft.unchanged:
+        text = texts.PLAN_UNCHANGED_DRAFT.format(id=draft.plan.id) + "\n\n" + text
+    await message.reply_text(text, reply_markup=keyboard)
 
 
 async def on_plan_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Activate or discard a plan draft."""
+    """Activate (with or without deadlines already past), explain mending, or discard."""
     query = update.callback_query
     assert query is not None and update.effective_chat is not None
     parsed = keyboards.parse_plan_data(query.data or "")
@@ -49,10 +59,22 @@ async def on_plan_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
         me = await coordinator_or_refuse(update, session)
         if me is None:
             return
+        if action == "edit":
+            plan = await session.get(Plan, plan_id)
+            if plan is None or plan.state != "draft":
+                await query.answer(texts.PLAN_NOT_DRAFT, show_alert=True)
+                return
+            await query.answer()
+            if isinstance(query.message, Message):
+                await query.message.reply_text(texts.PLAN_EDIT_HELP.format(id=plan_id))
+            return
         try:
-            if action == "activate":
+            if action in ("activate", "activate_all"):
                 result = await plans.activate(
-                    session, plan_id=plan_id, settings=context.application.bot_data["settings"]
+                    session,
+                    plan_id=plan_id,
+                    settings=context.application.bot_data["settings"],
+                    include_past=action == "activate_all",
                 )
                 outcome = render.activation_text(result)
             else:
@@ -64,3 +86,37 @@ async def on_plan_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     await query.answer(outcome[:190])
     if isinstance(query.message, Message):
         await edit_or_ignore(query.message, f"{query.message.text}\n\n{outcome}", reply_markup=None)
+
+
+def _target(args: list[str]) -> tuple[int | None, str]:
+    """ "#12 ten 3 Sở Tư pháp" -> (12, "ten 3 Sở Tư pháp"); no "#": the latest draft."""
+    if args and args[0].startswith("#") and args[0][1:].isdigit():
+        return int(args[0][1:]), " ".join(args[1:])
+    return None, " ".join(args)
+
+
+async def cmd_suakh(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Mend a plan draft: /suakh ten 3 Sở Tư pháp (without an edit: how to)."""
+    message = update.effective_message
+    assert message is not None
+    plan_id, edit = _target(list(context.args or []))
+    async with db_of(context).session() as session:
+        me = await coordinator_or_refuse(update, session)
+        if me is None:
+            return
+        if plan_id is None:
+            latest = await drafts.latest_draft(session)
+            if latest is None:
+                await message.reply_text(texts.PLAN_NO_DRAFT)
+                return
+            plan_id = latest.id or 0
+        if not edit:
+            await message.reply_text(texts.PLAN_EDIT_HELP.format(id=plan_id))
+            return
+        try:
+            plan = await drafts.edit_draft(session, plan_id=plan_id, text=edit)
+        except DomainError as error:
+            await message.reply_text(texts.error_text(error.code, **error.params))
+            return
+        text, keyboard = _review(plan)
+    await message.reply_text(text, reply_markup=keyboard)
