@@ -40,7 +40,7 @@ from bot.ratelimit import RetryOn429
 from db.session import Database
 from jobs.broadcasts import update_progress
 from jobs.dispatch import Dispatcher
-from services import outbox, reminders
+from services import outbox, plans, reminders
 from services.clock import VN_TZ
 from services.settings import Settings, use_settings
 
@@ -114,6 +114,7 @@ async def _plan(context: ContextTypes.DEFAULT_TYPE) -> None:
     db: Database = context.application.bot_data["db"]
     async with db.session() as session:
         await reminders.plan_ahead(session, context.application.bot_data["settings"])
+        await plans.roll_recurring(session, context.application.bot_data["settings"])
 
 
 async def _post_init(app: Application) -> None:

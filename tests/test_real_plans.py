@@ -220,3 +220,77 @@ def test_standing_plan_with_a_horizon_year():
         ("2025-11-30", ["UBND các xã, phường"], "yearly"),
         ("2025-12-15", [YT], "yearly"),
     ]
+
+
+# --- bounded work ------------------------------------------------------------------------
+
+
+def lowercase_lines(count: int, width: int) -> str:
+    words = [
+        "và",
+        "của",
+        "các",
+        "trẻ",
+        "em",
+        "bảo",
+        "vệ",
+        "chăm",
+        "sóc",
+        "trong",
+        "năm",
+        "tỉnh",
+        "sở",
+        "ngành",
+        "thực",
+        "hiện",
+        "báo",
+        "cáo",
+    ]
+    return "\n".join(
+        " ".join(words[(n + i) % len(words)] for i in range(width // 3))[:width]
+        for n in range(count)
+    )
+
+
+def test_thousands_of_lowercase_lines_parse_in_linear_time():
+    """The 3,000-line, 339 KB text that once froze the bot (quadratic joining): one
+    paragraph, nothing to assign, read within the parse budget (no PlanTooComplex)."""
+    text = lowercase_lines(3000, 85)
+    assert 300_000 < len(text.encode()) < 400_000
+    parsed = parse_plan(text)
+    assert parsed.agencies == [] and not is_plan(parsed)
+
+
+def test_a_parse_over_its_budget_is_refused():
+    from services.plan_parser import PlanTooComplex
+
+    with pytest.raises(PlanTooComplex):
+        parse_plan(lowercase_lines(2000, 100), budget_s=0.0)
+    items = "KẾ HOẠCH\nIV. TỔ CHỨC THỰC HIỆN\n" + "1. Sở Y tế\n- Chủ trì.\n" * 5000
+    with pytest.raises(PlanTooComplex):
+        parse_plan(items, budget_s=0.0)
+
+
+def test_read_plan_names_a_text_too_complex(monkeypatch):
+    from services import plan_data, plan_parser
+    from services.errors import DomainError
+
+    monkeypatch.setattr(plan_parser, "PARSE_BUDGET_S", 0.0)
+
+    def slow(text, year=None):
+        return plan_parser.parse_plan(text, year, budget_s=0.0)
+
+    monkeypatch.setattr(plan_data, "parse_plan", slow)
+    with pytest.raises(DomainError) as error:
+        plan_data.read_plan(lowercase_lines(2000, 100).encode(), "x.txt")
+    assert error.value.code == "too_complex"
+
+
+def test_plan_with_an_organisation_section_but_no_body_is_not_refused():
+    """Cà Mau's budget plan: "GIẢI PHÁP TỔ CHỨC THỰC HIỆN" and no body assigned: a draft
+    that says no body was read (the coordinator adds them), not a refusal."""
+    from services.plan_data import read_plan
+
+    expected = REAL["KH0204"]
+    parsed = read_plan(expected.path.read_bytes(), expected.path.name)
+    assert parsed.agencies == [] and "no_agencies" in parsed.warnings
