@@ -685,9 +685,17 @@ class Section:
     blocks: list[Block] = field(default_factory=list)
 
 
+def _upper_share(text: str, minimum: int) -> bool:
+    """At least `minimum` letters, 90% of them capitals (counted in C: map, not a loop)."""
+    lower = sum(map(str.islower, text))
+    if lower > 0.1 * len(text):
+        return False
+    letters = sum(map(str.isalpha, text))
+    return letters >= minimum and letters - lower >= 0.9 * letters
+
+
 def _is_upper_title(text: str) -> bool:
-    letters = [ch for ch in text if ch.isalpha()]
-    return len(letters) >= 4 and sum(ch.isupper() for ch in letters) >= 0.9 * len(letters)
+    return _upper_share(text, 4)
 
 
 def _section_kind(title: str) -> str:
@@ -1571,8 +1579,7 @@ def _header_lines(lines: list[Line | None]) -> tuple[list[str], list[str]]:
 
 
 def _is_upper_line(text: str) -> bool:
-    letters = [ch for ch in text if ch.isalpha()]
-    return len(letters) >= 2 and sum(ch.isupper() for ch in letters) >= 0.9 * len(letters)
+    return _upper_share(text, 2)
 
 
 def _place(raw: str) -> str | None:
