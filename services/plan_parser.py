@@ -1,81 +1,121 @@
-"""Read a child-protection plan (Kế hoạch) from its text: who must do what, and by when.
+"""Read a plan (Kế hoạch) from its text: who must do what, who owes which report to whom,
+and by when. Child-protection plans first, but the rules are those of Vietnamese
+administrative plans of any field, not of particular files.
 
-Pure functions: no database, no Telegram. Entry points:
+Pure functions: no database, no Telegram; safe to run in a worker thread. Entry points:
 
-    parse_plan(text, year=None) -> ParsedPlan     ParsedPlan.to_json() -> dict
-    is_plan(parsed) -> bool                         normalize_name(name) -> str
+    parse_plan(text, year=None, *, budget_s=1.5) -> ParsedPlan   (or PlanTooComplex)
+    ParsedPlan.to_json() -> dict (the CLI's --json)   ParsedPlan.draft_json() -> dict
+    is_plan(parsed) -> bool                            normalize_name(name) -> str
+
+Every step takes time linear in the text's length (paragraphs are joined once, names and
+subjects are read in bounded windows), and the whole parse runs under a CPU budget (the
+calling thread's time): a text that needs more is refused (`PlanTooComplex`).
 
 The algorithm, step by step
 ---------------------------
 1. Clean the lines (`_clean_lines`). NFC; odd spaces and zero-width characters go; Markdown
-   residue (`**`, `__`, `###`, `>`, `\\.` escapes, `* ` bullets, rules) is stripped; URLs
-   are cut out of sentences and URL-only lines dropped; page-number lines ("2",
-   "- 2 -", "Trang 2/10") and running headers (a titled line repeated 3+ times) go.
-   Blank lines count as paragraph breaks only when the text does not put a blank line
-   between almost every line (as PDF exports do), and not when a removed page number
-   or header sits among them (a page break runs on the paragraph).
+   residue (`**`, `*italics*`, `__`, `###`, `>`, `\\.` escapes, `* ` bullets, rules, `|`
+   table bars) is stripped; URLs are cut out and URL-only lines dropped; lines without a
+   letter or digit, page numbers ("2", "- 2 -", "Trang 2/10") and running headers (a
+   titled line repeated 3+ times) go. A bold span that runs on to the next line
+   (`**III. TỔ CHỨC` / `THỰC HIỆN**`) glues the two; one that closes a line it opened ends
+   a heading there. Blank lines break paragraphs unless the text puts a blank line
+   between almost every line (as PDF exports do) or a removed page number sits among
+   them. Text copied from a web page keeps Markdown's paragraphs: blank lines between
+   paragraphs and hard wraps inside them; then every line of a block is one paragraph.
 2. Join hard-wrapped lines into paragraphs (`_join_lines`). The wrap width is the 90th
    percentile of line lengths, if most lines come close to it (else the text has one
-   paragraph per line, as .docx does). A line starting with an item marker, "Nơi nhận",
-   "Trên đây là", a signature ("KT.", "TM.") or an upper-case title starts a paragraph.
-   Otherwise a line continues the previous one when it starts in lower case, with a
-   digit or a bracket; when the previous line ends with a comma, a dash or a linking word
-   ("và", "của", "các", "Đề nghị"...); or when the previous line is "full" (80% of the
-   width, or it lost a URL) and does not end with a colon. A duty verb ("Chủ trì",
-   "Phối hợp"...) after a one-line numbered heading starts a new paragraph.
+   paragraph per line, as .docx does). A marker alone on its line ("3.", "III.") takes
+   the next line as its text. A line starting with an item marker, "Nơi nhận", "Trên đây
+   là", a signature ("KT.", "TM.") or an upper-case title starts a paragraph (a dash a
+   wrap put in front of "- 2030" or "- xã hội" does not); an upper-case heading carries
+   on into the next upper-case line ("III. TỔ CHỨC" / "THỰC HIỆN"). Otherwise a line
+   continues the previous one when it starts in lower case, a digit or a bracket; when
+   the previous line ends with a comma, a dash or a linking word ("và", "của", "các",
+   "Đề nghị"...); when a numbered heading goes on with the rest of a name ("5. Ban Quản
+   lý Khu kinh tế" / "Đông Nam"); and, in wrapped text, when the previous line does not
+   end a sentence (the first line of a paragraph may be short: "- Phối hợp với Sở Công"
+   / "Thương và ..."), or is "full" (80% of the width, or it lost a URL). A duty verb
+   ("Chủ trì", "Phối hợp", "Định hướng"...) after a numbered heading starts a new one.
 3. Split items written inline after a sentence ("...quy định. 5. Sở Du lịch: ...",
    "...sau: a) ...", "...: - Chủ trì") into their own paragraphs.
 4. Classify each paragraph by its marker (`_classify`): roman heading ("IV."), number
    item ("3.", "3)"), sub-item ("a)", "a/", "1.2."), bullet ("-", "+", "•") or plain.
-5. Cut the document into sections at roman headings (and at bare upper-case titles such
-   as "TỔ CHỨC THỰC HIỆN" left by Markdown). A section's kind comes from its title, not
-   its numeral (numerals repeat or skip): organisation (TỔ CHỨC THỰC HIỆN, PHÂN CÔNG
-   NHIỆM VỤ...), report (CHẾ ĐỘ BÁO CÁO...), targets (CHỈ TIÊU), funding, other.
-   "Nơi nhận" and the signature start the end matter, which is ignored; "Trên đây
-   là..." starts the closing, which is read for report sentences only.
+5. Cut the document into sections at roman headings (and at short bare upper-case
+   titles such as "TỔ CHỨC THỰC HIỆN"). A section's kind comes from its title, not its
+   numeral (numerals repeat or skip): organisation (TỔ CHỨC THỰC HIỆN, PHÂN CÔNG NHIỆM
+   VỤ, TRÁCH NHIỆM THỰC HIỆN...), report (CHẾ ĐỘ BÁO CÁO...), targets (CHỈ TIÊU),
+   funding, other; a section titled otherwise whose number items mostly name bodies
+   ("IV. NHIỆM VỤ CỤ THỂ" over "1. Sở Nông nghiệp và Môi trường") is an organisation
+   section too. "Nơi nhận" and the signature start the end matter, which is ignored;
+   "Trên đây là..." starts the closing, read for report sentences only.
 6. Agencies (`_agencies_in`): in each organisation section every number item whose
-   heading names a body (it starts with Sở, Phòng, UBND, Công an, Hội, Đoàn, Báo, Đài...,
-   after "Trách nhiệm của" if any) is one agency. A number item over sub-items that all
-   name bodies, or that names none itself ("1. Các sở, ngành: a) Sở Y tế: ..."), gives
-   one agency per such sub-item. Number items written unlike the first body heading
-   ("1)" under "1.") are sub-items. The heading gives the name: "Đề nghị" in front marks
-   a request (requested=true, the word is dropped), text after a colon is an inline task,
-   a heading that runs on into its duty is cut before the first duty verb, and a note
-   "(cơ quan thường trực)" is dropped from the name. Several bodies in one heading stay
-   one agency; the same body twice is merged. Items are not trusted to be numbered 1, 2,
-   3 (a warning notes gaps and repeats). A number item "Chế độ báo cáo" or a closing
-   paragraph ("Trên đây là", "Giao ... theo dõi", "Các sở, ngành ... báo cáo ...") ends
-   the list; what follows is read as report text. Without an organisation section, a
-   run of 3+ number items that only name bodies is used instead. Bullets "- Sở X: ..."
-   serve when there are no items.
+   heading names a body is one agency. A name starts with a word bodies' names start
+   with (sở, ban, UBND, công an, bộ chỉ huy, hội, liên hiệp, công ty, doanh nghiệp,
+   chủ đầu tư, cơ sở, báo, đài, "các cơ quan"..., after "Trách nhiệm của" if any), or,
+   among items that name bodies, is any short heading standing over its duties. A number
+   item over sub-items that are all bodies' headings, or that names none itself ("1.
+   Các sở, ngành: a) Sở Y tế: ...", "2. Trách nhiệm thực hiện" over "- Sở Nội vụ hướng
+   dẫn ..."), gives one agency per such sub-item or bullet. Number items written unlike
+   the first body heading ("1)" under "1.") are sub-items. The heading gives the name:
+   "Đề nghị"/"Khuyến khích" in front marks a request (requested=true, the word is
+   dropped), "Giao" is dropped, text after a colon is an inline task (unless it only
+   lists names: "Ủy ban nhân dân các xã: Gia Thuận, ..."), a heading that runs on into
+   its duty is cut before the first duty verb or adverb ("chủ trì", "phát huy", "chủ
+   động", "bằng"...; not after "các", "việc", nor "tổ chức chính trị - xã hội"), except
+   that a class of bodies standing alone over its duties keeps its verbs ("Các Sở, ngành
+   chủ trì, quản lý ... Chương trình", "Các tổ chức cung cấp dịch vụ chi trả"); a note
+   "(cơ quan thường trực)" is dropped. Several bodies in one heading stay one agency
+   (the draft notes "many_bodies", the coordinator may split it); a name from no list
+   is noted "unknown_name"; the same body twice is merged. Items are not trusted to be
+   numbered 1, 2, 3 (a warning notes gaps and repeats). A number item "Chế độ báo cáo"
+   or a closing paragraph ("Trên đây là", "Giao ... theo dõi", "Yêu cầu các ...", "Các
+   sở, ngành ... báo cáo ...") ends the list; items that name no body and what follows
+   are read as report text. Without an organisation section, a run of 3+ number items
+   that only name bodies is used instead.
 7. Tasks (`_tasks`): if the agency has sub-items (a, b, c) each is a task and bullets or
    paragraphs under them belong to it; otherwise each top-level bullet is a task
    ("+" under "-" belongs to the task above, as does anything under a line ending with
    a colon) and a paragraph after the bullets is a task whose dash was lost; otherwise
    each paragraph is a task. An intro ending with ":" is not a task.
-8. Deadlines (`_deadlines`): every sentence of the report sections and of the text after
-   the agency list, and every sentence elsewhere that speaks of "báo cáo", is searched
-   for "trước/chậm nhất/hạn/định kỳ (ngày) dd/mm[/yyyy]" (also "ngày d tháng m năm y",
-   "ngày dd.mm.yyyy" and lists "ngày 20/5 và 20/11"), for relative limits ("trong vòng
-   10 ngày kể từ ngày nhận được Kế hoạch": date null, the phrase in `relative`) and for
-   recurring ones ("trước ngày 20 của tháng cuối quý": only the day). A date without a
-   year takes the plan's year. The period comes from the nearest words before the date
-   ("6 tháng", "sơ kết" -> half-year; "báo cáo năm", "hằng năm" -> annual; events,
-   "quý", "đột xuất" -> other), else from the month (5-6 half-year, 10-12 annual, else
-   other); each date of a list goes by its month. Nothing is invented: a plan without
-   dates gets no dated deadline and the warning "no_dated_deadline".
-9. Header (`_read_header`), from the lines up to the "KẾ HOẠCH" title: "Số: 27/KH-UBND"
-   (only with the colon, so cited documents are not taken), "<Nơi>, ngày 12 tháng 3 năm
-   2024" or "ngày 12/3/2024" (blank day and month give the year only), and the issuing
-   body from the upper-case header lines, the last body named there ("UBND TỈNH X /
+8. Report obligations (`_deadlines`): every sentence of the report sections and of the
+   organisation sections' report text, and every sentence elsewhere (agencies' duties,
+   other sections, the closing) that reports, sends or submits ("báo cáo", "gửi",
+   "nộp"), is searched for "trước/chậm nhất/hạn/định kỳ (ngày) dd/mm[/yyyy]" (also
+   "ngày d tháng m năm y", "ngày dd.mm.yyyy" and lists "ngày 01/6 và 15/11"), for
+   relative limits ("trong vòng 10 ngày kể từ ngày nhận được Kế hoạch": date null, the
+   phrase in `relative`, counted from the plan's receipt or from an event) and for
+   monthly or quarterly ones ("trước ngày 20 của tháng cuối quý": only the day).
+   Owners: the agency whose duty the sentence is (every body when that agency is "Các
+   sở, ban, ngành ..."); else the bodies the subject names ("Giao Sở Y tế tổng hợp ...");
+   else every body but those the report goes to ("về Sở Y tế", "(qua Sở Y tế)").
+   Recurrence: "hằng năm", "định kỳ", "6 tháng" make a dated deadline yearly. Year: as
+   written; else the plan's year for a plan for one year ("... năm 2025"); else, in a
+   standing plan ("giai đoạn 2026 - 2030", "đến năm 2030", "tầm nhìn đến năm 2045" or
+   none), the first such day on or after the plan's issue date; never a horizon year.
+   The period comes from the nearest words before the date ("6 tháng", "sơ kết" ->
+   half-year; "báo cáo năm", "hằng năm" -> annual; events, "quý", "đột xuất" ->
+   other), else from the month (5-6 half-year, 10-12 annual, else other); each date of a
+   list goes by its month. The reporting period covered is kept when stated ("từ ngày
+   15/12 năm trước ... đến ngày 14/12"). Nothing is invented: a plan without dates gets
+   no dated deadline and the warning "no_dated_deadline".
+9. Header (`_read_header`), from the lines up to the "KẾ HOẠCH" title (found past a web
+   page's furniture): "Số: 27/KH-UBND" (only with the colon, so cited documents are not
+   taken), "<Nơi>, ngày 12 tháng 3 năm 2024" or "ngày 12/3/2024" (blank day and month
+   give the year only), and the issuing body from the upper-case header lines, the
+   motto's pieces left out however they wrap, the last body named there ("UBND TỈNH X /
    SỞ Y TẾ" -> "SỞ Y TẾ"), as written. Else the intro sentence ("Ủy ban nhân dân tỉnh
    Ninh Thuận ban hành Kế hoạch"; "của UBND tỉnh" cites another document), completed
    with the date line's place when it only says "UBND tỉnh". Year: the `year` argument,
-   else the title's "năm 2024", else the date line's, else the commonest in the preamble.
-10. Coordinator (`_coordinator`), from report sentences: "(qua Sở Y tế)", then
-    "báo cáo/gửi ... về|cho|tới Sở X", then "gửi Sở X", then "Giao Sở X ... theo dõi/tổng
-    hợp"; a bare "UBND tỉnh" is skipped, and a candidate that is one of the agencies wins.
-    Else the agency noted "(cơ quan thường trực)", else one whose task says "đầu mối".
+   else the title's "năm 2024" (not "đến năm", "giai đoạn", "tầm nhìn"), else the date
+   line's, else the commonest in the preamble.
+10. Coordinator (`_coordinator`): from report sentences, "(qua Sở Y tế)", then
+    "báo cáo/gửi/phản ánh ... về|cho|tới Sở X", then "gửi Sở X", then "Giao Sở X ...
+    theo dõi/tổng hợp", a candidate that is one of the agencies winning; then the same in
+    every other sentence that reports, sends or reports problems; else the first
+    candidate; else the agency noted "(cơ quan thường trực)", one whose duty says "đầu
+    mối", or one whose duty is to consolidate reports ("tổng hợp ... báo cáo").
 11. Targets: items "Chỉ tiêu N: ..." (or the number items of a CHỈ TIÊU section); their
     owners are the agencies whose tasks say "chỉ tiêu 01, 02, ..." (ranges allowed).
 12. Events: a fixed list of canonical seasonal events (`EVENT_VARIANTS`) matched by
