@@ -180,8 +180,12 @@ async def play(demo: Demo, db: Any, clock: Any, codes: dict[str, str], settings:
     say(texts.DEMO_STEP["list"])
     await demo.say(OFFICIAL_TP, cuc, "/viec")
 
-    due = await next_reminder(db, [OFFICIAL_YT, OFFICIAL_TP])
-    if due is None:
+    # Each body owes its own reports (Sở Y tế the consolidated one, due after the others):
+    # jump to the time by which each that still has one has its reminder.
+    due_yt = await next_reminder(db, [OFFICIAL_YT])
+    due_tp = await next_reminder(db, [OFFICIAL_TP])
+    due = max((d for d in (due_yt, due_tp) if d is not None), default=None)
+    if due_yt is None:
         say(texts.DEMO_NO_REMINDER)
         return
     due = due if due.tzinfo else due.replace(tzinfo=dt.UTC)
@@ -193,23 +197,24 @@ async def play(demo: Demo, db: Any, clock: Any, codes: dict[str, str], settings:
         demo.shown[chat] = len(demo.server.messages_to(chat))
     clock.jump_to(due)
     reminder_yt = await demo.reminder(OFFICIAL_YT, to=" → anh An")
-    reminder_tp = await demo.reminder(OFFICIAL_TP, to=" → chị Cúc")
+    reminder_tp = await demo.reminder(OFFICIAL_TP, to=" → chị Cúc") if due_tp else None
     demo.shown[COORDINATOR] = len(demo.server.messages_to(COORDINATOR))
 
     say(texts.DEMO_STEP["reply"])
     await demo.say(OFFICIAL_YT, an, texts.DEMO_REPLY_PROGRESS, reply_to=reminder_yt.message_id)
-    extension = clocks.today_vn() + dt.timedelta(days=30)
-    await demo.say(
-        OFFICIAL_TP,
-        cuc,
-        texts.DEMO_REPLY_EXTENSION.format(date=texts.date_vn(extension)),
-        reply_to=reminder_tp.message_id,
-    )
-    notices = await demo.news_until(COORDINATOR, texts.date_vn(extension), to=to_coord)
-    asks = [m for m in notices if any(b["text"].startswith("✅") for b in m.inline_buttons)]
-    if asks:
-        await demo.press(COORDINATOR, coord, asks[-1], "✅")
-        await demo.news(OFFICIAL_TP, to=" → chị Cúc")
+    if reminder_tp is not None:
+        extension = clocks.today_vn() + dt.timedelta(days=30)
+        await demo.say(
+            OFFICIAL_TP,
+            cuc,
+            texts.DEMO_REPLY_EXTENSION.format(date=texts.date_vn(extension)),
+            reply_to=reminder_tp.message_id,
+        )
+        notices = await demo.news_until(COORDINATOR, texts.date_vn(extension), to=to_coord)
+        asks = [m for m in notices if any(b["text"].startswith("✅") for b in m.inline_buttons)]
+        if asks:
+            await demo.press(COORDINATOR, coord, asks[-1], "✅")
+            await demo.news(OFFICIAL_TP, to=" → chị Cúc")
 
     say(texts.DEMO_STEP["file"])
     await demo.send_file(OFFICIAL_YT, an, texts.DEMO_REPORT_FILE, reminder_yt.message_id)
@@ -256,7 +261,9 @@ async def run_demo(folder: Path, port: int, keep: bool) -> None:
             draft, _ = await plans.create_draft(
                 session, parsed=parsed, source_name=SAMPLE_PLAN.name, notify=False
             )
-            result = await plans.activate(session, plan_id=draft.id or 0, settings=settings)
+            result = await plans.activate(  # the plan's year as it is: deadlines past too
+                session, plan_id=draft.id or 0, settings=settings, include_past=True
+            )
             yt = await agencies.get_agency(session, "Sở Y tế")
             tp = await agencies.get_agency(session, "Sở Tư pháp")
             codes = {
