@@ -1331,6 +1331,7 @@ YEARLY_RE = re.compile(
     r"\b(?:hằng|hàng|mỗi)\s+năm\b|định\s+kỳ|\b(?:0?6|sáu)\s+tháng\b|năm\s+một\s+lần",
     re.IGNORECASE,
 )
+NEXT_YEAR_RE = re.compile(r"\s*(?:của\s+)?năm\s+(?:sau|tiếp\s+theo|kế\s+tiếp)\b", re.IGNORECASE)
 MONTHLY_RE = re.compile(r"\b(?:hằng|hàng|mỗi|của\s+các)\s+tháng\b", re.IGNORECASE)
 RECEIPT_RE = re.compile(
     r"(?:kể\s+từ|sau\s+khi|từ\s+khi|từ)\s+(?:ngày\s+)?(?:nhận\s+được|nhận|ban\s+hành|ký)",
@@ -1483,8 +1484,11 @@ def _deadlines_in(sentence: str, source: Source, context: Context) -> list[Deadl
         dates, end = _dates_in_match(match, sentence)
         period_context = sentence[cursor : match.start()] if len(dates) == 1 else ""
         owners = _owners(sentence, match.start(), source, recipients, context)
+        next_year = bool(NEXT_YEAR_RE.match(sentence, end))  # "trước ngày 15/01 năm sau"
         for day, month, year in dates:
             resolved = _resolve_year(day, month, year, context)
+            if next_year and year is None and resolved is not None:
+                resolved += 1
             date, valid = _make_date(day, month, resolved)
             if valid:
                 deadline = Deadline(date, month, day, _period(period_context, month), None, text)

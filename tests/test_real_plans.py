@@ -294,3 +294,16 @@ def test_plan_with_an_organisation_section_but_no_body_is_not_refused():
     expected = REAL["KH0204"]
     parsed = read_plan(expected.path.read_bytes(), expected.path.name)
     assert parsed.agencies == [] and "no_agencies" in parsed.warnings
+
+
+def test_a_date_of_the_next_year_in_a_plan_for_one_year():
+    text = (
+        "KẾ HOẠCH\nCông tác trẻ em năm 2025\nIV. TỔ CHỨC THỰC HIỆN\n1. Sở Y tế\n- Chủ trì.\n"
+        "2. Sở Tư pháp\n- Phối hợp.\nV. CHẾ ĐỘ BÁO CÁO\nCác sở báo cáo năm trước ngày 15/01"
+        " năm sau về Sở Y tế; báo cáo 6 tháng trước ngày 15/6.\n"
+    )
+    parsed = parse_plan(text)
+    assert [(d.date.isoformat(), d.owners) for d in parsed.deadlines] == [
+        ("2025-06-15", ["Sở Tư pháp"]),
+        ("2026-01-15", ["Sở Tư pháp"]),
+    ]
