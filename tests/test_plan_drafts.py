@@ -18,6 +18,7 @@ from db.models import Agency, Outbox, Plan, Task, TaskEvent
 from services import clock, drafts, plans
 from services.errors import DomainError
 from services.plan_parser import parse_plan
+from tests.harness import stop_periodic_jobs
 from tests.plan_expectations import REAL
 from tests.test_cli import nhacviec
 
@@ -80,6 +81,7 @@ async def test_bundled_plan_gives_the_consolidated_report_to_the_health_departme
     assert len(reports) == 10
     assert all(r == [("Báo cáo năm (hạn 10/11/2025)", "2025-11-10")] for r in reports.values())
 
+    await stop_periodic_jobs(world.app)  # no escalation notice in the way of the answer
     world.clock.set(at(dt.date(2025, 11, 25)))
     overdue = await world.say(coord, "/quahan")
     text = overdue.text
