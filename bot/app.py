@@ -184,7 +184,7 @@ def application_builder(settings: Settings) -> ApplicationBuilder:
 
 
 def build_application(settings: Settings, db: Database) -> Application:
-    use_settings(settings)
+    use_settings(settings, db.engine)
     app = application_builder(settings).post_init(_post_init).build()
     app.bot_data["db"] = db
     app.bot_data["settings"] = settings

@@ -98,9 +98,9 @@ async def redeem_invite(
         contact.agency_id = invite.agency_id
     await session.flush()
     if contact.agency_id is not None:
-        await reminders.sync_agency(session, contact.agency_id, get_settings())
+        await reminders.sync_agency(session, contact.agency_id, get_settings(session))
     await session.commit()
-    outbox.forget_coordinators()
+    outbox.forget_coordinators(session)
     return Redeemed(contact=contact, agency=agency, role=invite.role, previous_agency=previous)
 
 
@@ -116,7 +116,7 @@ async def mark_reachable(session: AsyncSession, *, chat_id: int) -> bool:
         .values(reachable=True, unreachable_reason=None)
     )
     if result.rowcount:
-        outbox.forget_coordinators()
+        outbox.forget_coordinators(session)
         # Reminders still ahead that were set aside while the chat was unreachable.
         await session.execute(
             sa.update(Outbox)
@@ -176,6 +176,6 @@ async def identify(
     agency = AgencyRef(contact.agency_id, *row[8:]) if contact.agency_id is not None else None
     again = await mark_reachable(session, chat_id=chat_id) if restart else False
     if again and contact.agency_id is not None:
-        await reminders.sync_agency(session, contact.agency_id, get_settings())
+        await reminders.sync_agency(session, contact.agency_id, get_settings(session))
         await session.commit()
     return Identity(contact=contact, agency=agency, reachable_again=again)

@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import select
 
+from db.keyed import PerEngine
 from db.models import Agency, Contact, Outbox
 from services import clock
 
@@ -93,20 +94,20 @@ class Recipient:
 
 # Every status change notifies the coordinators, so their list is asked for constantly and
 # changes rarely: it is kept for a few seconds (real time, not the domain clock: this is a
-# cache, not a deadline) and dropped at once when this process links or loses one.
+# cache, not a deadline), per database engine, and dropped at once when this process links
+# or loses one.
 _COORDINATORS_TTL_S = 5.0
-_coordinators_cache: tuple[float, list[Recipient]] | None = None
+_coordinators_kept: PerEngine[tuple[float, list[Recipient]]] = PerEngine(lambda: (0.0, []))
 
 
-def forget_coordinators() -> None:
-    global _coordinators_cache
-    _coordinators_cache = None
+def forget_coordinators(session: AsyncSession | None = None) -> None:
+    """Drop the list kept for this session's database (for every database when None)."""
+    _coordinators_kept.forget(session)
 
 
 async def coordinators(session: AsyncSession) -> list[Recipient]:
     """Reachable coordinators' chats."""
-    global _coordinators_cache
-    cached = _coordinators_cache
+    cached = _coordinators_kept.get(session)
     if cached is not None and time.monotonic() - cached[0] < _COORDINATORS_TTL_S:
         return cached[1]
     rows = await session.execute(
@@ -115,7 +116,7 @@ async def coordinators(session: AsyncSession) -> list[Recipient]:
         )
     )
     found = [Recipient(id=cid, chat_id=chat) for cid, chat in rows.all()]
-    _coordinators_cache = (time.monotonic(), found)
+    _coordinators_kept.set(session, (time.monotonic(), found))
     return found
 
 
@@ -194,7 +195,7 @@ async def mark_unreachable(session: AsyncSession, *, chat_id: int, reason: str) 
         return None
     contact.reachable = False
     contact.unreachable_reason = reason[:200]
-    forget_coordinators()
+    forget_coordinators(session)
     await session.execute(
         sa.update(Outbox)
         .where(Outbox.chat_id == chat_id, Outbox.state == "pending")

@@ -9,6 +9,9 @@ from typing import Annotated
 
 from pydantic import SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+
+from db.keyed import PerEngine
 
 DEFAULT_DB_PATH = Path("data") / "nhacviec.db"
 
@@ -52,6 +55,9 @@ class Settings(BaseSettings):
 
 
 _override: Settings | None = None
+# The settings an application was built with, per database engine (see db/keyed.py): two
+# applications in one process each keep their own.
+_per_engine: PerEngine[Settings] = PerEngine(Settings)
 
 
 @lru_cache
@@ -59,11 +65,22 @@ def _from_environment() -> Settings:
     return Settings()
 
 
-def get_settings() -> Settings:
-    """The settings in force: the ones the application was built with, else the environment."""
+def get_settings(session: AsyncSession | None = None) -> Settings:
+    """The settings in force for this session's database: the ones its application was built
+    with, else the process's own (`use_settings` without an engine), else the environment."""
+    if session is not None:
+        kept = _per_engine.get(session)
+        if kept is not None:
+            return kept
     return _override or _from_environment()
 
 
-def use_settings(settings: Settings | None) -> None:
+def use_settings(settings: Settings | None, engine: AsyncEngine | None = None) -> None:
+    """Settings for one database engine's callers, or (no engine) for the whole process."""
     global _override
-    _override = settings
+    if engine is None:
+        _override = settings
+    elif settings is None:
+        _per_engine.forget(engine)
+    else:
+        _per_engine.set(engine, settings)

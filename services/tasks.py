@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import weakref
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -15,6 +14,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import select
 
+from db.keyed import PerEngine
 from db.models import Agency, MessageLink, Submission, Task, TaskEvent
 from services import clock, outbox, reminders
 from services.agencies import get_agency
@@ -126,7 +126,7 @@ async def add_task(
     session.add(task)
     await session.flush()
     session.add(TaskEvent(task_id=task.id, at=now, action="created", to_value=title))  # type: ignore[arg-type]
-    await reminders.sync_task(session, task, get_settings())
+    await reminders.sync_task(session, task, get_settings(session))
     await session.commit()
     return view(task, agency, now)
 
@@ -225,17 +225,13 @@ _SUBJECT = (
 # asks for it. Not found is not kept, as the link may be committed a moment after the
 # message was sent.
 SUBJECTS_KEPT = 20_000
-_subjects: weakref.WeakKeyDictionary[Any, OrderedDict[tuple[int, int], Subject]] = (
-    weakref.WeakKeyDictionary()
-)
+_subjects: PerEngine[OrderedDict[tuple[int, int], Subject]] = PerEngine(OrderedDict)
 
 
 async def message_subject(
     session: AsyncSession, *, chat_id: int, message_id: int
 ) -> Subject | None:
-    kept = _subjects.get(session.bind)
-    if kept is None:
-        kept = _subjects[session.bind] = OrderedDict()
+    kept = _subjects.of(session)
     key = (chat_id, message_id)
     subject = kept.get(key)
     if subject is not None:
@@ -662,7 +658,7 @@ async def decide_extension(
         ],
     )
     if approve:
-        await reminders.sync_task(session, task, get_settings())
+        await reminders.sync_task(session, task, get_settings(session))
     await session.commit()
     return change
 

@@ -681,4 +681,4 @@ async def test_what_a_message_is_about_is_read_once_linked_and_kept_only_then(db
                 await task_service.message_subject(session, chat_id=7, message_id=message_id)
                 is not None
             )
-        assert len(task_service._subjects[session.bind]) == 2
+        assert len(task_service._subjects.of(session)) == 2
