@@ -196,7 +196,9 @@ async def test_racing_dispatchers_queue_each_notice_once(db, database_url):
         taken = await asyncio.gather(drain(db), drain(other))
     finally:
         await other.dispose()
-    assert sum(taken) == 60 and all(taken), taken
+    # Which dispatcher wins how many is the scheduler's choice; the guarantee is that
+    # between them every pending change was queued exactly once.
+    assert sum(taken) == 60, taken
     async with db.session() as session:
         rows = (
             await session.execute(

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import os
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -81,11 +80,11 @@ async def test_a_failed_write_gives_the_gate_back(notes) -> None:
 
 
 HOLD_LOCK = """
-import sqlite3, sys, time
+import select, sqlite3, sys
 c = sqlite3.connect(sys.argv[1], isolation_level=None)
 c.execute("BEGIN IMMEDIATE")
 print("locked", flush=True)
-time.sleep(0.8)
+select.select([sys.stdin], [], [], 20)  # until told (or, should the test hang, 20 s)
 c.execute("COMMIT")
 """
 
@@ -93,31 +92,36 @@ c.execute("COMMIT")
 async def test_another_process_holding_the_lock_delays_the_write_not_the_loop(notes) -> None:
     database, path = notes
     holder = await asyncio.create_subprocess_exec(
-        sys.executable, "-c", HOLD_LOCK, str(path), stdout=asyncio.subprocess.PIPE
+        sys.executable,
+        "-c",
+        HOLD_LOCK,
+        str(path),
+        stdin=asyncio.subprocess.PIPE,
+        stdout=asyncio.subprocess.PIPE,
     )
     try:
-        assert holder.stdout is not None
+        assert holder.stdout is not None and holder.stdin is not None
         assert (await holder.stdout.readline()).strip() == b"locked"
+
+        async def write() -> None:
+            async with database.session() as session:
+                await session.execute(NOTES.insert(), {"id": 1, "body": "after the CLI"})
+                await session.commit()
+
+        writing = asyncio.create_task(write())
         ticks = 0
-
-        async def ticker() -> None:
-            nonlocal ticks
-            while True:
-                await asyncio.sleep(0.01)
-                ticks += 1
-
-        beat = asyncio.create_task(ticker())
-        started = time.monotonic()
-        async with database.session() as session:
-            await session.execute(NOTES.insert(), {"id": 1, "body": "after the CLI"})
-            await session.commit()
-        waited = time.monotonic() - started
-        beat.cancel()
+        for _ in range(30):  # the loop goes on meanwhile: a write blocking it would
+            await asyncio.sleep(0.01)  # hold these up until the other process gave up
+            ticks += 1
+            assert not writing.done()  # the write waits for the other process's transaction
+        assert ticks == 30 and await _count(database) == 0
+        holder.stdin.write(b"commit\n")
+        await holder.stdin.drain()
+        await asyncio.wait_for(writing, 30)
     finally:
         await holder.wait()
+    assert holder.returncode == 0
     assert await _count(database) == 1
-    assert waited >= 0.3  # it did wait for the other process's transaction
-    assert ticks >= waited / 0.01 * 0.5  # and the loop went on meanwhile
 
 
 async def test_a_grown_wal_is_checkpointed_and_truncated(notes) -> None:
