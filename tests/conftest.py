@@ -179,3 +179,11 @@ async def world(bot_app, fake_server, db, frozen_clock, settings):
     from tests.harness import World
 
     return World(app=bot_app, server=fake_server, db=db, clock=frozen_clock, settings=settings)
+
+
+def pytest_terminal_summary(terminalreporter, config) -> None:
+    """The order's seed, printed even under -q (pytest-randomly shows it in the header only):
+    a failure that depends on the order is repeated with the same seed."""
+    seed = getattr(config.option, "randomly_seed", None)
+    if config.pluginmanager.hasplugin("randomly") and isinstance(seed, int):
+        terminalreporter.write_line(f"random order: -p randomly --randomly-seed={seed}")
