@@ -18,6 +18,10 @@ from services.clock import FrozenClock
 from services.settings import Settings
 
 NOTICE = texts.NOTIFY_LINE.split("{")[0]
+# How long to wait for an answer that must come. Not a speed limit (a test asserts what
+# arrives, not when): only how long a failing test takes to say so. Generous, because the
+# suite runs on two workers on a machine shared with other work.
+ANSWER_WAIT_S = 30.0
 
 
 @asynccontextmanager
@@ -92,7 +96,7 @@ class World:
         user_id: int | None = None,
         reply_to: int | None = None,
         expect: int = 1,
-        timeout: float = 5.0,
+        timeout: float = ANSWER_WAIT_S,
         **kwargs: Any,
     ):
         """Send a message and return the bot's next answer in that chat (or `expect` of them).
@@ -127,7 +131,7 @@ class World:
         self.server.user_sends_document(
             chat_id, user_id or chat_id, file_name, size=size, reply_to=reply_to, content=content
         )
-        messages = await self.server.wait_for_messages(chat_id, before + 1, 5.0)
+        messages = await self.server.wait_for_messages(chat_id, before + 1, ANSWER_WAIT_S)
         return messages[before]
 
     async def press(
@@ -150,7 +154,7 @@ class World:
                 None,
             )
 
-        return await self.server.wait_for(answered, 5.0)
+        return await self.server.wait_for(answered, ANSWER_WAIT_S)
 
     async def quiet(self, seconds: float = 0.3) -> None:
         """Let the bot finish whatever it is doing (used only to assert that nothing more comes)."""
