@@ -17,16 +17,14 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 V = TypeVar("V")
 
 
-def engine_of(where: AsyncSession | AsyncConnection | AsyncEngine) -> AsyncEngine:
-    """The engine a session (or connection) works on."""
+def engine_of(where: AsyncSession | AsyncConnection | AsyncEngine) -> AsyncEngine | None:
+    """The engine a session (or connection) works on; None for a session bound to none."""
     if isinstance(where, AsyncEngine):
         return where
     bind = where.bind if isinstance(where, AsyncSession) else where
     if isinstance(bind, AsyncConnection):
         return bind.engine
-    if isinstance(bind, AsyncEngine):
-        return bind
-    raise TypeError(f"not bound to an async engine: {where!r}")
+    return bind if isinstance(bind, AsyncEngine) else None
 
 
 class PerEngine(Generic[V]):
@@ -38,6 +36,8 @@ class PerEngine(Generic[V]):
 
     def of(self, where: AsyncSession | AsyncConnection | AsyncEngine) -> V:
         engine = engine_of(where)
+        if engine is None:
+            raise TypeError(f"not bound to an async engine: {where!r}")
         value = self._values.get(engine)
         if value is None:
             value = self._values[engine] = self._factory()
@@ -45,17 +45,20 @@ class PerEngine(Generic[V]):
 
     def get(self, where: AsyncSession | AsyncConnection | AsyncEngine) -> V | None:
         """The value kept for this engine, without making one."""
-        return self._values.get(engine_of(where))
+        engine = engine_of(where)
+        return None if engine is None else self._values.get(engine)
 
     def set(self, where: AsyncSession | AsyncConnection | AsyncEngine, value: V) -> None:
-        self._values[engine_of(where)] = value
+        engine = engine_of(where)
+        if engine is not None:  # a session bound to no engine keeps nothing
+            self._values[engine] = value
 
     def forget(self, where: AsyncSession | AsyncConnection | AsyncEngine | None = None) -> None:
         """Drop this engine's value (every engine's when None)."""
         if where is None:
             self._values.clear()
-        else:
-            self._values.pop(engine_of(where), None)
+        elif (engine := engine_of(where)) is not None:
+            self._values.pop(engine, None)
 
     def __len__(self) -> int:
         return len(self._values)
