@@ -181,6 +181,28 @@ async def world(bot_app, fake_server, db, frozen_clock, settings):
     return World(app=bot_app, server=fake_server, db=db, clock=frozen_clock, settings=settings)
 
 
+def pytest_configure(config) -> None:
+    """Compile the project and its dependencies to bytecode once, before any test starts.
+
+    These machines set PYTHONDONTWRITEBYTECODE=1, so an import never writes a .pyc and every
+    `nhacviec` process a test starts would compile SQLAlchemy, python-telegram-bot and the
+    rest from source again (`import bot.cli`: 2.7 s of CPU against 1.1 s). compileall
+    writes the caches anyway and skips what is up to date (a fraction of a second then).
+    Only the controlling process does it, not each xdist worker."""
+    if hasattr(config, "workerinput"):
+        return
+    import compileall
+    import sysconfig
+
+    root = Path(__file__).resolve().parent.parent
+    folders = [sysconfig.get_paths()["purelib"], *(root / d for d in PROJECT_PACKAGES)]
+    for folder in folders:
+        compileall.compile_dir(folder, quiet=2, workers=0)
+
+
+PROJECT_PACKAGES = ("bot", "jobs", "db", "services", "fake_telegram", "bench")
+
+
 def pytest_terminal_summary(terminalreporter, config) -> None:
     """The order's seed, printed even under -q (pytest-randomly shows it in the header only):
     a failure that depends on the order is repeated with the same seed."""

@@ -196,17 +196,20 @@ async def test_non_plan_document_in_chat_is_refused_and_nothing_written(world):
 def test_bench_import_quick_prints_its_json_line():
     root = os.path.dirname(os.path.dirname(__file__))
     done = subprocess.run(
-        # The limit is the benchmark's business (BENCHMARKS.md), not the test's: a test
-        # asserts that the script measures every seed and reports, not how fast it ran.
-        [sys.executable, "bench/import.py", "--quick", "--limit", "1e9"],
+        # The limits are the benchmark's business (BENCHMARKS.md), not the test's: a test
+        # asserts that the script measures every plan and reports, not how fast it ran
+        # (exit status 1 is the script's verdict that a limit was missed).
+        [sys.executable, "bench/import.py", "--quick"],
         check=False,
         capture_output=True,
         text=True,
         cwd=root,
         timeout=120,
     )
-    assert done.returncode == 0, done.stderr
+    assert done.returncode in (0, 1), done.stderr
     figures = json.loads(done.stdout.strip().splitlines()[-1])
     seeds = sorted(p.stem for p in SEEDS.glob("*.txt") if p.name[:1].isdigit())
-    assert seeds and sorted(figures["per_seed"]) == seeds
+    real = sorted(p.stem for p in (SEEDS.parent / "real-plans").glob("*.md") if p.stem != "README")
+    assert seeds and real and sorted(figures["per_seed"]) == sorted(seeds + real)
+    assert figures["stress_3000_lines_cpu_s"] > 0 and figures["cli_dry_run_wall_s"] > 0
     assert figures["max_seconds"] == max(figures["per_seed"].values()) > 0
