@@ -249,3 +249,17 @@ class Broadcast(SQLModel, table=True):
     created_at: dt.datetime = _when()
     confirmed_at: dt.datetime | None = _when(nullable=True)
     finished_at: dt.datetime | None = _when(nullable=True)
+
+
+class HeldAnswer(SQLModel, table=True):
+    """What a person typed or sent that the bot could not apply yet: it asked a question
+    with buttons (which task? this date?), and applies this, as written, once they pick."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    chat_id: int = Field(sa_type=BigInt, index=True)
+    user_id: int | None = Field(default=None, sa_type=BigInt)
+    kind: str  # reply | file | approve | event
+    text: str = ""
+    payload: str = "{}"  # JSON: the choices offered, the task chosen, the file
+    created_at: dt.datetime = _when()
+    used_at: dt.datetime | None = _when(nullable=True)

@@ -22,16 +22,28 @@ Public API
     None for the other intents.
     ``Reply.new_due``: the requested date of an extension, only when it is usable.
     ``Reply.problem``: for an extension without a usable date: "date_missing",
-    "date_invalid" (31/11, 32/12, 0/5 ...) or "date_past"; ``new_due`` is then None so a
-    caller can never store a bad date by mistake.
+    "date_invalid" (31/11, 32/12, 0/5 ...), "date_out_of_range" (a year outside
+    YEARS_BACK..YEARS_AHEAD of today's: 31/12/9999), "date_past" (written with a year,
+    today or before) or "date_ambiguous" (no year, and the day just gone is nearer than
+    the next); ``new_due`` is then None so a caller can never store a bad date by mistake,
+    and ``Reply.suggested`` is the date to offer instead for the last two (the same day
+    and month after today: "30/11/2026 đã qua — ý anh/chị là 30/11/2027?").
 ``find_date(text, today) -> date | None | "invalid"``
     The first date-like expression anywhere in free text.
 ``parse_date(text, today) -> date | None``
     The whole text must be one date ("30/11", "ngày 30 tháng 11 năm 2026"); invalid or
     anything else gives None. Meant for command-line arguments and form fields.
-``requested_date(text, today) -> (date | None, problem | None)``
+``requested_date(text, today) -> RequestedDate(value, problem, suggested)``
     The first date in free text judged as a new deadline, exactly as ``parse_reply``
     judges an extension's date (for the answer to "đến ngày nào?").
+``date_in_range(value, today) -> bool``
+    Whether a typed date is within this year - YEARS_BACK .. + YEARS_AHEAD.
+``task_pointer(text) -> (number | None, rest)``
+    The task number an answer names ("việc 2 đã xong", "việc số 2: ...", "nv2", "#2",
+    "2. đã xong") and the answer without it; "việc 2 tuần nữa" names no task.
+``title_choice(text, titles) -> index | None``
+    The title an answer points at by its words ("báo cáo năm đã gửi" -> "Báo cáo năm"),
+    None when none or several alike (status words and dates point at nothing).
 ``normalize(text) -> str``
     The matching form: NFC then compatibility-decomposed, lower case, no diacritics
     (``unicodedata`` NFKD with combining marks dropped, "đ" -> "d"), single spaces.
@@ -41,7 +53,7 @@ Dates
 Accepted: dd/mm, dd/mm/yyyy, dd-mm-yyyy, dd.mm.yyyy, d/m/yy (20yy), yyyy-mm-dd (also with
 "/" or "."), "ngày 30 tháng 11", "30 tháng 11 năm 2026", "30 thg 11", "30/11 năm 2026".
 A date without a year is its next occurrence on or after ``today`` ("5/1" said in
-December is next January). Impossible dates are "invalid", never corrected; validation
+December is next January); asked for as a new deadline, the next one after today. Impossible dates are "invalid", never corrected; validation
 is done by ``datetime.date`` itself. In free text, a yearless "30-11" or "30.11" is only
 taken as a date at the start of the text or after a word such as "đến", "tới", "ngày",
 "hết", "trước", "hạn" (otherwise "kinh phí 1.5 tỷ" would hold a date), and a yearless number
@@ -76,10 +88,11 @@ becomes "done"; "unknown" makes the bot ask with buttons, which is cheap)
   too: it may announce an attachment that has not arrived.
 * "đã triển khai" is in progress (started), "đã thực hiện" / "đã tổ chức" are done.
 * "không có vướng mắc", "không gặp khó khăn gì", "vướng mắc: không" are not obstacles.
-* Extensions: a yearless date that is nearer in the past than in the future is read as
-  the past date ("xin gia hạn đến 20/11" written on 23/11 -> "date_past", not 20/11 of
-  next year: nobody asks for a 362-day extension). A date equal to today is accepted.
-  Among several dates after the request, one after "đến"/"tới"/"hết"/"sang" is preferred.
+* Extensions: a yearless date that is nearer in the past than in the future is
+  "date_ambiguous" ("xin gia hạn đến 20/11" written on 23/11: 20/11 of next year is
+  offered, and the bot asks before taking a 362-day extension); a date with a year that
+  is today or gone is "date_past", with the same day of a later year offered. Among
+  several dates after the request, one after "đến"/"tới"/"hết"/"sang" is preferred.
 * Colliding spellings once diacritics are gone: "Vương"/"vuông" (names, "square") are not
   "vướng"; "thiểu số" (ethnic minority) is not "thiếu"; "gọi" (to call) is not "gởi". A
   capitalised "Vuong"/"Thieu" inside a sentence is taken as a name.
@@ -95,28 +108,42 @@ only after that point is not seen (the reply then comes out "unknown" and the bo
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import unicodedata
 from bisect import bisect_left
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Literal
+from typing import Literal, NamedTuple
 
 __all__ = [
     "MAX_CHARS_EXAMINED",
+    "YEARS_AHEAD",
+    "YEARS_BACK",
     "Intent",
     "Problem",
     "Reply",
+    "RequestedDate",
+    "date_in_range",
     "find_date",
     "normalize",
     "parse_date",
     "parse_reply",
     "requested_date",
+    "task_pointer",
+    "title_choice",
 ]
 
 Intent = Literal["done", "in_progress", "blocked", "extension", "unknown"]
-Problem = Literal["date_missing", "date_invalid", "date_past"]
+Problem = Literal[
+    "date_missing", "date_invalid", "date_past", "date_ambiguous", "date_out_of_range"
+]
+
+# A date a person types is taken only within these years around today's (issue 10): a
+# typo such as 31/12/9999 gets a clear answer instead of a deadline nobody meant.
+YEARS_BACK = 1
+YEARS_AHEAD = 10
 
 # Only this many characters of a message are examined (speed on huge pastes).
 MAX_CHARS_EXAMINED = 500
@@ -128,6 +155,12 @@ class Reply:
     note: str | None = None
     new_due: date | None = None
     problem: Problem | None = None
+    suggested: date | None = None  # for "date_past" / "date_ambiguous": the date to offer
+
+
+def date_in_range(value: date, today: date) -> bool:
+    """Whether a typed date lies within YEARS_BACK .. YEARS_AHEAD years of today's."""
+    return today.year - YEARS_BACK <= value.year <= today.year + YEARS_AHEAD
 
 
 # ---------------------------------------------------------------------------------------
@@ -1237,33 +1270,75 @@ def _extension(tx: _Text, i: int, j: int, today: date) -> Reply:
         before = [h for h in hits if h.fend <= tx.toks[i].fstart and h.targeted]
         chosen = before[-1] if before else None
 
-    new_due, problem = _requested_date(chosen, today)
+    found = _requested_date(chosen, today)
     return Reply(
-        "extension", note=_extension_note(tx, i, j, chosen), new_due=new_due, problem=problem
+        "extension",
+        note=_extension_note(tx, i, j, chosen),
+        new_due=found.value,
+        problem=found.problem,
+        suggested=found.suggested,
     )
 
 
-def _requested_date(hit: _DateHit | None, today: date) -> tuple[date | None, Problem | None]:
-    """A date asked for as a new deadline, or why it cannot be one."""
+class RequestedDate(NamedTuple):
+    value: date | None
+    problem: Problem | None = None
+    suggested: date | None = None
+
+
+def _after(day: int, month: int, today: date) -> date | None:
+    """The first (day, month) strictly after today, or None if there is no such day."""
+    try:
+        date(2000, month, day)  # a leap year: is the day possible at all?
+    except ValueError:
+        return None
+    for year in range(today.year, today.year + _MAX_YEARS_AHEAD):
+        try:
+            candidate = date(year, month, day)
+        except ValueError:
+            continue
+        if candidate > today:
+            return candidate
+    return None
+
+
+def _requested_date(hit: _DateHit | None, today: date) -> RequestedDate:
+    """A date asked for as a new deadline, or why it cannot be one as written.
+
+    * today itself -> "date_past" (a new deadline is after today), nothing to offer;
+    * written with a year: outside YEARS_BACK..YEARS_AHEAD -> "date_out_of_range"; gone
+      -> "date_past", suggesting the same day and month after today ("30/11/2026" on
+      02/12/2026 -> 30/11/2027?);
+    * without a year: the first such day after today, unless the one just gone is nearer
+      ("30/11" on 02/12) -> "date_ambiguous", suggesting that first day after today.
+    """
     if hit is None:
-        return None, "date_missing"
+        return RequestedDate(None, "date_missing")
     if hit.value is None:
-        return None, "date_invalid"
+        return RequestedDate(None, "date_invalid")
     if hit.year is not None:
-        return (None, "date_past") if hit.value < today else (hit.value, None)
-    # Yearless: a date just gone ("20/11" on 23/11) is that date, not next year's.
-    past = _previous_occurrence(hit.day, hit.month, today)
-    if past is not None and today - past < hit.value - today:
-        return None, "date_past"
-    return hit.value, None
+        if not date_in_range(hit.value, today):
+            return RequestedDate(None, "date_out_of_range")
+        if hit.value == today:
+            return RequestedDate(None, "date_past")
+        if hit.value < today:
+            return RequestedDate(None, "date_past", _after(hit.day, hit.month, today))
+        return RequestedDate(hit.value)
+    if (hit.day, hit.month) == (today.day, today.month):
+        return RequestedDate(None, "date_past")  # "đến hôm nay 23/11": not a new deadline
+    upcoming = _after(hit.day, hit.month, today)
+    if upcoming is None:
+        return RequestedDate(None, "date_invalid")
+    gone = _previous_occurrence(hit.day, hit.month, today)
+    if gone is not None and today - gone < upcoming - today:
+        return RequestedDate(None, "date_ambiguous", upcoming)
+    return RequestedDate(upcoming)
 
 
-def requested_date(text: str, today: date) -> tuple[date | None, Problem | None]:
+def requested_date(text: str, today: date) -> RequestedDate:
     """The first date in ``text`` read as a requested new deadline, as ``parse_reply``
-    reads an extension: ``(date, None)`` or ``(None, "date_missing" | "date_invalid" |
-    "date_past")``. Unlike ``find_date``, a yearless date that is nearer in the past than
-    in the future is "date_past" ("20/11" on 23/11), not next year's. For answers to
-    "đến ngày nào?"."""
+    reads an extension: ``(date, None, None)`` or ``(None, problem, suggestion)`` (see
+    ``_requested_date``). For answers to "đến ngày nào?"."""
     folded, _ = _fold_chars(unicodedata.normalize("NFC", _cap(text)))
     hits = _date_hits(folded, today)
     return _requested_date(hits[0] if hits else None, today)
@@ -1317,3 +1392,86 @@ def parse_reply(text: str, today: date) -> Reply:
     if "done" in kinds:
         return Reply("done")
     return Reply("unknown")
+
+
+# ---------------------------------------------------------------------------------------
+# Which task an answer is about
+# ---------------------------------------------------------------------------------------
+
+# "việc 2", "việc số 2", "nhiệm vụ 2", "nv2", "#2", or "2." / "2)" / "2:" opening the text;
+# not "việc 2 tuần nữa" (a number of days, weeks...).
+_POINTER_RE = re.compile(
+    r"""
+    (?:
+        (?:^|(?<=[^a-z0-9]))(?:cong\s*viec|viec|nhiem\s*vu|nv|muc)\s*(?:so\s*)?[:.]?\s*
+        (?P<n>\d{1,3})
+      | \#\s*(?P<h>\d{1,3})
+      | ^\s*(?P<lead>\d{1,3})\s*[.):]
+    )
+    (?![\d/\-]|[.,]\d|\s*(?:tuan|ngay|thang|nam|gio|phut|%)(?![a-z]))
+    """,
+    re.VERBOSE,
+)
+
+
+def task_pointer(text: str) -> tuple[int | None, str]:
+    """The task number an answer names ("việc 2 đã xong" -> 2) and the answer without it
+    ("đã xong"); (None, text) when it names none. Numbers are those of the bot's list."""
+    head = unicodedata.normalize("NFC", _cap(text))
+    folded, pos = _fold_chars(head)
+    m = _POINTER_RE.search(folded)
+    if m is None:
+        return None, text
+    number = int(m["n"] or m["h"] or m["lead"])
+    if number == 0:
+        return None, text
+    start, end = pos[m.start()], pos[m.end() - 1] + 1
+    rest = (head[:start] + " " + head[end:] + text[len(head) :]).strip(" \t\n,.:;-–—")
+    return number, re.sub(r"[ \t]+", " ", rest).strip()
+
+
+# Words that say how a task stands, or carry no subject: never a pointer to a title.
+_NOT_TITLE_WORDS = _set(
+    (
+        *("đã", "đang", "sẽ", "xong", "rồi", "gửi", "gởi", "nộp", "hoàn", "thành", "tất"),
+        *("làm", "thực", "hiện", "triển", "khai", "vướng", "mắc", "khó", "khăn", "xin"),
+        *("gia", "hạn", "đến", "tới", "trước", "ngày", "tuần", "nay", "hôm", "mai"),
+        *("em", "anh", "chị", "dạ", "vâng", "ạ", "nhé", "ok", "bên", "chúng", "tôi"),
+        *("việc", "nhiệm", "vụ", "của", "cho", "và", "là", "có", "không", "chưa", "được"),
+        *("các", "này", "đó", "với", "về", "trong", "theo", "thì", "mà", "nên", "vì", "do"),
+        *("báo", "cáo", "bc", "file", "tệp", "kèm", "theo", "đề", "nghị", "tiến", "độ"),
+    )
+)
+_TITLE_CHARS_EXAMINED = 300
+
+
+def _title_words(text: str) -> set[str]:
+    return {
+        w for w in _phrase(text[:_TITLE_CHARS_EXAMINED]) if w not in _NOT_TITLE_WORDS
+    }
+
+
+def title_choice(text: str, titles: Sequence[str]) -> int | None:
+    """The index of the title an answer points at by its words ("kinh phí đã bố trí xong"
+    -> "Bố trí kinh phí thực hiện kế hoạch"), or None when it points at none or at several
+    alike. Status words ("đã gửi", "đang làm", ...) and dates point at nothing; a title is
+    chosen when it shares more such words with the answer than any other, and either two
+    of them or one no other title has; among titles sharing as many, one whose every word
+    the answer has (short titles such as "Báo cáo năm") wins."""
+    words = _title_words(text) - {w for w in _phrase(text) if w.isdigit() and len(w) > 2}
+    if not words or not titles:
+        return None
+    title_words = [_title_words(t) for t in titles]
+    shared = [words & tw for tw in title_words]
+    best = max(len(s) for s in shared)
+    if best == 0:
+        return None
+    top = [i for i, s in enumerate(shared) if len(s) == best]
+    if len(top) > 1:
+        whole = [i for i in top if title_words[i] and title_words[i] <= words]
+        return whole[0] if len(whole) == 1 else None
+    chosen = top[0]
+    if best >= 2:
+        return chosen
+    (word,) = shared[chosen]
+    return chosen if sum(word in tw for tw in title_words) == 1 else None

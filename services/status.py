@@ -1,8 +1,16 @@
 """Task status, derived from progress, deadline and the time of completion.
 
-The five statuses are the ones government task-tracking systems already count:
-not_due (chưa đến hạn), in_progress (đang thực hiện), overdue (quá hạn),
-done_on_time (hoàn thành đúng hạn), done_late (hoàn thành quá hạn).
+One shared table of status names (labels live in bot/texts.STATUS). Government task
+trackers count dated tasks (nhiệm vụ có thời hạn) and standing duties (nhiệm vụ thường
+xuyên) apart, and so does every summary, chart and workbook here:
+
+dated (a deadline is set)
+    not_due (chưa đến hạn), in_progress (đang thực hiện), overdue (quá hạn),
+    done_on_time (hoàn thành đúng hạn), done_late (hoàn thành quá hạn)
+standing (no deadline: a duty carried on all year, accounted for in periodic reports)
+    standing (thường xuyên, not reported done), standing_done (thường xuyên, reported done)
+
+A standing duty is never "not_due": it has no deadline to be before.
 """
 
 from __future__ import annotations
@@ -11,8 +19,16 @@ import datetime as dt
 
 from services.clock import VN_TZ
 
-STATUSES = ("not_due", "in_progress", "overdue", "done_on_time", "done_late")
+DATED = ("not_due", "in_progress", "overdue", "done_on_time", "done_late")
+STANDING = ("standing", "standing_done")
+STATUSES = DATED + STANDING
+OPEN = ("not_due", "in_progress", "overdue", "standing")
+DONE = ("done_on_time", "done_late", "standing_done")
 END_OF_DAY = dt.time(23, 59, 59)
+
+
+def is_standing(status: str) -> bool:
+    return status in STANDING
 
 
 def deadline_at(due_date: dt.date, due_time: dt.time | None = None) -> dt.datetime:
@@ -28,11 +44,13 @@ def task_status(
     done_at: dt.datetime | None,
     now: dt.datetime,
 ) -> str:
+    if due_date is None:
+        return "standing_done" if progress == "done" else "standing"
     if progress == "done":
-        if due_date is None or done_at is None or done_at <= deadline_at(due_date, due_time):
+        if done_at is None or done_at <= deadline_at(due_date, due_time):
             return "done_on_time"
         return "done_late"
-    if due_date is not None and now > deadline_at(due_date, due_time):
+    if now > deadline_at(due_date, due_time):
         return "overdue"
     if progress == "in_progress":
         return "in_progress"

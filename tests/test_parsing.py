@@ -21,6 +21,8 @@ from services.parsing import (
     parse_date,
     parse_reply,
     requested_date,
+    task_pointer,
+    title_choice,
 )
 
 D = dt.date
@@ -28,8 +30,16 @@ TODAY = D(2026, 11, 23)
 DEC = D(2026, 12, 20)
 
 
-def case(text, intent, note=None, new_due=None, problem=None, today=TODAY, id=None):
-    return pytest.param(text, today, Reply(intent, note, new_due, problem), id=id or text)
+JAN = D(2027, 1, 3)  # just after the new year
+DEC2 = D(2026, 12, 2)  # the day the issue's «30/11» was refused
+
+
+def case(
+    text, intent, note=None, new_due=None, problem=None, today=TODAY, id=None, suggested=None
+):
+    return pytest.param(
+        text, today, Reply(intent, note, new_due, problem, suggested), id=id or text
+    )
 
 
 REPLIES = [
@@ -195,7 +205,7 @@ REPLIES = [
     case("xin gia hạn đến 30 thg 11", "extension", new_due=D(2026, 11, 30)),
     case("Xin gia hạn đến ngày 30 tháng 11 năm 2026 ạ", "extension", new_due=D(2026, 11, 30)),
     case("xin gia hạn đến 30.11", "extension", new_due=D(2026, 11, 30)),
-    case("xin gia hạn đến hôm nay 23/11", "extension", new_due=D(2026, 11, 23)),
+    case("xin gia hạn đến hôm nay 23/11", "extension", problem="date_past"),
     case("xin ra hạn đến 30/11", "extension", new_due=D(2026, 11, 30), id="r/gi typo"),
     case("xin gia hạn vì thiếu số liệu đến 5/12", "extension", "thiếu số liệu", D(2026, 12, 5)),
     case(
@@ -224,12 +234,100 @@ REPLIES = [
     case("Cần thêm thời gian vì thiếu người", "extension", "thiếu người", problem="date_missing"),
     case("xin gia hạn đến 31/11", "extension", problem="date_invalid"),
     case("xin gia hạn đến 30/13", "extension", problem="date_invalid"),
-    case("xin gia hạn đến 20/11/2026", "extension", problem="date_past"),
+    case(
+        "xin gia hạn đến 20/11/2026",
+        "extension",
+        problem="date_past",
+        suggested=D(2027, 11, 20),
+    ),
     case(
         "xin gia hạn đến 20/11",
         "extension",
+        problem="date_ambiguous",
+        suggested=D(2027, 11, 20),
+        id="yearless date 3 days ago: next year's is offered, not taken",
+    ),
+    case(
+        "xin gia hạn đến 31/12/9999",
+        "extension",
+        problem="date_out_of_range",
+        id="year 9999 is out of range",
+    ),
+    case("xin gia hạn đến 1/1/1990", "extension", problem="date_out_of_range"),
+    case(
+        "xin gia hạn đến 30/11/2036",
+        "extension",
+        new_due=D(2036, 11, 30),
+        id="ten years ahead is still in range",
+    ),
+    case("xin gia hạn đến 1/1/2037", "extension", problem="date_out_of_range"),
+    # around the new year, with and without years
+    case(
+        "xin gia hạn đến 30/11",
+        "extension",
+        problem="date_ambiguous",
+        suggested=D(2027, 11, 30),
+        today=DEC2,
+        id="02/12: 30/11 just gone is asked about",
+    ),
+    case(
+        "xin gia hạn đến 30/11/2026",
+        "extension",
         problem="date_past",
-        id="yearless date 3 days ago is past, not next year",
+        suggested=D(2027, 11, 30),
+        today=DEC2,
+        id="02/12: 30/11/2026 is past, 30/11/2027 offered",
+    ),
+    case(
+        "xin gia hạn đến 30/11/2027",
+        "extension",
+        new_due=D(2027, 11, 30),
+        today=DEC2,
+        id="02/12: 30/11/2027 written in full",
+    ),
+    case(
+        "xin gia hạn đến 15/1",
+        "extension",
+        new_due=D(2027, 1, 15),
+        today=DEC2,
+        id="02/12: 15/1 is next January",
+    ),
+    case(
+        "xin gia hạn đến 10/1",
+        "extension",
+        new_due=D(2027, 1, 10),
+        today=JAN,
+        id="03/01: 10/1 is this month",
+    ),
+    case(
+        "xin gia hạn đến 28/12",
+        "extension",
+        problem="date_ambiguous",
+        suggested=D(2027, 12, 28),
+        today=JAN,
+        id="03/01: 28/12 just gone",
+    ),
+    case(
+        "xin gia hạn đến 28/12/2026",
+        "extension",
+        problem="date_past",
+        suggested=D(2027, 12, 28),
+        today=JAN,
+        id="03/01: last year's 28/12 written in full",
+    ),
+    case(
+        "xin gia hạn đến 5/1/2027",
+        "extension",
+        new_due=D(2027, 1, 5),
+        today=JAN,
+        id="03/01: 5/1 of this year in full",
+    ),
+    case(
+        "xin gia hạn đến 3/1",
+        "extension",
+        problem="date_past",
+        today=JAN,
+        id="today itself without a year",
     ),
     case(
         "xin gia hạn đến 5/1",
@@ -248,7 +346,8 @@ REPLIES = [
     case(
         "xin gia hạn đến 15/12",
         "extension",
-        problem="date_past",
+        problem="date_ambiguous",
+        suggested=D(2027, 12, 15),
         today=DEC,
         id="DEC: 15/12 already gone",
     ),
@@ -480,18 +579,139 @@ def test_find_date(text, expected):
 
 
 REQUESTED_DATE = [
-    ("30/11", TODAY, (D(2026, 11, 30), None)),
-    ("đến 30.11 ạ", TODAY, (D(2026, 11, 30), None)),
-    ("23/11", TODAY, (D(2026, 11, 23), None)),
-    ("20/11", TODAY, (None, "date_past")),  # 3 days ago, not a 362-day extension
-    ("20/11/2026", TODAY, (None, "date_past")),
-    ("31/11", TODAY, (None, "date_invalid")),
-    ("tuần sau", TODAY, (None, "date_missing")),
-    ("5/1", DEC, (D(2027, 1, 5), None)),
-    ("15/12", DEC, (None, "date_past")),
+    ("30/11", TODAY, (D(2026, 11, 30), None, None)),
+    ("đến 30.11 ạ", TODAY, (D(2026, 11, 30), None, None)),
+    ("23/11", TODAY, (None, "date_past", None)),  # today: not a new deadline
+    ("24/11", TODAY, (D(2026, 11, 24), None, None)),
+    ("20/11", TODAY, (None, "date_ambiguous", D(2027, 11, 20))),  # 3 days ago: asked
+    ("20/11/2026", TODAY, (None, "date_past", D(2027, 11, 20))),
+    ("23/11/2026", TODAY, (None, "date_past", None)),
+    ("31/11", TODAY, (None, "date_invalid", None)),
+    ("tuần sau", TODAY, (None, "date_missing", None)),
+    ("5/1", DEC, (D(2027, 1, 5), None, None)),
+    ("15/12", DEC, (None, "date_ambiguous", D(2027, 12, 15))),
+    ("30/11", DEC2, (None, "date_ambiguous", D(2027, 11, 30))),
+    ("30/11/2026", DEC2, (None, "date_past", D(2027, 11, 30))),
+    ("15/1", DEC2, (D(2027, 1, 15), None, None)),
+    ("29/2", DEC2, (D(2028, 2, 29), None, None)),
+    ("29/02/2024", DEC2, (None, "date_out_of_range", None)),
+    ("29/02/2025", DEC2, (None, "date_invalid", None)),
+    ("28/02/2025", DEC2, (None, "date_past", D(2027, 2, 28))),
+    ("31/12/9999", DEC2, (None, "date_out_of_range", None)),
+    ("25/12/9999", DEC2, (None, "date_out_of_range", None)),
+    ("31/12/2036", DEC2, (D(2036, 12, 31), None, None)),
+    ("1/1/2037", DEC2, (None, "date_out_of_range", None)),
+    ("4/1", JAN, (D(2027, 1, 4), None, None)),
+    ("2/1", JAN, (None, "date_ambiguous", D(2028, 1, 2))),
+    ("31/12", JAN, (None, "date_ambiguous", D(2027, 12, 31))),
+    ("31/12/2026", JAN, (None, "date_past", D(2027, 12, 31))),
 ]
 
 
 @pytest.mark.parametrize(("text", "today", "expected"), REQUESTED_DATE)
 def test_requested_date(text, today, expected):
     assert requested_date(text, today) == expected
+
+
+# --- which task an answer is about ------------------------------------------------------
+# A plain message in a private chat and a reply to the list both name their task by its
+# number in the bot's list («việc 2 …») or by a word of its title; the rest of the
+# message is read as any reply.
+
+POINTERS = [
+    ("việc 2 đã xong", 2, "đã xong"),
+    ("Việc 2: đã gửi báo cáo", 2, "đã gửi báo cáo"),
+    ("viec so 3 dang lam", 3, "dang lam"),
+    ("việc số 12 vướng: thiếu kinh phí", 12, "vướng: thiếu kinh phí"),
+    ("nhiệm vụ 4 xin gia hạn đến 30/11", 4, "xin gia hạn đến 30/11"),
+    ("nv5 xong rồi", 5, "xong rồi"),
+    ("#7 đang thực hiện", 7, "đang thực hiện"),
+    ("2. đã xong", 2, "đã xong"),
+    ("3) đang làm", 3, "đang làm"),
+    ("Dạ việc 2 em đã gửi rồi ạ", 2, "Dạ em đã gửi rồi ạ"),
+    ("đã xong việc 5 ạ", 5, "đã xong ạ"),
+    ("công việc 6 hoàn thành", 6, "hoàn thành"),
+    # no task named
+    ("đã xong", None, "đã xong"),
+    ("việc 2 tuần nữa mới xong", None, "việc 2 tuần nữa mới xong"),
+    ("xin gia hạn 2 ngày", None, "xin gia hạn 2 ngày"),
+    ("kinh phí 1.5 tỷ", None, "kinh phí 1.5 tỷ"),
+    ("2/12 đã gửi", None, "2/12 đã gửi"),
+    ("việc 0 đã xong", None, "việc 0 đã xong"),
+    ("30% đã xong", None, "30% đã xong"),
+]
+
+
+@pytest.mark.parametrize(("text", "number", "rest"), POINTERS)
+def test_task_pointer(text, number, rest):
+    assert task_pointer(text) == (number, rest)
+
+
+TITLES = [
+    "Báo cáo 6 tháng",
+    "Báo cáo năm",
+    "Bố trí kinh phí thực hiện công tác bảo vệ trẻ em hằng năm",
+    "Tuyên truyền phòng, chống xâm hại trẻ em trên các phương tiện thông tin",
+    "Tổ chức Diễn đàn trẻ em cấp tỉnh",
+]
+TITLE_CHOICES = [
+    ("đã gửi báo cáo năm", 1),
+    ("Báo cáo 6 tháng đã gửi rồi ạ", 0),
+    ("bao cao nam da gui", 1),
+    ("kinh phí đã bố trí xong", 2),
+    ("tuyên truyền đang thực hiện", 3),
+    ("diễn đàn đã tổ chức xong", 4),
+    ("vướng: chưa có địa điểm tổ chức diễn đàn", 4),
+    # nothing pointed at, or several alike: the bot asks which
+    ("đã xong", None),
+    ("đã gửi báo cáo", None),
+    ("trẻ em đang làm", None),
+    ("xin gia hạn đến 30/11/2026", None),
+    ("ok", None),
+    ("", None),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), TITLE_CHOICES)
+def test_title_choice(text, expected):
+    assert title_choice(text, TITLES) == expected
+
+
+ANSWERS_IN_PRIVATE = [
+    # (message, today, number named, intent of the rest, new_due, problem, suggested)
+    ("việc 2 đã xong", TODAY, 2, "done", None, None, None),
+    ("việc 3 đang làm", TODAY, 3, "in_progress", None, None, None),
+    ("việc 1 vướng: thiếu kinh phí", TODAY, 1, "blocked", None, None, None),
+    ("việc 2 xin gia hạn đến 15/1", DEC2, 2, "extension", D(2027, 1, 15), None, None),
+    (
+        "việc 2 xin gia hạn đến 30/11",
+        DEC2,
+        2,
+        "extension",
+        None,
+        "date_ambiguous",
+        D(2027, 11, 30),
+    ),
+    ("việc 4 xin gia hạn đến 30/11/2026", DEC2, 4, "extension", None, "date_past", D(2027, 11, 30)),
+    ("việc 2 xin gia hạn đến 5/1/2027", JAN, 2, "extension", D(2027, 1, 5), None, None),
+    ("việc 2 xin gia hạn đến 31/12", JAN, 2, "extension", None, "date_ambiguous", D(2027, 12, 31)),
+    ("đã gửi báo cáo", TODAY, None, "done", None, None, None),
+    ("chào bot", TODAY, None, "unknown", None, None, None),
+]
+
+
+@pytest.mark.parametrize(
+    ("text", "today", "number", "intent", "new_due", "problem", "suggested"), ANSWERS_IN_PRIVATE
+)
+def test_answers_name_their_task_and_are_read_like_replies(
+    text, today, number, intent, new_due, problem, suggested
+):
+    named, rest = task_pointer(text)
+    reply = parse_reply(rest, today)
+    assert (named, reply.intent, reply.new_due, reply.problem, reply.suggested) == (
+        number,
+        intent,
+        new_due,
+        problem,
+        suggested,
+    )
