@@ -51,15 +51,15 @@ Public API
 Dates
 -----
 Accepted: dd/mm, dd/mm/yyyy, dd-mm-yyyy, dd.mm.yyyy, d/m/yy (20yy), yyyy-mm-dd (also with
-"/" or "."), "ngày 30 tháng 11", "30 tháng 11 năm 2026", "30 thg 11", "30/11 năm 2026".
-A date without a year is its next occurrence on or after ``today`` ("5/1" said in
-December is next January); asked for as a new deadline, the next one after today. Impossible dates are "invalid", never corrected; validation
-is done by ``datetime.date`` itself. In free text, a yearless "30-11" or "30.11" is only
-taken as a date at the start of the text or after a word such as "đến", "tới", "ngày",
-"hết", "trước", "hạn" (otherwise "kinh phí 1.5 tỷ" would hold a date), and a yearless number
-pair followed by a unit ("1/2 tháng", "50/60 xã") is not a date. Relative expressions
-("thứ 6", "tuần sau", "cuối tháng", "thêm 3 ngày") are not dates: an extension with only those gets
-"date_missing" and the bot asks for a date.
+"/" or "."), "ngày 30 tháng 11", "30 tháng 11 năm 2026", "30 thg 11", "30/11 năm 2026". A
+date without a year is its next occurrence on or after ``today`` ("5/1" said in December is
+next January); asked for as a new deadline, the next one after today. Impossible dates are
+"invalid", never corrected; validation is done by ``datetime.date`` itself. In free text, a
+yearless "30-11" or "30.11" is only taken as a date at the start of the text or after a word
+such as "đến", "tới", "ngày", "hết", "trước", "hạn" (otherwise "kinh phí 1.5 tỷ" would hold
+a date), and a yearless number pair followed by a unit ("1/2 tháng", "50/60 xã") is not a
+date. Relative expressions ("thứ 6", "tuần sau", "cuối tháng", "thêm 3 ngày") are not dates:
+an extension with only those gets "date_missing" and the bot asks for a date.
 
 Decisions on ambiguous replies (a wrong "done" is the costly mistake, so doubt never
 becomes "done"; "unknown" makes the bot ask with buttons, which is cheap)
@@ -108,7 +108,6 @@ only after that point is not seen (the reply then comes out "unknown" and the bo
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 import unicodedata
 from bisect import bisect_left
@@ -1446,9 +1445,7 @@ _TITLE_CHARS_EXAMINED = 300
 
 
 def _title_words(text: str) -> set[str]:
-    return {
-        w for w in _phrase(text[:_TITLE_CHARS_EXAMINED]) if w not in _NOT_TITLE_WORDS
-    }
+    return {w for w in _phrase(text[:_TITLE_CHARS_EXAMINED]) if w not in _NOT_TITLE_WORDS}
 
 
 def title_choice(text: str, titles: Sequence[str]) -> int | None:
