@@ -24,17 +24,29 @@ from bot import texts
 from bot.aiohttp_request import AiohttpRequest
 from bot.handlers.broadcasts import cmd_nhom, cmd_thongbao, on_ack, on_broadcast_button
 from bot.handlers.coordinator import cmd_sukien, on_extension_button
-from bot.handlers.fallback import (
-    on_edited,
-    on_error,
-    on_forwarded,
-    on_plain_text,
-    on_unknown_command,
-)
+from bot.handlers.fallback import on_edited, on_error, on_forwarded, on_unknown_command
 from bot.handlers.plans import cmd_suakh, on_plan_button
-from bot.handlers.reports import cmd_bieudo, cmd_chuatraloi, cmd_quahan, cmd_tonghop, cmd_xuat
+from bot.handlers.reports import (
+    cmd_baocao,
+    cmd_bieudo,
+    cmd_chuatraloi,
+    cmd_quahan,
+    cmd_tonghop,
+    cmd_xuat,
+    on_files_button,
+    on_overdue_button,
+    on_summary_button,
+)
 from bot.handlers.start import cmd_help, cmd_start
-from bot.handlers.tasks import cmd_viec, on_document, on_reply, on_task_button
+from bot.handlers.tasks import (
+    cmd_viec,
+    on_document,
+    on_held_button,
+    on_list_button,
+    on_plain_answer,
+    on_reply,
+    on_task_button,
+)
 from bot.ordering import PerChatOrder
 from bot.ratelimit import RetryOn429
 from db.session import Database
@@ -70,10 +82,16 @@ def routes() -> list[BaseHandler]:
         CommandHandler("bieudo", cmd_bieudo, block=False),
         CommandHandler("nhom", cmd_nhom),
         CommandHandler("suakh", cmd_suakh),
+        CommandHandler("baocao", cmd_baocao, block=False),
         MessageHandler(filters.COMMAND, on_unknown_command),
         # Reports above run with block=False: a long summary paced by Telegram's limits
         # must not hold up everyone else's buttons.
         CallbackQueryHandler(on_task_button, pattern=r"^t:"),
+        CallbackQueryHandler(on_list_button, pattern=r"^v:"),
+        CallbackQueryHandler(on_held_button, pattern=r"^h:"),
+        CallbackQueryHandler(on_summary_button, pattern=r"^s:"),
+        CallbackQueryHandler(on_overdue_button, pattern=r"^q:"),
+        CallbackQueryHandler(on_files_button, pattern=r"^f:"),
         CallbackQueryHandler(on_extension_button, pattern=r"^x[aro]:"),
         CallbackQueryHandler(on_plan_button, pattern=r"^pl:"),
         CallbackQueryHandler(on_broadcast_button, pattern=r"^bc:"),
@@ -81,7 +99,7 @@ def routes() -> list[BaseHandler]:
         CallbackQueryHandler(on_bad_button),
         MessageHandler(filters.Document.ALL, on_document),
         MessageHandler(filters.TEXT & filters.REPLY, on_reply),
-        MessageHandler(filters.TEXT & filters.ChatType.PRIVATE, on_plain_text),
+        MessageHandler(filters.TEXT & filters.ChatType.PRIVATE, on_plain_answer),
     ]
 
 

@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from db.session import Database
     from services import agencies, clock, invites, tasks
     from services.errors import DomainError
-    from services.parsing import parse_date
+    from services.parsing import YEARS_AHEAD, YEARS_BACK, date_in_range, parse_date
     from services.plan_parser import ParsedPlan
     from services.settings import Settings, get_settings
 
@@ -26,11 +26,12 @@ def _import_services() -> None:
     """The database and services, imported when a command needs them (about 2 s of imports
     on a small server): `--help`, a bad argument and the demo's first line come at once."""
     global Database, DomainError, agencies, clock, invites, tasks, parse_date
+    global YEARS_AHEAD, YEARS_BACK, date_in_range
     global Settings, get_settings
     from db.session import Database
     from services import agencies, clock, invites, tasks
     from services.errors import DomainError
-    from services.parsing import parse_date
+    from services.parsing import YEARS_AHEAD, YEARS_BACK, date_in_range, parse_date
     from services.settings import Settings, get_settings
 
 
@@ -44,10 +45,27 @@ class Parser(argparse.ArgumentParser):
         self.exit(2, texts.CLI_BAD_ARGUMENTS.format(message=message, prog=self.prog) + "\n")
 
 
+def _bad_date(value: object) -> CliError:
+    example = clock.today_vn() + dt.timedelta(days=30)
+    return CliError(
+        texts.CLI_BAD_DATE.format(
+            value=value, example=texts.date_vn(example), iso=example.isoformat()
+        )
+    )
+
+
 def cli_date(value: str) -> dt.date:
-    parsed = parse_date(value, clock.today_vn())
+    """A date typed at the terminal, within the years a person may mean (issue 10)."""
+    today = clock.today_vn()
+    parsed = parse_date(value, today)
     if not isinstance(parsed, dt.date):
-        raise CliError(texts.CLI_BAD_DATE.format(value=value))
+        raise _bad_date(value)
+    if not date_in_range(parsed, today):
+        raise CliError(
+            texts.CLI_DATE_OUT_OF_RANGE.format(
+                value=value, first=today.year - YEARS_BACK, last=today.year + YEARS_AHEAD
+            )
+        )
     return parsed
 
 
@@ -282,7 +300,7 @@ def _cli_time(value: str) -> dt.time:
     try:
         return dt.time.fromisoformat(value)
     except ValueError:
-        raise CliError(texts.CLI_BAD_DATE.format(value=value)) from None
+        raise _bad_date(value) from None
 
 
 def _event_when(event: Any) -> str:
@@ -295,7 +313,7 @@ async def calendar(db: Database, args: argparse.Namespace, settings: Settings) -
     from services.reminders import events_of_year, notice_days
 
     if not 1900 < args.year < 2100:
-        raise CliError(texts.CLI_BAD_DATE.format(value=args.year))
+        raise _bad_date(args.year)
     async with db.session() as session:
         events = await events_of_year(session, args.year, settings)
     if args.json:

@@ -1,20 +1,74 @@
-"""Turn service results into the texts people read (no Telegram calls here)."""
+"""Turn service results into the texts people read (no Telegram calls here).
+
+Every message fits a phone: at most MESSAGE_LIMIT characters, long titles, notes and names
+cut at a word with «…» (services.textfit), a deadline written once. The full text stays in
+the database and the workbook.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
+import re
 from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
 
 from bot import texts
-from services.broadcasts import Report
+from services.broadcasts import Report, Sender
 from services.clock import VN_TZ
 from services.export import ExportLabels
 from services.plans import Activation
-from services.status import STATUSES
-from services.summary import Summary
+from services.reportfiles import Filed
+from services.status import DATED, STANDING, STATUSES
+from services.summary import AgencySummary, Summary
 from services.tasks import TaskView
+from services.textfit import clip, fit_lines
 
-MESSAGE_LIMIT = 4000  # below Telegram's 4096, leaving room for a header
-TASKS_PER_MESSAGE = 8  # 4 buttons each; Telegram allows 100 buttons, phones show far fewer
+MESSAGE_LIMIT = 1500  # what a phone shows without long scrolling; Telegram takes 4096
+POPUP_LIMIT = 190  # answerCallbackQuery takes 200
+PAGE_SIZE = 8  # tasks (or bodies) per list page: one button each, and ◀ ▶
+BODIES_PER_PAGE = 10
+TITLE_IN_LIST = 70  # a title in a list line
+TITLE_IN_LINE = 90  # a title in a notice, a summary, a digest line
+TITLE_ON_CARD = 600
+TITLE_ON_BUTTON = 34
+NOTE_SHOWN = 160
+NAME_SHOWN = 70
+ITEMS_PER_BODY = 4  # overdue tasks, obstacles... named per body; the rest counted
+
+_DEADLINE_SUFFIX = re.compile(r"\s*\(hạn (\d{2}/\d{2}/\d{4})\)\s*$")
+
+
+def title_of(title: str, due: dt.date | None, limit: int) -> str:
+    """A title as shown beside its deadline: without its own "(hạn dd/mm/yyyy)" when that
+    is the deadline shown anyway (a plan's second "Báo cáo năm" carries its date in its
+    title), cut to `limit`."""
+    if due is not None:
+        m = _DEADLINE_SUFFIX.search(title)
+        if m and m[1] == texts.date_vn(due):
+            title = title[: m.start()]
+    return clip(title, limit)
+
+
+def name_of(name: str | None) -> str:
+    return clip(name or "", NAME_SHOWN)
+
+
+def note_of(note: str | None) -> str:
+    return clip(note or "", NOTE_SHOWN)
+
+
+def popup(text: str) -> str:
+    """A button's pop-up answer, under Telegram's 200 characters."""
+    return clip(text, POPUP_LIMIT, keep_lines=True)
+
+
+def fit(text: str, limit: int = MESSAGE_LIMIT) -> str:
+    """A whole message within `limit` (line breaks kept)."""
+    return clip(text, limit, keep_lines=True)
+
+
+# --- tasks ---------------------------------------------------------------------------------
 
 
 def status_text(v: TaskView) -> str:
@@ -23,6 +77,8 @@ def status_text(v: TaskView) -> str:
         parts.append(texts.FLAG_BLOCKED)
     if v.extension_requested and v.progress != "done":
         parts.append(texts.FLAG_EXTENSION)
+    if v.status == "standing" and v.progress == "in_progress":
+        parts.insert(1, texts.STATUS["in_progress"])
     return " · ".join(parts)
 
 
@@ -37,132 +93,334 @@ def left_text(v: TaskView) -> str:
 
 
 def due_line(v: TaskView) -> str:
-    """ "Thứ Hai, 30/11/2026 — còn 7 ngày", or just "không ghi hạn"."""
+    """ "Thứ Hai, 30/11/2026 — còn 7 ngày", or that the duty has no deadline."""
     return f"{due_text(v)} — {left_text(v)}" if v.due_date else texts.NO_DUE
 
 
-def task_block(n: int, v: TaskView) -> str:
-    lines = [texts.TASK_LINE.format(n=n, title=v.title, due=due_line(v), status=status_text(v))]
+def state_line(v: TaskView) -> str:
+    """One short line: status, days left, deadline, and the flags."""
+    if v.due_date is None:
+        if v.progress == "done":
+            line = texts.STATE_DONE.format(
+                icon=texts.STATUS_ICON[v.status], status=texts.STATUS[v.status]
+            )
+        elif v.progress == "in_progress":
+            line = texts.STATE_STANDING_PROGRESS
+        else:
+            line = texts.STATE_STANDING
+    elif v.progress == "done":
+        line = texts.STATE_DONE.format(
+            icon=texts.STATUS_ICON[v.status], status=texts.STATUS[v.status]
+        )
+    elif v.status == "overdue":
+        line = texts.STATE_OVERDUE.format(days=-(v.days_left or 0), date=texts.date_vn(v.due_date))
+    else:
+        line = texts.STATE_DATED.format(
+            icon=texts.STATUS_ICON[v.status],
+            status=texts.STATUS[v.status],
+            left=texts.days_left(v.days_left),
+            date=texts.date_vn(v.due_date),
+        )
+    if v.progress != "done":
+        if v.blocked:
+            line += texts.STATE_FLAG_BLOCKED
+        if v.extension_requested:
+            line += texts.STATE_FLAG_EXTENSION
+    return line
+
+
+def short_title(v: TaskView, limit: int = TITLE_IN_LIST) -> str:
+    return title_of(v.title, v.due_date, limit)
+
+
+def task_card(
+    v: TaskView, *, number: int | None = None, count: int | None = None, hint: bool = False
+) -> str:
+    """One task: its title (long ones cut), body, deadline, status and flags."""
+    head = texts.TASK_CARD_NUMBER.format(n=number, count=count) if number and count else ""
+    lines = [
+        head
+        + texts.TASK_CARD.format(
+            title=short_title(v, TITLE_ON_CARD),
+            agency=name_of(v.agency_name),
+            due=due_line(v),
+            status=status_text(v),
+        )
+    ]
     if v.blocked and v.block_note and v.progress != "done":
-        lines.append(texts.TASK_FLAG_BLOCKED.format(note=v.block_note))
+        lines.append(texts.TASK_FLAG_BLOCKED.format(note=note_of(v.block_note)))
     if v.extension_requested and v.extension_date and v.progress != "done":
         lines.append(texts.TASK_FLAG_EXTENSION.format(date=texts.date_vn(v.extension_date)))
-    return "\n".join(lines)
+    if hint:
+        lines.append(
+            texts.TASK_CARD_HINT_STANDING
+            if v.due_date is None
+            else texts.TASK_CARD_HINT.format(example=texts.example_date(short=True))
+        )
+    return fit("\n".join(lines))
 
 
-def task_card(v: TaskView) -> str:
-    text = texts.TASK_CARD.format(
-        title=v.title, agency=v.agency_name, due=due_line(v), status=status_text(v)
+@dataclass(frozen=True)
+class ListPage:
+    """One screen of a numbered task list: its text and the tasks it shows."""
+
+    text: str
+    shown: list[tuple[int, TaskView]]  # (number, task)
+    page: int
+    pages: int
+
+
+def pages_of(count: int, size: int = PAGE_SIZE) -> int:
+    return max(1, -(-count // size))
+
+
+def task_list_page(
+    agency_name: str,
+    views: Sequence[TaskView] | Sequence[tuple[int, TaskView]],
+    page: int,
+    *,
+    head: str | None = None,
+    hint: str | None = texts.TASKS_HINT,
+    numbered: bool = False,
+) -> ListPage:
+    """Page `page` (from 0) of a body's task list, numbered from 1 across pages (or by the
+    numbers given, `numbered`); `head` replaces the usual heading."""
+    items: list[tuple[int, TaskView]] = (
+        list(views) if numbered else list(enumerate(views, 1))  # type: ignore[arg-type]
     )
-    if v.blocked and v.block_note and v.progress != "done":
-        text += "\n" + texts.TASK_FLAG_BLOCKED.strip().format(note=v.block_note)
-    if v.extension_requested and v.extension_date and v.progress != "done":
-        text += "\n" + texts.TASK_FLAG_EXTENSION.strip().format(
-            date=texts.date_vn(v.extension_date)
+    pages = pages_of(len(items))
+    page = min(max(page, 0), pages - 1)
+    shown = items[page * PAGE_SIZE : (page + 1) * PAGE_SIZE]
+    if head is None:
+        open_count = sum(1 for _, v in items if v.progress != "done")
+        template = texts.TASKS_HEAD_PAGES if pages > 1 else texts.TASKS_HEAD
+        head = template.format(
+            agency=name_of(agency_name), count=open_count, page=page + 1, pages=pages
         )
-    return text
+    elif pages > 1:
+        head += texts.ASK_WHICH_PAGE.format(page=page + 1, pages=pages)
+    rows = [
+        texts.TASKS_ROW.format(n=n, title=short_title(v), state=state_line(v)) for n, v in shown
+    ]
+    text = fit("\n".join([head, "", *rows, *(["", hint] if hint else [])]))
+    return ListPage(text=text, shown=shown, page=page, pages=pages)
 
 
-def chunk(
-    blocks: list[str], *, header: str, limit: int = MESSAGE_LIMIT, per_message: int | None = None
-) -> list[list[int]]:
-    """Group block indexes into messages that stay under the limit."""
-    groups: list[list[int]] = []
-    current: list[int] = []
-    size = len(header)
-    for i, block in enumerate(blocks):
-        block_size = len(block) + 2
-        full = per_message is not None and len(current) >= per_message
-        if current and (size + block_size > limit or full):
-            groups.append(current)
-            current, size = [], len(header)
-        current.append(i)
-        size += block_size
-    if current:
-        groups.append(current)
-    return groups
+def button_title(n: int, title: str, due: dt.date | None = None) -> str:
+    return texts.BTN_TASK.format(n=n, title=title_of(title, due, TITLE_ON_BUTTON))
 
 
-def task_list_messages(
-    agency_name: str, views: list[TaskView]
-) -> list[tuple[str, list[TaskView], int]]:
-    """(text, tasks shown, first number) per message of the /viec list."""
-    blocks = [task_block(i, v)[:3000] for i, v in enumerate(views, 1)]
-    header = texts.TASKS_HEADER.format(agency=agency_name, count=len(views))
-    out = []
-    groups = chunk(blocks, header=header + texts.TASKS_LEGEND, per_message=TASKS_PER_MESSAGE)
-    for part, group in enumerate(groups, 1):
-        head = (
-            header if part == 1 else texts.TASKS_HEADER_PART.format(agency=agency_name, part=part)
-        )
-        shown = [views[i] for i in group]
-        out.append((list_message_text(head, shown, group[0] + 1), shown, group[0] + 1))
-    return out
-
-
-def list_message_text(head: str, views: list[TaskView], first: int) -> str:
-    """A /viec message; `head` is kept as first written when the message is edited."""
-    body = "\n\n".join(task_block(first + i, v)[:3000] for i, v in enumerate(views))
-    return f"{head}\n{texts.TASKS_LEGEND}\n\n{body}"
+# --- summaries -------------------------------------------------------------------------------
 
 
 def counts_icons(counts: Counter[str]) -> str:
-    """ "🔴 2 · 🕒 18": the per-agency line of a summary, short enough for 500 agencies."""
-    shown = [f"{texts.STATUS_ICON[s]} {counts[s]}" for s in STATUSES if counts.get(s)]
+    """ "🔴 2 · 🕒 18 · 🔁 12": a body's line of a summary, short enough for 500 bodies."""
+    shown = [f"{texts.STATUS_ICON[s]} {counts[s]}" for s in texts.STATUS_ORDER if counts.get(s)]
     return " · ".join(shown) if shown else texts.SUMMARY_NO_TASKS
 
 
-def counts_text(counts: Counter[str]) -> str:
-    shown = [f"{texts.STATUS[s]} {counts[s]}" for s in STATUSES if counts.get(s)]
-    return ", ".join(shown) if shown else texts.SUMMARY_NO_TASKS
+def counts_text(counts: Counter[str], statuses: Sequence[str] = STATUSES) -> str:
+    shown = [
+        f"{texts.STATUS_ICON[s]} {texts.STATUS[s]} {counts[s]}"
+        for s in texts.STATUS_ORDER
+        if s in statuses and counts.get(s)
+    ]
+    return " · ".join(shown) if shown else texts.SUMMARY_NO_TASKS
 
 
-SUMMARY_NAMES_PER_AGENCY = 3  # the rest of a long list is one line pointing to /quahan
+def _totals_lines(counts: Counter[str], blocked: int, extensions: int) -> list[str]:
+    dated = sum(counts[s] for s in DATED)
+    standing = sum(counts[s] for s in STANDING)
+    lines = [texts.SUMMARY_DATED.format(count=dated, counts=counts_text(counts, DATED))]
+    if standing:
+        lines.append(
+            texts.SUMMARY_STANDING.format(
+                count=standing, done=counts["standing_done"], open=counts["standing"]
+            )
+        )
+    if blocked or extensions:
+        lines.append(texts.SUMMARY_FLAGS.format(blocked=blocked, extensions=extensions))
+    return lines
 
 
-def _capped(lines: list[str], more: str, cap: int = SUMMARY_NAMES_PER_AGENCY) -> list[str]:
+@dataclass(frozen=True)
+class SummaryPage:
+    text: str
+    shown: list[tuple[int, AgencySummary]]
+    page: int
+    pages: int
+
+
+def summary_page(summary: Summary, page: int = 0, *, scope: str | None = None) -> SummaryPage:
+    """The one /tonghop message: totals, then the bodies most behind first, a page of them."""
+    if not summary.agencies:
+        return SummaryPage(texts.SUMMARY_EMPTY, [], 0, 1)
+    ordered = summary.behind_first()
+    pages = pages_of(len(ordered), BODIES_PER_PAGE)
+    page = min(max(page, 0), pages - 1)
+    start = page * BODIES_PER_PAGE
+    shown = [(start + i + 1, a) for i, a in enumerate(ordered[start : start + BODIES_PER_PAGE])]
+    totals = summary.totals
+    lines = [
+        texts.SUMMARY_HEADER.format(
+            date=texts.date_vn(summary.date),
+            agencies=len(summary.agencies),
+            tasks=summary.task_count,
+            scope=texts.SUMMARY_SCOPE.format(scope=clip(scope, 60)) if scope else "",
+        ),
+        *_totals_lines(
+            totals,
+            sum(len(a.blocked) for a in summary.agencies),
+            sum(len(a.extensions) for a in summary.agencies),
+        ),
+        "",
+        texts.SUMMARY_BEHIND_HEAD.format(page=page + 1, pages=pages)
+        if pages > 1
+        else texts.SUMMARY_BEHIND_HEAD_ONE,
+        *(
+            texts.SUMMARY_BEHIND_ROW.format(
+                n=n, agency=name_of(a.name), counts=counts_icons(a.counts)
+            )
+            for n, a in shown
+        ),
+        "",
+        texts.SUMMARY_LEGEND,
+        texts.SUMMARY_HINT,
+    ]
+    return SummaryPage(fit("\n".join(lines)), shown, page, pages)
+
+
+def summary_messages(summary: Summary, limit: int = MESSAGE_LIMIT) -> list[str]:
+    """/tonghop as sent: one message (its first page)."""
+    return [fit(summary_page(summary).text, limit)]
+
+
+def _capped(lines: list[str], more: str, cap: int = ITEMS_PER_BODY) -> list[str]:
     if len(lines) <= cap:
         return lines
     return lines[:cap] + [more.format(count=len(lines) - cap)]
 
 
-def summary_messages(summary: Summary, limit: int = MESSAGE_LIMIT) -> list[str]:
-    """Counts per agency, with the overdue tasks, obstacles and extension requests by name
-    (the first few of each; /quahan lists every overdue task)."""
-    if not summary.agencies:
-        return [texts.SUMMARY_EMPTY]
-    head = "\n".join(
+def agency_detail(a: AgencySummary, today: dt.date) -> str:
+    """One body in a summary: its counts, and its overdue tasks, obstacles and requests."""
+    lines = [
+        texts.AGENCY_DETAIL_HEAD.format(agency=name_of(a.name), code=a.code, count=a.total),
+        *_totals_lines(a.counts, len(a.blocked), len(a.extensions)),
+    ]
+    lines += _capped(
         [
-            texts.SUMMARY_HEADER.format(
-                date=texts.date_vn(summary.date),
-                agencies=len(summary.agencies),
-                tasks=summary.task_count,
-            ),
-            texts.SUMMARY_TOTALS.format(counts=counts_text(summary.totals)),
-            texts.SUMMARY_LEGEND,
-        ]
+            texts.SUMMARY_OVERDUE.format(
+                title=title_of(t, d, TITLE_IN_LINE), due=texts.date_vn(d), days=(today - d).days
+            )
+            for t, d in a.overdue
+        ],
+        texts.SUMMARY_MORE_OVERDUE,
     )
+    lines += _capped(
+        [
+            texts.SUMMARY_BLOCKED.format(title=clip(t, TITLE_IN_LINE), note=note_of(n))
+            for t, n in a.blocked
+        ],
+        texts.SUMMARY_MORE,
+    )
+    lines += _capped(
+        [
+            texts.SUMMARY_EXTENSION.format(title=clip(t, TITLE_IN_LINE), date=texts.date_vn(d))
+            for t, d in a.extensions
+        ],
+        texts.SUMMARY_MORE,
+    )
+    return fit_lines(lines, MESSAGE_LIMIT, texts.SUMMARY_MORE_LINES)
+
+
+def overdue_pages(
+    groups: Sequence[tuple[str, list[tuple[str, dt.date, int]]]], today: dt.date
+) -> list[str]:
+    """/quahan: the overdue tasks grouped by body, as pages of at most MESSAGE_LIMIT."""
+    count = sum(len(rows) for _, rows in groups)
     blocks = []
-    for a in summary.agencies:
-        lines = [texts.SUMMARY_AGENCY.format(agency=a.name, counts=counts_icons(a.counts))]
-        lines += _capped(
-            [texts.SUMMARY_OVERDUE.format(title=t, due=texts.date_vn(d)) for t, d in a.overdue],
-            texts.SUMMARY_MORE_OVERDUE,
-        )
-        lines += _capped(
-            [texts.SUMMARY_BLOCKED.format(title=t, note=n) for t, n in a.blocked],
-            texts.SUMMARY_MORE,
-        )
+    for agency, rows in groups:
+        lines = [texts.OVERDUE_AGENCY.format(agency=name_of(agency), count=len(rows))]
         lines += _capped(
             [
-                texts.SUMMARY_EXTENSION.format(title=t, date=texts.date_vn(d))
-                for t, d in a.extensions
+                texts.OVERDUE_ROW.format(
+                    title=title_of(t, d, TITLE_IN_LINE), due=texts.date_vn(d), days=n
+                )
+                for t, d, n in rows
             ],
             texts.SUMMARY_MORE,
         )
-        blocks.append("\n".join(line[:300] for line in lines))
-    # One agency per line (its problems under it): a province's summary stays a few messages.
-    return join_lines(blocks, head=head + "\n", limit=limit)
+        blocks.append("\n".join(lines))
+    head = texts.OVERDUE_HEADER.format(
+        date=texts.date_vn(today), count=count, agencies=len(groups), page="{page}"
+    )
+    pages: list[list[str]] = [[]]
+    size = len(head) + 20
+    for block in blocks:
+        if pages[-1] and size + len(block) + 2 > MESSAGE_LIMIT:
+            pages.append([])
+            size = len(head) + 20
+        pages[-1].append(block)
+        size += len(block) + 2
+    total = len(pages)
+    return [
+        fit(
+            head.replace(
+                "{page}", texts.PAGE_OF.format(page=i + 1, pages=total) if total > 1 else ""
+            )
+            + "\n\n"
+            + "\n\n".join(page)
+        )
+        for i, page in enumerate(pages)
+    ]
+
+
+# --- report files -----------------------------------------------------------------------------
+
+
+def file_caption(f: Filed) -> str:
+    """A report file sent again: what it is, whose, for which task, when."""
+    return fit(
+        texts.FILE_CAPTION.format(
+            file=clip(f.file_name, 80) or texts.FILE_NO_NAME,
+            agency=name_of(f.agency),
+            title=title_of(f.title, f.due, 200),
+            date=texts.datetime_vn(f.at.astimezone(VN_TZ)),
+            who=name_of(f.who) or "—",
+        ),
+        1000,
+    )
+
+
+def files_page(
+    filed: Sequence[Filed], page: int, scope: str
+) -> tuple[str, list[tuple[int, int]], int, int]:
+    """/baocao: a page of report files, newest first, numbered for their buttons."""
+    pages = pages_of(len(filed))
+    page = min(max(page, 0), pages - 1)
+    start = page * PAGE_SIZE
+    shown = list(enumerate(filed[start : start + PAGE_SIZE], start + 1))
+    lines = [
+        texts.FILES_HEADER.format(scope=scope, count=len(filed))
+        + (texts.PAGE_OF.format(page=page + 1, pages=pages) if pages > 1 else ""),
+        "",
+        *(
+            texts.FILES_ROW.format(
+                n=n,
+                file=clip(f.file_name, 60) or texts.FILE_NO_NAME,
+                agency=name_of(f.agency),
+                title=title_of(f.title, f.due, 60),
+                date=texts.date_vn(f.at.astimezone(VN_TZ).date()),
+            )
+            for n, f in shown
+        ),
+        "",
+        texts.FILES_HINT,
+    ]
+    return fit("\n".join(lines)), [(n, f.id) for n, f in shown], page, pages
+
+
+# --- plans (the draft review: bot/review.py) ------------------------------------------------
 
 
 def activation_text(result: Activation) -> str:
@@ -184,6 +442,9 @@ def activation_text(result: Activation) -> str:
     )
 
 
+# --- broadcasts ------------------------------------------------------------------------------
+
+
 def _reason(error: str) -> str:
     lowered = error.lower()
     if "blocked" in lowered:
@@ -197,6 +458,16 @@ def _reason(error: str) -> str:
     return texts.BROADCAST_REASON_OTHER
 
 
+def broadcast_text(sender: Sender, text: str) -> str:
+    """What a recipient of a broadcast reads: who sends it, then the text."""
+    who = (
+        texts.BROADCAST_FROM_BODY.format(body=name_of(sender.body), person=clip(sender.person, 40))
+        if sender.body
+        else texts.BROADCAST_FROM_PERSON.format(person=clip(sender.person, 40))
+    )
+    return f"{who}\n\n{text}" if text else who
+
+
 def broadcast_report(report: Report) -> str:
     bc = report.broadcast
     lines = [
@@ -208,43 +479,77 @@ def broadcast_report(report: Report) -> str:
             acked=len(report.acknowledged),
         )
     ]
+    cap = 8
     if report.failed:
         lines.append(texts.BROADCAST_REPORT_FAILED.format(count=len(report.failed)))
-        lines += [
-            texts.BROADCAST_REPORT_FAILED_ROW.format(who=who, reason=_reason(err))
-            for who, err in report.failed
-        ]
+        lines += _capped(
+            [
+                texts.BROADCAST_REPORT_FAILED_ROW.format(who=name_of(who), reason=_reason(err))
+                for who, err in report.failed
+            ],
+            texts.SUMMARY_MORE_PEOPLE,
+            cap,
+        )
     if report.uncertain:
         lines.append(texts.BROADCAST_REPORT_UNCERTAIN.format(count=len(report.uncertain)))
-        lines += [
-            texts.BROADCAST_REPORT_UNREACHABLE_ROW.format(who=who) for who in report.uncertain
-        ]
+        lines += _capped(
+            [
+                texts.BROADCAST_REPORT_UNREACHABLE_ROW.format(who=name_of(w))
+                for w in report.uncertain
+            ],
+            texts.SUMMARY_MORE_PEOPLE,
+            cap,
+        )
     if report.unreachable:
         lines.append(texts.BROADCAST_REPORT_UNREACHABLE.format(count=len(report.unreachable)))
-        lines += [
-            texts.BROADCAST_REPORT_UNREACHABLE_ROW.format(
-                who=f"{agency} — {who or texts.BROADCAST_NO_CONTACT}"
-            )
-            for agency, who in report.unreachable
-        ]
+        lines += _capped(
+            [
+                texts.BROADCAST_REPORT_UNREACHABLE_ROW.format(
+                    who=f"{name_of(agency)} — {name_of(who) or texts.BROADCAST_NO_CONTACT}"
+                )
+                for agency, who in report.unreachable
+            ],
+            texts.SUMMARY_MORE_PEOPLE,
+            cap,
+        )
     if report.acknowledged:
-        lines.append(texts.BROADCAST_REPORT_ACKED.format(names=", ".join(report.acknowledged)))
-    text = "\n".join(lines)
-    return text if len(text) <= MESSAGE_LIMIT else text[: MESSAGE_LIMIT - 2] + "…"
+        names = ", ".join(name_of(n) for n in report.acknowledged)
+        lines.append(texts.BROADCAST_REPORT_ACKED.format(names=clip(names, 600)))
+    return fit_lines(lines, MESSAGE_LIMIT, texts.SUMMARY_MORE_LINES)
 
 
 def join_lines(lines: list[str], *, head: str, limit: int = MESSAGE_LIMIT) -> list[str]:
-    """Lines under a heading, split into messages below Telegram's limit."""
+    """Lines under a heading, split into messages of at most `limit` characters."""
     messages: list[str] = []
     current = head
     for line in lines:
-        line = line[: limit - 100]
+        line = clip(line, limit - 100, keep_lines=True)
         if len(current) + len(line) + 1 > limit:
             messages.append(current)
             current = texts.SUMMARY_CONTINUED
         current += "\n" + line
     messages.append(current)
     return messages
+
+
+def chunk(
+    blocks: list[str], *, header: str, limit: int = MESSAGE_LIMIT, per_message: int | None = None
+) -> list[list[int]]:
+    """Group block indexes into messages that stay under the limit."""
+    groups: list[list[int]] = []
+    current: list[int] = []
+    size = len(header)
+    for i, block in enumerate(blocks):
+        block_size = len(block) + 2
+        full = per_message is not None and len(current) >= per_message
+        if current and (size + block_size > limit or full):
+            groups.append(current)
+            current, size = [], len(header)
+        current.append(i)
+        size += block_size
+    if current:
+        groups.append(current)
+    return groups
 
 
 def export_labels() -> ExportLabels:

@@ -12,12 +12,14 @@ from zoneinfo import ZoneInfo
 VN_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 
 # --- statuses, as government task-tracking systems name them -------------------------
-STATUS = {
+STATUS = {  # keys: services.status.STATUSES
     "not_due": "Chưa đến hạn",
     "in_progress": "Đang thực hiện",
     "overdue": "Quá hạn",
     "done_on_time": "Hoàn thành đúng hạn",
     "done_late": "Hoàn thành quá hạn",
+    "standing": "Thường xuyên",
+    "standing_done": "Thường xuyên — đã thực hiện",
 }
 FLAG_BLOCKED = "Vướng mắc"
 FLAG_EXTENSION = "Xin gia hạn"
@@ -27,16 +29,32 @@ STATUS_ICON = {
     "overdue": "🔴",
     "done_on_time": "✅",
     "done_late": "☑️",
+    "standing": "🔁",
+    "standing_done": "✔️",
 }
+STATUS_ORDER = (  # as listed in summaries: dated tasks, then standing duties
+    "overdue",
+    "in_progress",
+    "not_due",
+    "done_late",
+    "done_on_time",
+    "standing",
+    "standing_done",
+)
 
 WEEKDAYS = ("Thứ Hai", "Thứ Ba", "Thứ Tư", "Thứ Năm", "Thứ Sáu", "Thứ Bảy", "Chủ nhật")
 
 # --- buttons ---------------------------------------------------------------------------
 BTN_DONE = "✅ Hoàn thành"
-BTN_PROGRESS = "⏳ Đang thực hiện"
+BTN_PROGRESS = "⏳ Đang làm"
 BTN_BLOCKED = "⚠️ Vướng mắc"
 BTN_EXTEND = "📅 Xin gia hạn"
-BTN_SHORT = {"done": "✅", "progress": "⏳", "blocked": "⚠️", "extend": "📅"}
+BTN_BACK_TO_LIST = "◀ Danh sách"
+BTN_PAGE_PREV = "◀ Trang trước"
+BTN_PAGE_NEXT = "Trang sau ▶"
+BTN_TASK = "{n}. {title}"
+BTN_DATE_YES = "✅ Đúng, {date}"
+BTN_DATE_OTHER = "📅 Ngày khác"
 BTN_APPROVE = "✅ Đồng ý đến {date}"
 BTN_REFUSE = "❌ Từ chối"
 BTN_OTHER_DATE = "📅 Ngày khác"
@@ -57,9 +75,18 @@ def datetime_vn(t: dt.datetime) -> str:
     return t.strftime("%H:%M %d/%m/%Y")
 
 
+def example_date(days: int = 30, *, short: bool = False) -> str:
+    """A date `days` from today (the injected clock) to show in an example: never one
+    that is past or about to be. `short` leaves out the year ("30/11")."""
+    from services.clock import today_vn
+
+    day = today_vn() + dt.timedelta(days=days)
+    return day.strftime("%d/%m") if short else date_vn(day)
+
+
 def days_left(days: int | None) -> str:
     if days is None:
-        return "không ghi hạn"
+        return "không có hạn"
     if days > 1:
         return f"còn {days} ngày"
     if days == 1:
@@ -124,24 +151,30 @@ SOMETHING_WRONG = "⚠️ Có lỗi khi xử lý yêu cầu. Vui lòng thử l�
 # --- help --------------------------------------------------------------------------------
 HELP_OFFICIAL = (
     "Hướng dẫn ({agency}):\n"
-    "/viec — xem nhiệm vụ đang mở, hạn gần nhất trước\n"
+    "/viec — danh sách việc đang mở; bấm một việc để xem và cập nhật\n"
     "/help — xem hướng dẫn này\n\n"
-    "Cập nhật tiến độ: bấm nút dưới mỗi nhiệm vụ, hoặc trả lời (reply) tin nhắn về nhiệm vụ:\n"
+    "Cập nhật tiến độ: trên thẻ của việc có các nút ✅ Hoàn thành · ⏳ Đang làm · "
+    "⚠️ Vướng mắc · 📅 Xin gia hạn. Hoặc viết một dòng — trả lời (reply) tin nhắc việc, "
+    "hay gửi thẳng cho bot:\n"
     "• «đã gửi báo cáo», «đã xong» — hoàn thành\n"
     "• «đang thực hiện» — đang làm\n"
     "• «vướng: lý do» — báo vướng mắc\n"
-    "• «xin gia hạn đến 30/11» — xin gia hạn\n"
-    "Gửi tệp báo cáo bằng cách trả lời tin nhắn về nhiệm vụ đó."
+    "• «xin gia hạn đến {example}» — xin gia hạn\n"
+    "Có nhiều việc thì ghi số của việc trong /viec, ví dụ «việc 2 đã xong»; bot hỏi lại "
+    "nếu chưa rõ việc nào.\n"
+    "Nộp tệp báo cáo: gửi tệp (Word, Excel, PDF, ảnh; tối đa 20 MB) trả lời tin về việc đó, "
+    "hoặc gửi thẳng rồi chọn việc."
 )
 HELP_COORDINATOR = (
     "Lệnh cho cán bộ điều phối:\n"
-    "/tonghop [cơ quan hoặc nhóm] — tổng hợp tình hình các cơ quan\n"
-    "/thongbao — gửi thông báo tới tất cả, một nhóm, hoặc các cơ quan chọn\n"
-    "/quahan — nhiệm vụ quá hạn\n"
+    "/tonghop [cơ quan hoặc nhóm] — tổng hợp, cơ quan chậm nhất trước; bấm để xem chi tiết\n"
+    "/quahan — nhiệm vụ quá hạn, theo cơ quan\n"
     "/chuatraloi — cơ quan chưa trả lời, liên hệ không liên lạc được\n"
+    "/baocao [cơ quan hoặc nhiệm vụ] — tệp báo cáo đã nộp; bấm để nhận lại tệp\n"
+    "/thongbao — gửi thông báo tới tất cả, một nhóm, hoặc các cơ quan chọn\n"
     "/xuat — bảng Excel tổng hợp · /bieudo — biểu đồ tiến độ\n"
     "/nhom — lưu nhóm cơ quan (ví dụ: /nhom Các sở: SYT,STP)\n"
-    "/sukien — xem hoặc thêm sự kiện (ví dụ: /sukien 15/07/2027 Diễn đàn trẻ em)\n"
+    "/sukien — xem hoặc thêm sự kiện (ví dụ: /sukien {event_example} Diễn đàn trẻ em)\n"
     "/viec — nhiệm vụ của cơ quan bạn (nếu có)\n"
     "/help — xem hướng dẫn này\n\n"
     "Trên máy chủ: nhacviec agency add, invite create, task add, status (xem README)."
@@ -160,22 +193,39 @@ COMMANDS_COORDINATOR = [
     ("xuat", "Xuất bảng Excel"),
     ("bieudo", "Biểu đồ tiến độ"),
     ("nhom", "Nhóm cơ quan"),
+    ("baocao", "Tệp báo cáo đã nộp"),
     ("sukien", "Xem hoặc thêm sự kiện"),
     ("suakh", "Sửa bản nháp kế hoạch"),
     ("viec", "Xem nhiệm vụ của cơ quan"),
     ("help", "Hướng dẫn"),
 ]
 
-# --- /viec -------------------------------------------------------------------------------
-TASKS_HEADER = "📋 Nhiệm vụ của {agency} ({count} việc đang mở)"
-TASKS_HEADER_PART = "📋 Nhiệm vụ của {agency} (tiếp, phần {part})"
-TASKS_LEGEND = "Nút: ✅ Hoàn thành · ⏳ Đang thực hiện · ⚠️ Vướng mắc · 📅 Xin gia hạn"
+# --- /viec: a list of one screen, a card per task ---------------------------------------
+TASKS_HEAD = "📋 {agency}: {count} việc đang mở"
+TASKS_HEAD_PAGES = "📋 {agency}: {count} việc đang mở — trang {page}/{pages}"
+TASKS_ROW = "{n}. {title}\n     {state}"
+TASKS_HINT = "Bấm một việc để xem và cập nhật, hoặc trả lời tin này, ví dụ «việc 1 đã xong»."
 TASKS_NONE = "🎉 {agency} không còn nhiệm vụ nào đang mở."
-TASK_LINE = "{n}. {title}\n   Hạn: {due}\n   Trạng thái: {status}"
-TASK_FLAG_BLOCKED = "   ⚠️ Vướng mắc: {note}"
-TASK_FLAG_EXTENSION = "   📅 Xin gia hạn đến {date}"
+STATE_DATED = "{icon} {status} · {left} · hạn {date}"
+STATE_OVERDUE = "🔴 Quá hạn {days} ngày · hạn {date}"
+STATE_DONE = "{icon} {status}"
+STATE_STANDING = "🔁 Thường xuyên (không có hạn)"
+STATE_STANDING_PROGRESS = "🔁 Thường xuyên · đang thực hiện"
+STATE_FLAG_BLOCKED = " · ⚠️ vướng mắc"
+STATE_FLAG_EXTENSION = " · 📅 xin gia hạn"
 TASK_CARD = "📌 {title}\nCơ quan: {agency}\nHạn: {due}\nTrạng thái: {status}"
-NO_DUE = "không ghi hạn"
+TASK_CARD_NUMBER = "Việc {n}/{count} · "
+TASK_FLAG_BLOCKED = "⚠️ Vướng mắc: {note}"
+TASK_FLAG_EXTENSION = "📅 Xin gia hạn đến {date}"
+TASK_CARD_HINT = (
+    "Bấm nút bên dưới, hoặc trả lời tin này bằng một dòng, ví dụ «đã gửi báo cáo», "
+    "«vướng: thiếu kinh phí», «xin gia hạn đến {example}»."
+)
+TASK_CARD_HINT_STANDING = (
+    "Việc thường xuyên không có hạn: cho biết tình hình bằng nút bên dưới, hoặc trả lời "
+    "tin này, ví dụ «đang thực hiện», «đã thực hiện»."
+)
+NO_DUE = "không có hạn (nhiệm vụ thường xuyên)"
 
 # --- status updates ----------------------------------------------------------------------
 UPDATED = "Đã cập nhật: {status}"
@@ -193,26 +243,40 @@ ASK_BLOCK_REASON = (
     "⚠️ «{title}»\nHãy trả lời tin nhắn này bằng một dòng nêu vướng mắc (ví dụ: thiếu kinh phí)."
 )
 ASK_EXTENSION_DATE = (
-    "📅 «{title}»\nHãy trả lời tin nhắn này bằng ngày xin gia hạn đến (ví dụ: 30/11/2026)."
+    "📅 «{title}»\nHãy trả lời tin nhắn này bằng ngày xin gia hạn đến (ví dụ: {example})."
 )
 ASK_WHICH_MEANING = (
-    "Bot chưa hiểu ý bạn về «{title}». Hãy bấm một nút bên dưới, "
-    "hoặc trả lời ví dụ: «đã gửi báo cáo», «đang thực hiện», «vướng: ...», «xin gia hạn đến 30/11»."
+    "Bot chưa hiểu ý bạn về «{title}». Hãy bấm một nút bên dưới, hoặc trả lời ví dụ: "
+    "«đã gửi báo cáo», «đang thực hiện», «vướng: ...», «xin gia hạn đến {example}»."
 )
-ASK_WHICH_TASK = "Tin nhắn này có nhiều nhiệm vụ. Hãy bấm nút ngay dưới nhiệm vụ cần cập nhật."
+ASK_WHICH_TASK = "«{text}» — về việc nào? Bấm để chọn; bot ghi đúng như bạn đã viết."
+ASK_WHICH_NUMBER = "Không có việc số {n}. «{text}» — về việc nào? Bấm để chọn."
+ASK_WHICH_FILE = "📎 Tệp «{file}» là báo cáo của việc nào? Bấm để chọn."
+ASK_WHICH_PAGE = " (trang {page}/{pages})"
+ASK_DATE_PAST = "📅 {date} đã qua — ý anh/chị là {suggested}?"
+ASK_DATE_JUST_GONE = "📅 {day} vừa qua ({date}) — ý anh/chị là {suggested}?"
+ASK_DATE_FOR = "«{title}»: "
+ASK_DATE_HINT = "Bấm «Đúng» để ghi ngày này, hoặc «Ngày khác» để ghi lại."
+HELD_DONE_BEFORE = "Câu trả lời này đã được ghi nhận trước đó."
+HELD_GONE = "Không tìm thấy câu trả lời này nữa. Hãy gửi lại."
 REPLY_NOT_ABOUT_TASK = (
     "Tin nhắn bạn trả lời không gắn với nhiệm vụ nào. "
-    "Gửi /viec rồi bấm nút, hoặc trả lời đúng tin nhắn nhắc việc."
+    "Gửi /viec rồi bấm vào việc, hoặc trả lời đúng tin nhắn nhắc việc."
 )
 PLAIN_MESSAGE_HINT = (
-    "Để cập nhật tiến độ, hãy trả lời (reply) tin nhắn về nhiệm vụ, hoặc gửi /viec rồi bấm nút. "
-    "Gửi /help để xem hướng dẫn."
+    "Bot chưa hiểu tin nhắn này. Để cập nhật tiến độ, hãy viết ví dụ «việc 1 đã xong», "
+    "«việc 2 đang làm», «vướng: thiếu kinh phí», «xin gia hạn đến {example}», hoặc gửi "
+    "/viec rồi bấm vào việc. Gửi /help để xem hướng dẫn."
 )
 EXTENSION_DATE_MISSING = (
-    "Bạn xin gia hạn đến ngày nào? Hãy ghi rõ ngày, ví dụ: «xin gia hạn đến 30/11/2026»."
+    "Bạn xin gia hạn đến ngày nào? Hãy ghi rõ ngày, ví dụ: «xin gia hạn đến {example}»."
 )
-EXTENSION_DATE_INVALID = "Ngày không hợp lệ. Hãy ghi theo dạng ngày/tháng/năm, ví dụ 30/11/2026."
-EXTENSION_DATE_PAST = "Ngày xin gia hạn phải sau hôm nay. Hãy ghi lại, ví dụ 30/11/2026."
+EXTENSION_DATE_INVALID = "Ngày không hợp lệ. Hãy ghi theo dạng ngày/tháng/năm, ví dụ {example}."
+EXTENSION_DATE_PAST = "Ngày xin gia hạn phải sau hôm nay. Hãy ghi lại, ví dụ {example}."
+DATE_OUT_OF_RANGE = (
+    "Năm của ngày này không hợp lệ: bot chỉ nhận ngày trong các năm {first}–{last}. "
+    "Hãy ghi lại, ví dụ {example}."
+)
 EXTENSION_NOT_LATER = "Ngày xin gia hạn phải sau hạn hiện tại ({date})."
 BLOCK_NOTE_EMPTY = "Hãy ghi nội dung vướng mắc trong một dòng."
 STALE_BUTTON = (
@@ -221,6 +285,17 @@ STALE_BUTTON = (
 )
 BAD_BUTTON = "Nút không hợp lệ."
 FILE_NOT_REPLY = "Để nộp báo cáo, hãy gửi tệp bằng cách trả lời (reply) tin nhắn về nhiệm vụ đó."
+FILE_NO_OPEN_TASK = "Cơ quan không còn việc nào đang mở để nộp tệp «{file}». Chưa có gì thay đổi."
+FILE_EMPTY = "Tệp «{file}» trống (0 byte) nên chưa được ghi nhận. Hãy gửi lại tệp báo cáo."
+FILE_TOO_BIG = (
+    "Tệp «{file}» lớn hơn 20 MB — giới hạn tải tệp của bot Telegram. Hãy nén lại hoặc gửi "
+    "bản nhẹ hơn. Chưa có gì thay đổi."
+)
+FILE_BAD_TYPE = (
+    "Tệp «{file}» không phải tài liệu báo cáo. Bot nhận Word, Excel, PDF, PowerPoint, "
+    "văn bản, ảnh chụp và tệp nén (.zip, .rar, .7z). Chưa có gì thay đổi."
+)
+FILE_NO_NAME = "(không tên)"
 
 # --- to coordinators ---------------------------------------------------------------------
 NOTIFY_LINE = "🔔 {who} ({agency}) — «{title}»: {change}"
@@ -229,32 +304,56 @@ CHANGE_PROGRESS = "Đang thực hiện"
 CHANGE_BLOCKED = "Vướng mắc — {note}"
 CHANGE_EXTENSION = "Xin gia hạn đến {date}{note}"
 CHANGE_SUBMISSION = "Nộp báo cáo «{file}» — {status}"
+REPORT_FILE_CAPTION = "📎 {who} ({agency}) nộp báo cáo «{title}»: {file}\nTrạng thái: {status}"
 EXTENSION_APPROVED_COORD = "✅ Đã đồng ý gia hạn «{title}» ({agency}) đến {date}."
 EXTENSION_REFUSED_COORD = "❌ Đã từ chối gia hạn «{title}» ({agency})."
 EXTENSION_APPROVED_OFFICIAL = "✅ Đề nghị gia hạn «{title}» đã được đồng ý. Hạn mới: {date}."
 EXTENSION_REFUSED_OFFICIAL = "❌ Đề nghị gia hạn «{title}» không được đồng ý. Hạn vẫn là {date}."
 EXTENSION_NOT_PENDING = "Đề nghị gia hạn này đã được xử lý hoặc không còn."
 ASK_APPROVE_DATE = (
-    "📅 Gia hạn «{title}» ({agency}) đến ngày nào? "
-    "Trả lời tin nhắn này bằng ngày, ví dụ 15/12/2026."
+    "📅 Gia hạn «{title}» ({agency}) đến ngày nào? Trả lời tin nhắn này bằng ngày, ví dụ {example}."
 )
 
-# --- /tonghop ----------------------------------------------------------------------------
-SUMMARY_HEADER = "📊 Tổng hợp ngày {date}: {agencies} cơ quan, {tasks} nhiệm vụ"
-SUMMARY_TOTALS = "Toàn bộ: {counts}"
-SUMMARY_AGENCY = "▪️ {agency}: {counts}"
+# --- /tonghop: one message, the bodies most behind first, buttons to open one ---------------
+SUMMARY_HEADER = "📊 Tổng hợp ngày {date}{scope}: {agencies} cơ quan, {tasks} nhiệm vụ"
+SUMMARY_SCOPE = " — {scope}"
+SUMMARY_DATED = "Có thời hạn ({count}): {counts}"
+SUMMARY_STANDING = "🔁 Thường xuyên ({count}): {done} đã báo cáo thực hiện, {open} chưa"
+SUMMARY_FLAGS = "⚠️ Vướng mắc: {blocked} · 📅 Xin gia hạn chờ trả lời: {extensions}"
+SUMMARY_BEHIND_HEAD = "Cơ quan chậm nhất trước (trang {page}/{pages}):"
+SUMMARY_BEHIND_HEAD_ONE = "Cơ quan chậm nhất trước:"
+SUMMARY_BEHIND_ROW = "{n}. {agency}: {counts}"
+SUMMARY_HINT = "Bấm tên cơ quan để xem chi tiết."
 SUMMARY_LEGEND = (
-    "🕒 Chưa đến hạn · ⏳ Đang thực hiện · 🔴 Quá hạn · "
-    "✅ Hoàn thành đúng hạn · ☑️ Hoàn thành quá hạn"
+    "🔴 Quá hạn · ⏳ Đang thực hiện · 🕒 Chưa đến hạn · ☑️ Hoàn thành quá hạn · "
+    "✅ Hoàn thành đúng hạn · 🔁 Thường xuyên · ✔️ Thường xuyên đã thực hiện"
 )
-SUMMARY_OVERDUE = "   🔴 Quá hạn: {title} (hạn {due})"
-SUMMARY_BLOCKED = "   ⚠️ Vướng mắc: {title} — {note}"
-SUMMARY_EXTENSION = "   📅 Xin gia hạn: {title} → {date}"
+AGENCY_DETAIL_HEAD = "🏢 {agency} ({code}): {count} nhiệm vụ"
+SUMMARY_OVERDUE = "🔴 Quá hạn: {title} (hạn {due}, quá {days} ngày)"
+SUMMARY_BLOCKED = "⚠️ Vướng mắc: {title} — {note}"
+SUMMARY_EXTENSION = "📅 Xin gia hạn: {title} → {date}"
 SUMMARY_NO_TASKS = "không có nhiệm vụ"
 SUMMARY_MORE_OVERDUE = "   … và {count} việc quá hạn khác (xem /quahan)"
 SUMMARY_MORE = "   … và {count} việc khác"
+SUMMARY_MORE_PEOPLE = "   … và {count} nơi khác"
+SUMMARY_MORE_LINES = "… (còn {count} dòng)"
 SUMMARY_EMPTY = 'Chưa có cơ quan nào. Thêm bằng lệnh: nhacviec agency add "Tên cơ quan".'
 SUMMARY_CONTINUED = "(tiếp theo)"
+BTN_AGENCY = "{n}. {name}"
+BTN_BACK_TO_SUMMARY = "◀ Tổng hợp"
+PAGE_OF = " — trang {page}/{pages}"
+
+# --- /baocao: report files submitted ----------------------------------------------------------
+FILES_HEADER = "📎 Tệp báo cáo đã nộp{scope}: {count}"
+FILES_SCOPE = " — {ref}"
+FILES_ROW = "{n}. {file}\n     {agency}: «{title}» ({date})"
+FILES_HINT = "Bấm «Gửi lại tệp» để nhận lại tệp. Lọc: /baocao <cơ quan, nhóm hoặc nhiệm vụ>."
+FILES_NONE = "Chưa có tệp báo cáo nào được nộp{scope}."
+FILES_UNKNOWN_REF = (
+    "Không có cơ quan, nhóm hay nhiệm vụ có tệp báo cáo «{ref}». Gửi /baocao để xem tất cả."
+)
+FILE_CAPTION = "📎 {file}\n{agency}: «{title}»\nNộp lúc {date}, bởi {who}"
+BTN_RESEND_FILE = "📎 Gửi lại tệp {n}"
 
 # --- command line ------------------------------------------------------------------------
 CLI_AGENCY_ADDED = "Đã thêm cơ quan: {name} (mã {code})"
@@ -275,8 +374,9 @@ CLI_INVITE_CREATED = (
 CLI_INVITE_COORDINATOR = "cán bộ điều phối"
 CLI_INVITE_NEEDS_AGENCY = "Lỗi: cần --agency MÃ, hoặc --coordinator cho mã mời cán bộ điều phối."
 CLI_DAYS_INVALID = "Lỗi: số ngày hiệu lực phải từ 1 đến 365."
-CLI_BAD_DATE = (
-    "Lỗi: ngày «{value}» không hợp lệ. Dùng dạng ngày/tháng/năm (15/11/2026) hoặc 2026-11-15."
+CLI_BAD_DATE = "Lỗi: ngày «{value}» không hợp lệ. Dùng dạng ngày/tháng/năm ({example}) hoặc {iso}."
+CLI_DATE_OUT_OF_RANGE = (
+    "Lỗi: ngày «{value}» ngoài khoảng cho phép: chỉ nhận ngày trong các năm {first}–{last}."
 )
 CLI_TITLE_EMPTY = "Lỗi: tên nhiệm vụ không được để trống."
 CLI_TASK_ADDED = "Đã thêm nhiệm vụ #{id} cho {agency}: {title} (hạn {due})"
@@ -320,6 +420,12 @@ ERRORS = {
     "date_missing": EXTENSION_DATE_MISSING,
     "date_invalid": EXTENSION_DATE_INVALID,
     "date_past": EXTENSION_DATE_PAST,
+    "date_ambiguous": EXTENSION_DATE_PAST,
+    "date_out_of_range": DATE_OUT_OF_RANGE,
+    "file_empty": FILE_EMPTY,
+    "file_too_big": FILE_TOO_BIG,
+    "file_bad_type": FILE_BAD_TYPE,
+    "no_open_task": FILE_NO_OPEN_TASK,
     "not_later": EXTENSION_NOT_LATER,
     "extension_not_pending": EXTENSION_NOT_PENDING,
     "bad_action": BAD_BUTTON,
@@ -329,6 +435,7 @@ ERRORS = {
         "Lỗi: số ngày nhắc trước phải là các số nguyên không âm, cách nhau bằng dấu phẩy."
     ),
     "plan_not_draft": "Bản nháp này đã được xử lý (kích hoạt hoặc huỷ) trước đó.",
+    "not_your_answer": "Câu hỏi này dành cho người đã gửi tin nhắn.",
 }
 
 
@@ -344,6 +451,14 @@ def error_text(code: str, /, **params: object) -> str:
     }
     if "date" not in shown:
         shown["date"] = shown.get("due", shown.get("expires", ""))
+    if "example" not in shown:
+        shown["example"] = example_date()
+    if "first" not in shown:
+        from services.clock import today_vn
+        from services.parsing import YEARS_AHEAD, YEARS_BACK
+
+        year = today_vn().year
+        shown["first"], shown["last"] = year - YEARS_BACK, year + YEARS_AHEAD
     template = (
         ERRORS.get(code)
         or DOCUMENT_ERRORS.get(code)
@@ -403,6 +518,17 @@ DIGEST_EXTENSION_ROW = "• {agency}: {title} → {date}"
 DIGEST_UNREACHABLE = "Cơ quan chưa có liên hệ nhận được tin:"
 DIGEST_UNREACHABLE_ROW = "• {agency}"
 DIGEST_NONE = "  (không có)"
+DIGEST_MORE = "• … và {count} việc khác"
+STANDING_HEAD = (
+    "🔁 Nhiệm vụ thường xuyên — {agency}\n"
+    "Trước hạn {report} ({date}), đề nghị cho biết tình hình {count} nhiệm vụ thường xuyên: "
+    "bấm từng việc, hoặc trả lời tin này, ví dụ «việc 1 đang thực hiện»."
+)
+STANDING_HEAD_REQUEST = (
+    "🔁 Nhiệm vụ thường xuyên — {agency}\n"
+    "Trước hạn {report} ({date}), kính đề nghị Quý cơ quan cho biết tình hình {count} nhiệm "
+    "vụ thường xuyên: bấm từng việc, hoặc trả lời tin này, ví dụ «việc 1 đang thực hiện»."
+)
 AGENCY_UNREACHABLE = (
     "⚠️ {agency} không còn liên hệ nào nhận được tin của bot ({who}: {reason}). "
     "Hãy nhắn họ bấm /start lại, hoặc cấp mã mời mới."
@@ -429,9 +555,10 @@ CLI_LEAD_INVALID = (
     "cách nhau bằng dấu phẩy (ví dụ 30,14,7,0)."
 )
 EVENT_USAGE = (
-    "Thêm sự kiện: /sukien <ngày> <tên>, ví dụ: /sukien 15/07/2027 Diễn đàn trẻ em tỉnh\n"
+    "Thêm sự kiện: /sukien <ngày> <tên>, ví dụ: /sukien {example} Diễn đàn trẻ em tỉnh\n"
     "Sự kiện sắp tới:\n{events}"
 )
+EVENT_ASK_DATE = "Hãy gửi lại lệnh với ngày đúng, ví dụ: /sukien {example} Diễn đàn trẻ em tỉnh"
 EVENT_LIST_ROW = "• {date}: {name}"
 EVENT_LIST_NONE = "(chưa có)"
 EVENT_ADDED_CHAT = (
@@ -486,6 +613,7 @@ PLAN_AGENCY_NOTES = {
     "unknown_name": " ⚠️ có phải cơ quan?",
 }
 PLAN_NO_TASKS_MARK = " ⚠️ chưa có việc"
+PLAN_MORE_AGENCIES = "… và {count} cơ quan khác (đều đã có việc)"
 PLAN_DEADLINES = "Hạn báo cáo:"
 PLAN_DEADLINE_ROW = "H{n}. {date} — {title} — {owners}{recurrence}"
 PLAN_DEADLINE_RELATIVE = "H{n}. (tính từ khi nhận kế hoạch) {text} — {owners}"
@@ -585,10 +713,17 @@ BROADCAST_USAGE = (
 )
 BROADCAST_PREVIEW = (
     "📣 Xem trước thông báo\n"
-    "Gửi tới: {target} — {agencies} cơ quan, {count} người nhận{unreachable}\n"
+    "Gửi tới: ✓ {target} — {agencies} cơ quan, {count} người nhận{unreachable}\n"
+    "Người nhận sẽ thấy:\n"
     "────────\n{body}\n────────\n"
-    "Chọn nơi nhận bên dưới nếu cần, rồi bấm «Gửi»."
+    "Chọn nơi nhận bên dưới nếu cần (nơi đang chọn có dấu ✓), rồi bấm «Gửi»."
 )
+BROADCAST_SENT = (
+    "📣 Đã gửi thông báo #{id} tới {target} — {count} người nhận:\n────────\n{body}\n────────"
+)
+BROADCAST_FROM_BODY = "📣 Thông báo của {body} ({person}):"
+BROADCAST_FROM_PERSON = "📣 Thông báo của cán bộ điều phối {person}:"
+BTN_TARGET_CHOSEN = "✓ {label}"
 BROADCAST_PREVIEW_UNREACHABLE = " ({count} nơi chưa liên lạc được)"
 BROADCAST_TARGET_ALL = "tất cả cơ quan"
 BROADCAST_TARGET_GROUP = "nhóm «{name}»"
@@ -639,8 +774,9 @@ GROUP_ROW = "• {name}: {codes}"
 GROUP_NONE = "(chưa có nhóm nào)"
 GROUP_SAVED = "✅ Đã lưu nhóm «{name}» gồm {count} cơ quan: {codes}."
 CLI_GROUP_SAVED = "Đã lưu nhóm «{name}» gồm {count} cơ quan: {codes}."
-OVERDUE_HEADER = "🔴 Nhiệm vụ quá hạn ngày {date}: {count}"
-OVERDUE_ROW = "• {agency}: {title} (hạn {due}, quá {days} ngày)"
+OVERDUE_HEADER = "🔴 Quá hạn ngày {date}: {count} việc của {agencies} cơ quan{page}"
+OVERDUE_AGENCY = "▪️ {agency} ({count}):"
+OVERDUE_ROW = "   • {title} (hạn {due}, quá {days} ngày)"
 OVERDUE_NONE = "🎉 Không có nhiệm vụ nào quá hạn."
 SILENT_HEADER = "🔕 Cơ quan chưa từng trả lời, và liên hệ không liên lạc được ({date})"
 SILENT_NEVER_ANSWERED = "Chưa từng cập nhật nhiệm vụ nào ({count}):"
@@ -757,6 +893,7 @@ CHART_TEXTS: dict[str, str] = {
     "truncated": "({shown}/{total} cơ quan có nhiều việc chưa hoàn thành nhất)",
     "empty": "Chưa có cơ quan nào.",
     "bar_end": "{done}/{total} ({rate}%)",
+    "bar_end_standing": "TX {done}/{total}",
 }
 
 # --- command-line help -------------------------------------------------------------------

@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import Bot
 from telegram.error import TelegramError
 
-from bot import texts
+from bot import render, texts
 from bot.render import broadcast_report
 from db.models import Broadcast, Outbox
 from db.session import Database
@@ -28,9 +28,12 @@ async def render_broadcast(
     if bc is None or bc.state == "cancelled":
         return None
     keyboard = [[[texts.BTN_ACK, f"ack:{rows[0].id}"]]]
+    text = render.broadcast_text(await broadcasts.sender_of(session, bc), bc.text)
     if bc.kind == "text":
-        return Outgoing(bc.text, keyboard=keyboard)
-    return Outgoing(bc.text, keyboard=keyboard, file_id=bc.file_id, file_kind=bc.kind)
+        return Outgoing(text, keyboard=keyboard)
+    return Outgoing(
+        render.fit(text, 1024), keyboard=keyboard, file_id=bc.file_id, file_kind=bc.kind
+    )
 
 
 async def update_progress(db: Database, bot: Bot, settings: Settings) -> None:

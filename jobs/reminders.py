@@ -12,16 +12,18 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import select
 
 from bot import render, review, texts
-from bot.keyboards import markup_to_json, plan_keyboard, task_card_keyboard
+from bot.keyboards import markup_to_json, plan_keyboard, task_card_keyboard, task_list_keyboard
 from db.models import Agency, Contact, Event, Outbox, Plan, Task
 from jobs.render import Outgoing
 from services import clock, summary
 from services.reminders import working_hours_start
 from services.settings import Settings
 from services.tasks import view
+from services.textfit import clip
 from services.vncalendar import workdays_between
 
 LATE_AFTER = dt.timedelta(minutes=15)
+REMINDER_TITLE = 400  # a reminder names its task in full unless it is a paragraph
 
 
 @dataclass(frozen=True)
@@ -72,17 +74,19 @@ async def render_reminder(
         if v.status == "overdue"
         else (texts.REMINDER_HEAD_DUE if v.days_left == 0 else texts.REMINDER_HEAD)
     )
-    lines = [head.format(agency=agency.name)]
+    lines = [head.format(agency=render.name_of(agency.name))]
     if late:
         lines.append(texts.REMINDER_LATE)
     lines.append(
         texts.REMINDER_BODY.format(
-            title=v.title, due=render.due_line(v), status=render.status_text(v)
+            title=render.short_title(v, REMINDER_TITLE),
+            due=render.due_line(v),
+            status=render.status_text(v),
         )
     )
     lines.append(texts.REMINDER_ASK_REQUEST if agency.requested else texts.REMINDER_ASK_ORDER)
     return Outgoing(
-        "\n".join(lines),
+        render.fit("\n".join(lines)),
         keyboard=markup_to_json(task_card_keyboard(v.id)),
         link_task_ids=[v.id],
         late=late,
@@ -104,9 +108,9 @@ async def render_escalation(
     days = workdays_between(task.due_date, now.astimezone(clock.VN_TZ).date())
     return Outgoing(
         texts.ESCALATION.format(
-            agency=agency.name,
+            agency=render.name_of(agency.name),
             days=days,
-            title=task.title,
+            title=render.short_title(v, render.TITLE_IN_LINE),
             due=texts.date_vn(task.due_date),
             status=render.status_text(v),
         )
@@ -135,12 +139,12 @@ async def render_event(
     today = clock.today_vn()
     if event.kind == "report":
         lines = [
-            texts.EVENT_REPORT_HEAD.format(name=event.name),
+            texts.EVENT_REPORT_HEAD.format(name=clip(event.name, 200)),
             _when_text(event, today),
             texts.EVENT_ASK_REPORT_REQUEST if requested else texts.EVENT_ASK_REPORT_ORDER,
         ]
     else:
-        lines = [texts.EVENT_HEAD.format(name=event.name), _when_text(event, today)]
+        lines = [texts.EVENT_HEAD.format(name=clip(event.name, 200)), _when_text(event, today)]
         if event.lunar:
             lines.append(texts.EVENT_LUNAR.format(lunar=event.lunar))
         lines.append(texts.EVENT_ASK_REQUEST if requested else texts.EVENT_ASK_ORDER)
@@ -163,13 +167,16 @@ async def render_digest(
         )
     ).all()
     upcoming, overdue, blocked, extensions = [], [], [], []
+    line = render.TITLE_IN_LINE // 2  # a digest names many tasks: short titles
     for task, agency in pairs:
         v = view(task, agency, now)
+        name = render.name_of(agency.name)
+        title = render.short_title(v, line)
         if v.status == "overdue":
             overdue.append(
                 texts.DIGEST_OVERDUE_ROW.format(
-                    agency=agency.name,
-                    title=task.title,
+                    agency=name,
+                    title=title,
                     due=texts.date_vn(task.due_date),
                     days=-(v.days_left or 0),
                 )
@@ -177,23 +184,23 @@ async def render_digest(
         elif task.due_date and today <= task.due_date <= horizon:
             upcoming.append(
                 texts.DIGEST_UPCOMING_ROW.format(
-                    due=texts.date_weekday_vn(task.due_date), agency=agency.name, title=task.title
+                    due=texts.date_weekday_vn(task.due_date), agency=name, title=title
                 )
             )
         if task.blocked:
             blocked.append(
                 texts.DIGEST_BLOCKED_ROW.format(
-                    agency=agency.name, title=task.title, note=task.block_note or ""
+                    agency=name, title=title, note=clip(task.block_note, 80)
                 )
             )
         if task.extension_requested and task.extension_date:
             extensions.append(
                 texts.DIGEST_EXTENSION_ROW.format(
-                    agency=agency.name, title=task.title, date=texts.date_vn(task.extension_date)
+                    agency=name, title=title, date=texts.date_vn(task.extension_date)
                 )
             )
     unreachable = [
-        texts.DIGEST_UNREACHABLE_ROW.format(agency=name)
+        texts.DIGEST_UNREACHABLE_ROW.format(agency=render.name_of(name))
         for name in await summary.agencies_without_reachable_contact(session)
     ]
     sections = [texts.DIGEST_HEADER.format(date=texts.date_vn(today))]
@@ -204,11 +211,16 @@ async def render_digest(
         (texts.DIGEST_EXTENSIONS, extensions),
         (texts.DIGEST_UNREACHABLE, unreachable),
     ):
-        sections.append(title + "\n" + ("\n".join(items) if items else texts.DIGEST_NONE))
-    text = "\n\n".join(sections)
-    if len(text) > render.MESSAGE_LIMIT:
-        text = text[: render.MESSAGE_LIMIT - 20] + "\n…"
-    return Outgoing(text)
+        shown = items[:DIGEST_ROWS] + (
+            [texts.DIGEST_MORE.format(count=len(items) - DIGEST_ROWS)]
+            if len(items) > DIGEST_ROWS
+            else []
+        )
+        sections.append(title + "\n" + ("\n".join(shown) if items else texts.DIGEST_NONE))
+    return Outgoing(render.fit("\n\n".join(sections)))
+
+
+DIGEST_ROWS = 4  # per section; the rest counted (/tonghop, /quahan have them all)
 
 
 async def render_agency_unreachable(
@@ -217,15 +229,53 @@ async def render_agency_unreachable(
     payload = json.loads(rows[0].payload or "{}")
     return Outgoing(
         texts.AGENCY_UNREACHABLE.format(
-            agency=payload.get("agency", ""),
-            who=payload.get("who", ""),
+            agency=render.name_of(payload.get("agency", "")),
+            who=render.name_of(payload.get("who", "")),
             reason=texts.UNREACHABLE_REASON_BLOCKED,
         )
     )
 
 
+async def render_standing(
+    session: AsyncSession, rows: list[Outbox], settings: Settings
+) -> Outgoing | None:
+    """Before a report deadline: the body's standing duties not yet reported done, as a
+    numbered list with a button each (a /viec list of its own), so they are answered."""
+    report = await session.get(Task, rows[0].task_id)
+    if report is None or report.progress == "done" or report.due_date is None:
+        return None
+    agency = await session.get(Agency, report.agency_id)
+    assert agency is not None
+    duties = (
+        await session.scalars(
+            select(Task)
+            .where(Task.agency_id == agency.id, Task.due_date.is_(None), Task.progress != "done")
+            .order_by(Task.id)
+        )
+    ).all()
+    if not duties:
+        return None
+    now = clock.now()
+    views = [view(t, agency, now) for t in duties]
+    head = (texts.STANDING_HEAD_REQUEST if agency.requested else texts.STANDING_HEAD).format(
+        agency=render.name_of(agency.name),
+        report=render.title_of(report.title, report.due_date, 60),
+        date=texts.date_vn(report.due_date),
+        count=len(views),
+    )
+    page = render.task_list_page(agency.name, views, 0, head=head, hint=None)
+    entries = [(n, v.id, render.button_title(n, v.title, v.due_date)) for n, v in page.shown]
+    return Outgoing(
+        page.text,
+        keyboard=markup_to_json(task_list_keyboard(entries, page.page, page.pages)),
+        link_task_ids=[v.id for v in views],
+        link_purpose="list",
+    )
+
+
 RENDERERS = {
     "reminder": render_reminder,
+    "standing": render_standing,
     "escalation": render_escalation,
     "event": render_event,
     "digest": render_digest,

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 
 from bot import texts
 from bot.keyboards import extension_keyboard, markup_to_json
+from services.textfit import clip
 
 Rows = list[list[list[str]]]
 
@@ -27,23 +28,45 @@ def _date(value: str | None) -> dt.date | None:
     return dt.date.fromisoformat(value) if value else None
 
 
+NOTICE_TITLE = 60  # a notice names its task; the whole paragraph is one tap away
+NOTICE_NOTE = 120
+
+
 def notice_line(p: dict) -> str:
+    """One short line for coordinators: who, which body, which task, what changed."""
     action = p["action"]
     if action == "done":
         change = texts.CHANGE_DONE.format(status=texts.STATUS[p["status"]])
     elif action == "progress":
         change = texts.CHANGE_PROGRESS
     elif action == "blocked":
-        change = texts.CHANGE_BLOCKED.format(note=p.get("note") or "")
+        change = texts.CHANGE_BLOCKED.format(note=clip(p.get("note"), NOTICE_NOTE))
     elif action == "extend":
-        note = f" — {p['note']}" if p.get("note") else ""
+        note = f" — {clip(p['note'], NOTICE_NOTE)}" if p.get("note") else ""
         change = texts.CHANGE_EXTENSION.format(date=texts.date_vn(_date(p["date"])), note=note)  # type: ignore[arg-type]
     else:  # submission
         change = texts.CHANGE_SUBMISSION.format(
-            file=p.get("file") or "", status=texts.STATUS[p["status"]]
+            file=clip(p.get("file"), 60), status=texts.STATUS[p["status"]]
         )
     return texts.NOTIFY_LINE.format(
-        who=p["who"], agency=p["agency"], title=p["title"], change=change
+        who=clip(p["who"], 40),
+        agency=clip(p["agency"], 60),
+        title=clip(p["title"], NOTICE_TITLE),
+        change=change,
+    )
+
+
+def report_file_caption(p: dict) -> str:
+    return clip(
+        texts.REPORT_FILE_CAPTION.format(
+            who=clip(p["who"], 40),
+            agency=clip(p["agency"], 60),
+            title=clip(p["title"], 200),
+            status=texts.STATUS[p["status"]],
+            file=clip(p.get("file"), 80) or texts.FILE_NO_NAME,
+        ),
+        1000,
+        keep_lines=True,
     )
 
 
@@ -60,13 +83,18 @@ def render_payload(kind: str, payload: str | None, text: str | None) -> Outgoing
             link_task_ids=[p["task_id"]],
             link_purpose="extension",
         )
+    if kind == "report_file":
+        return Outgoing(report_file_caption(p), file_id=p["file_id"], file_kind="document")
     if kind == "extension_decision":
         template = (
             texts.EXTENSION_APPROVED_OFFICIAL if p["approved"] else texts.EXTENSION_REFUSED_OFFICIAL
         )
         date = _date(p.get("date"))
         return Outgoing(
-            template.format(title=p["title"], date=texts.date_vn(date) if date else texts.NO_DUE),
+            template.format(
+                title=clip(p["title"], NOTICE_TITLE * 2),
+                date=texts.date_vn(date) if date else texts.NO_DUE,
+            ),
             link_task_ids=[p["task_id"]],
         )
     if text is not None:

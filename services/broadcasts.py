@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import select
 
-from db.models import Agency, AgencyGroup, AgencyGroupMember, Broadcast, Contact, Outbox
+from db.models import Agency, AgencyGroup, AgencyGroupMember, Broadcast, Contact, Outbox, Plan
 from services import clock, outbox
 from services.agencies import get_agency
 from services.collation import sort_vi
@@ -24,8 +24,10 @@ from services.errors import DomainError
 from services.names import normalize_name
 from services.refs import ContactRef
 
-TEXT_MAX = 4000
-CAPTION_MAX = 1000
+# A broadcast fits a phone's screen with the line naming its sender (bot/render.py), and
+# a file's caption fits Telegram's 1024 characters with it.
+TEXT_MAX = 1300
+CAPTION_MAX = 850
 
 
 # --- groups of agencies -------------------------------------------------------------------
@@ -88,6 +90,11 @@ async def find_group(session: AsyncSession, ref: str) -> AgencyGroup | None:
     )
 
 
+async def group_name(session: AsyncSession, group_id: int) -> str | None:
+    group = await session.get(AgencyGroup, group_id)
+    return group.name if group else None
+
+
 async def agency_ids_for(session: AsyncSession, target: str) -> list[int]:
     """Agencies a target names: "all", "group:<id>" or "agencies:<id,id>"."""
     if target == "all":
@@ -114,6 +121,32 @@ async def resolve_target(session: AsyncSession, words: str | None) -> tuple[str,
         await get_agency(session, ref) for ref in words.replace(";", ",").split(",") if ref.strip()
     ]
     return "agencies:" + ",".join(str(a.id) for a in agencies), ", ".join(a.code for a in agencies)
+
+
+@dataclass(frozen=True)
+class Sender:
+    """Who a broadcast is from, as its recipients are told: the coordinator's body (their
+    agency, or the coordinating body the active plan names) and their name."""
+
+    body: str | None
+    person: str
+
+
+async def sender_of(session: AsyncSession, broadcast: Broadcast) -> Sender:
+    contact = await session.get(Contact, broadcast.created_by) if broadcast.created_by else None
+    person = contact.display_name if contact else ""
+    body = None
+    if contact is not None and contact.agency_id is not None:
+        agency = await session.get(Agency, contact.agency_id)
+        body = agency.name if agency else None
+    if body is None:
+        body = await session.scalar(
+            select(Plan.coordinator)
+            .where(Plan.state == "active", Plan.coordinator.is_not(None))
+            .order_by(Plan.activated_at.desc())
+            .limit(1)
+        )
+    return Sender(body=body or None, person=person)
 
 
 # --- drafts, confirmation and delivery ----------------------------------------------------

@@ -31,21 +31,33 @@ from matplotlib.patches import Patch
 from matplotlib.ticker import MaxNLocator
 
 from services.collation import vi_key
-from services.status import STATUSES
+from services.status import DATED, STANDING, STATUSES
 
 if TYPE_CHECKING:
     from services.summary import Summary
 
 
-# Left to right in a bar: finished first, so a bar reads like a progress bar, and what is
-# late at the end where the eye lands. Okabe-Ito colours (told apart with any colour vision).
-ORDER = ("done_on_time", "done_late", "in_progress", "not_due", "overdue")
+# Left to right in a bar: dated tasks, finished first, so that part reads like a progress
+# bar, and what is late at its end where the eye lands; then, counted apart, the standing
+# duties (no deadline: never "not due"), reported first. Okabe-Ito colours (told apart
+# with any colour vision).
+ORDER = (
+    "done_on_time",
+    "done_late",
+    "in_progress",
+    "not_due",
+    "overdue",
+    "standing_done",
+    "standing",
+)
 COLORS = {
     "done_on_time": "#009E73",  # bluish green
     "done_late": "#F0E442",  # yellow
     "in_progress": "#0072B2",  # blue
     "not_due": "#BBBBBB",  # grey
     "overdue": "#D55E00",  # vermillion
+    "standing_done": "#CC79A7",  # reddish purple
+    "standing": "#EBD3E1",  # the same, light
 }
 TEXT_ON = {
     "done_on_time": "white",
@@ -53,8 +65,10 @@ TEXT_ON = {
     "in_progress": "white",
     "not_due": "black",
     "overdue": "white",
+    "standing_done": "white",
+    "standing": "black",
 }
-OPEN = ("not_due", "in_progress", "overdue")
+OPEN = ("not_due", "in_progress", "overdue")  # dated tasks not done
 DONE = ("done_on_time", "done_late")
 
 MAX_AGENCIES = 40
@@ -62,7 +76,7 @@ WIDTH_PX = 1080
 DPI = 150  # 1 pt = 150/72 px; 10 pt text is 21 px high
 ROW_PX = 54  # per bar (room for a name on two lines)
 LEFT_PX, RIGHT_PX, BOTTOM_PX = 330, 24, 100
-TOP_PAD_PX, TITLE_LINE_PX, LEGEND_PX = 24, 40, 96
+TOP_PAD_PX, TITLE_LINE_PX, LEGEND_PX = 24, 40, 128
 TITLE_WRAP, TITLE_MAX_LINES = 48, 4
 NAME_WRAP = 26
 MIN_SEGMENT_PX = 30  # narrower segments get no number
@@ -94,6 +108,14 @@ class AgencyCounts:
     @property
     def done(self) -> int:
         return sum(self.count(s) for s in DONE)
+
+    @property
+    def dated(self) -> int:
+        return sum(self.count(s) for s in DATED)
+
+    @property
+    def standing(self) -> int:
+        return sum(self.count(s) for s in STANDING)
 
 
 def counts_from_summary(summary: Summary) -> list[AgencyCounts]:
@@ -272,11 +294,17 @@ def completion_chart(
                 )
         left = [a + b for a, b in zip(left, counts, strict=True)]
     for y, r in zip(ys, bars, strict=True):
-        rate = round(100 * r.done / r.total) if r.total else 0
+        rate = round(100 * r.done / r.dated) if r.dated else 0
+        end = texts["bar_end"].format(done=r.done, total=r.dated, rate=rate) if r.dated else ""
+        if r.standing:
+            standing = texts["bar_end_standing"].format(
+                done=r.count("standing_done"), total=r.standing
+            )
+            end = f"{end} · {standing}" if end else standing
         ax.text(
             r.total + xmax * 0.01,
             y,
-            texts["bar_end"].format(done=r.done, total=r.total, rate=rate),
+            end,
             ha="left",
             va="center",
             fontproperties=_font(9.5),

@@ -112,7 +112,7 @@ import re
 import unicodedata
 from bisect import bisect_left
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Literal, NamedTuple
 
@@ -155,6 +155,8 @@ class Reply:
     new_due: date | None = None
     problem: Problem | None = None
     suggested: date | None = None  # for "date_past" / "date_ambiguous": the date to offer
+    # The date as the person meant it when it was gone: to say so ("30/11/2026 đã qua").
+    written: date | None = field(default=None, compare=False)
 
 
 def date_in_range(value: date, today: date) -> bool:
@@ -1276,6 +1278,7 @@ def _extension(tx: _Text, i: int, j: int, today: date) -> Reply:
         new_due=found.value,
         problem=found.problem,
         suggested=found.suggested,
+        written=found.written,
     )
 
 
@@ -1283,6 +1286,7 @@ class RequestedDate(NamedTuple):
     value: date | None
     problem: Problem | None = None
     suggested: date | None = None
+    written: date | None = None  # for "date_past" / "date_ambiguous": the day gone
 
 
 def _after(day: int, month: int, today: date) -> date | None:
@@ -1321,7 +1325,7 @@ def _requested_date(hit: _DateHit | None, today: date) -> RequestedDate:
         if hit.value == today:
             return RequestedDate(None, "date_past")
         if hit.value < today:
-            return RequestedDate(None, "date_past", _after(hit.day, hit.month, today))
+            return RequestedDate(None, "date_past", _after(hit.day, hit.month, today), hit.value)
         return RequestedDate(hit.value)
     if (hit.day, hit.month) == (today.day, today.month):
         return RequestedDate(None, "date_past")  # "đến hôm nay 23/11": not a new deadline
@@ -1330,7 +1334,7 @@ def _requested_date(hit: _DateHit | None, today: date) -> RequestedDate:
         return RequestedDate(None, "date_invalid")
     gone = _previous_occurrence(hit.day, hit.month, today)
     if gone is not None and today - gone < upcoming - today:
-        return RequestedDate(None, "date_ambiguous", upcoming)
+        return RequestedDate(None, "date_ambiguous", upcoming, gone)
     return RequestedDate(upcoming)
 
 

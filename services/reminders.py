@@ -38,9 +38,9 @@ from services.events import (
 )
 from services.schedule import ReminderPolicy, escalation_date, reminder_schedule
 from services.settings import Settings
-from services.vncalendar import is_workday, next_workday
+from services.vncalendar import is_workday, next_workday, prev_workday
 
-REMINDER_KINDS = ("reminder",)
+REMINDER_KINDS = ("reminder", "standing")
 
 
 def policy_for(task: Task | SimpleNamespace, settings: Settings) -> ReminderPolicy:
@@ -105,7 +105,9 @@ async def sync_task(
 ) -> int:
     """Make the task's reminder rows match its deadline. Returns rows added."""
     prefix = f"rem:{task.id}:"
-    if task.due_date is None:
+    if task.due_date is None or task.due_date.year >= dt.MAXYEAR:
+        # (No reminders past the calendar's end: typed dates are range-checked, this keeps
+        # a stray one from failing in the date arithmetic.)
         await session.execute(_DELETE_PENDING, {"task_id": task.id})
         return 0
     if contacts is None:
@@ -131,6 +133,61 @@ async def sync_task(
     ]
     await insert_ignoring_duplicates(session, rows)
     await _sync_escalation(session, task, settings)
+    if task.kind == "report":
+        rows_added = await _sync_standing(session, task, settings, contacts)
+        return len(rows) + rows_added
+    return len(rows)
+
+
+_DELETE_STANDING_STALE = OUTBOX.delete().where(
+    OUTBOX.c.task_id == sa.bindparam("task_id"),
+    OUTBOX.c.kind == "standing",
+    OUTBOX.c.state == "pending",
+    ~OUTBOX.c.dedupe_key.like(sa.bindparam("keep")),
+)
+
+
+def standing_check_at(due: dt.date, settings: Settings) -> dt.datetime:
+    """When a body is asked about its standing duties ahead of a report deadline: lead days
+    before it, on a working day (the one before, when that day is off), at reminder time."""
+    day = due - dt.timedelta(days=settings.standing_lead_days)
+    if settings.workdays_only:
+        day = prev_workday(day, inclusive=True)
+    return dt.datetime.combine(day, settings.reminder_time, tzinfo=clock.VN_TZ).astimezone(
+        clock.UTC
+    )
+
+
+async def _sync_standing(
+    session: AsyncSession,
+    task: Task | SimpleNamespace,
+    settings: Settings,
+    contacts: list[outbox.Recipient],
+) -> int:
+    """Before each report deadline of a body, its standing duties are asked about (one
+    message per contact, listing them; jobs/reminders.render_standing), so they are
+    answered too. Rows are keyed by the report task and its deadline, like reminders."""
+    assert task.due_date is not None
+    stamp = task.due_date.isoformat()
+    await session.execute(
+        _DELETE_STANDING_STALE, {"task_id": task.id, "keep": f"std:{task.id}:%:{stamp}"}
+    )
+    at = standing_check_at(task.due_date, settings)
+    if at < clock.now():
+        return 0
+    rows = [
+        outbox.row(
+            kind="standing",
+            dedupe_key=f"std:{task.id}:{contact.id}:{stamp}",
+            chat_id=contact.chat_id,
+            contact_id=contact.id,
+            task_id=task.id,
+            payload={"report": task.id},
+            due_at=at,
+        )
+        for contact in contacts
+    ]
+    await insert_ignoring_duplicates(session, rows)
     return len(rows)
 
 

@@ -32,6 +32,7 @@ class Settings(BaseSettings):
     overdue_max: int = 5
     workdays_only: bool = True
     escalate_after_workdays: int = 3
+    standing_lead_days: int = 7
     event_lead_days: Annotated[list[int], NoDecode] = [30, 14, 7, 0]
     working_hours_start: dt.time = dt.time(7, 30)
     working_hours_end: dt.time = dt.time(17, 30)

@@ -34,6 +34,18 @@ class AgencySummary:
     def total(self) -> int:
         return sum(self.counts.values())
 
+    def behind_key(self) -> tuple:
+        """Most behind first: most overdue, then most obstacles and requests waiting, then
+        most dated tasks open, then most standing duties not reported, then by name."""
+        c = self.counts
+        return (
+            -c["overdue"],
+            -(len(self.blocked) + len(self.extensions)),
+            -(c["not_due"] + c["in_progress"]),
+            -c["standing"],
+            self.name,
+        )
+
 
 @dataclass
 class Summary:
@@ -50,6 +62,9 @@ class Summary:
     @property
     def task_count(self) -> int:
         return sum(a.total for a in self.agencies)
+
+    def behind_first(self) -> list[AgencySummary]:
+        return sorted(self.agencies, key=AgencySummary.behind_key)
 
 
 def _name(row: sa.Row) -> str:
@@ -107,9 +122,11 @@ async def summarize(session: AsyncSession, *, agency_ids: list[int] | None = Non
             if deadline is None:
                 deadline = deadlines[(due, due_time)] = deadline_at(due, due_time)
         # Inlined task_status: this loop runs once per task of the province.
-        if progress == "done":
-            status = "done_late" if deadline and done_at and done_at > deadline else "done_on_time"
-        elif deadline is not None and now > deadline:
+        if deadline is None:
+            status = "standing_done" if progress == "done" else "standing"
+        elif progress == "done":
+            status = "done_late" if done_at and done_at > deadline else "done_on_time"
+        elif now > deadline:
             status = "overdue"
             listed.append((due, task_id, summary.overdue, (title, due)))
         else:
@@ -143,6 +160,21 @@ class Silence:
     never_answered: list[str]
     no_contact: list[str]
     unreachable: list[tuple[str, str]]  # (agency, person)
+
+
+async def overdue_by_agency(
+    session: AsyncSession,
+) -> list[tuple[str, list[tuple[str, dt.date, int]]]]:
+    """Every task past its deadline, grouped by body: (body, [(task, deadline, days late)]),
+    bodies with the most overdue first (then the oldest deadline), tasks oldest first."""
+    today = clock.today_vn()
+    result = await summarize(session)
+    groups = [
+        (a.name, [(title, due, (today - due).days) for title, due in a.overdue])
+        for a in result.agencies
+        if a.overdue
+    ]
+    return sorted(groups, key=lambda g: (-len(g[1]), min(d for _, d, _ in g[1]), g[0]))
 
 
 async def overdue(session: AsyncSession) -> list[tuple[str, str, dt.date, int]]:

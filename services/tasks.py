@@ -19,6 +19,7 @@ from db.models import Agency, MessageLink, Submission, Task, TaskEvent
 from services import clock, outbox, reminders
 from services.agencies import get_agency
 from services.errors import DomainError
+from services.parsing import date_in_range
 from services.refs import AgencyRef, ContactRef
 from services.settings import get_settings
 from services.status import days_until, task_status
@@ -245,6 +246,20 @@ async def message_subject(
     if len(kept) > SUBJECTS_KEPT:
         kept.popitem(last=False)
     return subject
+
+
+_LATEST_LIST = sa.select(sa.func.max(LINK.c.message_id)).where(
+    LINK.c.chat_id == sa.bindparam("chat_id"), LINK.c.purpose == "list"
+)
+
+
+async def latest_list(session: AsyncSession, *, chat_id: int) -> Subject | None:
+    """The newest numbered list the bot sent to a chat (/viec, a standing duties'
+    check-in): what «việc 2» means in a message that replies to nothing."""
+    message_id = await session.scalar(_LATEST_LIST, {"chat_id": chat_id})
+    if message_id is None:
+        return None
+    return await message_subject(session, chat_id=chat_id, message_id=message_id)
 
 
 # --- changes by officials -----------------------------------------------------------------
@@ -508,6 +523,8 @@ async def _apply_once(
     else:  # extend
         if new_due is None:
             raise DomainError("date_missing")
+        if not date_in_range(new_due, today):
+            raise DomainError("date_out_of_range")
         if new_due <= today:
             raise DomainError("date_past")
         if task.due_date is not None and new_due <= task.due_date:
@@ -569,8 +586,24 @@ async def record_submission(
         change = Change(
             task=view(task, agency, now), action="submission", changed=True, file_name=file_name
         )
-        _tell_coordinators(events, actor, change)
-        await _save(session, task, read, events)
+        event_id = await _save(session, task, read, events)
+        # The coordinators get the file itself, with a short caption (not a notice line).
+        payload = {**notice_of(actor, change), "file_id": file_id}
+        await outbox.insert(
+            session,
+            [
+                outbox.row(
+                    kind="report_file",
+                    chat_id=coord.chat_id,
+                    contact_id=coord.id,
+                    task_id=task.id,
+                    dedupe_key=f"ev{event_id}:{coord.id}",
+                    payload=payload,
+                )
+                for coord in await outbox.coordinators(session)
+                if coord.chat_id != actor.chat_id
+            ],
+        )
         await session.execute(
             _INSERT_SUBMISSION,
             {
@@ -617,7 +650,10 @@ async def decide_extension(
     if approve:
         new_due = new_due or task.extension_date
         assert new_due is not None
-        if new_due <= now.astimezone(clock.VN_TZ).date():
+        today = now.astimezone(clock.VN_TZ).date()
+        if not date_in_range(new_due, today):
+            raise DomainError("date_out_of_range")
+        if new_due <= today:
             raise DomainError("date_past")
         _history(
             events, task, actor, now, "extension_approved", str(task.due_date), new_due.isoformat()

@@ -34,6 +34,7 @@ Holidays and working days
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 from dataclasses import dataclass
 from functools import lru_cache
@@ -156,11 +157,13 @@ def _vn_holidays(years: tuple[int, ...]) -> HolidayBase:
 def _year_table(year: int) -> _YearTable:
     # The next year is loaded too: a day off early in year+1 can be swapped for a
     # Saturday of this year (e.g. 02/01/2015 for 27/12/2014).
-    hol = _vn_holidays((year, year + 1))
+    # (Not past the calendar's last year: dates are checked where people type them, but
+    # arithmetic on 31/12/9999 must fail as a plain "out of range", not inside holidays.)
+    hol = _vn_holidays((year, year + 1) if year < dt.MAXYEAR else (year,))
     names = {d: name for d, name in hol.items() if d.year == year}
     swapped = {d for d in hol.weekend_workdays if d.year == year}
     first = dt.date(year, 1, 1).toordinal()
-    n_days = dt.date(year + 1, 1, 1).toordinal() - first
+    n_days = 366 if calendar.isleap(year) else 365
     flags: list[bool] = []
     before = [0]
     for i in range(n_days):

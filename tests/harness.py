@@ -171,6 +171,34 @@ class World:
                     return button["callback_data"]
         raise AssertionError(f"no button {label_prefix!r} in {message.reply_markup}")
 
+    def labels(self, message) -> list[str]:
+        """The buttons a person sees under a message, as they read them."""
+        markup = message.reply_markup or {}
+        return [b["text"] for row in markup.get("inline_keyboard", []) for b in row]
+
+    async def tap(self, chat_id: int, message, label_prefix: str, *, user_id: int | None = None):
+        """Press the button whose label starts so, and return (the pop-up answer, the
+        message as it reads after the bot edited it in place, if it did)."""
+        before = len(self.server.bot_message(chat_id, message.message_id).history)
+        answer = await self.press(
+            chat_id, message.message_id, self.button_data(message, label_prefix), user_id=user_id
+        )
+
+        def edited():
+            m = self.server.bot_message(chat_id, message.message_id)
+            return m if len(m.history) > before else None
+
+        try:
+            after = await self.server.wait_for(edited, 2.0)
+        except TimeoutError:
+            after = self.server.bot_message(chat_id, message.message_id)
+        return answer, after
+
+    async def open_task(self, chat_id: int, listing, number: int, *, user_id: int | None = None):
+        """In a /viec list, open task `number` as its card (the message, edited in place)."""
+        _, card = await self.tap(chat_id, listing, f"{number}. ", user_id=user_id)
+        return card
+
 
 async def stop_periodic_jobs(app) -> None:
     """Tests that move the clock run the dispatcher themselves, step by step."""

@@ -109,14 +109,16 @@ async def test_viec_lists_open_tasks_nearest_deadline_first(world):
     listing = await world.say(user, "/viec")
     text = listing.text
     assert text.index("Báo cáo quý") < text.index("Báo cáo năm") < text.index("Tổ chức diễn đàn")
-    assert texts.days_left(-3) in text and texts.STATUS["overdue"] in text
-    assert texts.days_left(22) in text and texts.date_weekday_vn(D(2026, 12, 15)) in text
+    assert texts.STATE_OVERDUE.format(days=3, date="20/11/2026") in text
+    assert texts.days_left(22) in text and "15/12/2026" in text
+    assert texts.STATE_STANDING in text and texts.STATUS["not_due"] + " · còn 22" in text
+    # One button per task, saying which task it opens.
+    assert world.labels(listing) == ["1. Báo cáo quý", "2. Báo cáo năm", "3. Tổ chức diễn đàn"]
     buttons = [b for row in listing.reply_markup["inline_keyboard"] for b in row]
-    assert len(buttons) == 12
     assert all(len(b["callback_data"].encode()) <= 64 for b in buttons)
 
 
-async def test_long_task_list_is_split_below_telegram_limit(world):
+async def test_long_task_list_is_one_screen_paged_in_place(world):
     await world.agency("UBND xã Phước Dinh", code="PD")
     for i in range(40):
         await add_task(
@@ -126,10 +128,26 @@ async def test_long_task_list_is_split_below_telegram_limit(world):
             D(2026, 12, 1) + dt.timedelta(days=i),
         )
     user = await world.official("PD")
-    messages = await world.say(user, "/viec", expect=5)
-    assert all(len(m.text) <= 4096 for m in messages)
-    shown = "".join(m.text for m in messages)
+    listing = await world.say(user, "/viec")
+    await world.quiet()
+    assert len(world.server.messages_to(user)) == 2  # the link answer, then one list
+    pages = [listing.text]
+    assert (
+        texts.TASKS_HEAD_PAGES.format(agency="UBND xã Phước Dinh", count=40, page=1, pages=5)
+        in listing.text
+    )
+    assert texts.BTN_PAGE_PREV not in world.labels(listing)
+    page = listing
+    for _ in range(4):
+        _, page = await world.tap(user, page, texts.BTN_PAGE_NEXT)
+        pages.append(page.text)
+    assert texts.BTN_PAGE_NEXT not in world.labels(page)
+    assert all(len(p) <= 1500 for p in pages)
+    shown = "".join(pages)
     assert all(f"Nhiệm vụ số {i:02d}" in shown for i in range(40))
+    assert world.labels(page)[0].startswith("33. Nhiệm vụ số 32")
+    _, back = await world.tap(user, page, texts.BTN_PAGE_PREV)
+    assert back.text == pages[3]
 
 
 async def test_agency_with_nothing_open_is_told_so(world):
@@ -148,12 +166,21 @@ async def test_done_button_edits_message_and_tells_coordinator(world):
     coord = await world.coordinator()
     user = await world.official("SYT", name="Nguyễn Văn An")
     listing = await world.say(user, "/viec")
-    answer = await world.press(user, listing.message_id, world.button_data(listing, "1. ✅"))
-    assert answer.text.startswith("✅")
-    edited = await world.server.wait_for(
-        lambda: (m := world.server.bot_message(user, listing.message_id)).history and m
-    )
+    card = await world.open_task(user, listing, 1)
+    assert card.text.startswith(texts.TASK_CARD_NUMBER.format(n=1, count=1) + "📌 Báo cáo năm")
+    assert world.labels(card) == [
+        texts.BTN_DONE,
+        texts.BTN_PROGRESS,
+        texts.BTN_BLOCKED,
+        texts.BTN_EXTEND,
+        texts.BTN_BACK_TO_LIST,
+    ]
+    answer, edited = await world.tap(user, card, texts.BTN_DONE)
+    assert answer.text.startswith("✅") and len(answer.text) < 200
     assert texts.STATUS["done_on_time"] in edited.text
+    assert texts.BTN_BACK_TO_LIST in world.labels(edited)  # still the card, in the list
+    _, back = await world.tap(user, edited, texts.BTN_BACK_TO_LIST)
+    assert "1. Báo cáo năm 2026" in back.text and texts.STATUS["done_on_time"] in back.text
     task = await get_task(world, task_id)
     assert task.progress == "done"
     notice = (await world.server.wait_for_messages(coord, 2))[-1]
@@ -171,8 +198,9 @@ async def test_blocked_button_asks_reason_and_keeps_it(world):
     coord = await world.coordinator()
     user = await world.official("STC", name="Lý Thị Hoa")
     listing = await world.say(user, "/viec")
+    card = await world.open_task(user, listing, 1)
     before = len(world.server.messages_to(user))
-    await world.press(user, listing.message_id, world.button_data(listing, "1. ⚠️"))
+    await world.tap(user, card, texts.BTN_BLOCKED)
     ask = (await world.server.wait_for_messages(user, before + 1))[-1]
     assert ask.text == texts.ASK_BLOCK_REASON.format(title="Bố trí kinh phí")
     assert ask.reply_markup.get("force_reply") is True
@@ -199,15 +227,19 @@ async def test_many_changes_reach_each_coordinator_in_few_messages_each_told_onc
             titles.append(f"Việc {a}-{t}")
             await add_task(world, code, titles[-1], D(2026, 12, 10))
         user = await world.official(code, name=f"Cán bộ {a}")
-        for listing in await world.say(user, "/viec", expect=2):  # 8 tasks, then 1
-            for row in listing.reply_markup["inline_keyboard"]:
-                for button in row:
-                    if "⏳" in button["text"]:
-                        await world.press(user, listing.message_id, button["callback_data"])
+        listing = await world.say(user, "/viec")  # 9 tasks: 8, then 1 on the second page
+        for n in range(1, 10):
+            if n == 9:
+                _, listing = await world.tap(user, listing, texts.BTN_PAGE_NEXT)
+            card = await world.open_task(user, listing, n)
+            _, card = await world.tap(user, card, texts.BTN_PROGRESS)
+            _, listing = await world.tap(user, card, texts.BTN_BACK_TO_LIST)
     await world.dispatch()
     for coordinator in coordinators:
         told = [m.text for m in world.server.messages_to(coordinator) if m.text.startswith(NOTICE)]
-        assert [len(m.split("\n")) for m in told] == [40, 5]
+        # Short lines, as many to a message as fit a phone's screen.
+        assert len(told) == 2 and all(len(m) <= 1500 for m in told)
+        assert sum(len(m.split("\n")) for m in told) == 45
         assert sorted(re.findall(r"«(Việc \d-\d)»: Đang thực hiện", "\n".join(told))) == sorted(
             titles
         )
@@ -235,7 +267,8 @@ async def test_a_notice_that_cannot_be_read_does_not_stop_the_others(world):
         await session.commit()
     user = await world.official("SYT", name="Nguyễn Văn An")
     listing = await world.say(user, "/viec")
-    await world.press(user, listing.message_id, world.button_data(listing, "1. ⏳"))
+    card = await world.open_task(user, listing, 1)
+    await world.tap(user, card, texts.BTN_PROGRESS)
     await world.dispatch()
     told = [m.text for m in world.server.messages_to(coordinator) if m.text.startswith(NOTICE)]
     assert told == [
@@ -256,10 +289,13 @@ async def test_extension_request_approved_from_the_notice(world):
     coord = await world.coordinator()
     user = await world.official("CA")
     listing = await world.say(user, "/viec")
+    card = await world.open_task(user, listing, 1)
     before = len(world.server.messages_to(user))
-    await world.press(user, listing.message_id, world.button_data(listing, "1. 📅"))
+    await world.tap(user, card, texts.BTN_EXTEND)
     ask = (await world.server.wait_for_messages(user, before + 1))[-1]
-    assert ask.text == texts.ASK_EXTENSION_DATE.format(title="Báo cáo năm")
+    assert ask.text == texts.ASK_EXTENSION_DATE.format(
+        title="Báo cáo năm", example=texts.example_date()
+    )
     reply = await world.say(user, "15/12/2026", reply_to=ask.message_id)
     assert reply.text == texts.UPDATED_EXTENSION.format(title="Báo cáo năm", date="15/12/2026")
     notice = (await world.server.wait_for_messages(coord, 2))[-1]
@@ -321,7 +357,9 @@ async def test_unclear_reply_is_asked_back_with_buttons(world):
     user = await world.official("SYT")
     listing = await world.say(user, "/viec")
     reply = await world.say(user, "để em hỏi lại anh trưởng phòng", reply_to=listing.message_id)
-    assert reply.text.startswith(texts.ASK_WHICH_MEANING.format(title="Báo cáo năm"))
+    assert reply.text.startswith(
+        texts.ASK_WHICH_MEANING.format(title="Báo cáo năm", example=texts.example_date(short=True))
+    )
     assert len([b for row in reply.reply_markup["inline_keyboard"] for b in row]) == 4
     assert (await get_task(world, task_id)).progress == "open"
     # A reply to that question works like a reply to any task message.
@@ -329,14 +367,27 @@ async def test_unclear_reply_is_asked_back_with_buttons(world):
     assert answer.text == texts.UPDATED_PROGRESS.format(title="Báo cáo năm")
 
 
-async def test_reply_to_list_of_several_tasks_asks_to_use_buttons(world):
+async def test_reply_to_list_of_several_tasks_asks_which_and_applies_it_as_written(world):
     await world.agency("Sở Y tế", code="SYT")
-    await add_task(world, "SYT", "Việc A", D(2026, 11, 30))
-    await add_task(world, "SYT", "Việc B", D(2026, 12, 30))
+    first = await add_task(world, "SYT", "Việc A", D(2026, 11, 30))
+    second = await add_task(world, "SYT", "Việc B", D(2026, 12, 30))
     user = await world.official("SYT")
     listing = await world.say(user, "/viec")
-    reply = await world.say(user, "đã xong", reply_to=listing.message_id)
-    assert reply.text == texts.ASK_WHICH_TASK
+    before = await snapshot(world)
+    question = await world.say(user, "vướng: chưa có số liệu", reply_to=listing.message_id)
+    assert question.text.startswith(texts.ASK_WHICH_TASK.format(text="vướng: chưa có số liệu"))
+    assert world.labels(question) == ["1. Việc A", "2. Việc B"]
+    assert await snapshot(world) == before  # nothing applied until the person picks
+    data = world.button_data(question, "2. ")
+    answer, done = await world.tap(user, question, "2. ")
+    told = texts.UPDATED_BLOCKED.format(title="Việc B", note="chưa có số liệu")
+    assert answer.text == told and done.text.endswith(told) and not world.labels(done)
+    task = await get_task(world, second)
+    assert task.blocked and task.block_note == "chưa có số liệu"
+    assert not (await get_task(world, first)).blocked
+    # The question cannot be answered twice.
+    again = await world.press(user, question.message_id, data, strict=False)
+    assert again.text == texts.HELD_DONE_BEFORE
 
 
 async def test_document_reply_is_the_report_submission(world):
@@ -359,15 +410,19 @@ async def test_document_reply_is_the_report_submission(world):
         and sub.file_size == 48_213
         and sub.file_id
     )
+    # The coordinator gets the file itself, with a short caption.
     notice = (await world.server.wait_for_messages(coord, 2))[-1]
-    assert "BC_nam_2026.pdf" in notice.text and texts.STATUS["done_late"] in notice.text
+    assert notice.method == "sendDocument" and notice.document["file_id"] == sub.file_id
+    assert "BC_nam_2026.pdf" in notice.caption and texts.STATUS["done_late"] in notice.caption
 
 
-async def test_document_without_reply_is_explained(world):
+async def test_document_without_reply_and_nothing_open_is_explained(world):
     await world.agency("Sở Y tế", code="SYT")
     user = await world.official("SYT")
+    before = await snapshot(world)
     reply = await world.send_document(user, "bao_cao.docx", 1000)
-    assert reply.text == texts.FILE_NOT_REPLY
+    assert reply.text == texts.FILE_NO_OPEN_TASK.format(file="bao_cao.docx")
+    assert await snapshot(world) == before
 
 
 async def test_history_keeps_every_change(world):
@@ -436,35 +491,60 @@ async def test_quick_answers_from_one_chat_apply_in_order_while_others_run_along
 # --- coordinators ------------------------------------------------------------------------
 
 
-async def test_tonghop_summarises_every_agency(world):
+async def test_tonghop_is_one_message_with_totals_and_a_button_per_body(world):
     await world.agency("Sở Y tế", code="SYT")
     await world.agency("Sở Tư pháp", code="STP")
     await add_task(world, "SYT", "Báo cáo quý", D(2026, 11, 20))
     await add_task(world, "SYT", "Báo cáo năm", D(2026, 12, 15))
+    await add_task(world, "SYT", "Tuyên truyền thường xuyên", None)
     await add_task(world, "STP", "Tuyên truyền pháp luật", D(2026, 12, 1))
     coord = await world.coordinator()
     user = await world.official("STP")
     card = await world.say(user, "/viec")
     await world.say(user, "vướng: thiếu báo cáo viên", reply_to=card.message_id)
     reply = await world.say(coord, "/tonghop")
-    assert texts.SUMMARY_AGENCY.format(agency="Sở Y tế", counts="🕒 1 · 🔴 1") in reply.text
-    assert texts.SUMMARY_TOTALS.format(counts="Chưa đến hạn 2, Quá hạn 1") in reply.text
-    assert texts.SUMMARY_OVERDUE.format(title="Báo cáo quý", due="20/11/2026") in reply.text
+    await world.quiet()
+    answers = [m.text for m in world.server.messages_to(coord) if not m.text.startswith(NOTICE)]
+    assert answers[-1] == reply.text  # one message
+    assert (
+        texts.SUMMARY_DATED.format(count=3, counts="🔴 Quá hạn 1 · 🕒 Chưa đến hạn 2") in reply.text
+    )
+    # The standing duty is counted apart, never as «Chưa đến hạn».
+    assert texts.SUMMARY_STANDING.format(count=1, done=0, open=1) in reply.text
+    assert texts.SUMMARY_BEHIND_ROW.format(n=1, agency="Sở Y tế", counts="🔴 1 · 🕒 1 · 🔁 1") in (
+        reply.text
+    )
+    assert world.labels(reply) == ["1. Sở Y tế", "2. Sở Tư pháp"]
+    _, detail = await world.tap(coord, reply, "1. Sở Y tế")
+    assert texts.SUMMARY_OVERDUE.format(title="Báo cáo quý", due="20/11/2026", days=3) in (
+        detail.text
+    )
+    _, back = await world.tap(coord, detail, texts.BTN_BACK_TO_SUMMARY)
+    assert back.text == reply.text
+    _, other = await world.tap(coord, back, "2. Sở Tư pháp")
     assert (
         texts.SUMMARY_BLOCKED.format(title="Tuyên truyền pháp luật", note="thiếu báo cáo viên")
-        in reply.text
+        in other.text
     )
 
 
-async def test_tonghop_splits_when_long(world):
+async def test_tonghop_for_many_bodies_pages_in_place(world):
     for i in range(60):
         await world.agency(
             f"UBND xã số {i:02d} — tên rất dài để kiểm tra việc chia tin nhắn", code=f"X{i:02d}"
         )
-        await add_task(world, f"X{i:02d}", "Báo cáo quá hạn với tên dài " * 3, D(2026, 11, 1))
+        await add_task(
+            world, f"X{i:02d}", "Báo cáo quá hạn với tên dài " * 3, D(2026, 11, 1 + i % 20)
+        )
     coord = await world.coordinator()
-    messages = await world.say(coord, "/tonghop", expect=2)
-    assert all(len(m.text) <= 4096 for m in messages)
+    first = await world.say(coord, "/tonghop")
+    await world.quiet()
+    assert len(world.server.messages_to(coord)) == 2  # the link answer, then one summary
+    assert len(first.text) <= 1500
+    assert texts.SUMMARY_BEHIND_HEAD.format(page=1, pages=6) in first.text
+    _, second = await world.tap(coord, first, texts.BTN_PAGE_NEXT)
+    assert texts.SUMMARY_BEHIND_HEAD.format(page=2, pages=6) in second.text
+    assert "11. UBND xã số" in second.text and len(second.text) <= 1500
 
 
 # --- authorization ----------------------------------------------------------------------
@@ -531,12 +611,22 @@ async def test_bad_input_gets_short_clear_answers(world):
     assert (await world.say(user, "/xoahet")).text == texts.UNKNOWN_COMMAND
     assert (
         await world.say(user, "xin gia hạn đến 31/02/2027", reply_to=card.message_id)
-    ).text == texts.EXTENSION_DATE_INVALID
+    ).text == texts.EXTENSION_DATE_INVALID.format(example=texts.example_date())
     assert (
-        await world.say(user, "xin gia hạn đến 01/11/2026", reply_to=card.message_id)
-    ).text == texts.EXTENSION_DATE_PAST
+        await world.say(user, "xin gia hạn đến 31/12/9999", reply_to=card.message_id)
+    ).text == texts.DATE_OUT_OF_RANGE.format(first=2025, last=2036, example="23/12/2026")
+    # A date gone is not refused: the bot asks, and nothing changes until the person picks.
+    asked = await world.say(user, "xin gia hạn đến 01/11/2026", reply_to=card.message_id)
+    assert asked.text.startswith(
+        texts.ASK_DATE_FOR.format(title="Báo cáo năm")
+        + texts.ASK_DATE_PAST.format(date="01/11/2026", suggested="01/11/2027")
+    )
+    assert world.labels(asked) == [
+        texts.BTN_DATE_YES.format(date="01/11/2027"),
+        texts.BTN_DATE_OTHER,
+    ]
     greeting = await world.say(user, "chào bot")
-    assert greeting.text == texts.PLAIN_MESSAGE_HINT
+    assert greeting.text == texts.PLAIN_MESSAGE_HINT.format(example=texts.example_date(short=True))
     assert (
         await world.say(user, "đã xong", reply_to=greeting.message_id)
     ).text == texts.REPLY_NOT_ABOUT_TASK

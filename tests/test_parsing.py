@@ -34,9 +34,7 @@ JAN = D(2027, 1, 3)  # just after the new year
 DEC2 = D(2026, 12, 2)  # the day the issue's «30/11» was refused
 
 
-def case(
-    text, intent, note=None, new_due=None, problem=None, today=TODAY, id=None, suggested=None
-):
+def case(text, intent, note=None, new_due=None, problem=None, today=TODAY, id=None, suggested=None):
     return pytest.param(
         text, today, Reply(intent, note, new_due, problem, suggested), id=id or text
     )
@@ -610,7 +608,7 @@ REQUESTED_DATE = [
 
 @pytest.mark.parametrize(("text", "today", "expected"), REQUESTED_DATE)
 def test_requested_date(text, today, expected):
-    assert requested_date(text, today) == expected
+    assert requested_date(text, today)[:3] == expected
 
 
 # --- which task an answer is about ------------------------------------------------------

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import re
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram import InlineKeyboardMarkup, Message, Update
 from telegram.ext import ContextTypes
 
-from bot import render, texts
+from bot import keyboards, render, texts
 from bot.handlers.common import coordinator_or_refuse, db_of, edit_or_ignore
 from services import broadcasts
 from services.errors import DomainError
+from services.textfit import clip
 
 _BUTTON = re.compile(r"^bc:(\d{1,12}):(s|c|a|g\d{1,9})$")
 _ACK = re.compile(r"^ack:(\d{1,12})$")
@@ -23,26 +24,32 @@ def _after_command(message: Message) -> str:
     return parts[1] if len(parts) > 1 else ""
 
 
-async def _preview(session, draft) -> tuple[str, InlineKeyboardMarkup]:  # type: ignore[no-untyped-def]
+async def _describe(session, draft) -> tuple[str, broadcasts.Audience, str]:  # type: ignore[no-untyped-def]
+    """(where to, who receives it, what they read) for a draft."""
     people = await broadcasts.audience(session, draft.target)
     kind, _, value = draft.target.partition(":")
     if kind == "group":
-        group = next(
-            (g for g, _ in await broadcasts.list_groups(session) if g.id == int(value)), None
-        )
-        target = texts.BROADCAST_TARGET_GROUP.format(name=group.name if group else value)
+        name = await broadcasts.group_name(session, int(value))
+        target = texts.BROADCAST_TARGET_GROUP.format(name=clip(name or value, 60))
     elif kind == "agencies":
         codes = await broadcasts.codes_of(session, [int(v) for v in value.split(",")])
-        target = texts.BROADCAST_TARGET_AGENCIES.format(codes=", ".join(codes))
+        target = texts.BROADCAST_TARGET_AGENCIES.format(codes=clip(", ".join(codes), 200))
     else:
         target = texts.BROADCAST_TARGET_ALL
-    body = (
+    body = render.broadcast_text(
+        await broadcasts.sender_of(session, draft),
         draft.text
         if draft.kind == "text"
         else texts.BROADCAST_FILE.format(
             kind=texts.BROADCAST_FILE_KIND[draft.kind], caption=draft.text
-        )
+        ),
     )
+    return target, people, body
+
+
+async def _preview(session, draft) -> tuple[str, InlineKeyboardMarkup]:  # type: ignore[no-untyped-def]
+    """The draft as it will go out, where to (marked ✓), and the buttons to change that."""
+    target, people, body = await _describe(session, draft)
     unreachable = (
         texts.BROADCAST_PREVIEW_UNREACHABLE.format(count=len(people.unreachable))
         if people.unreachable
@@ -53,29 +60,17 @@ async def _preview(session, draft) -> tuple[str, InlineKeyboardMarkup]:  # type:
         agencies=people.agencies,
         count=len(people.contacts),
         unreachable=unreachable,
-        body=body[:3000],
+        body=body,
     )
     everyone = await broadcasts.audience(session, "all")
-    targets = [
-        InlineKeyboardButton(
-            texts.BTN_TARGET_ALL.format(count=len(everyone.contacts)),
-            callback_data=f"bc:{draft.id}:a",
-        )
-    ]
-    targets += [
-        InlineKeyboardButton(
-            texts.BTN_TARGET_GROUP.format(name=g.name[:30]), callback_data=f"bc:{draft.id}:g{g.id}"
-        )
-        for g, _ in (await broadcasts.list_groups(session))[:6]
-    ]
-    rows = [targets[i : i + 2] for i in range(0, len(targets), 2)]
-    rows.append(
-        [
-            InlineKeyboardButton(texts.BTN_SEND, callback_data=f"bc:{draft.id}:s"),
-            InlineKeyboardButton(texts.BTN_CANCEL, callback_data=f"bc:{draft.id}:c"),
-        ]
+    groups = await broadcasts.list_groups(session)
+    markup = keyboards.broadcast_keyboard(
+        draft.id,
+        everyone=len(everyone.contacts),
+        groups=[(g.id, g.name) for g, _ in groups],
+        target=draft.target,
     )
-    return text, InlineKeyboardMarkup(rows)
+    return render.fit(text, 4000), markup
 
 
 async def cmd_thongbao(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -150,18 +145,32 @@ async def on_broadcast_button(update: Update, context: ContextTypes.DEFAULT_TYPE
                 if not people.contacts:
                     await query.answer(texts.BROADCAST_NOBODY, show_alert=True)
                     return
+                target, _, body = await _describe(session, draft)
+                await query.answer()
+                # The text as sent stays where it was written; the delivery report comes
+                # below it, as a message of its own that the dispatcher keeps up to date.
+                progress = await message.reply_text(
+                    texts.BROADCAST_PROGRESS.format(
+                        done=0, total=len(people.contacts), delivered=0, failed=0
+                    )
+                )
                 await broadcasts.confirm(
                     session,
                     broadcast_id=broadcast_id,
                     author=me.contact,
-                    progress_chat_id=message.chat_id,
-                    progress_message_id=message.message_id,
+                    progress_chat_id=progress.chat_id,
+                    progress_message_id=progress.message_id,
                 )
-                await query.answer()
                 await edit_or_ignore(
                     message,
-                    texts.BROADCAST_PROGRESS.format(
-                        done=0, total=len(people.contacts), delivered=0, failed=0
+                    render.fit(
+                        texts.BROADCAST_SENT.format(
+                            id=broadcast_id,
+                            target=target,
+                            count=len(people.contacts),
+                            body=body,
+                        ),
+                        4000,
                     ),
                     reply_markup=None,
                 )

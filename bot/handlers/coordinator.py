@@ -1,17 +1,17 @@
-"""Coordinators: /tonghop and answers to extension requests."""
+"""Coordinators: answers to extension requests, and their own events (/sukien)."""
 
 from __future__ import annotations
 
 from telegram import ForceReply, Message, Update
 from telegram.ext import ContextTypes
 
-from bot import keyboards, texts
+from bot import keyboards, render, texts
 from bot.handlers.common import actor_for, coordinator_or_refuse, db_of, edit_or_ignore
-from bot.handlers.tasks import change_text
-from services import clock, reminders, tasks
+from bot.handlers.tasks import change_text, outcome_text, question
+from db.models import Event
+from services import reminders, replies, tasks
 from services.errors import DomainError
-from services.events import is_children_forum
-from services.parsing import parse_date
+from services.textfit import clip
 
 
 async def on_extension_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -35,7 +35,9 @@ async def on_extension_button(update: Update, context: ContextTypes.DEFAULT_TYPE
                     raise DomainError("extension_not_pending")
                 ask = await update.effective_chat.send_message(
                     texts.ASK_APPROVE_DATE.format(
-                        title=views[0].title, agency=views[0].agency_name
+                        title=render.short_title(views[0], render.TITLE_IN_LINE),
+                        agency=render.name_of(views[0].agency_name),
+                        example=texts.example_date(),
                     ),
                     reply_markup=ForceReply(selective=update.effective_chat.type != "private"),
                 )
@@ -56,37 +58,57 @@ async def on_extension_button(update: Update, context: ContextTypes.DEFAULT_TYPE
                 expected_date=button.date,
             )
         except DomainError as error:
-            await query.answer(texts.error_text(error.code, **error.params), show_alert=True)
+            await query.answer(
+                render.popup(texts.error_text(error.code, **error.params)), show_alert=True
+            )
             return
     outcome = change_text(change)
-    await query.answer(outcome[:190])
+    await query.answer(render.popup(outcome))
     if message is not None:
-        await edit_or_ignore(message, f"{message.text}\n\n{outcome}", reply_markup=None)
+        await edit_or_ignore(message, render.fit(f"{message.text}\n\n{outcome}"), reply_markup=None)
+
+
+def event_added_text(event: Event) -> str:
+    leads = ", ".join(event.lead_days.split(","))
+    return texts.EVENT_ADDED_CHAT.format(
+        name=clip(event.name, 120), date=texts.date_vn(event.start), leads=leads
+    )
 
 
 async def cmd_sukien(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Add an event for every agency (/sukien 15/07/2027 Diễn đàn trẻ em), or list upcoming ones."""
+    """Add an event for every agency (/sukien <date> <name>), or list upcoming ones."""
     chat, message = update.effective_chat, update.effective_message
     assert chat is not None and message is not None
     settings = context.application.bot_data["settings"]
+    args = context.args or []
     async with db_of(context).session() as session:
         me = await coordinator_or_refuse(update, session)
         if me is None:
             return
-        date = parse_date(context.args[0], clock.today_vn()) if context.args else None
-        name = " ".join(context.args[1:]) if context.args else ""
-        if date is None or not name.strip():
+        name = " ".join(args[1:]).strip()
+        if not args or not name:
             events = await reminders.upcoming_events(session)
             rows = "\n".join(
-                texts.EVENT_LIST_ROW.format(date=texts.date_vn(e.start), name=e.name)
+                texts.EVENT_LIST_ROW.format(date=texts.date_vn(e.start), name=clip(e.name, 80))
                 for e in events
             )
-            await message.reply_text(texts.EVENT_USAGE.format(events=rows or texts.EVENT_LIST_NONE))
+            await message.reply_text(
+                texts.EVENT_USAGE.format(
+                    events=rows or texts.EVENT_LIST_NONE, example=texts.example_date(60)
+                )
+            )
             return
-        event = await reminders.add_event(
-            session, name=name[:200], start=date, settings=settings, forum=is_children_forum(name)
+        outcome = await replies.add_typed_event(
+            session,
+            actor=actor_for(update, me.contact, message),
+            date_text=args[0],
+            name=name,
+            settings=settings,
         )
-    leads = ", ".join(event.lead_days.split(","))
-    await message.reply_text(
-        texts.EVENT_ADDED_CHAT.format(name=event.name, date=texts.date_vn(event.start), leads=leads)
-    )
+    if outcome.kind == "ask_date":
+        text, markup = question(outcome)
+        await message.reply_text(text, reply_markup=markup)
+    elif outcome.kind == "event_added" and outcome.event is not None:
+        await message.reply_text(event_added_text(outcome.event))
+    else:
+        await message.reply_text(outcome_text(outcome, otherwise=texts.SOMETHING_WRONG))

@@ -1,4 +1,4 @@
-"""Everything else: plain messages, forwards, edits, unknown commands, and errors."""
+"""Everything else: forwards, edits, unknown commands, and errors."""
 
 from __future__ import annotations
 
@@ -9,22 +9,8 @@ from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 
 from bot import texts
-from bot.handlers.common import TEXT_LIMIT, db_of
-from services import invites
 
 log = logging.getLogger(__name__)
-
-
-async def on_plain_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """A private message that answers nothing: say how to answer."""
-    message = update.effective_message
-    assert message is not None
-    if len(message.text or "") > TEXT_LIMIT:
-        await message.reply_text(texts.TOO_LONG.format(limit=TEXT_LIMIT))
-        return
-    async with db_of(context).session() as session:
-        me = await invites.identify(session, chat_id=message.chat_id)
-    await message.reply_text(texts.NOT_LINKED if me is None else texts.PLAIN_MESSAGE_HINT)
 
 
 async def on_forwarded(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -5,12 +5,15 @@ from __future__ import annotations
 import asyncio
 import io
 
-from telegram import Update
+from sqlalchemy.ext.asyncio import AsyncSession
+from telegram import InlineKeyboardMarkup, Message, Update
 from telegram.ext import ContextTypes
 
-from bot import render, texts
-from bot.handlers.common import coordinator_or_refuse, db_of
-from services import chart, clock, export, summary
+from bot import keyboards, render, texts
+from bot.handlers.common import coordinator_or_refuse, db_of, edit_or_ignore
+from services import broadcasts, chart, clock, export, reportfiles, summary
+from services.agencies import find_agency
+from services.errors import DomainError
 
 
 async def _is_coordinator(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
@@ -18,41 +21,166 @@ async def _is_coordinator(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
         return await coordinator_or_refuse(update, session) is not None
 
 
+async def _summary_view(
+    session: AsyncSession, *, page: int, agency_id: int | None, group_id: int | None
+) -> tuple[str, InlineKeyboardMarkup | None]:
+    """A page of /tonghop, or one body of it, with its buttons."""
+    scope_ids = await broadcasts.agency_ids_for(session, f"group:{group_id}") if group_id else None
+    if agency_id is not None:
+        result = await summary.summarize(session, agency_ids=[agency_id])
+        if not result.agencies:
+            raise DomainError("agency_unknown", ref=str(agency_id))
+        text = render.agency_detail(result.agencies[0], result.date)
+        return text, keyboards.summary_back_keyboard(page, group_id)
+    result = await summary.summarize(session, agency_ids=scope_ids)
+    scope = (await broadcasts.group_name(session, group_id)) if group_id else None
+    shown = render.summary_page(result, page, scope=scope)
+    markup = keyboards.summary_keyboard(
+        [(n, a.agency_id, render.clip(a.name, render.TITLE_ON_BUTTON)) for n, a in shown.shown],
+        shown.page,
+        shown.pages,
+        group_id,
+    )
+    return shown.text, markup
+
+
 async def cmd_tonghop(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Summarise every agency, or one agency or saved group: counts, overdue, obstacles."""
+    """One message: totals, then the bodies most behind, with buttons to open each; or
+    one body (/tonghop SYT), or a saved group (/tonghop Các sở)."""
     message = update.effective_message
     assert message is not None
     if not await _is_coordinator(update, context):
         return
     ref = " ".join(context.args or []).strip()
     async with db_of(context).session() as session:
-        scope = await summary.resolve_scope(session, ref) if ref else None
-        if ref and scope is None:
-            await message.reply_text(texts.SUMMARY_FILTER_UNKNOWN.format(ref=ref[:100]))
+        agency_id = group_id = None
+        if ref:
+            agency = await find_agency(session, ref)
+            group = None if agency is not None else await broadcasts.find_group(session, ref)
+            if agency is None and group is None:
+                await message.reply_text(
+                    texts.SUMMARY_FILTER_UNKNOWN.format(ref=render.clip(ref, 100))
+                )
+                return
+            agency_id = agency.id if agency is not None else None
+            group_id = group.id if group is not None else None
+        text, markup = await _summary_view(session, page=0, agency_id=agency_id, group_id=group_id)
+    await message.reply_text(text, reply_markup=markup)
+
+
+async def on_summary_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Open a body of the summary, go back, or turn its page, in place."""
+    query = update.callback_query
+    assert query is not None
+    button = keyboards.parse_summary_data(query.data or "")
+    message = query.message if isinstance(query.message, Message) else None
+    if button is None or message is None:
+        await query.answer(texts.BAD_BUTTON, show_alert=True)
+        return
+    async with db_of(context).session() as session:
+        if await coordinator_or_refuse(update, session) is None:
             return
-        result = await summary.summarize(session, agency_ids=scope)
-    for text in render.summary_messages(result):
-        await message.reply_text(text)
+        try:
+            text, markup = await _summary_view(
+                session, page=button.page, agency_id=button.agency_id, group_id=button.group_id
+            )
+        except DomainError:
+            await query.answer(render.popup(texts.STALE_BUTTON), show_alert=True)
+            return
+    await query.answer()
+    await edit_or_ignore(message, text, reply_markup=markup)
+
+
+async def _overdue_view(
+    session: AsyncSession, page: int
+) -> tuple[str, InlineKeyboardMarkup | None]:
+    groups = await summary.overdue_by_agency(session)
+    if not groups:
+        return texts.OVERDUE_NONE, None
+    pages = render.overdue_pages(groups, clock.today_vn())
+    page = min(max(page, 0), len(pages) - 1)
+    return pages[page], keyboards.overdue_keyboard(page, len(pages))
 
 
 async def cmd_quahan(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """List every overdue task, oldest deadline first."""
+    """Every overdue task, grouped by body, the bodies most behind first; pages in place."""
     message = update.effective_message
     assert message is not None
     if not await _is_coordinator(update, context):
         return
     async with db_of(context).session() as session:
-        rows = await summary.overdue(session)
-    if not rows:
-        await message.reply_text(texts.OVERDUE_NONE)
+        text, markup = await _overdue_view(session, 0)
+    await message.reply_text(text, reply_markup=markup)
+
+
+async def on_overdue_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Another page of /quahan."""
+    query = update.callback_query
+    assert query is not None
+    page = keyboards.parse_overdue_data(query.data or "")
+    message = query.message if isinstance(query.message, Message) else None
+    if page is None or message is None:
+        await query.answer(texts.BAD_BUTTON, show_alert=True)
         return
-    head = texts.OVERDUE_HEADER.format(date=texts.date_vn(clock.today_vn()), count=len(rows))
-    lines = [
-        texts.OVERDUE_ROW.format(agency=a, title=t, due=texts.date_vn(d), days=n)
-        for a, t, d, n in rows
-    ]
-    for text in render.join_lines(lines, head=head):
-        await message.reply_text(text)
+    async with db_of(context).session() as session:
+        if await coordinator_or_refuse(update, session) is None:
+            return
+        text, markup = await _overdue_view(session, page)
+    await query.answer()
+    await edit_or_ignore(message, text, reply_markup=markup)
+
+
+async def _files_view(
+    session: AsyncSession, scope: str, page: int
+) -> tuple[str, InlineKeyboardMarkup | None]:
+    filed = await reportfiles.list_filed(session, scope)
+    name = await reportfiles.scope_name(session, scope) if scope else ""
+    shown_scope = texts.FILES_SCOPE.format(ref=render.clip(name, 60)) if name else ""
+    if not filed:
+        return texts.FILES_NONE.format(scope=shown_scope), None
+    text, shown, page, pages = render.files_page(filed, page, shown_scope)
+    return text, keyboards.files_keyboard(shown, page, pages, scope)
+
+
+async def cmd_baocao(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """The report files submitted (all, a body's, a group's or a task's), to send again."""
+    message = update.effective_message
+    assert message is not None
+    if not await _is_coordinator(update, context):
+        return
+    ref = " ".join(context.args or []).strip()
+    async with db_of(context).session() as session:
+        scope = await reportfiles.resolve_scope(session, ref)
+        if scope is None:
+            await message.reply_text(texts.FILES_UNKNOWN_REF.format(ref=render.clip(ref, 100)))
+            return
+        text, markup = await _files_view(session, scope, 0)
+    await message.reply_text(text, reply_markup=markup)
+
+
+async def on_files_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Send a report file again, or turn the page of the list."""
+    query = update.callback_query
+    assert query is not None
+    button = keyboards.parse_files_data(query.data or "")
+    message = query.message if isinstance(query.message, Message) else None
+    if button is None or message is None:
+        await query.answer(texts.BAD_BUTTON, show_alert=True)
+        return
+    async with db_of(context).session() as session:
+        if await coordinator_or_refuse(update, session) is None:
+            return
+        if button.submission_id is None:
+            text, markup = await _files_view(session, button.scope, button.page)
+            await query.answer()
+            await edit_or_ignore(message, text, reply_markup=markup)
+            return
+        filed = await reportfiles.get_filed(session, button.submission_id)
+    if filed is None:
+        await query.answer(render.popup(texts.STALE_BUTTON), show_alert=True)
+        return
+    await query.answer()
+    await message.reply_document(filed.file_id, caption=render.file_caption(filed))
 
 
 async def cmd_chuatraloi(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -9,6 +9,7 @@ from bot import texts
 from bot.handlers.common import db_of, person_name
 from services import invites
 from services.errors import DomainError
+from services.textfit import clip
 
 
 async def cmd_start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -26,7 +27,8 @@ async def cmd_start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             await message.reply_text(prefix + texts.START_ALREADY_COORD)
         else:
             await message.reply_text(
-                prefix + texts.START_ALREADY.format(agency=me.agency.name if me.agency else "")
+                prefix
+                + texts.START_ALREADY.format(agency=clip(me.agency.name, 80) if me.agency else "")
             )
         return
     try:
@@ -46,9 +48,9 @@ async def cmd_start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await message.reply_text(texts.LINKED_COORDINATOR)
         return
     template = texts.LINKED_PRIVATE if chat.type == "private" else texts.LINKED_GROUP
-    text = template.format(agency=done.agency.name if done.agency else "")
+    text = template.format(agency=clip(done.agency.name, 80) if done.agency else "")
     if done.previous_agency:
-        text += "\n" + texts.LINKED_MOVED.format(old=done.previous_agency)
+        text += "\n" + texts.LINKED_MOVED.format(old=clip(done.previous_agency, 80))
     await message.reply_text(text)
 
 
@@ -61,8 +63,13 @@ async def cmd_help(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if me is None:
         await message.reply_text(texts.HELP_STRANGER)
     elif me.is_coordinator:
-        await message.reply_text(texts.HELP_COORDINATOR)
+        await message.reply_text(
+            texts.HELP_COORDINATOR.format(event_example=texts.example_date(60))
+        )
     else:
         await message.reply_text(
-            texts.HELP_OFFICIAL.format(agency=me.agency.name if me.agency else "")
+            texts.HELP_OFFICIAL.format(
+                agency=clip(me.agency.name, 80) if me.agency else "",
+                example=texts.example_date(short=True),
+            )
         )
