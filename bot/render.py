@@ -14,7 +14,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from bot import texts
-from services.broadcasts import Report, Sender
+from db.models import Broadcast
+from services.broadcasts import Description, Report, Sender
 from services.clock import VN_TZ
 from services.export import ExportLabels
 from services.plans import Activation
@@ -466,6 +467,55 @@ def broadcast_text(sender: Sender, text: str) -> str:
         else texts.BROADCAST_FROM_PERSON.format(person=clip(sender.person, 40))
     )
     return f"{who}\n\n{text}" if text else who
+
+
+def broadcast_target(d: Description) -> str:
+    if d.kind == "group":
+        return texts.BROADCAST_TARGET_GROUP.format(name=clip(d.group or "", 60))
+    if d.kind == "agencies":
+        return texts.BROADCAST_TARGET_AGENCIES.format(codes=clip(", ".join(d.codes), 200))
+    return texts.BROADCAST_TARGET_ALL
+
+
+def broadcast_body(d: Description, broadcast: Broadcast) -> str:
+    """What its recipients read (a file's caption marked as such)."""
+    text = broadcast.text
+    if broadcast.kind != "text":
+        text = texts.BROADCAST_FILE.format(
+            kind=texts.BROADCAST_FILE_KIND[broadcast.kind], caption=text
+        )
+    return broadcast_text(d.sender, text)
+
+
+def broadcast_preview(d: Description, broadcast: Broadcast) -> str:
+    unreachable = (
+        texts.BROADCAST_PREVIEW_UNREACHABLE.format(count=len(d.audience.unreachable))
+        if d.audience.unreachable
+        else ""
+    )
+    return fit(
+        texts.BROADCAST_PREVIEW.format(
+            target=broadcast_target(d),
+            agencies=d.audience.agencies,
+            count=len(d.audience.contacts),
+            unreachable=unreachable,
+            body=broadcast_body(d, broadcast),
+        ),
+        4000,
+    )
+
+
+def broadcast_sent(d: Description, broadcast: Broadcast, report: str) -> str:
+    """The broadcast as sent, kept where it was written, with its delivery report below
+    it (the progress, then the report, edited in as they come)."""
+    return fit(
+        texts.BROADCAST_SENT.format(
+            id=broadcast.id, target=broadcast_target(d), body=broadcast_body(d, broadcast)
+        )
+        + "\n"
+        + report,
+        4000,
+    )
 
 
 def broadcast_report(report: Report) -> str:

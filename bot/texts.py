@@ -718,9 +718,7 @@ BROADCAST_PREVIEW = (
     "────────\n{body}\n────────\n"
     "Chọn nơi nhận bên dưới nếu cần (nơi đang chọn có dấu ✓), rồi bấm «Gửi»."
 )
-BROADCAST_SENT = (
-    "📣 Đã gửi thông báo #{id} tới {target} — {count} người nhận:\n────────\n{body}\n────────"
-)
+BROADCAST_SENT = "📣 Đã gửi thông báo #{id} tới {target}:\n────────\n{body}\n────────"
 BROADCAST_FROM_BODY = "📣 Thông báo của {body} ({person}):"
 BROADCAST_FROM_PERSON = "📣 Thông báo của cán bộ điều phối {person}:"
 BTN_TARGET_CHOSEN = "✓ {label}"

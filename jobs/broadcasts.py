@@ -1,5 +1,5 @@
-"""Broadcast deliveries and the coordinator's progress message, kept up to date until the
-delivery report replaces it."""
+"""Broadcast deliveries, and the coordinator's message of the broadcast as sent: its
+progress, then its delivery report, kept up to date below the text."""
 
 from __future__ import annotations
 
@@ -48,15 +48,17 @@ async def update_progress(db: Database, bot: Bot, settings: Settings) -> None:
         for bc in running:
             report = await broadcasts.report(session, bc.id or 0)
             if report.finished:
-                text = broadcast_report(report)
+                status = broadcast_report(report)
             else:
                 done = report.total - report.waiting
-                text = texts.BROADCAST_PROGRESS.format(
+                status = texts.BROADCAST_PROGRESS.format(
                     done=done,
                     total=report.total,
                     delivered=len(report.delivered),
                     failed=len(report.failed) + len(report.uncertain),
                 )
+            # The text as sent stays, its report below it.
+            text = render.broadcast_sent(await broadcasts.describe(session, bc), bc, status)
             if bc.progress_chat_id and bc.progress_message_id:
                 try:
                     await bot.edit_message_text(

@@ -178,6 +178,34 @@ async def audience(session: AsyncSession, target: str) -> Audience:
     return Audience(agencies=len(agencies), contacts=reachable, unreachable=unreachable)
 
 
+@dataclass
+class Description:
+    """A broadcast as its preview and its report name it: where to, who, from whom."""
+
+    kind: str  # all | group | agencies
+    group: str | None
+    codes: list[str]
+    audience: Audience
+    sender: Sender
+
+
+async def describe(session: AsyncSession, broadcast: Broadcast) -> Description:
+    kind, _, value = broadcast.target.partition(":")
+    group = await group_name(session, int(value)) if kind == "group" else None
+    codes = (
+        await codes_of(session, [int(v) for v in value.split(",") if v])
+        if kind == "agencies"
+        else []
+    )
+    return Description(
+        kind=kind or "all",
+        group=group,
+        codes=codes,
+        audience=await audience(session, broadcast.target),
+        sender=await sender_of(session, broadcast),
+    )
+
+
 async def create_draft(
     session: AsyncSession,
     *,

@@ -36,12 +36,15 @@ def copies(server, chats, text: str) -> Counter:
     )
 
 
-async def final_report(world, coord, message_id, timeout=60.0):
+def report_message(world, coord, preview_id):
+    """The broadcast as sent, where its preview was, with its delivery report below."""
+    return world.server.bot_message(coord, preview_id)
+
+
+async def final_report(world, coord, preview_id, timeout=60.0):
     prefix = texts.BROADCAST_REPORT.split("{")[0]
     return await world.server.wait_for(
-        lambda: (
-            (m := world.server.bot_message(coord, message_id)) and m.text.startswith(prefix) and m
-        ),
+        lambda: ((m := report_message(world, coord, preview_id)) and prefix in m.text and m),
         timeout,
     )
 
@@ -85,8 +88,8 @@ async def test_recipients_acknowledge_and_the_report_shows_who(world):
     assert answer.text == texts.ACK_THANKS
     report = await world.server.wait_for(
         lambda: (
-            "Đã xác nhận" in world.server.bot_message(coord, preview.message_id).text
-            and world.server.bot_message(coord, preview.message_id)
+            "Đã xác nhận" in report_message(world, coord, preview.message_id).text
+            and report_message(world, coord, preview.message_id)
         )
     )
     assert (
@@ -134,7 +137,10 @@ async def test_broadcast_a_document_with_caption(world):
     await world.press(coord, preview.message_id, world.button_data(preview, texts.BTN_SEND))
     await final_report(world, coord, preview.message_id)
     received = world.server.last_message(chats[0])
-    assert received.method == "sendDocument" and received.caption == "Công văn hướng dẫn"
+    assert received.method == "sendDocument"
+    assert received.caption == (
+        texts.BROADCAST_FROM_PERSON.format(person="Trần Thị Bình") + "\n\nCông văn hướng dẫn"
+    )
 
 
 async def test_officials_cannot_broadcast(world):
@@ -174,11 +180,14 @@ async def test_summaries_overdue_and_silent(world):
         contact.reachable = False
         await session.commit()
     overdue = await world.say(coord, "/quahan")
-    assert overdue.text.split("\n")[1:] == [
-        texts.OVERDUE_ROW.format(agency="Sở Y tế", title="Báo cáo quý", due="10/11/2026", days=13),
-        texts.OVERDUE_ROW.format(
-            agency="Sở Tư pháp", title="Báo cáo năm", due="20/11/2026", days=3
-        ),
+    assert overdue.text.split("\n") == [
+        texts.OVERDUE_HEADER.format(date="23/11/2026", count=2, agencies=2, page=""),
+        "",
+        texts.OVERDUE_AGENCY.format(agency="Sở Y tế", count=1),
+        texts.OVERDUE_ROW.format(title="Báo cáo quý", due="10/11/2026", days=13),
+        "",
+        texts.OVERDUE_AGENCY.format(agency="Sở Tư pháp", count=1),
+        texts.OVERDUE_ROW.format(title="Báo cáo năm", due="20/11/2026", days=3),
     ]
     silent = await world.say(coord, "/chuatraloi")
     assert texts.SILENT_NEVER_ANSWERED.format(count=2) in silent.text  # SYT and CA; STP answered

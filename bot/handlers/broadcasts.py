@@ -11,7 +11,6 @@ from bot import keyboards, render, texts
 from bot.handlers.common import coordinator_or_refuse, db_of, edit_or_ignore
 from services import broadcasts
 from services.errors import DomainError
-from services.textfit import clip
 
 _BUTTON = re.compile(r"^bc:(\d{1,12}):(s|c|a|g\d{1,9})$")
 _ACK = re.compile(r"^ack:(\d{1,12})$")
@@ -24,44 +23,9 @@ def _after_command(message: Message) -> str:
     return parts[1] if len(parts) > 1 else ""
 
 
-async def _describe(session, draft) -> tuple[str, broadcasts.Audience, str]:  # type: ignore[no-untyped-def]
-    """(where to, who receives it, what they read) for a draft."""
-    people = await broadcasts.audience(session, draft.target)
-    kind, _, value = draft.target.partition(":")
-    if kind == "group":
-        name = await broadcasts.group_name(session, int(value))
-        target = texts.BROADCAST_TARGET_GROUP.format(name=clip(name or value, 60))
-    elif kind == "agencies":
-        codes = await broadcasts.codes_of(session, [int(v) for v in value.split(",")])
-        target = texts.BROADCAST_TARGET_AGENCIES.format(codes=clip(", ".join(codes), 200))
-    else:
-        target = texts.BROADCAST_TARGET_ALL
-    body = render.broadcast_text(
-        await broadcasts.sender_of(session, draft),
-        draft.text
-        if draft.kind == "text"
-        else texts.BROADCAST_FILE.format(
-            kind=texts.BROADCAST_FILE_KIND[draft.kind], caption=draft.text
-        ),
-    )
-    return target, people, body
-
-
 async def _preview(session, draft) -> tuple[str, InlineKeyboardMarkup]:  # type: ignore[no-untyped-def]
     """The draft as it will go out, where to (marked ✓), and the buttons to change that."""
-    target, people, body = await _describe(session, draft)
-    unreachable = (
-        texts.BROADCAST_PREVIEW_UNREACHABLE.format(count=len(people.unreachable))
-        if people.unreachable
-        else ""
-    )
-    text = texts.BROADCAST_PREVIEW.format(
-        target=target,
-        agencies=people.agencies,
-        count=len(people.contacts),
-        unreachable=unreachable,
-        body=body,
-    )
+    described = await broadcasts.describe(session, draft)
     everyone = await broadcasts.audience(session, "all")
     groups = await broadcasts.list_groups(session)
     markup = keyboards.broadcast_keyboard(
@@ -70,7 +34,7 @@ async def _preview(session, draft) -> tuple[str, InlineKeyboardMarkup]:  # type:
         groups=[(g.id, g.name) for g, _ in groups],
         target=draft.target,
     )
-    return render.fit(text, 4000), markup
+    return render.broadcast_preview(described, draft), markup
 
 
 async def cmd_thongbao(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -141,38 +105,26 @@ async def on_broadcast_button(update: Update, context: ContextTypes.DEFAULT_TYPE
                 return
             if action == "s":
                 draft = await broadcasts.get_draft(session, broadcast_id, me.contact)
-                people = await broadcasts.audience(session, draft.target)
-                if not people.contacts:
+                described = await broadcasts.describe(session, draft)
+                total = len(described.audience.contacts)
+                if not total:
                     await query.answer(texts.BROADCAST_NOBODY, show_alert=True)
                     return
-                target, _, body = await _describe(session, draft)
-                await query.answer()
-                # The text as sent stays where it was written; the delivery report comes
-                # below it, as a message of its own that the dispatcher keeps up to date.
-                progress = await message.reply_text(
-                    texts.BROADCAST_PROGRESS.format(
-                        done=0, total=len(people.contacts), delivered=0, failed=0
-                    )
-                )
                 await broadcasts.confirm(
                     session,
                     broadcast_id=broadcast_id,
                     author=me.contact,
-                    progress_chat_id=progress.chat_id,
-                    progress_message_id=progress.message_id,
+                    progress_chat_id=message.chat_id,
+                    progress_message_id=message.message_id,
+                )
+                await query.answer()
+                # The text as sent stays where it was written; its delivery report goes
+                # below it, kept up to date by the dispatcher (jobs/broadcasts.py).
+                progress = texts.BROADCAST_PROGRESS.format(
+                    done=0, total=total, delivered=0, failed=0
                 )
                 await edit_or_ignore(
-                    message,
-                    render.fit(
-                        texts.BROADCAST_SENT.format(
-                            id=broadcast_id,
-                            target=target,
-                            count=len(people.contacts),
-                            body=body,
-                        ),
-                        4000,
-                    ),
-                    reply_markup=None,
+                    message, render.broadcast_sent(described, draft, progress), reply_markup=None
                 )
                 return
             target = "all" if action == "a" else f"group:{action[1:]}"
@@ -214,8 +166,10 @@ async def on_ack(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         and done.progress_message_id
     ):
         # The report is already out: bring its acknowledgements up to date.
+        async with db_of(context).session() as session:
+            described = await broadcasts.describe(session, done)
         await context.bot.edit_message_text(
-            render.broadcast_report(report),
+            render.broadcast_sent(described, done, render.broadcast_report(report)),
             chat_id=done.progress_chat_id,
             message_id=done.progress_message_id,
         )
