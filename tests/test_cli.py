@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import datetime as dt
 import json
 import os
 import re
@@ -84,7 +85,20 @@ def test_task_add_accepts_vietnamese_and_iso_dates_and_refuses_bad_ones(cli):
     )
     for bad in ("31/02/2026", "15-13-2026", "hôm qua"):
         done = cli("task", "add", "--agency", "SYT", "--title", "X", "--due", bad)
-        assert done.returncode == 1 and done.stderr.strip() == texts.CLI_BAD_DATE.format(value=bad)
+        # (The example in the message is a date a month from today.)
+        said = texts.CLI_BAD_DATE.split("{example}")[0].format(value=bad)
+        assert done.returncode == 1 and done.stderr.strip().startswith(said), done.stderr
+    # Dates out of the years a person may mean are refused, with no traceback, everywhere.
+    year = dt.date.today().year
+    far = texts.CLI_DATE_OUT_OF_RANGE.format(value="31/12/9999", first=year - 1, last=year + 10)
+    for args in (
+        ("task", "add", "--agency", "SYT", "--title", "X", "--due", "31/12/9999"),
+        ("schedule", "--due", "31/12/9999"),
+        ("event", "add", "--name", "Diễn đàn", "--date", "31/12/9999"),
+    ):
+        done = cli(*args)
+        assert done.returncode == 1 and done.stderr.strip() == far, done.stderr
+        assert "Traceback" not in done.stderr
     unknown = cli("task", "add", "--agency", "ABC", "--title", "X", "--due", "15/11/2026")
     assert unknown.returncode == 1
     listed = json.loads(cli("task", "list", "--agency", "SYT", "--json").stdout)

@@ -161,8 +161,12 @@ async def test_corrected_plan_updates_without_losing_status(world):
             select(Task).where(Task.agency_id == agency.id, Task.title == "Báo cáo năm")
         )
     listing = await world.say(user, "/viec")
-    n = next(i for i, line in enumerate(listing.text.split("\n\n")[1:], 1) if "Báo cáo năm" in line)
-    await world.press(user, listing.message_id, f"t:{annual.id}:p")
+    n = next(
+        i for i, line in enumerate(listing.text.split("\n")) if "Báo cáo năm" in line
+    )
+    label = next(label for label in world.labels(listing) if "Báo cáo năm" in label)
+    card = await world.open_task(user, listing, int(label.split(".")[0]))
+    await world.tap(user, card, texts.BTN_PROGRESS)
     corrected = text.replace("báo cáo năm (trước ngày 15/11)", "báo cáo năm (trước ngày 20/11)")
     assert corrected != text
     async with world.db.session() as session:
