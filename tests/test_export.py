@@ -325,7 +325,7 @@ async def test_workbook_shows_agencies_tasks_and_history(db, frozen_clock):
 
     # --- every sheet: bold frozen header, filter over the data, widths from content
     for ws, ncols, nrows in (
-        (wb["Theo cơ quan"], "L", 4),
+        (wb["Theo cơ quan"], "N", 4),
         (wb["Theo nhiệm vụ"], "I", 6),
         (wb["Lịch sử"], "I", 11),
     ):
