@@ -41,12 +41,12 @@ _DEADLINE_SUFFIX = re.compile(r"\s*\(hạn (\d{2}/\d{2}/\d{4})\)\s*$")
 
 
 def title_of(title: str, due: dt.date | None, limit: int) -> str:
-    """A title as shown beside its deadline: without its own "(hạn dd/mm/yyyy)" when that
-    is the deadline shown anyway (a plan's second "Báo cáo năm" carries its date in its
-    title), cut to `limit`."""
+    """A title as shown beside its deadline `due`: without the "(hạn dd/mm/yyyy)" a plan's
+    second "Báo cáo năm" carries in its title, since the deadline is written beside it
+    (and may have moved since: an extension); cut to `limit`."""
     if due is not None:
         m = _DEADLINE_SUFFIX.search(title)
-        if m and m[1] == texts.date_vn(due):
+        if m:
             title = title[: m.start()]
     return clip(title, limit)
 
@@ -131,7 +131,13 @@ def state_line(v: TaskView) -> str:
 
 
 def short_title(v: TaskView, limit: int = TITLE_IN_LIST) -> str:
+    """A task's title where its deadline is written beside it."""
     return title_of(v.title, v.due_date, limit)
+
+
+def line_title(v: TaskView) -> str:
+    """A task's title in a sentence that does not give its deadline."""
+    return clip(v.title, TITLE_IN_LINE)
 
 
 def task_card(

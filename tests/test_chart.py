@@ -174,8 +174,7 @@ async def test_chart_from_the_summary_of_a_real_database(db):
         rows = counts_from_summary(await summary.summarize(s))
     # A duty without a deadline is counted apart, as a standing duty, never "not due".
     assert [
-        (r.name, r.count("overdue"), r.count("not_due"), r.count("standing"), r.total)
-        for r in rows
+        (r.name, r.count("overdue"), r.count("not_due"), r.count("standing"), r.total) for r in rows
     ] == [
         ("Sở Y tế", 1, 1, 0, 2),
         ("UBND xã Phước Dinh", 0, 0, 1, 1),

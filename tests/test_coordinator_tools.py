@@ -44,7 +44,7 @@ def report_message(world, coord, preview_id):
 async def final_report(world, coord, preview_id, timeout=60.0):
     prefix = texts.BROADCAST_REPORT.split("{")[0]
     return await world.server.wait_for(
-        lambda: ((m := report_message(world, coord, preview_id)) and prefix in m.text and m),
+        lambda: (m := report_message(world, coord, preview_id)) and prefix in m.text and m,
         timeout,
     )
 

@@ -161,9 +161,7 @@ async def test_corrected_plan_updates_without_losing_status(world):
             select(Task).where(Task.agency_id == agency.id, Task.title == "Báo cáo năm")
         )
     listing = await world.say(user, "/viec")
-    n = next(
-        i for i, line in enumerate(listing.text.split("\n")) if "Báo cáo năm" in line
-    )
+    n = next(i for i, line in enumerate(listing.text.split("\n")) if "Báo cáo năm" in line)
     label = next(label for label in world.labels(listing) if "Báo cáo năm" in label)
     card = await world.open_task(user, listing, int(label.split(".")[0]))
     await world.tap(user, card, texts.BTN_PROGRESS)

@@ -35,7 +35,7 @@ async def on_extension_button(update: Update, context: ContextTypes.DEFAULT_TYPE
                     raise DomainError("extension_not_pending")
                 ask = await update.effective_chat.send_message(
                     texts.ASK_APPROVE_DATE.format(
-                        title=render.short_title(views[0], render.TITLE_IN_LINE),
+                        title=render.line_title(views[0]),
                         agency=render.name_of(views[0].agency_name),
                         example=texts.example_date(),
                     ),

@@ -17,7 +17,7 @@ from services.textfit import clip
 
 def change_text(change: tasks.Change) -> str:
     v = change.task
-    title = render.short_title(v, render.TITLE_IN_LINE)
+    title = render.line_title(v)
     if change.action == "done" and not change.changed:
         return texts.ALREADY_DONE.format(title=title)
     if change.action == "done":
@@ -80,7 +80,7 @@ def question(outcome: replies.Outcome, page: int = 0) -> tuple[str, InlineKeyboa
             suggested=texts.date_vn(outcome.suggested),
         )
     about = (
-        texts.ASK_DATE_FOR.format(title=render.short_title(outcome.task, render.TITLE_IN_LINE))
+        texts.ASK_DATE_FOR.format(title=render.line_title(outcome.task))
         if outcome.task is not None
         else texts.ASK_DATE_FOR.format(title=clip(outcome.text, render.TITLE_IN_LINE))
     )
@@ -104,7 +104,7 @@ async def answer(
             outcome.task,
             context,
             prefix=texts.ASK_WHICH_MEANING.format(
-                title=render.short_title(outcome.task, render.TITLE_IN_LINE),
+                title=render.line_title(outcome.task),
                 example=texts.example_date(short=True),
             ),
         )
@@ -305,7 +305,7 @@ async def on_task_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
 async def _ask(update: Update, view: tasks.TaskView, action: str) -> Message:
     chat = update.effective_chat
     assert chat is not None
-    title = render.short_title(view, render.TITLE_IN_LINE)
+    title = render.line_title(view)
     if action == "blocked":
         text = texts.ASK_BLOCK_REASON.format(title=title)
     else:
@@ -416,7 +416,7 @@ async def ask_for_date(update: Update, session: AsyncSession, outcome: replies.O
     if outcome.purpose == "event" or outcome.task is None:
         await chat.send_message(texts.EVENT_ASK_DATE.format(example=texts.example_date(60)))
         return
-    title = render.short_title(outcome.task, render.TITLE_IN_LINE)
+    title = render.line_title(outcome.task)
     if outcome.purpose == "ask_approve_date":
         text = texts.ASK_APPROVE_DATE.format(
             title=title,
