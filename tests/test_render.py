@@ -50,3 +50,10 @@ def test_a_deadline_is_written_once():
     assert render.title_of(title, dt.date(2025, 11, 10), 100) == "Báo cáo năm"
     assert render.title_of(title, dt.date(2026, 1, 20), 100) == "Báo cáo năm"  # extended
     assert render.title_of(title, None, 100) == title
+
+
+def test_a_popup_is_cut_at_a_word_with_an_ellipsis():
+    text = "Đã ghi nhận hoàn thành: " + "tuyên truyền phòng chống xâm hại trẻ em " * 20
+    shown = render.popup(text)
+    assert len(shown) < 200 and shown.endswith("…")
+    assert text.startswith(shown[:-1]) and text[len(shown) - 1] == " "
