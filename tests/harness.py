@@ -142,6 +142,7 @@ class World:
         *,
         user_id: int | None = None,
         strict: bool = True,
+        timeout: float = ANSWER_WAIT_S,
     ):
         """Press a button and return the bot's answer to the callback query."""
         query_id = self.server.user_presses(
@@ -154,7 +155,7 @@ class World:
                 None,
             )
 
-        return await self.server.wait_for(answered, ANSWER_WAIT_S)
+        return await self.server.wait_for(answered, timeout)
 
     async def quiet(self, seconds: float = 0.3) -> None:
         """Let the bot finish whatever it is doing (used only to assert that nothing more comes)."""
@@ -176,12 +177,24 @@ class World:
         markup = message.reply_markup or {}
         return [b["text"] for row in markup.get("inline_keyboard", []) for b in row]
 
-    async def tap(self, chat_id: int, message, label_prefix: str, *, user_id: int | None = None):
+    async def tap(
+        self,
+        chat_id: int,
+        message,
+        label_prefix: str,
+        *,
+        user_id: int | None = None,
+        timeout: float = ANSWER_WAIT_S,
+    ):
         """Press the button whose label starts so, and return (the pop-up answer, the
         message as it reads after the bot edited it in place, if it did)."""
         before = len(self.server.bot_message(chat_id, message.message_id).history)
         answer = await self.press(
-            chat_id, message.message_id, self.button_data(message, label_prefix), user_id=user_id
+            chat_id,
+            message.message_id,
+            self.button_data(message, label_prefix),
+            user_id=user_id,
+            timeout=timeout,
         )
 
         def edited():
