@@ -19,13 +19,11 @@ def one_line(text: str) -> str:
 def clip(text: str | None, limit: int, *, keep_lines: bool = False) -> str:
     """`text` in at most `limit` characters: whole if it fits, else cut at the last word
     boundary near the limit and ended with «…». Whitespace is collapsed to single spaces
-    unless `keep_lines` (then line breaks stay)."""
+    unless `keep_lines` (a whole message: then it is kept as written)."""
     if not text:
         return ""
-    if keep_lines:
-        text = "\n".join(one_line(line) for line in text.strip().splitlines())
-    else:
-        text = one_line(text)
+    # A message keeps its lines and their indentation as written; a title is one line.
+    text = text.rstrip() if keep_lines else one_line(text)
     if len(text) <= limit:
         return text
     if limit <= 1:

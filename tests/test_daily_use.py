@@ -193,6 +193,10 @@ async def test_a_date_just_gone_is_offered_for_next_year_and_another_can_be_type
         )
     )
     await world.tap(coord, notice, texts.BTN_REFUSE)
+    refused = texts.EXTENSION_REFUSED_OFFICIAL.split("{")[0]
+    await world.server.wait_for(
+        lambda: any(m.text.startswith(refused) for m in world.server.messages_to(user))
+    )
     asked = await world.say(user, "xin gia hạn đến 30/11/2026", reply_to=card.message_id)
     assert texts.ASK_DATE_PAST.format(date="30/11/2026", suggested="30/11/2027") in asked.text
     before = len(world.server.messages_to(user))
@@ -348,12 +352,6 @@ async def test_a_5000_character_title_is_cut_in_every_message_and_its_buttons_wo
 
 async def test_tonghop_for_500_bodies_of_20_tasks_is_one_message_that_pages(world):
     now = world.clock.now()
-    agency, task = (
-        sa.table(
-            "agency", *map(sa.column, ("id", "code", "name", "name_key", "requested", "created_at"))
-        ),
-        None,
-    )
     async with world.db.session() as session:
         await session.execute(
             sa.text(
@@ -389,7 +387,6 @@ async def test_tonghop_for_500_bodies_of_20_tasks_is_one_message_that_pages(worl
             ],
         )
         await session.commit()
-    del agency, task
     coord = await world.coordinator()
     summary = await world.say(coord, "/tonghop", timeout=30)
     await world.quiet(1.0)
