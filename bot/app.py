@@ -52,7 +52,7 @@ from bot.ratelimit import RetryOn429
 from db.session import Database
 from jobs.broadcasts import update_progress
 from jobs.dispatch import Dispatcher
-from services import outbox, plans, reminders
+from services import outbox, plans, reminders, replies
 from services.clock import VN_TZ
 from services.settings import Settings, use_settings
 
@@ -128,11 +128,15 @@ async def _dispatch(context: ContextTypes.DEFAULT_TYPE) -> None:
     await update_progress(app.bot_data["db"], app.bot, app.bot_data["settings"])
 
 
+HELD_KEPT = dt.timedelta(days=30)  # an answer kept while the bot asks waits this long
+
+
 async def _plan(context: ContextTypes.DEFAULT_TYPE) -> None:
     db: Database = context.application.bot_data["db"]
     async with db.session() as session:
         await reminders.plan_ahead(session, context.application.bot_data["settings"])
         await plans.roll_recurring(session, context.application.bot_data["settings"])
+        await replies.forget_held(session, older_than=HELD_KEPT)
 
 
 async def _post_init(app: Application) -> None:

@@ -133,7 +133,9 @@ async def on_broadcast_button(update: Update, context: ContextTypes.DEFAULT_TYPE
             )
             text, markup = await _preview(session, draft)
         except DomainError as error:
-            await query.answer(texts.error_text(error.code, **error.params), show_alert=True)
+            await query.answer(
+                render.popup(texts.error_text(error.code, **error.params)), show_alert=True
+            )
             return
     await query.answer()
     await edit_or_ignore(message, text, reply_markup=markup)

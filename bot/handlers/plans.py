@@ -81,9 +81,11 @@ async def on_plan_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
                 await plans.discard(session, plan_id=plan_id)
                 outcome = texts.PLAN_DISCARDED
         except DomainError as error:
-            await query.answer(texts.error_text(error.code, **error.params), show_alert=True)
+            await query.answer(
+                render.popup(texts.error_text(error.code, **error.params)), show_alert=True
+            )
             return
-    await query.answer(outcome[:190])
+    await query.answer(render.popup(outcome))
     if isinstance(query.message, Message):
         await edit_or_ignore(query.message, f"{query.message.text}\n\n{outcome}", reply_markup=None)
 
