@@ -245,9 +245,11 @@ def add_workdays(d: dt.date, n: int) -> dt.date:
 
 
 def _count_workdays(lo: dt.date, hi: dt.date) -> int:
-    """Working days ``x`` with ``lo <= x < hi`` (``lo <= hi``), from the yearly tables."""
+    """Working days ``x`` with ``lo <= x <= hi`` (``lo <= hi``), from the yearly tables.
+    (Both ends inclusive, so nothing is computed past 31/12/9999.)"""
     t_lo, t_hi = _year_table(lo.year), _year_table(hi.year)
-    total = t_hi.before[hi.toordinal() - t_hi.first] - t_lo.before[lo.toordinal() - t_lo.first]
+    i_hi = hi.toordinal() - t_hi.first
+    total = t_hi.before[i_hi] + t_hi.workday[i_hi] - t_lo.before[lo.toordinal() - t_lo.first]
     for year in range(lo.year, hi.year):
         total += _year_table(year).before[-1]
     return total
@@ -263,6 +265,8 @@ def workdays_between(a: dt.date, b: dt.date) -> int:
     """
     _as_date(a)
     _as_date(b)
-    if b >= a:
-        return _count_workdays(a + _ONE_DAY, b + _ONE_DAY)
-    return -_count_workdays(b, a)
+    if b == a:
+        return 0
+    if b > a:
+        return _count_workdays(a + _ONE_DAY, b)
+    return -_count_workdays(b, a - _ONE_DAY)

@@ -252,3 +252,12 @@ def test_workdays_between() -> None:
     assert workdays_between(D(2024, 12, 31), D(2026, 12, 31)) == (
         workdays_between(D(2024, 12, 31), D(2025, 12, 31)) + 249
     )
+
+
+def test_the_calendar_s_last_year_does_not_fail_in_its_tables():
+    """31/12/9999 was "year 10000 is out of range" inside the holiday tables (issue 10)."""
+    from services import vncalendar
+
+    last = dt.date(9999, 12, 31)
+    assert vncalendar.is_workday(last) in (True, False)
+    assert vncalendar.workdays_between(dt.date(9999, 12, 1), last) > 0
