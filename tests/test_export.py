@@ -138,17 +138,21 @@ async def test_workbook_shows_agencies_tasks_and_history(db, frozen_clock):
             "Quá hạn",
             "Hoàn thành đúng hạn",
             "Hoàn thành quá hạn",
+            "Thường xuyên",
+            "Thường xuyên — đã thực hiện",
             "Vướng mắc",
             "Xin gia hạn",
             "Liên hệ nhận được tin",
             "Tỷ lệ hoàn thành",
         ],
-        ["SGD", "Sở Giáo dục và Đào tạo", 0, 0, 0, 0, 0, 0, 0, 0, 0, None],
-        ["SYT", "Sở Y tế", 3, 0, 1, 1, 1, 0, 1, 1, 2, pytest.approx(1 / 3)],
-        ["PD", "UBND xã Phước Dinh", 2, 1, 0, 0, 0, 1, 0, 0, 1, 0.5],
+        ["SGD", "Sở Giáo dục và Đào tạo", 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, None],
+        ["SYT", "Sở Y tế", 3, 0, 1, 1, 1, 0, 0, 0, 1, 1, 2, pytest.approx(1 / 3)],
+        # The task without a deadline is a standing duty, counted apart and left out of the
+        # completion share.
+        ["PD", "UBND xã Phước Dinh", 2, 0, 0, 0, 0, 1, 1, 0, 0, 0, 1, 1.0],
     ]
-    assert ws["L4"].number_format == "0.0%"
-    assert ws["D2"].value == texts.STATUS["not_due"] and ws["I2"].value == texts.FLAG_BLOCKED
+    assert ws["N4"].number_format == "0.0%"
+    assert ws["D2"].value == texts.STATUS["not_due"] and ws["K2"].value == texts.FLAG_BLOCKED
 
     # --- by task: agency by agency, nearest deadline first, real dates, VN times
     ws = wb["Theo nhiệm vụ"]
@@ -213,7 +217,7 @@ async def test_workbook_shows_agencies_tasks_and_history(db, frozen_clock):
             "UBND xã Phước Dinh",
             '=HYPERLINK("http://x","bấm vào đây")',
             None,
-            "Chưa đến hạn",
+            "Thường xuyên",
             None,
             None,
             None,
@@ -227,7 +231,7 @@ async def test_workbook_shows_agencies_tasks_and_history(db, frozen_clock):
     assert ws["C7"].data_type == "s"  # a title that looks like a formula stays text
     assert ws["C3"].alignment.wrap_text
     assert [ws[f"E{r}"].value for r in range(3, 8)] == [
-        texts.STATUS[s] for s in ("overdue", "done_on_time", "in_progress", "done_late", "not_due")
+        texts.STATUS[s] for s in ("overdue", "done_on_time", "in_progress", "done_late", "standing")
     ]
 
     # --- history: newest first, Vietnamese actions and values, who did it
