@@ -43,7 +43,7 @@ class AgencySummary:
             -(len(self.blocked) + len(self.extensions)),
             -(c["not_due"] + c["in_progress"]),
             -c["standing"],
-            self.name,
+            vi_key(self.name),
         )
 
 
@@ -174,7 +174,7 @@ async def overdue_by_agency(
         for a in result.agencies
         if a.overdue
     ]
-    return sorted(groups, key=lambda g: (-len(g[1]), min(d for _, d, _ in g[1]), g[0]))
+    return sorted(groups, key=lambda g: (-len(g[1]), min(d for _, d, _ in g[1]), vi_key(g[0])))
 
 
 async def overdue(session: AsyncSession) -> list[tuple[str, str, dt.date, int]]:
