@@ -105,7 +105,8 @@ async def op_add_users(server: Any, users: list[list]) -> int:
 
 
 async def op_viec(server: Any, chats: list[int], timeout: float) -> dict[str, Any]:
-    """Every chat sends /viec; returns each chat's first new bot message and its buttons."""
+    """Every chat sends /viec and opens its task's card; returns each chat's first new bot
+    message (the list, showing the card) and its buttons."""
     start = len(server.sent)
     for chat in chats:
         server.user_sends(chat, chat, "/viec")
@@ -124,6 +125,15 @@ async def op_viec(server: Any, chats: list[int], timeout: float) -> dict[str, An
         return len(first) == len(wanted)
 
     await server.wait_for(done, timeout)
+    # /viec lists the tasks with a button each; the updates go to the task's card, opened
+    # in place (the list message then shows it), as a person would.
+    for chat, record in first.items():
+        opening = next((d for d in record.callback_data if d.startswith("v:c:")), None)
+        if opening is not None:
+            server.user_presses(chat, record.message_id, opening, chat)
+    await server.wait_for(
+        lambda: all(not r.callback_data[0].startswith("v:c:") for r in first.values()), timeout
+    )
     return {
         str(c): {"message_id": r.message_id, "buttons": r.callback_data} for c, r in first.items()
     }
