@@ -8,9 +8,14 @@ import datetime as dt
 
 from bot import texts
 from services.plan_data import Stored, parsed_of, past_deadlines, report_title, warnings_of
+from services.textfit import clip
 
-MESSAGE_LIMIT = 4000  # below Telegram's 4096
+MESSAGE_LIMIT = 1500  # a phone's screen (issue 13); Telegram takes 4096
 NAME_IN_REVIEW = 160  # a body's name in a draft's review (the draft keeps it whole)
+# A province's plan names a hundred communes: the review lists the first bodies and every
+# body that needs a check (their numbers stay those of the draft, for /suakh), and counts
+# the rest (plan show on the server lists them all).
+BODIES_LISTED = 12
 
 
 def _owners_text(deadline: dict, data: dict) -> str:
@@ -51,11 +56,15 @@ def plan_review(data: dict, warnings: list[str], today: dt.date | None = None) -
         )
     )
     checks: list[str] = []
+    hidden = 0
     for n, a in enumerate(agencies, 1):
         notes = a.get("notes") or []
         marks = "".join(texts.PLAN_AGENCY_NOTES[k] for k in notes if k in texts.PLAN_AGENCY_NOTES)
         if not a["tasks"]:
             marks += texts.PLAN_NO_TASKS_MARK
+        if n > BODIES_LISTED and not marks:
+            hidden += 1
+            continue
         lines.append(
             texts.PLAN_AGENCY_ROW.format(
                 n=n,
@@ -69,6 +78,8 @@ def plan_review(data: dict, warnings: list[str], today: dt.date | None = None) -
             checks.append(texts.PLAN_CHECK_MANY.format(n=n))
         if "unknown_name" in notes:
             checks.append(texts.PLAN_CHECK_UNKNOWN.format(n=n))
+    if hidden:
+        lines.append(texts.PLAN_MORE_AGENCIES.format(count=hidden))
     if not agencies:
         checks.append(texts.PLAN_CHECK_NO_BODY)
     lines.append("")
@@ -117,8 +128,7 @@ def plan_review(data: dict, warnings: list[str], today: dt.date | None = None) -
         lines.append(texts.PLAN_MISSING.format(items="; ".join(missing)))
     lines.append("")
     lines.append(texts.PLAN_REVIEW_ASK)
-    text = "\n".join(lines)
-    return text if len(text) <= MESSAGE_LIMIT else text[: MESSAGE_LIMIT - 2] + "…"
+    return clip("\n".join(lines), MESSAGE_LIMIT, keep_lines=True)
 
 
 def draft_review(plan: Stored, today: dt.date) -> tuple[str, bool]:

@@ -170,7 +170,7 @@ async def _sync_standing(
     assert task.due_date is not None
     stamp = task.due_date.isoformat()
     await session.execute(
-        _DELETE_STANDING_STALE, {"task_id": task.id, "keep": f"std:{task.id}:%:{stamp}"}
+        _DELETE_STANDING_STALE, {"task_id": task.id, "keep": f"std:{task.id}:%:{stamp}:%"}
     )
     at = standing_check_at(task.due_date, settings)
     if at < clock.now():
@@ -178,7 +178,7 @@ async def _sync_standing(
     rows = [
         outbox.row(
             kind="standing",
-            dedupe_key=f"std:{task.id}:{contact.id}:{stamp}",
+            dedupe_key=f"std:{task.id}:{contact.id}:{stamp}:lead",
             chat_id=contact.chat_id,
             contact_id=contact.id,
             task_id=task.id,
