@@ -118,7 +118,7 @@ async def test_the_longest_message_of_a_province_of_120_bodies_fits_a_phone(worl
             await world.tap(user, asked, "3. ")
         await world.send_document(user, "setup.exe", 90_000)
         listing = await world.say(user, "/viec")
-        asked = await world.say(user, "việc 1 xin gia hạn đến 15/10", reply_to=listing.message_id)
+        asked = await world.say(user, "việc 2 xin gia hạn đến 15/10", reply_to=listing.message_id)
         if asked.reply_markup:
             await world.tap(user, asked, texts.BTN_DATE_YES.split("{")[0])
         await world.say(user, "em chưa rõ ý này lắm ạ", reply_to=listing.message_id)
