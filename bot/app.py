@@ -13,6 +13,7 @@ from telegram.ext import (
     ApplicationBuilder,
     BaseHandler,
     CallbackQueryHandler,
+    ChatMemberHandler,
     CommandHandler,
     ContextTypes,
     Defaults,
@@ -25,6 +26,14 @@ from bot.aiohttp_request import AiohttpRequest
 from bot.handlers.broadcasts import cmd_nhom, cmd_thongbao, on_ack, on_broadcast_button
 from bot.handlers.coordinator import cmd_sukien, on_extension_button
 from bot.handlers.fallback import on_edited, on_error, on_forwarded, on_unknown_command
+from bot.handlers.people import (
+    cmd_canbo,
+    cmd_roi,
+    on_contact_button,
+    on_leave_button,
+    on_migrate,
+    on_my_chat_member,
+)
 from bot.handlers.plans import cmd_suakh, on_plan_button
 from bot.handlers.reports import (
     cmd_baocao,
@@ -38,6 +47,7 @@ from bot.handlers.reports import (
     on_summary_button,
 )
 from bot.handlers.start import cmd_help, cmd_start
+from bot.handlers.task_admin import cmd_suaviec
 from bot.handlers.tasks import (
     cmd_viec,
     on_document,
@@ -68,6 +78,8 @@ async def on_bad_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
 def routes() -> list[BaseHandler]:
     """Every update the bot handles, in the order they are tried."""
     return [
+        MessageHandler(filters.StatusUpdate.MIGRATE, on_migrate),
+        ChatMemberHandler(on_my_chat_member, ChatMemberHandler.MY_CHAT_MEMBER),
         MessageHandler(filters.UpdateType.EDITED, on_edited),
         MessageHandler(filters.FORWARDED, on_forwarded),
         CommandHandler("start", cmd_start),
@@ -83,6 +95,9 @@ def routes() -> list[BaseHandler]:
         CommandHandler("nhom", cmd_nhom),
         CommandHandler("suakh", cmd_suakh),
         CommandHandler("baocao", cmd_baocao, block=False),
+        CommandHandler("canbo", cmd_canbo),
+        CommandHandler("suaviec", cmd_suaviec),
+        CommandHandler("roi", cmd_roi),
         MessageHandler(filters.COMMAND, on_unknown_command),
         # Reports above run with block=False: a long summary paced by Telegram's limits
         # must not hold up everyone else's buttons.
@@ -96,6 +111,8 @@ def routes() -> list[BaseHandler]:
         CallbackQueryHandler(on_plan_button, pattern=r"^pl:"),
         CallbackQueryHandler(on_broadcast_button, pattern=r"^bc:"),
         CallbackQueryHandler(on_ack, pattern=r"^ack:"),
+        CallbackQueryHandler(on_contact_button, pattern=r"^cb:"),
+        CallbackQueryHandler(on_leave_button, pattern=r"^lv:"),
         CallbackQueryHandler(on_bad_button),
         MessageHandler(filters.Document.ALL, on_document),
         MessageHandler(filters.TEXT & filters.REPLY, on_reply),

@@ -24,6 +24,7 @@ import datetime as dt
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
@@ -402,3 +403,71 @@ def broadcast_keyboard(
         ]
     )
     return InlineKeyboardMarkup(rows)
+
+
+# --- contacts (/canbo) and leaving (/roi) ------------------------------------------------
+# cb:<contact id>:<op>; a lower-case op asks, its upper case confirms, x cancels.
+CONTACT_OPS = {"r": "remove", "g": "grant", "v": "revoke", "x": "cancel"}
+_CONTACT_RE = re.compile(r"^cb:(\d{1,12}):([rgvxRGV])$")
+
+
+@dataclass(frozen=True)
+class ContactButton:
+    contact_id: int
+    op: str  # remove | grant | revoke | cancel
+    confirmed: bool
+
+
+def parse_contact_data(data: str) -> ContactButton | None:
+    match = _CONTACT_RE.match(data or "")
+    if not match:
+        return None
+    code = match[2]
+    return ContactButton(int(match[1]), CONTACT_OPS[code.lower()], code.isupper())
+
+
+def contacts_keyboard(shown: list[tuple[int, Any]]) -> InlineKeyboardMarkup | None:
+    """Per contact shown: remove, and grant or revoke the coordinator role."""
+    rows = []
+    for n, contact in shown:
+        role = (
+            InlineKeyboardButton(
+                texts.BTN_CONTACT_REVOKE.format(n=n), callback_data=f"cb:{contact.id}:v"
+            )
+            if contact.role == "coordinator"
+            else InlineKeyboardButton(
+                texts.BTN_CONTACT_GRANT.format(n=n), callback_data=f"cb:{contact.id}:g"
+            )
+        )
+        rows.append(
+            [
+                InlineKeyboardButton(
+                    texts.BTN_CONTACT_REMOVE.format(n=n), callback_data=f"cb:{contact.id}:r"
+                ),
+                role,
+            ]
+        )
+    return InlineKeyboardMarkup(rows) if rows else None
+
+
+def contact_confirm_keyboard(contact_id: int, op: str) -> InlineKeyboardMarkup:
+    code = {v: k for k, v in CONTACT_OPS.items()}[op].upper()
+    return InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(texts.BTN_CONFIRM, callback_data=f"cb:{contact_id}:{code}"),
+                InlineKeyboardButton(texts.BTN_CANCEL, callback_data=f"cb:{contact_id}:x"),
+            ]
+        ]
+    )
+
+
+def leave_keyboard() -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(texts.BTN_LEAVE, callback_data="lv:y"),
+                InlineKeyboardButton(texts.BTN_STAY, callback_data="lv:n"),
+            ]
+        ]
+    )

@@ -12,16 +12,19 @@ import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from bot import texts
 from db.models import Broadcast
 from services.broadcasts import Description, Report, Sender
 from services.clock import VN_TZ
+from services.contacts import ContactInfo
 from services.export import ExportLabels
 from services.plans import Activation
 from services.reportfiles import Filed
-from services.status import DATED, STANDING, STATUSES
+from services.status import CLOSED, DATED, STANDING, STATUSES
 from services.summary import AgencySummary, Summary
+from services.task_admin import Edited
 from services.tasks import TaskView
 from services.textfit import clip, fit_lines
 
@@ -74,9 +77,9 @@ def fit(text: str, limit: int = MESSAGE_LIMIT) -> str:
 
 def status_text(v: TaskView) -> str:
     parts = [texts.STATUS[v.status]]
-    if v.blocked and v.progress != "done":
+    if v.blocked and v.progress not in CLOSED:
         parts.append(texts.FLAG_BLOCKED)
-    if v.extension_requested and v.progress != "done":
+    if v.extension_requested and v.progress not in CLOSED:
         parts.append(texts.FLAG_EXTENSION)
     if v.status == "standing" and v.progress == "in_progress":
         parts.insert(1, texts.STATUS["in_progress"])
@@ -88,7 +91,7 @@ def due_text(v: TaskView) -> str:
 
 
 def left_text(v: TaskView) -> str:
-    if v.progress == "done":
+    if v.progress in CLOSED:
         return texts.STATUS[v.status]
     return texts.days_left(v.days_left)
 
@@ -101,7 +104,7 @@ def due_line(v: TaskView) -> str:
 def state_line(v: TaskView) -> str:
     """One short line: status, days left, deadline, and the flags."""
     if v.due_date is None:
-        if v.progress == "done":
+        if v.progress in CLOSED:
             line = texts.STATE_DONE.format(
                 icon=texts.STATUS_ICON[v.status], status=texts.STATUS[v.status]
             )
@@ -109,7 +112,7 @@ def state_line(v: TaskView) -> str:
             line = texts.STATE_STANDING_PROGRESS
         else:
             line = texts.STATE_STANDING
-    elif v.progress == "done":
+    elif v.progress in CLOSED:
         line = texts.STATE_DONE.format(
             icon=texts.STATUS_ICON[v.status], status=texts.STATUS[v.status]
         )
@@ -122,7 +125,7 @@ def state_line(v: TaskView) -> str:
             left=texts.days_left(v.days_left),
             date=texts.date_vn(v.due_date),
         )
-    if v.progress != "done":
+    if v.progress not in CLOSED:
         if v.blocked:
             line += texts.STATE_FLAG_BLOCKED
         if v.extension_requested:
@@ -154,9 +157,9 @@ def task_card(
             status=status_text(v),
         )
     ]
-    if v.blocked and v.block_note and v.progress != "done":
+    if v.blocked and v.block_note and v.progress not in CLOSED:
         lines.append(texts.TASK_FLAG_BLOCKED.format(note=note_of(v.block_note)))
-    if v.extension_requested and v.extension_date and v.progress != "done":
+    if v.extension_requested and v.extension_date and v.progress not in CLOSED:
         lines.append(texts.TASK_FLAG_EXTENSION.format(date=texts.date_vn(v.extension_date)))
     if hint:
         lines.append(
@@ -199,7 +202,7 @@ def task_list_page(
     page = min(max(page, 0), pages - 1)
     shown = items[page * PAGE_SIZE : (page + 1) * PAGE_SIZE]
     if head is None:
-        open_count = sum(1 for _, v in items if v.progress != "done")
+        open_count = sum(1 for _, v in items if v.progress not in CLOSED)
         template = texts.TASKS_HEAD_PAGES if pages > 1 else texts.TASKS_HEAD
         head = template.format(
             agency=name_of(agency_name), count=open_count, page=page + 1, pages=pages
@@ -235,7 +238,9 @@ def counts_text(counts: Counter[str], statuses: Sequence[str] = STATUSES) -> str
     return " · ".join(shown) if shown else texts.SUMMARY_NO_TASKS
 
 
-def _totals_lines(counts: Counter[str], blocked: int, extensions: int) -> list[str]:
+def _totals_lines(
+    counts: Counter[str], blocked: int, extensions: int, cancelled: int = 0
+) -> list[str]:
     dated = sum(counts[s] for s in DATED)
     standing = sum(counts[s] for s in STANDING)
     lines = [texts.SUMMARY_DATED.format(count=dated, counts=counts_text(counts, DATED))]
@@ -247,7 +252,16 @@ def _totals_lines(counts: Counter[str], blocked: int, extensions: int) -> list[s
         )
     if blocked or extensions:
         lines.append(texts.SUMMARY_FLAGS.format(blocked=blocked, extensions=extensions))
+    if cancelled:  # counted apart: in none of the counts above
+        lines.append(texts.SUMMARY_TOTALS_CANCELLED.format(count=cancelled))
     return lines
+
+
+def _body_counts(a: AgencySummary) -> str:
+    counts = counts_icons(a.counts)
+    if a.cancelled:
+        counts += " · " + texts.SUMMARY_CANCELLED.format(count=a.cancelled)
+    return counts
 
 
 @dataclass(frozen=True)
@@ -279,15 +293,14 @@ def summary_page(summary: Summary, page: int = 0, *, scope: str | None = None) -
             totals,
             sum(len(a.blocked) for a in summary.agencies),
             sum(len(a.extensions) for a in summary.agencies),
+            summary.cancelled,
         ),
         "",
         texts.SUMMARY_BEHIND_HEAD.format(page=page + 1, pages=pages)
         if pages > 1
         else texts.SUMMARY_BEHIND_HEAD_ONE,
         *(
-            texts.SUMMARY_BEHIND_ROW.format(
-                n=n, agency=name_of(a.name), counts=counts_icons(a.counts)
-            )
+            texts.SUMMARY_BEHIND_ROW.format(n=n, agency=name_of(a.name), counts=_body_counts(a))
             for n, a in shown
         ),
         "",
@@ -312,7 +325,7 @@ def agency_detail(a: AgencySummary, today: dt.date) -> str:
     """One body in a summary: its counts, and its overdue tasks, obstacles and requests."""
     lines = [
         texts.AGENCY_DETAIL_HEAD.format(agency=name_of(a.name), code=a.code, count=a.total),
-        *_totals_lines(a.counts, len(a.blocked), len(a.extensions)),
+        *_totals_lines(a.counts, len(a.blocked), len(a.extensions), a.cancelled),
     ]
     lines += _capped(
         [
@@ -616,3 +629,104 @@ def export_labels() -> ExportLabels:
         flag_blocked=texts.FLAG_BLOCKED,
         flag_extension=texts.FLAG_EXTENSION,
     )
+
+
+# --- contacts and tasks as coordinators change them ---------------------------------------
+
+CONTACTS_PER_MESSAGE = 10  # two buttons each
+
+
+def contact_reach(c: ContactInfo) -> str:
+    if c.reachable:
+        return texts.CONTACT_REACHABLE
+    reason = texts.UNREACHABLE_REASONS.get(
+        c.unreachable_reason or "", texts.UNREACHABLE_REASON_OTHER
+    )
+    return texts.CONTACT_UNREACHABLE.format(reason=reason)
+
+
+def contact_seen(c: ContactInfo) -> str:
+    if c.last_seen_at is None:
+        return texts.CONTACT_NEVER_SEEN
+    return texts.CONTACT_SEEN.format(date=texts.datetime_vn(c.last_seen_at.astimezone(VN_TZ)))
+
+
+def contact_fields(c: ContactInfo) -> dict[str, str]:
+    return {
+        "name": c.name,
+        "agency": c.agency_name or texts.CONTACT_NO_AGENCY,
+        "kind": texts.CONTACT_KIND["group" if c.is_group else "private"],
+        "role": texts.CONTACT_ROLE.get(c.role, c.role),
+        "linked": texts.date_vn(c.linked_at.astimezone(VN_TZ).date()),
+        "seen": contact_seen(c),
+        "reach": contact_reach(c),
+    }
+
+
+def contact_messages(
+    contacts: list[ContactInfo], scope: str | None
+) -> list[tuple[str, list[tuple[int, ContactInfo]]]]:
+    """The /canbo list: (text, numbered contacts shown) per message."""
+    scope_text = texts.CONTACTS_SCOPE.format(agency=scope) if scope else ""
+    if not contacts:
+        return [(texts.CONTACTS_NONE.format(scope=scope_text), [])]
+    out = []
+    numbered = list(enumerate(contacts, 1))
+    for part, start in enumerate(range(0, len(numbered), CONTACTS_PER_MESSAGE), 1):
+        shown = numbered[start : start + CONTACTS_PER_MESSAGE]
+        head = (
+            texts.CONTACTS_HEADER.format(scope=scope_text, count=len(contacts))
+            if part == 1
+            else texts.CONTACTS_PART.format(part=part)
+        )
+        rows = [texts.CONTACT_ROW.format(n=n, **contact_fields(c))[:600] for n, c in shown]
+        out.append(("\n\n".join([f"{head}\n{texts.CONTACTS_LEGEND}", *rows]), shown))
+    return out
+
+
+def task_admin_card(v: TaskView, task: Any) -> str:
+    """A task as a coordinator sees it before changing it, with the ways to change it."""
+    text = texts.TASK_ADMIN_CARD.format(id=v.id, card=task_card(v))
+    if task.cancelled_at is not None:
+        text += "\n" + texts.TASK_CANCELLED_LINE.format(
+            date=texts.date_vn(task.cancelled_at.astimezone(VN_TZ).date()),
+            reason=task.cancel_note or "",
+        )
+    return f"{text}\n\n{texts.TASK_EDIT_USAGE}"
+
+
+def task_search_text(query: str, views: list[TaskView], total: int) -> str:
+    if not views:
+        return texts.TASK_SEARCH_NONE.format(query=query[:100])
+    lines = [texts.TASK_SEARCH_HEADER.format(query=query[:100], count=total)]
+    lines += [
+        texts.TASK_SEARCH_ROW.format(
+            id=v.id,
+            agency=v.agency_code,
+            title=v.title[:200],
+            due=texts.date_vn(v.due_date) if v.due_date else texts.NO_DUE,
+            status=texts.STATUS[v.status],
+        )
+        for v in views
+    ]
+    if total > len(views):
+        lines.append(texts.TASK_SEARCH_MORE.format(count=total - len(views)))
+    return "\n".join(lines)
+
+
+def task_edited_text(e: Edited) -> str:
+    v = e.task
+    if e.action == "title_edited":
+        return texts.TASK_TITLE_EDITED.format(id=v.id, old=e.old, new=e.new)
+    if e.action == "due_edited":
+        return texts.TASK_DUE_EDITED.format(
+            id=v.id,
+            title=v.title,
+            old=texts.date_vn(e.old_due) if e.old_due else texts.NO_DUE,
+            new=texts.date_vn(v.due_date) if v.due_date else texts.NO_DUE,
+        )
+    if e.action == "cancelled":
+        return texts.TASK_CANCELLED_DONE.format(
+            id=v.id, title=v.title, agency=v.agency_name, reason=e.reason
+        )
+    return texts.TASK_MOVED_DONE.format(id=v.id, title=v.title, old=e.old, new=e.new)

@@ -20,6 +20,7 @@ STATUS = {  # keys: services.status.STATUSES
     "done_late": "Hoàn thành quá hạn",
     "standing": "Thường xuyên",
     "standing_done": "Thường xuyên — đã thực hiện",
+    "cancelled": "Đã huỷ",  # counted apart from all of the above
 }
 FLAG_BLOCKED = "Vướng mắc"
 FLAG_EXTENSION = "Xin gia hạn"
@@ -31,6 +32,7 @@ STATUS_ICON = {
     "done_late": "☑️",
     "standing": "🔁",
     "standing_done": "✔️",
+    "cancelled": "🚫",
 }
 STATUS_ORDER = (  # as listed in summaries: dated tasks, then standing duties
     "overdue",
@@ -163,7 +165,8 @@ HELP_OFFICIAL = (
     "Có nhiều việc thì ghi số của việc trong /viec, ví dụ «việc 2 đã xong»; bot hỏi lại "
     "nếu chưa rõ việc nào.\n"
     "Nộp tệp báo cáo: gửi tệp (Word, Excel, PDF, ảnh; tối đa 20 MB) trả lời tin về việc đó, "
-    "hoặc gửi thẳng rồi chọn việc."
+    "hoặc gửi thẳng rồi chọn việc.\n"
+    "/roi — rời cơ quan (khi bạn chuyển công tác)"
 )
 HELP_COORDINATOR = (
     "Lệnh cho cán bộ điều phối:\n"
@@ -175,6 +178,8 @@ HELP_COORDINATOR = (
     "/xuat — bảng Excel tổng hợp · /bieudo — biểu đồ tiến độ\n"
     "/nhom — lưu nhóm cơ quan (ví dụ: /nhom Các sở: SYT,STP)\n"
     "/sukien — xem hoặc thêm sự kiện (ví dụ: /sukien {event_example} Diễn đàn trẻ em)\n"
+    "/canbo [cơ quan] — danh sách liên hệ; gỡ liên hệ, cấp hoặc thu hồi quyền điều phối\n"
+    "/suaviec — sửa tên, đổi hạn, huỷ hoặc chuyển nhiệm vụ\n"
     "/viec — nhiệm vụ của cơ quan bạn (nếu có)\n"
     "/help — xem hướng dẫn này\n\n"
     "Trên máy chủ: nhacviec agency add, invite create, task add, status (xem README)."
@@ -183,6 +188,7 @@ HELP_STRANGER = START_ABOUT
 COMMANDS_OFFICIAL = [
     ("viec", "Xem nhiệm vụ của cơ quan"),
     ("help", "Hướng dẫn"),
+    ("roi", "Rời cơ quan"),
     ("start", "Liên kết bằng mã mời"),
 ]
 COMMANDS_COORDINATOR = [
@@ -196,6 +202,8 @@ COMMANDS_COORDINATOR = [
     ("baocao", "Tệp báo cáo đã nộp"),
     ("sukien", "Xem hoặc thêm sự kiện"),
     ("suakh", "Sửa bản nháp kế hoạch"),
+    ("canbo", "Danh sách liên hệ, gỡ liên hệ, quyền điều phối"),
+    ("suaviec", "Sửa, đổi hạn, huỷ hoặc chuyển nhiệm vụ"),
     ("viec", "Xem nhiệm vụ của cơ quan"),
     ("help", "Hướng dẫn"),
 ]
@@ -856,6 +864,10 @@ EXPORT_TEXTS: dict = {
         "submission": "Nộp tệp báo cáo",
         "title": "Sửa tên nhiệm vụ (kế hoạch mới)",
         "due": "Đổi hạn (kế hoạch mới)",
+        "title_edited": "Sửa tên nhiệm vụ",
+        "due_edited": "Đổi hạn",
+        "cancelled": "Huỷ nhiệm vụ",
+        "moved": "Chuyển cơ quan",
     },
     # Task.progress values, as shown in the from/to columns of the history.
     "progress_values": {
@@ -1046,3 +1058,220 @@ CLI_LOG_WHAT = {
     "bot": "xử lý tin nhắn",
     "other": "trong lúc chạy",
 }
+
+
+# --- people, roles, tasks and agencies that change (contacts, audit, backups) -------------
+CONTACT_REMOVED = (
+    "⛔ Bạn không còn liên kết với bot (đã gỡ ngày {date}), nên bot không nhận cập nhật từ "
+    "bạn nữa. Nếu vẫn cần dùng, hãy xin cán bộ điều phối một mã mời mới."
+)
+LEAVE_ASK = (
+    "Bạn muốn rời {agency}? Sau khi rời, bạn không nhận nhắc việc và không cập nhật được "
+    "nhiệm vụ của cơ quan nữa."
+)
+LEAVE_ASK_COORDINATOR = (
+    "Bạn muốn thôi làm cán bộ điều phối và rời bot? Sau khi rời, bạn không xem được tổng hợp "
+    "và không nhận thông báo nữa."
+)
+BTN_LEAVE = "✅ Rời"
+BTN_STAY = "❌ Không"
+LEFT = "Bạn đã rời {agency}. Cảm ơn bạn! Nếu cần liên kết lại, hãy xin mã mời mới."
+LEFT_COORDINATOR = "Bạn đã thôi làm cán bộ điều phối. Cảm ơn bạn!"
+LEAVE_STAYED = "Đã huỷ — bạn vẫn liên kết như cũ."
+LEAVE_IN_GROUP = (
+    "Nhóm chỉ được gỡ liên kết bởi cán bộ điều phối (lệnh /canbo), hoặc quản trị viên "
+    "xoá bot khỏi nhóm."
+)
+ROLE_COORDINATOR_AGENCY = "vai trò cán bộ điều phối"
+
+CONTACTS_HEADER = "👥 Liên hệ{scope}: {count}"
+CONTACTS_SCOPE = " của {agency}"
+CONTACTS_PART = "👥 Liên hệ (tiếp, phần {part})"
+CONTACTS_LEGEND = "Nút: 🗑 gỡ liên hệ · ⭐ cấp quyền điều phối · ✖️ thu hồi quyền điều phối"
+CONTACTS_NONE = "Chưa có liên hệ nào{scope}."
+CONTACT_ROW = (
+    "{n}. {name} — {agency}\n   {kind} · {role} · liên kết từ {linked}\n   {seen} · {reach}"
+)
+CONTACT_KIND = {"private": "cá nhân", "group": "nhóm chat"}
+CONTACT_ROLE = {"coordinator": "cán bộ điều phối", "official": "cán bộ"}
+CONTACT_NO_AGENCY = "cơ quan đầu mối"
+CONTACT_SEEN = "hoạt động lần cuối {date}"
+CONTACT_NEVER_SEEN = "chưa hoạt động"
+CONTACT_REACHABLE = "nhận được tin"
+CONTACT_UNREACHABLE = "không nhận được tin ({reason})"
+UNREACHABLE_REASONS = {
+    "bot_removed": "bot bị xoá khỏi nhóm",
+    "bot_blocked": "đã chặn bot",
+}
+UNREACHABLE_REASON_OTHER = "chặn bot hoặc chưa bấm Start"
+BTN_CONTACT_REMOVE = "🗑 {n}"
+BTN_CONTACT_GRANT = "⭐ {n}"
+BTN_CONTACT_REVOKE = "✖️ {n}"
+BTN_CONFIRM = "✅ Xác nhận"
+ASK_REMOVE_CONTACT = (
+    "Gỡ liên hệ «{name}» ({agency})? Từ lúc này họ không xem, không cập nhật được nhiệm vụ "
+    "và không nhận nhắc việc nữa. Lịch sử vẫn giữ tên họ."
+)
+ASK_GRANT_COORDINATOR = (
+    "Cấp quyền cán bộ điều phối cho «{name}» ({agency})? Họ sẽ xem được tình hình mọi cơ "
+    "quan, gửi thông báo, nhập kế hoạch và quản lý liên hệ."
+)
+ASK_REVOKE_COORDINATOR = "Thu hồi quyền cán bộ điều phối của «{name}»?"
+CONTACT_REMOVED_DONE = "🗑 Đã gỡ liên hệ «{name}» ({agency})."
+ROLE_GRANTED_DONE = "⭐ «{name}» đã là cán bộ điều phối."
+ROLE_REVOKED_DONE = "✖️ Đã thu hồi quyền cán bộ điều phối của «{name}»."
+NOTHING_CHANGED = "Đã huỷ, không thay đổi gì."
+
+CONTACT_GONE_GROUP = "⚠️ Bot đã bị xoá khỏi nhóm «{who}» ({agency}): nhóm không nhận nhắc việc nữa."
+CONTACT_GONE_PRIVATE = "⚠️ {who} ({agency}) đã chặn bot: không nhận nhắc việc nữa."
+CONTACT_GONE_NOBODY = "{agency} không còn liên hệ nào nhận được tin — hãy cấp mã mời mới."
+CONTACT_BACK_GROUP = (
+    "✅ Bot đã được thêm lại vào nhóm «{who}» ({agency}): nhóm nhận nhắc việc trở lại."
+)
+CONTACT_BACK_PRIVATE = "✅ {who} ({agency}) đã bỏ chặn bot: nhận nhắc việc trở lại."
+
+AUDIT_ACTIONS = {
+    "linked": "liên kết bằng mã mời",
+    "removed": "bị gỡ liên hệ",
+    "left": "tự rời",
+    "role_granted": "được cấp quyền điều phối",
+    "role_revoked": "bị thu hồi quyền điều phối",
+    "chat_migrated": "nhóm được nâng cấp (mã chat mới)",
+    "agency_changed": "chuyển sang cơ quan khác",
+    "agency_renamed": "cơ quan đổi tên",
+    "agency_merged": "sáp nhập cơ quan",
+    "agency_split": "chia tách cơ quan",
+}
+CLI_AUDIT_ROW = "{at}  {subject}: {action}{detail} — bởi {actor}"
+CLI_AUDIT_DETAIL = " ({detail})"
+CLI_AUDIT_EMPTY = "Chưa có thay đổi nào về liên hệ, quyền hay cơ quan."
+CLI_CONTACT_ROW = (
+    "#{id:<5} {name} — {agency} · {kind} · {role} · liên kết {linked} · {seen} · {reach}"
+)
+CLI_CONTACT_LIST_EMPTY = "Chưa có liên hệ nào."
+CLI_CONTACT_REMOVED = "Đã gỡ liên hệ #{id} «{name}» ({agency}). Từ lúc này họ không truy cập được."
+CLI_ROLE_GRANTED = "Đã cấp quyền cán bộ điều phối cho #{id} «{name}»."
+CLI_ROLE_REVOKED = "Đã thu hồi quyền cán bộ điều phối của #{id} «{name}»."
+
+TASK_EDIT_USAGE = (
+    "Sửa nhiệm vụ:\n"
+    "• /suaviec <từ khoá> — tìm nhiệm vụ theo tên, xem số (#) của nó\n"
+    "• /suaviec <số> — xem nhiệm vụ\n"
+    "• /suaviec <số> tên <tên mới>\n"
+    "• /suaviec <số> hạn <ngày> — ví dụ 30/12/2026; «hạn không» để bỏ hạn\n"
+    "• /suaviec <số> huỷ <lý do>\n"
+    "• /suaviec <số> chuyển <mã hoặc tên cơ quan>"
+)
+TASK_SEARCH_HEADER = "🔎 Nhiệm vụ khớp «{query}» ({count}):"
+TASK_SEARCH_ROW = "#{id} [{agency}] {title} — hạn {due} · {status}"
+TASK_SEARCH_NONE = "Không tìm thấy nhiệm vụ nào khớp «{query}»."
+TASK_SEARCH_MORE = "… và {count} nhiệm vụ khác: hãy thêm từ khoá."
+TASK_ADMIN_CARD = "#{id} · {card}"
+TASK_CANCELLED_LINE = "Đã huỷ ngày {date}. Lý do: {reason}"
+TASK_TITLE_EDITED = "✏️ Đã sửa tên nhiệm vụ #{id}: «{old}» → «{new}»."
+TASK_DUE_EDITED = "📅 Đã đổi hạn nhiệm vụ #{id} «{title}»: {old} → {new}. Lịch nhắc theo hạn mới."
+TASK_CANCELLED_DONE = "🚫 Đã huỷ nhiệm vụ #{id} «{title}» ({agency}). Lý do: {reason}"
+TASK_MOVED_DONE = "➡️ Đã chuyển nhiệm vụ #{id} «{title}» từ {old} sang {new}."
+TASK_NOTICE_DUE = "📅 Hạn của «{title}» được đổi: {old} → {new}."
+TASK_NOTICE_TITLE = "✏️ Nhiệm vụ «{old}» được sửa tên thành «{new}»."
+TASK_NOTICE_CANCELLED = (
+    "🚫 Nhiệm vụ «{title}» đã được huỷ, không cần thực hiện nữa. Lý do: {reason}"
+)
+TASK_NOTICE_MOVED_AWAY = (
+    "➡️ Nhiệm vụ «{title}» đã chuyển sang {agency}; cơ quan bạn không cần thực hiện nữa."
+)
+TASK_NOTICE_MOVED_IN = "📌 {agency} nhận nhiệm vụ «{title}» (hạn {due}). Gửi /viec để xem."
+SUMMARY_CANCELLED = "🚫 {count} đã huỷ"
+SUMMARY_TOTALS_CANCELLED = "🚫 Đã huỷ: {count} việc (không tính vào các số trên)"
+
+CLI_AGENCY_RENAMED = "Đã đổi tên «{old}» thành «{name}» (mã {code}). Tên cũ vẫn tìm được."
+CLI_AGENCY_MERGED = (
+    "Đã sáp nhập «{source}» vào «{target}»: {tasks} nhiệm vụ, {contacts} liên hệ, "
+    "{groups} nhóm đi theo. Tên và mã cũ vẫn tìm được."
+)
+CLI_AGENCY_SPLIT = (
+    "Đã chia «{source}» thành {targets}: {moved} nhiệm vụ chuyển, {copied} nhiệm vụ sao chép, "
+    "{contacts} liên hệ chuyển."
+)
+CLI_TASK_DONE_EDIT = "{text}"
+CLI_BACKUP_DONE = "Đã sao lưu cơ sở dữ liệu vào {path} ({size} KB, kiểm tra toàn vẹn: tốt)."
+CLI_BACKUP_POSTGRES = (
+    "Cơ sở dữ liệu là PostgreSQL: hãy sao lưu bằng pg_dump, ví dụ:\n"
+    "  pg_dump --format=custom --file={path} '{url}'\n"
+    "và khôi phục bằng: pg_restore --clean --if-exists --dbname='{url}' {path}"
+)
+CLI_RESTORE_POSTGRES = (
+    "Cơ sở dữ liệu là PostgreSQL: hãy khôi phục bằng pg_restore, ví dụ:\n"
+    "  pg_restore --clean --if-exists --dbname='{url}' {path}"
+)
+CLI_BACKUP_EXISTS = "Lỗi: tệp «{path}» đã có. Chọn tên khác, hoặc thêm --force để ghi đè."
+CLI_RESTORE_NOT_EMPTY = (
+    "Lỗi: cơ sở dữ liệu hiện tại đã có dữ liệu ({agencies} cơ quan, {contacts} liên hệ, "
+    "{tasks} nhiệm vụ). Khôi phục sẽ thay toàn bộ: hãy dừng bot, sao lưu bản hiện tại, "
+    "rồi chạy lại với --force."
+)
+CLI_RESTORE_BAD_FILE = "Lỗi: «{path}» không phải bản sao lưu nhacviec dùng được ({error})."
+CLI_RESTORE_DONE = (
+    "Đã khôi phục từ {path}: {agencies} cơ quan, {contacts} liên hệ, {tasks} nhiệm vụ."
+)
+
+ERRORS.update(
+    {
+        "contact_unknown": (
+            "Không có liên hệ #{id} (có thể đã bị gỡ). Xem danh sách: /canbo hoặc "
+            "nhacviec contact list"
+        ),
+        "last_coordinator": (
+            "⛔ Đây là cán bộ điều phối cuối cùng. Hãy cấp quyền cho người khác trước."
+        ),
+        "already_coordinator": "«{name}» đã là cán bộ điều phối.",
+        "not_coordinator": "«{name}» không phải cán bộ điều phối.",
+        "coordinator_not_group": (
+            "Không cấp quyền điều phối cho nhóm chat (mọi thành viên sẽ có quyền). "
+            "Hãy cấp cho từng người."
+        ),
+        "contact_removed": CONTACT_REMOVED,
+        "task_id_unknown": "Không có nhiệm vụ #{id}. Tìm theo tên: /suaviec <từ khoá>.",
+        "task_cancelled": "Nhiệm vụ «{title}» đã được huỷ — không cần cập nhật nữa.",
+        "cancel_reason_empty": "Hãy ghi lý do huỷ, ví dụ: /suaviec 12 huỷ trùng nhiệm vụ 10.",
+        "same_agency": "Nhiệm vụ đã thuộc {agency}.",
+        "nothing_to_change": "Không có gì thay đổi.",
+        "due_out_of_range": (
+            "Ngày {date} nằm ngoài khoảng cho phép (từ năm {low} đến năm {high})."
+        ),
+        "same_agency_merge": "Không thể sáp nhập một cơ quan vào chính nó.",
+        "split_needs_two": "Chia tách cần ít nhất hai cơ quan mới (--into … --into …).",
+        "split_target_is_source": "Cơ quan mới không thể là chính cơ quan bị chia.",
+        "split_task_unknown": "Nhiệm vụ #{id} không thuộc «{agency}».",
+        "split_contact_unknown": "Liên hệ #{id} không thuộc «{agency}».",
+        "split_target_unknown": "«{ref}» không nằm trong các cơ quan mới (--into).",
+    }
+)
+CLI_HELP.update(
+    {
+        "contact": "liên hệ (người hoặc nhóm chat liên kết với cơ quan)",
+        "contact_list": "danh sách liên hệ",
+        "contact_remove": "gỡ một liên hệ (hết quyền truy cập ngay)",
+        "contact_grant": "cấp quyền cán bộ điều phối",
+        "contact_revoke": "thu hồi quyền cán bộ điều phối",
+        "contact_id": "số liên hệ (#) trong «contact list»",
+        "audit": "nhật ký thay đổi liên hệ, quyền và cơ quan",
+        "audit_limit": "chỉ in N dòng mới nhất",
+        "agency_rename": "đổi tên (và mã) cơ quan; tên cũ vẫn tìm được",
+        "agency_merge": "sáp nhập cơ quan thứ nhất vào cơ quan thứ hai",
+        "agency_split": "chia một cơ quan thành nhiều cơ quan",
+        "split_into": "tên hoặc mã một cơ quan mới (lặp lại cho từng cơ quan)",
+        "split_task": "SỐ_NHIỆM_VỤ=CƠ_QUAN: nhiệm vụ này chỉ về một cơ quan mới",
+        "split_contact": "SỐ_LIÊN_HỆ=CƠ_QUAN: liên hệ này về cơ quan mới đó",
+        "new_code": "mã mới",
+        "task_edit": "sửa tên hoặc đổi hạn nhiệm vụ",
+        "task_cancel": "huỷ nhiệm vụ (giữ trong lịch sử)",
+        "task_move": "chuyển nhiệm vụ sang cơ quan khác",
+        "task_id": "số nhiệm vụ (#) trong «task list»",
+        "reason": "lý do",
+        "no_due": "bỏ hạn",
+        "backup": "sao lưu cơ sở dữ liệu khi bot đang chạy",
+        "restore": "khôi phục cơ sở dữ liệu từ bản sao lưu",
+        "force": "ghi đè",
+    }
+)

@@ -51,6 +51,18 @@ class Agency(SQLModel, table=True):
     created_at: dt.datetime = _when()
 
 
+class AgencyAlias(SQLModel, table=True):
+    """A former name (and code) of an agency, after a rename, merge or split: agency
+    lookups and plan imports still find the body by it."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    agency_id: int = Field(foreign_key="agency.id", index=True)
+    name: str
+    name_key: str = Field(unique=True, index=True)
+    code: str | None = Field(default=None, max_length=32, index=True)
+    created_at: dt.datetime = _when()
+
+
 class Contact(SQLModel, table=True):
     """A chat that speaks for an agency (a person's private chat or a group chat),
     or a coordinator's chat."""
@@ -65,6 +77,11 @@ class Contact(SQLModel, table=True):
     reachable: bool = True
     unreachable_reason: str | None = None
     linked_at: dt.datetime = _when()
+    # Written at most once per services.invites.SEEN_EVERY, not on every update.
+    last_seen_at: dt.datetime | None = _when(nullable=True)
+    # A removed contact keeps its row (history and the audit trail point at it) but has
+    # no agency, no role and no reachability; a new invite links the chat again.
+    removed_at: dt.datetime | None = _when(nullable=True)
 
 
 class Invite(SQLModel, table=True):
@@ -102,7 +119,7 @@ class Task(SQLModel, table=True):
     title: str
     due_date: dt.date | None = None
     due_time: dt.time | None = None
-    progress: str = "open"  # open | in_progress | done
+    progress: str = "open"  # open | in_progress | done | cancelled
     done_at: dt.datetime | None = _when(nullable=True)
     blocked: bool = False
     block_note: str | None = None
@@ -110,6 +127,8 @@ class Task(SQLModel, table=True):
     extension_date: dt.date | None = None
     extension_note: str | None = None
     reminder_offsets: str | None = None  # per-task override, "14,7,1"
+    cancelled_at: dt.datetime | None = _when(nullable=True)
+    cancel_note: str | None = None
     created_at: dt.datetime = _when()
     updated_at: dt.datetime = _when()
 
@@ -263,3 +282,21 @@ class HeldAnswer(SQLModel, table=True):
     payload: str = "{}"  # JSON: the choices offered, the task chosen, the file
     created_at: dt.datetime = _when()
     used_at: dt.datetime | None = _when(nullable=True)
+
+
+class AuditEvent(SQLModel, table=True):
+    """Every change of someone's role or access, and of the agencies they belong to: who
+    did it (a coordinator in chat, the CLI, the person themselves, Telegram) and when."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: dt.datetime = _when(index=True)
+    # linked | removed | left | role_granted | role_revoked | chat_migrated | agency_changed
+    # | agency_renamed | agency_merged | agency_split
+    action: str
+    contact_id: int | None = Field(default=None, foreign_key="contact.id", index=True)
+    contact_name: str | None = None
+    chat_id: int | None = Field(default=None, sa_type=BigInt)
+    agency_name: str | None = None
+    actor_contact_id: int | None = Field(default=None, foreign_key="contact.id")
+    actor_name: str = ""
+    detail: str | None = None  # JSON, English keys

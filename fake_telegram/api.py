@@ -208,11 +208,19 @@ class BotApi:
         checked: bool = False,
         **fields: Any,
     ) -> JSON:
-        """Permission and flood checks (unless ``checked``), store the message, return it."""
+        """Permission and flood checks (unless ``checked``), store the message, return it.
+        A ``message_thread_id`` puts it in that forum topic (400 for a topic that is not
+        there), replying to the topic's creation message unless it replies to another."""
+        thread_id = params.get("message_thread_id")
+        root = self.world.thread_root(chat_id, thread_id)
         if not checked:
             self.world.check_can_send(chat_id)
             self.world.admit_send(chat_id)
-        message = self.world.new_message(chat_id, self.world.bot_user, reply_to)
+        message = self.world.new_message(chat_id, self.world.bot_user, reply_to or root)
+        if root is not None:
+            message["message_thread_id"] = thread_id
+            message["is_topic_message"] = True
+            fields["message_thread_id"] = thread_id
         message.update(content)
         inline = _inline(markup)
         if inline is not None:

@@ -88,9 +88,33 @@ class FakeTelegramClient:
             language_code=language_code,
         )
 
-    async def add_group(self, chat_id: int, title: str, member_ids: list[int]) -> JSON:
+    async def add_group(
+        self, chat_id: int, title: str, member_ids: list[int], forum: bool = False
+    ) -> JSON:
         """Create a group (negative id); returns the Chat object."""
-        return await self._post("groups", chat_id=chat_id, title=title, member_ids=member_ids)
+        return await self._post(
+            "groups", chat_id=chat_id, title=title, member_ids=member_ids, forum=forum
+        )
+
+    async def migrate_group(
+        self, chat_id: int, user_id: int | None = None, notify: bool = True
+    ) -> int:
+        """Upgrade a basic group to a supergroup; returns the new chat id."""
+        result = await self._post("migrate", chat_id=chat_id, user_id=user_id, notify=notify)
+        return int(result["chat_id"])
+
+    async def remove_bot(
+        self, chat_id: int, user_id: int | None = None, kicked: bool = True
+    ) -> None:
+        await self._post("remove_bot", chat_id=chat_id, user_id=user_id, kicked=kicked)
+
+    async def add_bot(self, chat_id: int, user_id: int | None = None) -> None:
+        await self._post("add_bot", chat_id=chat_id, user_id=user_id)
+
+    async def create_topic(self, chat_id: int, name: str, user_id: int | None = None) -> int:
+        """A forum topic; returns its message_thread_id."""
+        result = await self._post("topics", chat_id=chat_id, name=name, user_id=user_id)
+        return int(result["message_thread_id"])
 
     async def block(self, user_id: int) -> None:
         await self._post("block", user_id=user_id)
@@ -107,6 +131,7 @@ class FakeTelegramClient:
         text: str,
         reply_to: int | None = None,
         forward_from: int | str | None = None,
+        thread_id: int | None = None,
     ) -> JSON:
         """A user writes a text message; returns the Message the bot will receive."""
         return await self._post(
@@ -116,6 +141,7 @@ class FakeTelegramClient:
             text=text,
             reply_to=reply_to,
             forward_from=forward_from,
+            thread_id=thread_id,
         )
 
     async def user_sends_document(

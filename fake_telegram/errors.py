@@ -35,6 +35,10 @@ GET_FILE_UNKNOWN = "Bad Request: wrong file_id or the file is temporarily unavai
 FILE_TOO_BIG = "Bad Request: file is too big"
 FILE_EMPTY = "Bad Request: file must be non-empty"
 METHOD_NOT_FOUND = "Not Found: method not found"
+GROUP_UPGRADED = "Bad Request: group chat was upgraded to a supergroup chat"
+BOT_KICKED_FROM_GROUP = "Forbidden: bot was kicked from the group chat"
+BOT_NOT_MEMBER = "Forbidden: bot is not a member of the group chat"
+THREAD_NOT_FOUND = "Bad Request: message thread not found"
 CONFLICT_POLLING = (
     "Conflict: terminated by other getUpdates request; "
     "make sure that only one bot instance is running"
@@ -47,11 +51,19 @@ class ApiError(Exception):
     Raised by method handlers; the server catches it and answers with ``status``.
     """
 
-    def __init__(self, status: int, description: str, *, retry_after: int | None = None) -> None:
+    def __init__(
+        self,
+        status: int,
+        description: str,
+        *,
+        retry_after: int | None = None,
+        migrate_to_chat_id: int | None = None,
+    ) -> None:
         super().__init__(description)
         self.status = status
         self.description = description
         self.retry_after = retry_after
+        self.migrate_to_chat_id = migrate_to_chat_id
 
     def to_json(self) -> dict[str, Any]:
         """The response body exactly as Telegram would send it."""
@@ -60,8 +72,13 @@ class ApiError(Exception):
             "error_code": self.status,
             "description": self.description,
         }
+        parameters: dict[str, Any] = {}
         if self.retry_after is not None:
-            body["parameters"] = {"retry_after": self.retry_after}
+            parameters["retry_after"] = self.retry_after
+        if self.migrate_to_chat_id is not None:
+            parameters["migrate_to_chat_id"] = self.migrate_to_chat_id
+        if parameters:
+            body["parameters"] = parameters
         return body
 
 

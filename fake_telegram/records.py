@@ -56,10 +56,21 @@ class SimGroup:
     member_ids: set[int] = field(default_factory=set)
     type: str = "group"
     """"group", or "supergroup" for ids of the -100... form."""
+    is_forum: bool = False
+    """A supergroup with topics; see ``TelegramWorld.create_topic``."""
+    topics: dict[int, str] = field(default_factory=dict)
+    """Forum topics by message_thread_id (the id of the topic's creation message)."""
+    bot_status: str = "member"
+    """The bot's membership: "member", or "left"/"kicked" once removed (sends get 403)."""
+    migrated_to: int | None = None
+    """Set when this basic group was upgraded to a supergroup: its new chat id."""
 
     def to_chat(self) -> JSON:
         """The Bot API ``Chat`` object."""
-        return {"id": self.id, "type": self.type, "title": self.title}
+        chat: JSON = {"id": self.id, "type": self.type, "title": self.title}
+        if self.is_forum:
+            chat["is_forum"] = True
+        return chat
 
 
 @dataclass
@@ -115,6 +126,8 @@ class SentMessage:
     reply_to_message_id: int | None = None
     disable_notification: bool = False
     link_preview_options: JSON | None = None
+    message_thread_id: int | None = None
+    """The forum topic the message was sent to (None: the chat itself, or General)."""
     document: JSON | None = None
     photo: list[JSON] | None = None
     file_bytes: bytes | None = field(default=None, repr=False)
@@ -174,6 +187,7 @@ class SentMessage:
             "history": [version.to_json() for version in self.history],
             "last_method": self.last_method,
             "link_preview_options": self.link_preview_options,
+            "message_thread_id": self.message_thread_id,
             "message": self.message,
             "edited_time": self.edited_time,
             "deleted": self.deleted,

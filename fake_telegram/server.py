@@ -349,7 +349,12 @@ class FakeTelegram(TelegramWorld):
             return user.to_user()
 
         async def groups(_: web.Request, b: JSON) -> Any:
-            group = self.add_group(int(b["chat_id"]), b["title"], b.get("member_ids", []))
+            group = self.add_group(
+                int(b["chat_id"]),
+                b["title"],
+                b.get("member_ids", []),
+                forum=bool(b.get("forum", False)),
+            )
             return group.to_chat()
 
         async def send(_: web.Request, b: JSON) -> Any:
@@ -359,7 +364,28 @@ class FakeTelegram(TelegramWorld):
                 b["text"],
                 b.get("reply_to"),
                 b.get("forward_from"),
+                b.get("thread_id"),
             )
+
+        async def migrate(_: web.Request, b: JSON) -> Any:
+            new_id = self.migrate_group(
+                int(b["chat_id"]), by_user_id=b.get("user_id"), notify=bool(b.get("notify", True))
+            )
+            return {"chat_id": new_id}
+
+        async def remove_bot(_: web.Request, b: JSON) -> Any:
+            self.remove_bot(
+                int(b["chat_id"]), by_user_id=b.get("user_id"), kicked=bool(b.get("kicked", True))
+            )
+            return True
+
+        async def add_bot(_: web.Request, b: JSON) -> Any:
+            self.add_bot(int(b["chat_id"]), by_user_id=b.get("user_id"))
+            return True
+
+        async def topics(_: web.Request, b: JSON) -> Any:
+            thread_id = self.create_topic(int(b["chat_id"]), b["name"], by_user_id=b.get("user_id"))
+            return {"message_thread_id": thread_id}
 
         async def document(_: web.Request, b: JSON) -> Any:
             content = base64.b64decode(b["content_base64"]) if b.get("content_base64") else None
@@ -446,6 +472,10 @@ class FakeTelegram(TelegramWorld):
             "users": users,
             "groups": groups,
             "send": send,
+            "migrate": migrate,
+            "remove_bot": remove_bot,
+            "add_bot": add_bot,
+            "topics": topics,
             "document": document,
             "photo": photo,
             "edit": edit,

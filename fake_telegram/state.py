@@ -36,6 +36,8 @@ from .records import (
 
 BOT_USER_ID = 1000000001
 """User id of the simulated bot."""
+SUPERGROUP_IDS = -1000000000000
+"""Supergroup ids are this minus a positive number (-100xxxxxxxxxx)."""
 
 ALL_UPDATE_TYPES = frozenset(
     {
@@ -285,11 +287,18 @@ class TelegramWorld:
         return user
 
     def add_group(
-        self, chat_id: int, title: str, member_ids: Iterable[int] = (), *, type: str | None = None
+        self,
+        chat_id: int,
+        title: str,
+        member_ids: Iterable[int] = (),
+        *,
+        type: str | None = None,
+        forum: bool = False,
     ) -> SimGroup:
         """Create (or replace) a group containing the bot and ``member_ids``.
 
         Ids of the form -100xxxxxxxxxx are supergroups, other negative ids basic groups.
+        ``forum`` makes a supergroup with topics (``create_topic``).
         """
         if chat_id >= 0:
             raise ValueError("group chat ids are negative")
@@ -297,26 +306,128 @@ class TelegramWorld:
         unknown = members - self.users.keys()
         if unknown:
             raise ValueError(f"unknown user ids {sorted(unknown)}: add_user first")
-        kind = type or ("supergroup" if chat_id <= -1000000000000 else "group")
-        group = SimGroup(chat_id, title, members, kind)
+        kind = type or ("supergroup" if chat_id <= SUPERGROUP_IDS else "group")
+        if forum and kind != "supergroup":
+            raise ValueError("only supergroups have topics")
+        group = SimGroup(chat_id, title, members, kind, is_forum=forum)
         self.groups[chat_id] = group
         return group
+
+    def _group(self, chat_id: int) -> SimGroup:
+        try:
+            return self.groups[chat_id]
+        except KeyError:
+            raise ValueError(f"unknown group {chat_id}: add_group first") from None
+
+    def _actor(self, group: SimGroup, user_id: int | None) -> SimUser:
+        """Who does something to a group: ``user_id``, or its first member."""
+        if user_id is None:
+            if not group.member_ids:
+                raise ValueError(f"group {group.id} has no members to act")
+            user_id = min(group.member_ids)
+        return self._user(user_id)
+
+    def migrate_group(
+        self, chat_id: int, *, by_user_id: int | None = None, notify: bool = True
+    ) -> int:
+        """Upgrade a basic group to a supergroup, as Telegram does: the supergroup gets a
+        new id (returned) and the same members; the old id then answers every call with 400
+        and ``parameters.migrate_to_chat_id``. With ``notify`` the bot gets the two service
+        messages (``migrate_to_chat_id`` in the old chat, ``migrate_from_chat_id`` in the
+        new); without, it learns only when a call meets the 400."""
+        group = self._group(chat_id)
+        if group.type != "group" or group.migrated_to is not None:
+            raise ValueError(f"chat {chat_id} is not a basic group")
+        user = self._actor(group, by_user_id)
+        new_id = SUPERGROUP_IDS - abs(chat_id)
+        self.groups[new_id] = SimGroup(
+            new_id, group.title, set(group.member_ids), "supergroup", bot_status=group.bot_status
+        )
+        group.migrated_to = new_id
+        if notify:
+            for where, field, value in (
+                (chat_id, "migrate_to_chat_id", new_id),
+                (new_id, "migrate_from_chat_id", chat_id),
+            ):
+                message = {
+                    "message_id": self.next_message_id(where),
+                    "from": user.to_user(),
+                    "chat": (group if where == chat_id else self.groups[new_id]).to_chat(),
+                    "date": int(self.wall_clock()),
+                    field: value,
+                }
+                self._messages.setdefault(where, {})[message["message_id"]] = message
+                self._queue_update("message", message)
+        return new_id
+
+    def remove_bot(
+        self, chat_id: int, *, by_user_id: int | None = None, kicked: bool = True
+    ) -> None:
+        """A member removes the bot from a group (``kicked``) or it leaves; the bot gets a
+        ``my_chat_member`` update, and sends to the group answer 403 from then on."""
+        group = self._group(chat_id)
+        if group.bot_status != "member":
+            raise ValueError(f"the bot is not in group {chat_id}")
+        new = "kicked" if kicked else "left"
+        self._queue_member_change(group.to_chat(), self._actor(group, by_user_id), "member", new)
+        group.bot_status = new
+
+    def add_bot(self, chat_id: int, *, by_user_id: int | None = None) -> None:
+        """A member adds the bot back to a group (``my_chat_member`` to "member")."""
+        group = self._group(chat_id)
+        if group.bot_status == "member":
+            raise ValueError(f"the bot is already in group {chat_id}")
+        old = group.bot_status
+        self._queue_member_change(group.to_chat(), self._actor(group, by_user_id), old, "member")
+        group.bot_status = "member"
+
+    def create_topic(self, chat_id: int, name: str, *, by_user_id: int | None = None) -> int:
+        """A forum topic in a forum supergroup; returns its message_thread_id (the id of the
+        topic's creation message, which messages in the topic then reply to)."""
+        group = self._group(chat_id)
+        if not group.is_forum:
+            raise ValueError(f"group {chat_id} is not a forum")
+        user = self._actor(group, by_user_id)
+        thread_id = self.next_message_id(chat_id)
+        message = {
+            "message_id": thread_id,
+            "from": user.to_user(),
+            "chat": group.to_chat(),
+            "date": int(self.wall_clock()),
+            "message_thread_id": thread_id,
+            "is_topic_message": True,
+            "forum_topic_created": {"name": name, "icon_color": 7322096},
+        }
+        group.topics[thread_id] = name
+        self._messages.setdefault(chat_id, {})[thread_id] = message
+        self._queue_update("message", message)
+        return thread_id
+
+    def thread_root(self, chat_id: int, thread_id: Any) -> JSON | None:
+        """A message's topic (``message_thread_id``) checked as Telegram does: the topic's
+        creation message, or None outside forums; 400 for a topic that does not exist."""
+        if thread_id is None or thread_id == "":
+            return None
+        group = self.groups.get(chat_id)
+        if group is None or not group.is_forum or thread_id not in group.topics:
+            raise bad_request(errors.THREAD_NOT_FOUND)
+        return self._messages[chat_id][thread_id]
 
     def block(self, user_id: int, notify: bool = True) -> None:
         """The user blocks the bot (and Telegram sends the bot a ``my_chat_member`` update)."""
         user = self._user(user_id)
         if not user.blocked and notify:
-            self._queue_member_change(user, "member", "kicked")
+            self._queue_member_change(user.to_chat(), user, "member", "kicked")
         user.blocked = True
 
     def unblock(self, user_id: int, notify: bool = True) -> None:
         """The user unblocks the bot (``my_chat_member`` back to "member")."""
         user = self._user(user_id)
         if user.blocked and notify:
-            self._queue_member_change(user, "kicked", "member")
+            self._queue_member_change(user.to_chat(), user, "kicked", "member")
         user.blocked = False
 
-    def _queue_member_change(self, user: SimUser, old: str, new: str) -> None:
+    def _queue_member_change(self, chat: JSON, user: SimUser, old: str, new: str) -> None:
         def member(status: str) -> JSON:
             data: JSON = {"user": self.bot_user, "status": status}
             if status == "kicked":
@@ -326,7 +437,7 @@ class TelegramWorld:
         self._queue_update(
             "my_chat_member",
             {
-                "chat": user.to_chat(),
+                "chat": chat,
                 "from": user.to_user(),
                 "date": int(self.wall_clock()),
                 "old_chat_member": member(old),
@@ -352,11 +463,21 @@ class TelegramWorld:
         if chat_id is None or chat_id == "":
             raise bad_request("Bad Request: chat_id is empty")
         if isinstance(chat_id, int) and (chat_id in self.users or chat_id in self.groups):
+            group = self.groups.get(chat_id)
+            if group is not None and group.migrated_to is not None:
+                raise ApiError(400, errors.GROUP_UPGRADED, migrate_to_chat_id=group.migrated_to)
             return chat_id
         raise bad_request(errors.CHAT_NOT_FOUND)
 
     def check_can_send(self, chat_id: int) -> None:
-        """403s for users who blocked the bot or never started it."""
+        """403s for users who blocked the bot or never started it, and groups it left."""
+        group = self.groups.get(chat_id)
+        if group is not None and group.bot_status != "member":
+            raise forbidden(
+                errors.BOT_KICKED_FROM_GROUP
+                if group.bot_status == "kicked"
+                else errors.BOT_NOT_MEMBER
+            )
         user = self.users.get(chat_id)
         if user is None:
             return
@@ -566,6 +687,10 @@ class TelegramWorld:
             raise ValueError(f"unknown group {chat_id}: add_group first")
         if user.id not in group.member_ids:
             raise ValueError(f"user {user.id} is not a member of group {chat_id}")
+        if group.migrated_to is not None:
+            raise ValueError(f"group {chat_id} was upgraded: it is {group.migrated_to} now")
+        if group.bot_status != "member":
+            raise ValueError(f"the bot is not in group {chat_id}: it sees nothing there")
 
     def _reply_target(self, chat_id: int, reply_to: int | None) -> JSON | None:
         if reply_to is None:
@@ -576,11 +701,19 @@ class TelegramWorld:
         return target
 
     def _user_message(
-        self, chat_id: int, user_id: int, reply_to: int | None
+        self, chat_id: int, user_id: int, reply_to: int | None, thread_id: int | None = None
     ) -> tuple[SimUser, JSON]:
         user = self._user(user_id)
         self._input_chat(chat_id, user)
-        message = self.new_message(chat_id, user.to_user(), self._reply_target(chat_id, reply_to))
+        try:
+            root = self.thread_root(chat_id, thread_id)
+        except ApiError:
+            raise ValueError(f"no topic {thread_id} in chat {chat_id}") from None
+        target = self._reply_target(chat_id, reply_to)
+        message = self.new_message(chat_id, user.to_user(), target or root)
+        if root is not None:
+            message["message_thread_id"] = thread_id
+            message["is_topic_message"] = True
         if chat_id == user.id:
             # Writing to the bot starts the conversation; a blocking user unblocks first.
             if user.blocked:
@@ -599,17 +732,20 @@ class TelegramWorld:
         text: str,
         reply_to: int | None = None,
         forward_from: int | str | None = None,
+        thread_id: int | None = None,
     ) -> JSON:
         """A user writes ``text`` in a chat; returns the Message (as a dict) the bot receives.
 
         Commands get ``bot_command`` entities like on Telegram ("/start", "/start@bot").
         ``reply_to`` is a message id in that chat (the bot's or a user's); the update then
         carries the full replied-to message.  ``forward_from`` (a user id, or a name for a
-        user hiding their account) makes it a forwarded message.
+        user hiding their account) makes it a forwarded message.  ``thread_id`` writes in a
+        forum topic: the message then replies to the topic's creation message unless it
+        replies to another, as on Telegram.
         """
         if not text:
             raise ValueError("a text message needs text")
-        _, message = self._user_message(chat_id, user_id, reply_to)
+        _, message = self._user_message(chat_id, user_id, reply_to, thread_id)
         if forward_from is not None:
             message["forward_origin"] = self._forward_origin(forward_from, message["date"])
         message["text"] = text

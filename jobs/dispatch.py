@@ -30,7 +30,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from telegram import Bot, Message
-from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError, TimedOut
+from telegram.error import (
+    BadRequest,
+    ChatMigrated,
+    Forbidden,
+    RetryAfter,
+    TelegramError,
+    TimedOut,
+)
 from telegram.ext import ExtBot
 
 from bot.keyboards import markup_from_json
@@ -41,7 +48,7 @@ from jobs.broadcasts import render_broadcast
 from jobs.pacing import Pacer
 from jobs.reminders import RENDERERS, Defer
 from jobs.render import Outgoing, render_payload
-from services import clock, outbox
+from services import clock, contacts, outbox
 from services.settings import Settings
 from services.tasks import link_message
 
@@ -183,10 +190,10 @@ class Dispatcher:
             await self._send(unit, out)
 
     async def _send(self, unit: Unit, out: Outgoing) -> None:
-        chat_id = unit.chat_id
         markup = markup_from_json(out.keyboard)
         backoff = 1.0
         for _ in range(MAX_TRIES):
+            chat_id = unit.chat_id  # a group upgraded meanwhile has a new id (_failed)
             await self.pacer.acquire(chat_id)
             async with self._send_and_mark:
                 await self.pacer.admit(chat_id)
@@ -293,6 +300,9 @@ class Dispatcher:
         if isinstance(error, RetryAfter):
             self.pacer.pause(_retry_seconds(error), unit.chat_id)
             return False
+        if isinstance(error, ChatMigrated):  # the group is a supergroup now: send there
+            await self._migrated(unit, int(error.new_chat_id))
+            return False
         if isinstance(error, Forbidden):
             await self._unreachable(unit, str(error))
             return True
@@ -305,6 +315,14 @@ class Dispatcher:
             return True
         log.info("send to %s failed (%s); retrying", unit.chat_id, error)  # 5xx, connection errors
         return None
+
+    async def _migrated(self, unit: Unit, new_chat_id: int) -> None:
+        """The chat's contact and everything queued for it (these rows too) move to the
+        supergroup's id; the message is then sent there (services.contacts.migrate_chat)."""
+        async with self.db.session() as session:
+            await contacts.migrate_chat(session, old_chat_id=unit.chat_id, new_chat_id=new_chat_id)
+        for row in unit.rows:
+            row.chat_id = new_chat_id
 
     async def _mark(self, unit: Unit, state: str, error: str | None = None) -> None:
         async with self.db.session() as session:

@@ -18,6 +18,7 @@ from jobs.render import Outgoing
 from services import clock, summary
 from services.reminders import working_hours_start
 from services.settings import Settings
+from services.status import CLOSED
 from services.tasks import view
 from services.textfit import clip
 from services.vncalendar import workdays_between
@@ -43,7 +44,7 @@ async def render_reminder(
     """One message per task and chat, however many of its reminders fell due meanwhile."""
     now = clock.now()
     task = await session.get(Task, rows[0].task_id)
-    if task is None or task.progress == "done" or task.due_date is None:
+    if task is None or task.progress in CLOSED or task.due_date is None:
         return None
     late = is_late(rows, now)
     if late:
@@ -98,7 +99,7 @@ async def render_escalation(
 ) -> Outgoing | None:
     now = clock.now()
     task = await session.get(Task, rows[0].task_id)
-    if task is None or task.progress == "done" or task.due_date is None:
+    if task is None or task.progress in CLOSED or task.due_date is None:
         return None
     agency = await session.get(Agency, task.agency_id)
     assert agency is not None
@@ -162,7 +163,7 @@ async def render_digest(
         await session.execute(
             select(Task, Agency)
             .join(Agency, Agency.id == Task.agency_id)
-            .where(Task.progress != "done")
+            .where(Task.progress.not_in(CLOSED))
             .order_by(Task.due_date, Task.id)
         )
     ).all()
@@ -242,14 +243,16 @@ async def render_standing(
     """Before a report deadline: the body's standing duties not yet reported done, as a
     numbered list with a button each (a /viec list of its own), so they are answered."""
     report = await session.get(Task, rows[0].task_id)
-    if report is None or report.progress == "done" or report.due_date is None:
+    if report is None or report.progress in CLOSED or report.due_date is None:
         return None
     agency = await session.get(Agency, report.agency_id)
     assert agency is not None
     duties = (
         await session.scalars(
             select(Task)
-            .where(Task.agency_id == agency.id, Task.due_date.is_(None), Task.progress != "done")
+            .where(
+                Task.agency_id == agency.id, Task.due_date.is_(None), Task.progress.not_in(CLOSED)
+            )
             .order_by(Task.id)
         )
     ).all()

@@ -97,6 +97,44 @@ def render_payload(kind: str, payload: str | None, text: str | None) -> Outgoing
             ),
             link_task_ids=[p["task_id"]],
         )
+    if kind == "task_changed":
+        return Outgoing(task_changed_text(p))
+    if kind == "contact_state":
+        return Outgoing(contact_state_text(p))
     if text is not None:
         return Outgoing(text, keyboard=p.get("keyboard"))
     raise ValueError(f"cannot render outbox kind {kind!r}")
+
+
+def _day(value: str | None) -> str:
+    day = _date(value)
+    return texts.date_vn(day) if day else texts.NO_DUE
+
+
+def task_changed_text(p: dict) -> str:
+    """What a body's contacts are told of a coordinator's change (services/task_admin.py)."""
+    change = p["change"]
+    if change == "title":
+        return texts.TASK_NOTICE_TITLE.format(old=p["old"], new=p["new"])
+    if change == "due":
+        return texts.TASK_NOTICE_DUE.format(
+            title=p["title"], old=_day(p["old"]), new=_day(p["new"])
+        )
+    if change == "cancelled":
+        return texts.TASK_NOTICE_CANCELLED.format(title=p["title"], reason=p["reason"])
+    if change == "moved_away":
+        return texts.TASK_NOTICE_MOVED_AWAY.format(title=p["title"], agency=p["to"])
+    return texts.TASK_NOTICE_MOVED_IN.format(agency=p["to"], title=p["title"], due=_day(p["due"]))
+
+
+def contact_state_text(p: dict) -> str:
+    """Coordinators told that a contact can no longer be reached, or can again."""
+    agency = p.get("agency") or texts.ROLE_COORDINATOR_AGENCY
+    if p["reachable"]:
+        template = texts.CONTACT_BACK_GROUP if p.get("group") else texts.CONTACT_BACK_PRIVATE
+        return template.format(who=p["who"], agency=agency)
+    template = texts.CONTACT_GONE_GROUP if p.get("group") else texts.CONTACT_GONE_PRIVATE
+    text = template.format(who=p["who"], agency=agency)
+    if p.get("agency") and not p.get("others"):
+        text += "\n" + texts.CONTACT_GONE_NOBODY.format(agency=agency)
+    return text

@@ -58,7 +58,7 @@ from sqlmodel import select
 from db.models import Agency, Contact, Plan, Task, TaskEvent
 from services import clock
 from services.collation import sort_vi
-from services.status import STATUSES, days_until, task_status
+from services.status import CANCELLED, CLOSED, STATUSES, days_until, task_status
 
 DATE_FORMAT = "dd/mm/yyyy"
 DATETIME_FORMAT = "dd/mm/yyyy hh:mm"
@@ -273,8 +273,9 @@ async def collect_export_data(session: AsyncSession) -> ExportData:
         status = task_status(
             progress=progress, due_date=due, due_time=due_time, done_at=done_at, now=now
         )
-        agency.counts[status] += 1
-        is_open = progress != "done"
+        if status != CANCELLED:  # cancelled tasks are listed, but counted apart
+            agency.counts[status] += 1
+        is_open = progress not in CLOSED
         blocked = bool(blocked) and is_open
         pending = bool(ext) and ext_date is not None and is_open
         agency.blocked += blocked
@@ -816,7 +817,8 @@ def _title(data: ExportData, labels: ExportLabels) -> str:
 
 
 def _status_names(labels: ExportLabels) -> dict[str, str]:
-    return {s: labels.status.get(s, s) for s in STATUSES}
+    # Cancelled tasks are listed under their own name but counted in no column.
+    return {s: labels.status.get(s, s) for s in (*STATUSES, CANCELLED)}
 
 
 def _agencies_sheet(book: _Book, data: ExportData, labels: ExportLabels) -> None:

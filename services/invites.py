@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import select
 
 from db.models import Agency, Contact, Invite, Outbox
-from services import clock, outbox, reminders
+from services import audit, clock, outbox, reminders
 from services.agencies import get_agency
 from services.errors import DomainError
 from services.refs import AgencyRef, ContactRef
@@ -87,6 +87,8 @@ async def redeem_invite(
     elif invite.role == "official" and contact.agency_id not in (None, invite.agency_id):
         old = await session.get(Agency, contact.agency_id)
         previous = old.name if old else None
+    elif contact.removed_at is not None:  # removed earlier, invited again: a fresh start
+        contact.removed_at, contact.linked_at = None, now
     contact.chat_type = chat_type
     contact.user_id = user_id
     contact.display_name = display_name
@@ -97,6 +99,15 @@ async def redeem_invite(
     else:
         contact.agency_id = invite.agency_id
     await session.flush()
+    audit.record(
+        session,
+        action="linked",
+        who=audit.Who(name=display_name, contact_id=contact.id),
+        contact=contact,
+        agency_name=agency.name if agency else None,
+        detail={"role": invite.role, "invite_id": invite.id, "previous_agency": previous},
+        at=now,
+    )
     if contact.agency_id is not None:
         await reminders.sync_agency(session, contact.agency_id, get_settings(session))
     await session.commit()
@@ -112,7 +123,11 @@ async def mark_reachable(session: AsyncSession, *, chat_id: int) -> bool:
     """A /start from a known chat: it can be written to again. True if it was unreachable."""
     result = await session.execute(
         sa.update(Contact)
-        .where(Contact.chat_id == chat_id, Contact.reachable.is_(False))
+        .where(
+            Contact.chat_id == chat_id,
+            Contact.reachable.is_(False),
+            Contact.removed_at.is_(None),
+        )
         .values(reachable=True, unreachable_reason=None)
     )
     if result.rowcount:
@@ -137,10 +152,15 @@ class Identity:
     contact: ContactRef
     agency: AgencyRef | None
     reachable_again: bool = False
+    removed_at: dt.datetime | None = None  # access was taken away (or they left) then
+
+    @property
+    def removed(self) -> bool:
+        return self.removed_at is not None
 
     @property
     def is_coordinator(self) -> bool:
-        return self.contact.role == "coordinator"
+        return self.contact.role == "coordinator" and not self.removed
 
 
 CONTACT, AGENCY = Contact.__table__, Agency.__table__  # type: ignore[attr-defined]
@@ -157,9 +177,24 @@ _WHO = (
         AGENCY.c.name,
         AGENCY.c.code,
         AGENCY.c.requested,
+        CONTACT.c.removed_at,
+        CONTACT.c.last_seen_at,
     )
     .select_from(CONTACT.outerjoin(AGENCY, AGENCY.c.id == CONTACT.c.agency_id))
     .where(CONTACT.c.chat_id == sa.bindparam("chat_id"))
+)
+
+
+# "Last seen" is written at most this often per contact: one UPDATE every few minutes of
+# activity instead of a write on every update.
+SEEN_EVERY = dt.timedelta(minutes=10)
+_SEEN = (
+    CONTACT.update()
+    .where(
+        CONTACT.c.id == sa.bindparam("contact_id"),
+        sa.or_(CONTACT.c.last_seen_at.is_(None), CONTACT.c.last_seen_at < sa.bindparam("before")),
+    )
+    .values(last_seen_at=sa.bindparam("now"))
 )
 
 
@@ -173,7 +208,16 @@ async def identify(
     if row is None:
         return None
     contact = ContactRef(*row[:8])
-    agency = AgencyRef(contact.agency_id, *row[8:]) if contact.agency_id is not None else None
+    removed_at, last_seen = row[11], row[12]
+    if removed_at is not None:
+        return Identity(contact=contact, agency=None, removed_at=removed_at)
+    agency = AgencyRef(contact.agency_id, *row[8:11]) if contact.agency_id is not None else None
+    now = clock.now()
+    if last_seen is None or now - last_seen >= SEEN_EVERY:
+        await session.execute(
+            _SEEN, {"contact_id": contact.id, "now": now, "before": now - SEEN_EVERY}
+        )
+        await session.commit()
     again = await mark_reachable(session, chat_id=chat_id) if restart else False
     if again and contact.agency_id is not None:
         await reminders.sync_agency(session, contact.agency_id, get_settings(session))

@@ -44,7 +44,7 @@ from sqlmodel import select
 
 from db.models import Agency, Plan, Task, TaskEvent
 from services import clock, outbox, reminders, vncalendar
-from services.agencies import add_agency
+from services.agencies import add_agency, find_by_name
 from services.errors import DomainError
 from services.names import normalize_name
 from services.plan_data import (  # noqa: F401 - read_plan, MAX_BYTES: the import's API
@@ -190,7 +190,9 @@ async def _agency_for(
     key = normalize_name(body["name"])
     if key in cache:
         return cache[key]
-    agency = await session.scalar(select(Agency).where(Agency.name_key == key))
+    # A former name finds the body as it is now (renamed, merged or split: AgencyAlias),
+    # so two bodies of the plan may be one agency here.
+    agency = await find_by_name(session, body["name"])
     if agency is None:
         agency = await add_agency(session, name=body["name"], requested=body["requested"])
         result.agencies_created.append(agency.name)
@@ -292,11 +294,13 @@ async def activate(
     for body in data["agencies"]:
         agency = await _agency_for(session, body, result, agencies)
         prefix = f"{plan.plan_key}|{agency.id}|"
+        # By key alone: a task a coordinator moved to another body keeps its key, and a
+        # re-import finds it there instead of making it again.
         existing = list(
             (
                 await session.scalars(
                     select(Task)
-                    .where(Task.agency_id == agency.id, Task.source_key.like(f"{prefix}%"))  # type: ignore[union-attr]
+                    .where(Task.source_key.like(f"{prefix}%"))  # type: ignore[union-attr]
                     .order_by(Task.id)  # type: ignore[arg-type]
                 )
             ).all()
@@ -322,9 +326,8 @@ async def activate(
         for name in owners:
             agency = agencies[normalize_name(name)]
             key = f"{plan.plan_key}|{agency.id}|report|{deadline['period']}|{index}"
-            task = await session.scalar(
-                select(Task).where(Task.agency_id == agency.id, Task.source_key == key)
-            )
+            # By key alone, as the duties above: a report moved to another body is found.
+            task = await session.scalar(select(Task).where(Task.source_key == key))
             if task is None:
                 task = Task(
                     agency_id=agency.id or 0,
@@ -423,6 +426,18 @@ async def roll_recurring(session: AsyncSession, settings: Settings) -> int:
         await reminders.sync_tasks(session, created, settings)
     await session.commit()
     return len(created)
+
+
+def rekeyed(
+    source_key: str | None, plan_key: str, old_agency_id: int, new_agency_id: int
+) -> str | None:
+    """A task's source key once its body is merged into (or split off to) another agency,
+    so that importing its plan again finds it under the new body (keys are
+    `<plan key>|<agency id>|...`, see activate)."""
+    prefix = f"{plan_key}|{old_agency_id}|"
+    if source_key is None or not source_key.startswith(prefix):
+        return source_key
+    return f"{plan_key}|{new_agency_id}|{source_key[len(prefix) :]}"
 
 
 async def discard(session: AsyncSession, *, plan_id: int) -> Plan:

@@ -38,6 +38,7 @@ from services.events import (
 )
 from services.schedule import ReminderPolicy, escalation_date, reminder_schedule
 from services.settings import Settings
+from services.status import CLOSED
 from services.vncalendar import is_workday, next_workday, prev_workday
 
 REMINDER_KINDS = ("reminder", "standing")
@@ -442,7 +443,7 @@ async def plan_ahead(session: AsyncSession, settings: Settings) -> None:
     await sync_events_for(session, settings)
     soon = await session.scalars(
         select(Task).where(
-            Task.progress != "done",
+            Task.progress.not_in(CLOSED),
             Task.due_date.is_not(None),
             Task.due_date >= today - dt.timedelta(days=14),
             Task.due_date <= today + dt.timedelta(days=7),

@@ -41,6 +41,7 @@ from services.parsing import (
 )
 from services.reportfiles import FileInfo, check
 from services.settings import Settings
+from services.status import CLOSED
 from services.textfit import clip
 
 Numbered = list[tuple[int, tasks.TaskView]]
@@ -128,7 +129,7 @@ async def _numbered_for_chat(
             numbered = [
                 (n, by_id[i]) for n, i in enumerate(latest.task_ids, latest.first) if i in by_id
             ]
-            return numbered, [(n, v) for n, v in numbered if v.progress != "done"]
+            return numbered, [(n, v) for n, v in numbered if v.progress not in CLOSED]
     numbered = list(enumerate(open_views, 1))
     return numbered, numbered
 
@@ -140,7 +141,7 @@ async def _numbered_of(session: AsyncSession, subject: tasks.Subject) -> tuple[N
     numbered = [
         (n, listed[i]) for n, i in enumerate(subject.task_ids, subject.first) if i in listed
     ]
-    still_open = [(n, v) for n, v in numbered if v.progress != "done"]
+    still_open = [(n, v) for n, v in numbered if v.progress not in CLOSED]
     return numbered, still_open or numbered
 
 

@@ -11,6 +11,8 @@ standing (no deadline: a duty carried on all year, accounted for in periodic rep
     standing (thường xuyên, not reported done), standing_done (thường xuyên, reported done)
 
 A standing duty is never "not_due": it has no deadline to be before.
+A task a coordinator cancelled is "cancelled" (đã huỷ), dated or not: kept, listed, and
+counted apart from all of these.
 """
 
 from __future__ import annotations
@@ -24,6 +26,8 @@ STANDING = ("standing", "standing_done")
 STATUSES = DATED + STANDING
 OPEN = ("not_due", "in_progress", "overdue", "standing")
 DONE = ("done_on_time", "done_late", "standing_done")
+CANCELLED = "cancelled"
+CLOSED = ("done", CANCELLED)  # progress values of tasks nobody works on any more
 END_OF_DAY = dt.time(23, 59, 59)
 
 
@@ -44,6 +48,8 @@ def task_status(
     done_at: dt.datetime | None,
     now: dt.datetime,
 ) -> str:
+    if progress == CANCELLED:
+        return CANCELLED
     if due_date is None:
         return "standing_done" if progress == "done" else "standing"
     if progress == "done":

@@ -17,7 +17,7 @@ from services import clock
 from services.agencies import find_agency
 from services.broadcasts import agency_ids_for, find_group
 from services.collation import sort_vi, vi_key
-from services.status import STATUSES, deadline_at
+from services.status import CANCELLED, STATUSES, deadline_at
 
 
 @dataclass
@@ -29,6 +29,7 @@ class AgencySummary:
     overdue: list[tuple[str, dt.date]] = field(default_factory=list)
     blocked: list[tuple[str, str]] = field(default_factory=list)
     extensions: list[tuple[str, dt.date]] = field(default_factory=list)
+    cancelled: int = 0  # counted apart: not in `counts` nor in `total`
 
     @property
     def total(self) -> int:
@@ -62,6 +63,10 @@ class Summary:
     @property
     def task_count(self) -> int:
         return sum(a.total for a in self.agencies)
+
+    @property
+    def cancelled(self) -> int:
+        return sum(a.cancelled for a in self.agencies)
 
     def behind_first(self) -> list[AgencySummary]:
         return sorted(self.agencies, key=AgencySummary.behind_key)
@@ -122,6 +127,9 @@ async def summarize(session: AsyncSession, *, agency_ids: list[int] | None = Non
             if deadline is None:
                 deadline = deadlines[(due, due_time)] = deadline_at(due, due_time)
         # Inlined task_status: this loop runs once per task of the province.
+        if progress == CANCELLED:
+            summary.cancelled += 1
+            continue
         if deadline is None:
             status = "standing_done" if progress == "done" else "standing"
         elif progress == "done":

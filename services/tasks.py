@@ -22,7 +22,7 @@ from services.errors import DomainError
 from services.parsing import date_in_range
 from services.refs import AgencyRef, ContactRef
 from services.settings import get_settings
-from services.status import days_until, task_status
+from services.status import CANCELLED, CLOSED, days_until, task_status
 
 ACTIONS = ("done", "progress", "blocked", "extend")
 NOTE_MAX = 1000
@@ -145,7 +145,7 @@ async def list_tasks(
         agency = await get_agency(session, agency_ref)
         query = query.where(Task.agency_id == agency.id)
     if open_only:
-        query = query.where(Task.progress != "done")
+        query = query.where(Task.progress.not_in(CLOSED))
     now = clock.now()
     views = [view(task, agency, now) for task, agency in (await session.execute(query)).all()]
     return sorted(views, key=_order_key)
@@ -156,7 +156,7 @@ async def open_tasks_of(session: AsyncSession, *, agency_id: int) -> tuple[Agenc
     if agency is None:
         raise DomainError("agency_unknown", ref=str(agency_id))
     rows = await session.scalars(
-        select(Task).where(Task.agency_id == agency_id, Task.progress != "done")
+        select(Task).where(Task.agency_id == agency_id, Task.progress.not_in(CLOSED))
     )
     now = clock.now()
     return agency, sorted((view(t, agency, now) for t in rows.all()), key=_order_key)
@@ -346,6 +346,8 @@ async def _load_for_actor(
     task, agency = await _load(session, task_id)
     if actor.contact.agency_id != task.agency_id:
         raise DomainError("not_your_task")
+    if task.progress == CANCELLED:
+        raise DomainError("task_cancelled", title=task.title)
     return task, agency
 
 

@@ -281,7 +281,8 @@ async def test_blocked_contact_is_marked_unreachable_and_coordinators_told(world
         await task_service.add_task(
             session, agency_ref="SYT", title="Báo cáo năm", due_date=D(2026, 12, 4)
         )
-    world.server.block(user)
+    # Learnt from a send's 403 (Telegram's my_chat_member update is tested in test_groups.py).
+    world.server.block(user, notify=False)
     world.clock.set(at(D(2026, 11, 27)))
     await world.dispatch()
     async with world.db.session() as session:
@@ -296,7 +297,7 @@ async def test_blocked_contact_is_marked_unreachable_and_coordinators_told(world
     await world.dispatch()
     assert len(world.server.requests) == sent_before
     # ...until the person unblocks the bot and presses /start again.
-    world.server.unblock(user)
+    world.server.unblock(user, notify=False)
     reply = await world.say(user, "/start")
     assert reply.text.startswith(texts.REACHABLE_AGAIN)
     world.clock.set(at(D(2026, 12, 3)))

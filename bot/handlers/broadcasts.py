@@ -8,8 +8,8 @@ from telegram import InlineKeyboardMarkup, Message, Update
 from telegram.ext import ContextTypes
 
 from bot import keyboards, render, texts
-from bot.handlers.common import coordinator_or_refuse, db_of, edit_or_ignore
-from services import broadcasts
+from bot.handlers.common import coordinator_or_refuse, db_of, edit_or_ignore, removed_text
+from services import broadcasts, invites
 from services.errors import DomainError
 
 _BUTTON = re.compile(r"^bc:(\d{1,12}):(s|c|a|g\d{1,9})$")
@@ -150,6 +150,10 @@ async def on_ack(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await query.answer(texts.BAD_BUTTON, show_alert=True)
         return
     async with db_of(context).session() as session:
+        me = await invites.identify(session, chat_id=update.effective_chat.id)
+        if me is not None and me.removed:
+            await query.answer(removed_text(me), show_alert=True)
+            return
         done = await broadcasts.acknowledge(
             session, row_id=int(match[1]), chat_id=update.effective_chat.id
         )

@@ -12,6 +12,7 @@ from telegram.ext import ContextTypes
 from bot import texts
 from db.session import Database
 from services import invites
+from services.clock import VN_TZ
 from services.invites import Identity
 from services.refs import ContactRef
 from services.tasks import Actor
@@ -54,14 +55,42 @@ async def edit_or_ignore(message: Message, text: str, **kwargs) -> None:  # type
             raise
 
 
+def refusal(me: Identity | None) -> str | None:
+    """Why this chat may do nothing here (not linked, or removed), or None."""
+    if me is None:
+        return texts.NOT_LINKED
+    if me.removed_at is not None:
+        return removed_text(me)
+    return None
+
+
+def removed_text(me: Identity) -> str:
+    assert me.removed_at is not None
+    return texts.CONTACT_REMOVED.format(date=texts.date_vn(me.removed_at.astimezone(VN_TZ).date()))
+
+
+async def refuse(update: Update, text: str) -> None:
+    """Say no: as a pop-up to a button, as a reply to a message."""
+    if update.callback_query is not None:
+        await update.callback_query.answer(text[:200], show_alert=True)
+    elif update.effective_message is not None:
+        await update.effective_message.reply_text(text)
+
+
 async def coordinator_or_refuse(update: Update, session: AsyncSession) -> Identity | None:
     """The coordinator behind this update, or None after telling the person it is not for them."""
     assert update.effective_chat is not None
     me = await invites.identify(session, chat_id=update.effective_chat.id)
     if me is not None and me.is_coordinator:
         return me
-    if update.callback_query is not None:
-        await update.callback_query.answer(texts.COORDINATOR_ONLY, show_alert=True)
-    elif update.effective_message is not None:
-        await update.effective_message.reply_text(texts.COORDINATOR_ONLY)
+    await refuse(
+        update, removed_text(me) if me is not None and me.removed else texts.COORDINATOR_ONLY
+    )
     return None
+
+
+def thread_of(message: Message | None) -> int | None:
+    """The forum topic a message is in (None outside forum topics): answers go there too."""
+    if message is None or not message.is_topic_message:
+        return None
+    return message.message_thread_id

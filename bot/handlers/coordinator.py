@@ -6,7 +6,13 @@ from telegram import ForceReply, Message, Update
 from telegram.ext import ContextTypes
 
 from bot import keyboards, render, texts
-from bot.handlers.common import actor_for, coordinator_or_refuse, db_of, edit_or_ignore
+from bot.handlers.common import (
+    actor_for,
+    coordinator_or_refuse,
+    db_of,
+    edit_or_ignore,
+    thread_of,
+)
 from bot.handlers.tasks import change_text, outcome_text, question
 from db.models import Event
 from services import reminders, replies, tasks
@@ -40,6 +46,7 @@ async def on_extension_button(update: Update, context: ContextTypes.DEFAULT_TYPE
                         example=texts.example_date(),
                     ),
                     reply_markup=ForceReply(selective=update.effective_chat.type != "private"),
+                    message_thread_id=thread_of(message),
                 )
                 await tasks.link_message(
                     session,

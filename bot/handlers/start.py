@@ -6,7 +6,7 @@ from telegram import Update
 from telegram.ext import ContextTypes
 
 from bot import texts
-from bot.handlers.common import db_of, person_name
+from bot.handlers.common import db_of, person_name, removed_text
 from services import invites
 from services.errors import DomainError
 from services.textfit import clip
@@ -21,6 +21,9 @@ async def cmd_start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             me = await invites.identify(session, chat_id=chat.id, restart=True)
         if me is None:
             await message.reply_text(texts.START_ABOUT)
+            return
+        if me.removed:
+            await message.reply_text(removed_text(me))
             return
         prefix = texts.REACHABLE_AGAIN + "\n" if me.reachable_again else ""
         if me.is_coordinator:
@@ -62,6 +65,8 @@ async def cmd_help(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         me = await invites.identify(session, chat_id=chat.id)
     if me is None:
         await message.reply_text(texts.HELP_STRANGER)
+    elif me.removed:
+        await message.reply_text(removed_text(me))
     elif me.is_coordinator:
         await message.reply_text(
             texts.HELP_COORDINATOR.format(event_example=texts.example_date(60))

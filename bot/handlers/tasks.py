@@ -7,7 +7,14 @@ from telegram import ForceReply, InlineKeyboardMarkup, Message, Update
 from telegram.ext import ContextTypes
 
 from bot import keyboards, render, texts
-from bot.handlers.common import TEXT_LIMIT, actor_for, db_of, edit_or_ignore
+from bot.handlers.common import (
+    TEXT_LIMIT,
+    actor_for,
+    db_of,
+    edit_or_ignore,
+    refusal,
+    thread_of,
+)
 from bot.handlers.plans import on_plan_document
 from services import invites, replies, tasks
 from services.errors import DomainError
@@ -147,9 +154,11 @@ async def cmd_viec(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     assert chat is not None and message is not None
     async with db_of(context).session() as session:
         me = await invites.identify(session, chat_id=chat.id)
-        if me is None or me.agency is None:
+        refused = refusal(me)
+        if refused is not None or me is None or me.agency is None:
             await message.reply_text(
-                texts.NOT_LINKED if me is None else texts.COORDINATOR_NO_AGENCY
+                refused
+                or (texts.COORDINATOR_NO_AGENCY if me and me.is_coordinator else texts.NOT_LINKED)
             )
             return
         agency, views = await tasks.open_tasks_of(session, agency_id=me.agency.id)
@@ -198,8 +207,9 @@ async def on_list_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
         return
     async with db_of(context).session() as session:
         me = await invites.identify(session, chat_id=update.effective_chat.id)
-        if me is None:
-            await query.answer(texts.NOT_LINKED, show_alert=True)
+        refused = refusal(me)
+        if refused is not None or me is None:
+            await query.answer(render.popup(refused or texts.NOT_LINKED), show_alert=True)
             return
         found = await _list_views(session, message)
     if not found or not found[1]:
@@ -264,8 +274,9 @@ async def on_task_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     chat_id = update.effective_chat.id
     async with db_of(context).session() as session:
         me = await invites.identify(session, chat_id=chat_id)
-        if me is None:
-            await query.answer(texts.NOT_LINKED, show_alert=True)
+        refused = refusal(me)
+        if refused is not None or me is None:
+            await query.answer(render.popup(refused or texts.NOT_LINKED), show_alert=True)
             return
         actor = actor_for(
             update, me.contact, query.message if isinstance(query.message, Message) else None
@@ -310,13 +321,19 @@ async def _ask(update: Update, view: tasks.TaskView, action: str) -> Message:
         text = texts.ASK_BLOCK_REASON.format(title=title)
     else:
         text = texts.ASK_EXTENSION_DATE.format(title=title, example=texts.example_date())
-    return await chat.send_message(text, reply_markup=ForceReply(selective=chat.type != "private"))
+    return await chat.send_message(
+        text,
+        reply_markup=ForceReply(selective=chat.type != "private"),
+        message_thread_id=thread_of(update.effective_message),
+    )
 
 
 async def on_reply(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Read a reply to a bot message: done, in progress, an obstacle or an extension."""
     message = update.effective_message
     assert message is not None and message.reply_to_message is not None
+    if message.reply_to_message.forum_topic_created is not None:
+        return  # in a forum topic, every message "replies" to the topic's first one
     text = message.text or ""
     if len(text) > TEXT_LIMIT:
         await message.reply_text(texts.TOO_LONG.format(limit=TEXT_LIMIT))
@@ -324,8 +341,9 @@ async def on_reply(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     replied = message.reply_to_message
     async with db_of(context).session() as session:
         me = await invites.identify(session, chat_id=message.chat_id)
-        if me is None:
-            await message.reply_text(texts.NOT_LINKED)
+        refused = refusal(me)
+        if refused is not None or me is None:
+            await message.reply_text(refused or texts.NOT_LINKED)
             return
         outcome = await replies.handle_reply(
             session,
@@ -347,8 +365,9 @@ async def on_plain_answer(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
         return
     async with db_of(context).session() as session:
         me = await invites.identify(session, chat_id=message.chat_id)
-        if me is None:
-            await message.reply_text(texts.NOT_LINKED)
+        refused = refusal(me)
+        if refused is not None or me is None:
+            await message.reply_text(refused or texts.NOT_LINKED)
             return
         outcome = await replies.handle_plain(
             session, actor=actor_for(update, me.contact, message), text=message.text or ""
@@ -367,8 +386,9 @@ async def on_held_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
         return
     async with db_of(context).session() as session:
         me = await invites.identify(session, chat_id=update.effective_chat.id)
-        if me is None:
-            await query.answer(texts.NOT_LINKED, show_alert=True)
+        refused = refusal(me)
+        if refused is not None or me is None:
+            await query.answer(render.popup(refused or texts.NOT_LINKED), show_alert=True)
             return
         outcome = await replies.pick(
             session,
@@ -414,7 +434,10 @@ async def ask_for_date(update: Update, session: AsyncSession, outcome: replies.O
     chat = update.effective_chat
     assert chat is not None
     if outcome.purpose == "event" or outcome.task is None:
-        await chat.send_message(texts.EVENT_ASK_DATE.format(example=texts.example_date(60)))
+        await chat.send_message(
+            texts.EVENT_ASK_DATE.format(example=texts.example_date(60)),
+            message_thread_id=thread_of(update.effective_message),
+        )
         return
     title = render.line_title(outcome.task)
     if outcome.purpose == "ask_approve_date":
@@ -425,7 +448,11 @@ async def ask_for_date(update: Update, session: AsyncSession, outcome: replies.O
         )
     else:
         text = texts.ASK_EXTENSION_DATE.format(title=title, example=texts.example_date())
-    ask = await chat.send_message(text, reply_markup=ForceReply(selective=chat.type != "private"))
+    ask = await chat.send_message(
+        text,
+        reply_markup=ForceReply(selective=chat.type != "private"),
+        message_thread_id=thread_of(update.effective_message),
+    )
     await tasks.link_message(
         session,
         chat_id=ask.chat_id,
@@ -456,16 +483,25 @@ async def on_document(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     assert file is not None
     async with db_of(context).session() as session:
         me = await invites.identify(session, chat_id=message.chat_id)
-        if me is None:
-            await message.reply_text(texts.NOT_LINKED)
+        refused = refusal(me)
+        if refused is not None or me is None:
+            await message.reply_text(refused or texts.NOT_LINKED)
             return
-        if message.reply_to_message is None and me.is_coordinator:
+        in_reply = message.reply_to_message is not None and (
+            message.reply_to_message.forum_topic_created is None
+        )
+        if not in_reply and me.is_coordinator:
             await on_plan_document(update, context)
             return
         outcome = await replies.handle_document(
             session,
             actor=actor_for(update, me.contact, message),
-            replied_to=message.reply_to_message.message_id if message.reply_to_message else None,
+            replied_to=(
+                message.reply_to_message.message_id
+                if message.reply_to_message is not None
+                and message.reply_to_message.forum_topic_created is None
+                else None
+            ),
             file=file,
             private=message.chat.type == "private",
         )
