@@ -501,6 +501,271 @@ async def export_xlsx(db: Database, args: argparse.Namespace, settings: Settings
     )
 
 
+# --- people, roles, tasks and agencies as they change ----------------------------------
+
+
+def _contact_text(c: Any) -> str:
+    from bot import render
+
+    return texts.CLI_CONTACT_ROW.format(id=c.id, **render.contact_fields(c))
+
+
+async def contact_list(db: Database, args: argparse.Namespace, settings: Settings) -> None:
+    from services import contacts
+
+    async with db.session() as session:
+        found = await contacts.list_contacts(session, agency_ref=args.agency)
+    if args.json:
+        _print_json([c.to_json() for c in found])
+        return
+    if not found:
+        print(texts.CLI_CONTACT_LIST_EMPTY)
+    for c in found:
+        print(_contact_text(c))
+
+
+async def contact_remove(db: Database, args: argparse.Namespace, settings: Settings) -> None:
+    from services import audit, contacts
+
+    async with db.session() as session:
+        info = await contacts.remove_contact(session, contact_id=args.id, who=audit.cli_user())
+    print(
+        texts.CLI_CONTACT_REMOVED.format(
+            id=info.id, name=info.name, agency=info.agency_name or texts.CONTACT_NO_AGENCY
+        )
+    )
+
+
+async def contact_role(db: Database, args: argparse.Namespace, settings: Settings) -> None:
+    from services import audit, contacts
+
+    grant = args.action == "grant"
+    async with db.session() as session:
+        info = await contacts.set_coordinator(
+            session, contact_id=args.id, coordinator=grant, who=audit.cli_user()
+        )
+    template = texts.CLI_ROLE_GRANTED if grant else texts.CLI_ROLE_REVOKED
+    print(template.format(id=info.id, name=info.name))
+
+
+def _audit_subject(event: Any, detail: dict[str, Any]) -> str:
+    if event.contact_name:
+        agency = f" ({event.agency_name})" if event.agency_name else ""
+        return f"#{event.contact_id} {event.contact_name}{agency}"
+    return event.agency_name or detail.get("from") or ""
+
+
+def _audit_detail(event: Any, detail: dict[str, Any]) -> str:
+    if event.action in ("agency_changed", "agency_renamed", "agency_merged"):
+        into = detail.get("to") or detail.get("into")
+        return f"{detail.get('from')} → {into}"
+    if event.action == "agency_split":
+        return f"{detail.get('from')} → {', '.join(detail.get('into') or [])}"
+    if event.action == "chat_migrated":
+        return f"{detail.get('from_chat_id')} → {detail.get('to_chat_id')}"
+    return ""
+
+
+async def audit_list(db: Database, args: argparse.Namespace, settings: Settings) -> None:
+    from services import audit
+
+    async with db.session() as session:
+        events = await audit.entries(session, limit=args.limit)
+    if args.json:
+        _print_json(
+            [
+                {
+                    "id": e.id,
+                    "at": _iso(e.at),
+                    "action": e.action,
+                    "contact_id": e.contact_id,
+                    "contact_name": e.contact_name,
+                    "chat_id": e.chat_id,
+                    "agency": e.agency_name,
+                    "by": e.actor_name,
+                    "by_contact_id": e.actor_contact_id,
+                    "detail": audit.detail_of(e),
+                }
+                for e in events
+            ]
+        )
+        return
+    if not events:
+        print(texts.CLI_AUDIT_EMPTY)
+    for e in events:
+        detail = audit.detail_of(e)
+        shown = _audit_detail(e, detail)
+        print(
+            texts.CLI_AUDIT_ROW.format(
+                at=texts.datetime_vn(e.at.astimezone(clock.VN_TZ)),
+                subject=_audit_subject(e, detail),
+                action=texts.AUDIT_ACTIONS.get(e.action, e.action),
+                detail=texts.CLI_AUDIT_DETAIL.format(detail=shown) if shown else "",
+                actor=e.actor_name,
+            )
+        )
+
+
+async def agency_rename(db: Database, args: argparse.Namespace, settings: Settings) -> None:
+    from services import audit
+
+    async with db.session() as session:
+        agency, old = await agencies.rename_agency(
+            session, ref=args.agency, name=args.name, code=args.code, who=audit.cli_user()
+        )
+    print(texts.CLI_AGENCY_RENAMED.format(old=old, name=agency.name, code=agency.code))
+
+
+async def agency_merge(db: Database, args: argparse.Namespace, settings: Settings) -> None:
+    from services import audit, restructure
+
+    async with db.session() as session:
+        done = await restructure.merge(
+            session, source_ref=args.source, target_ref=args.target, who=audit.cli_user()
+        )
+    print(
+        texts.CLI_AGENCY_MERGED.format(
+            source=done.source,
+            target=done.targets[0],
+            tasks=done.tasks_moved,
+            contacts=done.contacts_moved,
+            groups=done.groups,
+        )
+    )
+
+
+def _assignments(values: list[str] | None) -> dict[int, str]:
+    out: dict[int, str] = {}
+    for value in values or []:
+        number, sep, ref = value.partition("=")
+        if not sep or not number.strip().lstrip("#").isdigit() or not ref.strip():
+            raise CliError(texts.CLI_BAD_ARGUMENTS.format(message=value, prog="nhacviec"))
+        out[int(number.strip().lstrip("#"))] = ref.strip()
+    return out
+
+
+async def agency_split(db: Database, args: argparse.Namespace, settings: Settings) -> None:
+    from services import audit, restructure
+
+    async with db.session() as session:
+        done = await restructure.split(
+            session,
+            source_ref=args.agency,
+            targets=args.into,
+            tasks=_assignments(args.task),
+            contacts=_assignments(args.contact),
+            who=audit.cli_user(),
+        )
+    print(
+        texts.CLI_AGENCY_SPLIT.format(
+            source=done.source,
+            targets=", ".join(f"«{t}»" for t in done.targets),
+            moved=done.tasks_moved,
+            copied=done.tasks_copied,
+            contacts=done.contacts_moved,
+        )
+    )
+
+
+async def task_edit(db: Database, args: argparse.Namespace, settings: Settings) -> None:
+    from bot import render
+    from services import audit, task_admin
+
+    if args.title is None and args.due is None and not args.no_due:
+        raise DomainError("nothing_to_change")
+    due = cli_date(args.due) if args.due else None
+    who = audit.cli_user()
+    async with db.session() as session:
+        if args.title is not None:
+            edited = await task_admin.edit_title(
+                session, task_id=args.id, title=args.title, who=who
+            )
+            print(render.task_edited_text(edited))
+        if args.due is not None or args.no_due:
+            edited = await task_admin.edit_due(session, task_id=args.id, due=due, who=who)
+            print(render.task_edited_text(edited))
+
+
+async def task_cancel(db: Database, args: argparse.Namespace, settings: Settings) -> None:
+    from bot import render
+    from services import audit, task_admin
+
+    async with db.session() as session:
+        edited = await task_admin.cancel(
+            session, task_id=args.id, reason=args.reason, who=audit.cli_user()
+        )
+    print(render.task_edited_text(edited))
+
+
+async def task_move(db: Database, args: argparse.Namespace, settings: Settings) -> None:
+    from bot import render
+    from services import audit, task_admin
+
+    async with db.session() as session:
+        edited = await task_admin.move(
+            session, task_id=args.id, agency_ref=args.agency, who=audit.cli_user()
+        )
+    print(render.task_edited_text(edited))
+
+
+def backup_db(settings: Settings, args: argparse.Namespace) -> int:
+    """A consistent copy of the running bot's SQLite database (PostgreSQL: how to pg_dump)."""
+    from services import backup
+
+    path = backup.sqlite_path(settings.database_url)
+    if path is None:
+        print(
+            texts.CLI_BACKUP_POSTGRES.format(
+                path=args.file, url=backup.libpq_url(settings.database_url)
+            ),
+            file=sys.stderr,
+        )
+        return 1
+    held = backup.backup(path, Path(args.file), force=args.force)
+    size = max(1, Path(args.file).stat().st_size // 1024)
+    print(
+        texts.CLI_BACKUP_DONE.format(
+            path=args.file,
+            size=size,
+            agencies=held.agencies,
+            contacts=held.contacts,
+            tasks=held.tasks,
+        )
+    )
+    return 0
+
+
+def restore_db(settings: Settings, args: argparse.Namespace) -> int:
+    """Replace the database with a backup (refused over data without --force)."""
+    from services import backup
+
+    path = backup.sqlite_path(settings.database_url)
+    if path is None:
+        print(
+            texts.CLI_RESTORE_POSTGRES.format(
+                path=args.file, url=backup.libpq_url(settings.database_url)
+            ),
+            file=sys.stderr,
+        )
+        return 1
+    held = backup.restore(Path(args.file), path, force=args.force)
+
+    async def migrate() -> None:  # a backup made by an older version is brought up to date
+        db = Database(settings.database_url)
+        try:
+            await db.migrate()
+        finally:
+            await db.dispose()
+
+    asyncio.run(migrate())
+    print(
+        texts.CLI_RESTORE_DONE.format(
+            path=args.file, agencies=held.agencies, contacts=held.contacts, tasks=held.tasks
+        )
+    )
+    return 0
+
+
 # --- running the bot --------------------------------------------------------------------
 
 
@@ -600,6 +865,45 @@ def build_parser() -> Parser:
     p = agency.add_parser("list", help=h["agency_list"], description=h["agency_list"])
     json_option(p)
     p.set_defaults(func=agency_list)
+    p = agency.add_parser("rename", help=h["agency_rename"], description=h["agency_rename"])
+    p.add_argument("agency", metavar=m["agency"], help=h["rename_agency"])
+    p.add_argument("name", metavar=m["new_name"], help=h["rename_name"])
+    p.add_argument("--code", metavar=m["code"], help=h["new_code"])
+    p.set_defaults(func=agency_rename)
+    p = agency.add_parser("merge", help=h["agency_merge"], description=h["agency_merge"])
+    p.add_argument("source", metavar=m["merge_source"], help=h["merge_source"])
+    p.add_argument("target", metavar=m["merge_target"], help=h["merge_target"])
+    p.set_defaults(func=agency_merge)
+    p = agency.add_parser("split", help=h["agency_split"], description=h["agency_split"])
+    p.add_argument("agency", metavar=m["agency"], help=h["split_agency"])
+    p.add_argument(
+        "--into", action="append", required=True, metavar=m["new_agency"], help=h["split_into"]
+    )
+    p.add_argument("--task", action="append", metavar=m["task_to"], help=h["split_task"])
+    p.add_argument("--contact", action="append", metavar=m["contact_to"], help=h["split_contact"])
+    p.set_defaults(func=agency_split)
+
+    contact = commands(
+        sub.add_parser("contact", help=h["contact"], description=h["contact"]), "action"
+    )
+    p = contact.add_parser("list", help=h["contact_list"], description=h["contact_list"])
+    p.add_argument("--agency", metavar=m["agency"], help=h["contact_list_agency"])
+    json_option(p)
+    p.set_defaults(func=contact_list)
+    for name, func in (
+        ("remove", contact_remove),
+        ("grant", contact_role),
+        ("revoke", contact_role),
+    ):
+        about = h[f"contact_{name}"]
+        p = contact.add_parser(name, help=about, description=about)
+        p.add_argument("id", type=_integer, metavar=m["id"], help=h["contact_id"])
+        p.set_defaults(func=func)
+
+    p = sub.add_parser("audit", help=h["audit"], description=h["audit"])
+    p.add_argument("--limit", type=_integer, metavar=m["lines"], help=h["audit_limit"])
+    json_option(p)
+    p.set_defaults(func=audit_list)
 
     invite = commands(sub.add_parser("invite", help=h["invite"], description=h["invite"]), "action")
     p = invite.add_parser("create", help=h["invite_create"], description=h["invite_create"])
@@ -620,6 +924,21 @@ def build_parser() -> Parser:
     p.add_argument("--agency", metavar=m["agency"], help=h["task_list_agency"])
     json_option(p)
     p.set_defaults(func=task_list)
+    p = task.add_parser("edit", help=h["task_edit"], description=h["task_edit"])
+    p.add_argument("id", type=_integer, metavar=m["id"], help=h["task_id"])
+    p.add_argument("--title", metavar=m["title"], help=h["edit_title"])
+    due = p.add_mutually_exclusive_group()
+    due.add_argument("--due", metavar=m["date"], help=h["edit_due"])
+    due.add_argument("--no-due", action="store_true", help=h["no_due"])
+    p.set_defaults(func=task_edit)
+    p = task.add_parser("cancel", help=h["task_cancel"], description=h["task_cancel"])
+    p.add_argument("id", type=_integer, metavar=m["id"], help=h["task_id"])
+    p.add_argument("--reason", required=True, metavar=m["reason"], help=h["reason"])
+    p.set_defaults(func=task_cancel)
+    p = task.add_parser("move", help=h["task_move"], description=h["task_move"])
+    p.add_argument("id", type=_integer, metavar=m["id"], help=h["task_id"])
+    p.add_argument("--agency", required=True, metavar=m["agency"], help=h["move_agency"])
+    p.set_defaults(func=task_move)
 
     p = sub.add_parser("status", help=h["status"], description=h["status"])
     json_option(p)
@@ -677,6 +996,13 @@ def build_parser() -> Parser:
     p.add_argument("--out", required=True, metavar=m["out"], help=h["export_out"])
     p.set_defaults(func=export_xlsx)
 
+    p = sub.add_parser("backup", help=h["backup"], description=h["backup"])
+    p.add_argument("file", metavar=m["file"], help=h["backup_file"])
+    p.add_argument("--force", action="store_true", help=h["backup_force"])
+    p = sub.add_parser("restore", help=h["restore"], description=h["restore"])
+    p.add_argument("file", metavar=m["file"], help=h["restore_file"])
+    p.add_argument("--force", action="store_true", help=h["restore_force"])
+
     p = sub.add_parser("run", help=h["run"], description=h["run"])
     p.add_argument("-v", "--verbose", action="store_true", help=h["run_verbose"])
     p = sub.add_parser("demo", help=h["demo"], description=h["demo"])
@@ -715,6 +1041,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "run":
         return run_bot(settings, verbose=args.verbose)
     try:
+        if args.command in ("backup", "restore"):  # no migration first: file work only
+            return (backup_db if args.command == "backup" else restore_db)(settings, args)
         asyncio.run(_run_command(args.func, args, settings))
     except DomainError as error:
         print(texts.error_text(error.code, **error.params), file=sys.stderr)

@@ -970,6 +970,48 @@ CLI_HELP = {
     "run_verbose": "in cả nhật ký chi tiết (tiếng Anh) của bot và các thư viện ra màn hình",
     "demo_port": "cổng cho máy chủ Bot API giả lập (mặc định: một cổng trống bất kỳ)",
     "fake_rest": "tham số của máy chủ giả lập (xem: nhacviec fake-telegram --help)",
+    # contacts, roles, audit, agency changes, task corrections, backups (issue 15)
+    "contact": "liên hệ (người hoặc nhóm chat liên kết với cơ quan)",
+    "contact_list": "danh sách liên hệ: tên, chat, vai trò, liên kết từ, hoạt động, nhận tin",
+    "contact_list_agency": "chỉ liên hệ của cơ quan này (mã hoặc tên)",
+    "contact_remove": "gỡ một liên hệ (hết quyền truy cập ngay; lịch sử vẫn giữ tên)",
+    "contact_grant": "cấp quyền cán bộ điều phối",
+    "contact_revoke": "thu hồi quyền cán bộ điều phối (không thu hồi được người cuối cùng)",
+    "contact_id": "số liên hệ (#) in ra trong «contact list»",
+    "audit": "nhật ký thay đổi liên hệ, quyền và cơ quan: ai làm, lúc nào",
+    "audit_limit": "chỉ in bấy nhiêu dòng mới nhất",
+    "agency_rename": "đổi tên (và mã) cơ quan; tên và mã cũ vẫn tìm được",
+    "rename_agency": "mã hoặc tên hiện nay của cơ quan",
+    "rename_name": "tên mới đầy đủ của cơ quan",
+    "new_code": "mã mới (mặc định: giữ mã cũ)",
+    "agency_merge": "sáp nhập cơ quan thứ nhất vào cơ quan thứ hai",
+    "merge_source": "mã hoặc tên cơ quan được sáp nhập (sẽ không còn riêng)",
+    "merge_target": ("mã hoặc tên cơ quan nhận: nhiệm vụ, liên hệ, lịch sử và nhóm chuyển về đây"),
+    "agency_split": "chia một cơ quan thành nhiều cơ quan",
+    "split_agency": "mã hoặc tên cơ quan bị chia",
+    "split_into": "tên hoặc mã một cơ quan mới (lặp lại cho từng cơ quan; chưa có thì tạo)",
+    "split_task": (
+        "nhiệm vụ số này chỉ về cơ quan mới đó (lặp lại được); mặc định: về cơ quan mới "
+        "thứ nhất, việc chưa xong được sao cho các cơ quan mới khác"
+    ),
+    "split_contact": (
+        "liên hệ số này về cơ quan mới đó (lặp lại được); mặc định: về cơ quan mới thứ nhất"
+    ),
+    "task_edit": "sửa tên hoặc đổi hạn nhiệm vụ (lịch nhắc theo hạn mới)",
+    "task_id": "số nhiệm vụ (#) in ra trong «task list»",
+    "edit_title": "tên mới của nhiệm vụ",
+    "edit_due": "hạn mới: ngày/tháng/năm (30/12/2026) hoặc 2026-12-30",
+    "no_due": "bỏ hạn (không nhắc theo hạn nữa)",
+    "task_cancel": "huỷ nhiệm vụ (giữ trong lịch sử, tính riêng)",
+    "reason": "lý do huỷ, ghi trong lịch sử",
+    "task_move": "chuyển nhiệm vụ sang cơ quan khác",
+    "move_agency": "mã hoặc tên cơ quan nhận nhiệm vụ",
+    "backup": "sao lưu cơ sở dữ liệu (được cả khi bot đang chạy)",
+    "backup_file": "tệp sao lưu cần ghi, ví dụ nhacviec-2026-12-01.db",
+    "backup_force": "ghi đè nếu tệp đã có",
+    "restore": "khôi phục cơ sở dữ liệu từ bản sao lưu (hãy dừng bot trước)",
+    "restore_file": "tệp sao lưu do «nhacviec backup» tạo",
+    "restore_force": "ghi đè cả khi cơ sở dữ liệu hiện tại đã có dữ liệu",
 }
 CLI_METAVAR = {
     "command": "LỆNH",
@@ -989,6 +1031,15 @@ CLI_METAVAR = {
     "out": "TỆP.xlsx",
     "port": "CỔNG",
     "rest": "THAM_SỐ",
+    # issue 15
+    "new_name": "TÊN_MỚI",
+    "merge_source": "CƠ_QUAN_CŨ",
+    "merge_target": "CƠ_QUAN_NHẬN",
+    "new_agency": "CƠ_QUAN_MỚI",
+    "task_to": "SỐ_NHIỆM_VỤ=CƠ_QUAN_MỚI",
+    "contact_to": "SỐ_LIÊN_HỆ=CƠ_QUAN_MỚI",
+    "lines": "SỐ_DÒNG",
+    "reason": "LÝ_DO",
 }
 FAKE_TELEGRAM_HELP = {  # `nhacviec fake-telegram --help` (fake_telegram/cli.py HELP keys)
     "description": "Máy chủ giả lập Bot API của Telegram, để thử bot, chạy kiểm thử và đo.",
@@ -1193,8 +1244,10 @@ CLI_AGENCY_SPLIT = (
     "Đã chia «{source}» thành {targets}: {moved} nhiệm vụ chuyển, {copied} nhiệm vụ sao chép, "
     "{contacts} liên hệ chuyển."
 )
-CLI_TASK_DONE_EDIT = "{text}"
-CLI_BACKUP_DONE = "Đã sao lưu cơ sở dữ liệu vào {path} ({size} KB, kiểm tra toàn vẹn: tốt)."
+CLI_BACKUP_DONE = (
+    "Đã sao lưu cơ sở dữ liệu vào {path} ({size} KB: {agencies} cơ quan, {contacts} liên hệ, "
+    "{tasks} nhiệm vụ; kiểm tra toàn vẹn: tốt)."
+)
 CLI_BACKUP_POSTGRES = (
     "Cơ sở dữ liệu là PostgreSQL: hãy sao lưu bằng pg_dump, ví dụ:\n"
     "  pg_dump --format=custom --file={path} '{url}'\n"
@@ -1210,7 +1263,6 @@ CLI_RESTORE_NOT_EMPTY = (
     "{tasks} nhiệm vụ). Khôi phục sẽ thay toàn bộ: hãy dừng bot, sao lưu bản hiện tại, "
     "rồi chạy lại với --force."
 )
-CLI_RESTORE_BAD_FILE = "Lỗi: «{path}» không phải bản sao lưu nhacviec dùng được ({error})."
 CLI_RESTORE_DONE = (
     "Đã khôi phục từ {path}: {agencies} cơ quan, {contacts} liên hệ, {tasks} nhiệm vụ."
 )
@@ -1245,33 +1297,11 @@ ERRORS.update(
         "split_task_unknown": "Nhiệm vụ #{id} không thuộc «{agency}».",
         "split_contact_unknown": "Liên hệ #{id} không thuộc «{agency}».",
         "split_target_unknown": "«{ref}» không nằm trong các cơ quan mới (--into).",
-    }
-)
-CLI_HELP.update(
-    {
-        "contact": "liên hệ (người hoặc nhóm chat liên kết với cơ quan)",
-        "contact_list": "danh sách liên hệ",
-        "contact_remove": "gỡ một liên hệ (hết quyền truy cập ngay)",
-        "contact_grant": "cấp quyền cán bộ điều phối",
-        "contact_revoke": "thu hồi quyền cán bộ điều phối",
-        "contact_id": "số liên hệ (#) trong «contact list»",
-        "audit": "nhật ký thay đổi liên hệ, quyền và cơ quan",
-        "audit_limit": "chỉ in N dòng mới nhất",
-        "agency_rename": "đổi tên (và mã) cơ quan; tên cũ vẫn tìm được",
-        "agency_merge": "sáp nhập cơ quan thứ nhất vào cơ quan thứ hai",
-        "agency_split": "chia một cơ quan thành nhiều cơ quan",
-        "split_into": "tên hoặc mã một cơ quan mới (lặp lại cho từng cơ quan)",
-        "split_task": "SỐ_NHIỆM_VỤ=CƠ_QUAN: nhiệm vụ này chỉ về một cơ quan mới",
-        "split_contact": "SỐ_LIÊN_HỆ=CƠ_QUAN: liên hệ này về cơ quan mới đó",
-        "new_code": "mã mới",
-        "task_edit": "sửa tên hoặc đổi hạn nhiệm vụ",
-        "task_cancel": "huỷ nhiệm vụ (giữ trong lịch sử)",
-        "task_move": "chuyển nhiệm vụ sang cơ quan khác",
-        "task_id": "số nhiệm vụ (#) trong «task list»",
-        "reason": "lý do",
-        "no_due": "bỏ hạn",
-        "backup": "sao lưu cơ sở dữ liệu khi bot đang chạy",
-        "restore": "khôi phục cơ sở dữ liệu từ bản sao lưu",
-        "force": "ghi đè",
+        "database_missing": "Lỗi: không có tệp cơ sở dữ liệu «{path}».",
+        "backup_exists": CLI_BACKUP_EXISTS,
+        "backup_missing": "Lỗi: không có tệp sao lưu «{path}».",
+        "backup_corrupt": "Lỗi: tệp sao lưu bị hỏng hoặc không phải SQLite ({error}).",
+        "backup_not_ours": "Lỗi: tệp này không phải bản sao lưu của nhacviec.",
+        "restore_not_empty": CLI_RESTORE_NOT_EMPTY,
     }
 )

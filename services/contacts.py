@@ -134,6 +134,7 @@ _ANOTHER_REMAINS = (
 async def _change(session: AsyncSession, contact: Contact, values: dict[str, Any]) -> None:
     """Write `values` to a linked contact; a coordinator losing the role (or access) only
     if another coordinator remains (DomainError "last_coordinator" otherwise)."""
+    contact_id = contact.id
     where = [CONTACT.c.id == sa.bindparam("contact_id"), CONTACT.c.removed_at.is_(None)]
     losing_role = contact.role == "coordinator" and values.get("role", "coordinator") != (
         "coordinator"
@@ -142,11 +143,11 @@ async def _change(session: AsyncSession, contact: Contact, values: dict[str, Any
         await session.execute(_LOCK_COORDINATORS)  # PostgreSQL: wait for a concurrent change
         where += [CONTACT.c.role == "coordinator", _ANOTHER_REMAINS]
     result = await session.execute(
-        CONTACT.update().where(*where).values(**values), {"contact_id": contact.id}
+        CONTACT.update().where(*where).values(**values), {"contact_id": contact_id}
     )
     if result.rowcount != 1:  # type: ignore[attr-defined]
         await session.rollback()
-        raise DomainError("last_coordinator" if losing_role else "contact_unknown", id=contact.id)
+        raise DomainError("last_coordinator" if losing_role else "contact_unknown", id=contact_id)
     await session.refresh(contact)
 
 

@@ -94,6 +94,7 @@ async def redeem_invite(
     contact.display_name = display_name
     contact.reachable = True
     contact.unreachable_reason = None
+    contact.last_seen_at = now
     if invite.role == "coordinator":
         contact.role = "coordinator"
     else:
