@@ -242,13 +242,28 @@ async def migrate_chat(session: AsyncSession, *, old_chat_id: int, new_chat_id: 
     whether anything moved."""
     if old_chat_id == new_chat_id:
         return False
-    contact = await session.scalar(select(Contact).where(Contact.chat_id == old_chat_id))
+    # Both service messages may be handled at once (they come in two chats): the row lock
+    # (PostgreSQL) or the id check below (SQLite, whose writes queue) lets one move it.
+    contact = await session.scalar(
+        select(Contact).where(Contact.chat_id == old_chat_id).with_for_update()
+    )
     holder = await session.scalar(select(Contact).where(Contact.chat_id == new_chat_id))
     moved_contact = False
     if contact is not None and holder is None:
-        contact.chat_id, contact.chat_type = new_chat_id, "supergroup"
-        holder, moved_contact = contact, True
-    elif contact is not None and holder is not None and contact.removed_at is None:
+        moved = await session.execute(  # conditional: of two at once, one moves it
+            CONTACT.update()
+            .where(CONTACT.c.id == contact.id, CONTACT.c.chat_id == old_chat_id)
+            .values(chat_id=new_chat_id, chat_type="supergroup")
+        )
+        moved_contact = moved.rowcount == 1  # type: ignore[attr-defined]
+        await session.refresh(contact)
+        holder = contact
+    elif (
+        contact is not None
+        and holder is not None
+        and holder.id != contact.id
+        and contact.removed_at is None
+    ):
         # The supergroup was linked on its own meanwhile: it speaks for the body now.
         contact.removed_at, contact.agency_id = clock.now(), None
         contact.reachable, contact.unreachable_reason = False, "migrated"
