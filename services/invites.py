@@ -58,6 +58,7 @@ async def redeem_invite(
     chat_type: str,
     user_id: int | None,
     display_name: str,
+    by: str | None = None,
 ) -> Redeemed:
     """Use an invite for a chat. The claim is one conditional UPDATE, so two people racing
     for one code cannot both win."""
@@ -103,7 +104,7 @@ async def redeem_invite(
     audit.record(
         session,
         action="linked",
-        who=audit.Who(name=display_name, contact_id=contact.id),
+        who=audit.Who(name=by or display_name, contact_id=contact.id),  # a group: who used it
         contact=contact,
         agency_name=agency.name if agency else None,
         detail={"role": invite.role, "invite_id": invite.id, "previous_agency": previous},

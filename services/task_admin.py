@@ -195,7 +195,7 @@ async def cancel(session: AsyncSession, *, task_id: int, reason: str, who: Who) 
     task.progress, task.cancelled_at, task.cancel_note = CANCELLED, now, reason
     task.blocked, task.extension_requested = False, False
     task.updated_at = now
-    event = _history(session, task, who, "cancelled", old, CANCELLED, reason, now=now)
+    event = _history(session, task, who, "cancelled", None, None, reason, now=now)
     await drop_schedule(session, task.id or 0)
     await _tell_agency(
         session,

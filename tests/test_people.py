@@ -332,3 +332,88 @@ async def test_removed_coordinator_gets_no_notices_and_cannot_use_commands(world
             )
         ).all()
     assert second not in queued
+
+
+async def test_cli_lists_removes_grants_and_audits(world):
+    import json
+
+    from tests.test_cli import nhacviec
+
+    def cli(*args: str):
+        return nhacviec(world.settings.database_url, *args)
+
+    await world.agency("Sở Y tế", code="SYT")
+    await world.agency("Sở Tư pháp", code="STP")
+    coord = await world.coordinator("Trần Thị Bình")
+    an = await world.official("SYT", name="Nguyễn Văn An")
+    cuc = await world.official("STP", name="Lê Thị Cúc")
+    member = world.person("Đỗ Văn Hải")
+    world.server.add_group(-4002, "Nhóm Sở Y tế", [member])
+    await world.say(-4002, f"/start@nhacviec_bot {await world.invite('SYT')}", user_id=member)
+
+    listed = await asyncio.to_thread(cli, "contact", "list", "--json")
+    assert listed.returncode == 0, listed.stderr
+    people = {c["name"]: c for c in json.loads(listed.stdout)}
+    assert list(people) == ["Trần Thị Bình", "Lê Thị Cúc", "Nguyễn Văn An", "Nhóm Sở Y tế"]
+    assert people["Nhóm Sở Y tế"] | {"id": 0} == {
+        "id": 0,
+        "name": "Nhóm Sở Y tế",
+        "chat_id": -4002,
+        "chat": "group",
+        "role": "official",
+        "agency": "SYT",
+        "agency_name": "Sở Y tế",
+        "linked_since": "2026-11-23T02:00:00+00:00",
+        "last_seen": "2026-11-23T02:00:00+00:00",
+        "reachable": True,
+        "unreachable_reason": None,
+    }
+    assert people["Trần Thị Bình"]["role"] == "coordinator"
+    only = await asyncio.to_thread(cli, "contact", "list", "--agency", "STP")
+    assert only.stdout.count("\n") == 1 and "Lê Thị Cúc — Sở Tư pháp" in only.stdout
+
+    before = await snapshot(world)
+    refusals = [
+        (("contact", "revoke", str(people["Trần Thị Bình"]["id"])), "last_coordinator", {}),
+        (("contact", "remove", str(people["Trần Thị Bình"]["id"])), "last_coordinator", {}),
+        (("contact", "grant", str(people["Nhóm Sở Y tế"]["id"])), "coordinator_not_group", {}),
+        (("contact", "remove", "999"), "contact_unknown", {"id": 999}),
+        (
+            ("contact", "revoke", str(people["Lê Thị Cúc"]["id"])),
+            "not_coordinator",
+            {"name": "Lê Thị Cúc"},
+        ),
+    ]
+    for args, code, params in refusals:
+        done = await asyncio.to_thread(cli, *args)
+        assert done.returncode == 1 and done.stderr.strip() == texts.error_text(code, **params)
+    assert await snapshot(world) == before
+
+    done = await asyncio.to_thread(cli, "contact", "remove", str(people["Nguyễn Văn An"]["id"]))
+    assert done.stdout.strip() == texts.CLI_CONTACT_REMOVED.format(
+        id=people["Nguyễn Văn An"]["id"], name="Nguyễn Văn An", agency="Sở Y tế"
+    )
+    # (The command line runs on the real clock: the date is today's.)
+    assert (await world.say(an, "/viec")).text.startswith(texts.CONTACT_REMOVED.split("{")[0])
+    done = await asyncio.to_thread(cli, "contact", "grant", str(people["Lê Thị Cúc"]["id"]))
+    assert done.returncode == 0, done.stderr
+    assert (await world.say(cuc, "/tonghop")).text.startswith("📊")
+    done = await asyncio.to_thread(cli, "contact", "revoke", str(people["Trần Thị Bình"]["id"]))
+    assert done.returncode == 0, done.stderr
+    assert (await world.say(coord, "/tonghop")).text == texts.COORDINATOR_ONLY
+
+    trail_json = json.loads((await asyncio.to_thread(cli, "audit", "--json")).stdout)
+    assert [(e["action"], e["contact_name"]) for e in trail_json] == [
+        ("linked", "Trần Thị Bình"),
+        ("linked", "Nguyễn Văn An"),
+        ("linked", "Lê Thị Cúc"),
+        ("linked", "Nhóm Sở Y tế"),
+        ("removed", "Nguyễn Văn An"),
+        ("role_granted", "Lê Thị Cúc"),
+        ("role_revoked", "Trần Thị Bình"),
+    ]
+    assert trail_json[3]["by"] == "Đỗ Văn Hải"  # the member who linked the group
+    assert all(e["by"].endswith("(CLI)") for e in trail_json[4:])
+    assert all(dt.datetime.fromisoformat(e["at"]).tzinfo is not None for e in trail_json)
+    text = (await asyncio.to_thread(cli, "audit", "--limit", "1")).stdout.strip()
+    assert text.endswith(trail_json[-1]["by"]) and texts.AUDIT_ACTIONS["role_revoked"] in text

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import logging
 
-from telegram import Message, Update
+from telegram import BotCommand, BotCommandScopeChat, Message, Update
+from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 
 from bot import keyboards, render, texts
@@ -101,6 +102,21 @@ async def on_contact_button(update: Update, context: ContextTypes.DEFAULT_TYPE) 
     done = _DONE[button.op].format(**fields)
     await query.answer(done[:190])
     await edit_or_ignore(message, done, reply_markup=None)
+    await _menu(context, info.chat_id, coordinator=button.op == "grant")
+
+
+async def _menu(context: ContextTypes.DEFAULT_TYPE, chat_id: int, *, coordinator: bool) -> None:
+    """The person's command menu follows their role (a server without it is no error)."""
+    scope = BotCommandScopeChat(chat_id)
+    try:
+        if coordinator:
+            await context.bot.set_my_commands(
+                [BotCommand(c, d) for c, d in texts.COMMANDS_COORDINATOR], scope=scope
+            )
+        else:
+            await context.bot.delete_my_commands(scope=scope)
+    except TelegramError as error:
+        log.info("could not change the command menu of %s: %s", chat_id, error)
 
 
 async def cmd_roi(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -43,6 +43,7 @@ async def cmd_start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
                 chat_type=chat.type,
                 user_id=update.effective_user.id if update.effective_user else None,
                 display_name=chat.title or person_name(update.effective_user),
+                by=person_name(update.effective_user),
             )
     except DomainError as error:
         await message.reply_text(texts.error_text(error.code, **error.params))
