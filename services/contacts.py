@@ -23,7 +23,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import select
 
-from db.models import Agency, Contact, Outbox
+from db.models import Agency, Contact
 from services import audit, clock, outbox, reminders
 from services.agencies import get_agency
 from services.audit import Who
@@ -381,15 +381,4 @@ async def _tell_coordinators(session: AsyncSession, info: ContactInfo, *, reacha
             for coord in await outbox.coordinators(session)
             if coord.id != info.id
         ],
-    )
-
-
-async def pending_for_chat(session: AsyncSession, chat_id: int) -> int:
-    return (
-        await session.scalar(
-            select(sa.func.count())
-            .select_from(Outbox)
-            .where(Outbox.chat_id == chat_id, Outbox.state == "pending")
-        )
-        or 0
     )
