@@ -101,7 +101,9 @@ async def test_twenty_reminders_queued_for_a_group_arrive_once_in_its_supergroup
     assert Counter(state for _, state in left) == Counter({"sent": 20, "pending": queued - 20})
     # The supergroup goes on as the body's chat.
     listing = await world.say(new_id, "/viec@nhacviec_bot", user_id=member)
-    assert listing.text.startswith(texts.TASKS_HEADER.format(agency="UBND xã Phước Dinh", count=20))
+    assert listing.text.startswith(
+        texts.TASKS_HEAD_PAGES.format(agency="UBND xã Phước Dinh", count=20, page=1, pages=3)
+    )
 
 
 async def test_bot_removed_from_a_group_and_back_tells_coordinators(world):
@@ -198,7 +200,8 @@ async def test_forum_topic_messages_are_answered_in_their_topic(world):
         )
     listing = await world.say(chat, "/viec", user_id=second, thread_id=topic)
     assert listing.message_thread_id == topic
-    await world.press(chat, listing.message_id, f"t:{view.id}:b", user_id=second)
+    card = await world.open_task(chat, listing, 1, user_id=second)
+    await world.press(chat, card.message_id, f"t:{view.id}:b", user_id=second)
     ask = await world.server.wait_for(
         lambda: next(
             (m for m in world.server.messages_to(chat) if m.text.startswith("⚠️ «Báo cáo năm»")),
@@ -228,9 +231,10 @@ async def test_any_member_answers_for_the_body_and_history_records_who(world):
             session, agency_ref="PD", title="Báo cáo năm", due_date=D(2026, 12, 15)
         )
     listing = await world.say(GROUP, "/viec", user_id=linker)
-    answer = await world.press(GROUP, listing.message_id, f"t:{view.id}:d", user_id=colleague)
+    card = await world.open_task(GROUP, listing, 1, user_id=colleague)
+    answer = await world.press(GROUP, card.message_id, f"t:{view.id}:d", user_id=colleague)
     assert answer.text.startswith(texts.UPDATED_DONE.split("{")[0])
-    reply = await world.say(GROUP, "đang làm lại", user_id=linker, reply_to=listing.message_id)
+    reply = await world.say(GROUP, "đang làm lại", user_id=linker, reply_to=card.message_id)
     assert reply.text
     async with world.db.session() as session:
         events = (

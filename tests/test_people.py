@@ -92,7 +92,7 @@ async def test_removed_official_can_do_nothing_and_the_trail_says_who_removed_th
     await world.dispatch()
     reminder = world.server.last_message(user)
     assert reminder.text.startswith(texts.REMINDER_HEAD.split("{")[0])
-    card = await world.say(user, "/viec")
+    card = await world.open_task(user, await world.say(user, "/viec"), 1)
 
     world.clock.set(at(D(2026, 11, 27), 10))
     listing = await canbo(world, coord)
@@ -142,7 +142,7 @@ async def test_history_keeps_the_name_of_someone_removed(world):
         view = await task_service.add_task(
             session, agency_ref="STP", title="Báo cáo 6 tháng", due_date=D(2026, 12, 20)
         )
-    card = await world.say(user, "/viec")
+    card = await world.open_task(user, await world.say(user, "/viec"), 1)
     await world.press(user, card.message_id, f"t:{view.id}:p")
     listing = await canbo(world, coord, "STP")
     assert listing.text.startswith(
@@ -319,7 +319,7 @@ async def test_removed_coordinator_gets_no_notices_and_cannot_use_commands(world
     listing = await canbo(world, first)
     row = next(line for line in listing.text.split("\n\n") if "Ngô Văn Phúc" in line)
     await confirm(world, first, listing, texts.BTN_CONTACT_REMOVE.format(n=row.split(".")[0]))
-    card = await world.say(user, "/viec")
+    card = await world.open_task(user, await world.say(user, "/viec"), 1)
     await world.press(user, card.message_id, f"t:{view.id}:d")
     await world.dispatch()
     assert any(m.text.startswith("🔔") for m in world.server.messages_to(first))

@@ -130,7 +130,7 @@ async def test_cancelled_task_is_kept_counted_apart_and_never_reminded(world):
     coord, yt, _ = await setup(world)
     task_id = await add(world, "SYT", "Tổ chức diễn đàn", D(2026, 12, 4))
     await add(world, "SYT", "Báo cáo năm", D(2026, 12, 15))
-    card = await world.say(yt, "/viec")
+    card = await world.open_task(yt, await world.say(yt, "/viec"), 1)
     reply = await world.say(coord, f"/suaviec {task_id} huỷ trùng với kế hoạch của tỉnh")
     assert reply.text == texts.TASK_CANCELLED_DONE.format(
         id=task_id, title="Tổ chức diễn đàn", agency="Sở Y tế", reason="trùng với kế hoạch của tỉnh"
@@ -145,7 +145,7 @@ async def test_cancelled_task_is_kept_counted_apart_and_never_reminded(world):
     summary = await world.say(coord, "/tonghop")
     assert texts.SUMMARY_CANCELLED.format(count=1) in summary.text
     assert summary.text.startswith(
-        texts.SUMMARY_HEADER.format(date="23/11/2026", agencies=2, tasks=1)
+        texts.SUMMARY_HEADER.format(date="23/11/2026", agencies=2, tasks=1, scope="")
     )
     shown = await world.say(coord, f"/suaviec {task_id}")
     assert (
@@ -166,7 +166,7 @@ async def test_cancelled_task_is_kept_counted_apart_and_never_reminded(world):
 async def test_moved_task_goes_to_the_other_body_with_its_reminders(world):
     coord, yt, tp = await setup(world)
     task_id = await add(world, "SYT", "Báo cáo trợ giúp pháp lý trẻ em", D(2026, 12, 4))
-    card = await world.say(yt, "/viec")
+    card = await world.open_task(yt, await world.say(yt, "/viec"), 1)
     before_yt, before_tp = len(world.server.messages_to(yt)), len(world.server.messages_to(tp))
     reply = await world.say(coord, f"/suaviec {task_id} chuyển sang STP")
     assert reply.text == texts.TASK_MOVED_DONE.format(
