@@ -680,10 +680,10 @@ async def task_edit(db: Database, args: argparse.Namespace, settings: Settings) 
             edited = await task_admin.edit_title(
                 session, task_id=args.id, title=args.title, who=who
             )
-            print(render.task_edited_text(edited))
+            print(render.task_edited_text(edited, limit=None))
         if args.due is not None or args.no_due:
             edited = await task_admin.edit_due(session, task_id=args.id, due=due, who=who)
-            print(render.task_edited_text(edited))
+            print(render.task_edited_text(edited, limit=None))
 
 
 async def task_cancel(db: Database, args: argparse.Namespace, settings: Settings) -> None:
@@ -694,7 +694,7 @@ async def task_cancel(db: Database, args: argparse.Namespace, settings: Settings
         edited = await task_admin.cancel(
             session, task_id=args.id, reason=args.reason, who=audit.cli_user()
         )
-    print(render.task_edited_text(edited))
+    print(render.task_edited_text(edited, limit=None))
 
 
 async def task_move(db: Database, args: argparse.Namespace, settings: Settings) -> None:
@@ -705,7 +705,7 @@ async def task_move(db: Database, args: argparse.Namespace, settings: Settings) 
         edited = await task_admin.move(
             session, task_id=args.id, agency_ref=args.agency, who=audit.cli_user()
         )
-    print(render.task_edited_text(edited))
+    print(render.task_edited_text(edited, limit=None))
 
 
 def backup_db(settings: Settings, args: argparse.Namespace) -> int:

@@ -651,10 +651,12 @@ def contact_seen(c: ContactInfo) -> str:
     return texts.CONTACT_SEEN.format(date=texts.datetime_vn(c.last_seen_at.astimezone(VN_TZ)))
 
 
-def contact_fields(c: ContactInfo) -> dict[str, str]:
+def contact_fields(c: ContactInfo, limit: int | None = None) -> dict[str, str]:
+    """A contact's fields as shown; names cut to `limit` (chat), whole when None (CLI)."""
+    short = (lambda s: clip(s, limit)) if limit else (lambda s: s)
     return {
-        "name": c.name,
-        "agency": c.agency_name or texts.CONTACT_NO_AGENCY,
+        "name": short(c.name),
+        "agency": short(c.agency_name or texts.CONTACT_NO_AGENCY),
         "kind": texts.CONTACT_KIND["group" if c.is_group else "private"],
         "role": texts.CONTACT_ROLE.get(c.role, c.role),
         "linked": texts.date_vn(c.linked_at.astimezone(VN_TZ).date()),
@@ -666,21 +668,25 @@ def contact_fields(c: ContactInfo) -> dict[str, str]:
 def contact_messages(
     contacts: list[ContactInfo], scope: str | None
 ) -> list[tuple[str, list[tuple[int, ContactInfo]]]]:
-    """The /canbo list: (text, numbered contacts shown) per message."""
-    scope_text = texts.CONTACTS_SCOPE.format(agency=scope) if scope else ""
+    """The /canbo list: (text, numbered contacts shown) per message, each message at most
+    CONTACTS_PER_MESSAGE contacts and MESSAGE_LIMIT characters (names cut)."""
+    scope_text = texts.CONTACTS_SCOPE.format(agency=name_of(scope)) if scope else ""
     if not contacts:
         return [(texts.CONTACTS_NONE.format(scope=scope_text), [])]
-    out = []
-    numbered = list(enumerate(contacts, 1))
-    for part, start in enumerate(range(0, len(numbered), CONTACTS_PER_MESSAGE), 1):
-        shown = numbered[start : start + CONTACTS_PER_MESSAGE]
-        head = (
-            texts.CONTACTS_HEADER.format(scope=scope_text, count=len(contacts))
-            if part == 1
-            else texts.CONTACTS_PART.format(part=part)
-        )
-        rows = [texts.CONTACT_ROW.format(n=n, **contact_fields(c))[:600] for n, c in shown]
-        out.append(("\n\n".join([f"{head}\n{texts.CONTACTS_LEGEND}", *rows]), shown))
+    out: list[tuple[str, list[tuple[int, ContactInfo]]]] = []
+    head = texts.CONTACTS_HEADER.format(scope=scope_text, count=len(contacts))
+    text, shown = f"{head}\n{texts.CONTACTS_LEGEND}", []
+    for n, c in enumerate(contacts, 1):
+        row = texts.CONTACT_ROW.format(n=n, **contact_fields(c, NAME_SHOWN))
+        if shown and (
+            len(shown) == CONTACTS_PER_MESSAGE or len(text) + 2 + len(row) > MESSAGE_LIMIT
+        ):
+            out.append((text, shown))
+            part = texts.CONTACTS_PART.format(part=len(out) + 1)
+            text, shown = f"{part}\n{texts.CONTACTS_LEGEND}", []
+        text += "\n\n" + row
+        shown.append((n, c))
+    out.append((text, shown))
     return out
 
 
@@ -690,43 +696,45 @@ def task_admin_card(v: TaskView, task: Any) -> str:
     if task.cancelled_at is not None:
         text += "\n" + texts.TASK_CANCELLED_LINE.format(
             date=texts.date_vn(task.cancelled_at.astimezone(VN_TZ).date()),
-            reason=task.cancel_note or "",
+            reason=note_of(task.cancel_note),
         )
-    return f"{text}\n\n{texts.TASK_EDIT_USAGE}"
+    return fit(f"{text}\n\n{texts.TASK_EDIT_USAGE}")
 
 
 def task_search_text(query: str, views: list[TaskView], total: int) -> str:
     if not views:
-        return texts.TASK_SEARCH_NONE.format(query=query[:100])
-    lines = [texts.TASK_SEARCH_HEADER.format(query=query[:100], count=total)]
+        return texts.TASK_SEARCH_NONE.format(query=clip(query, 100))
+    lines = [texts.TASK_SEARCH_HEADER.format(query=clip(query, 100), count=total)]
     lines += [
         texts.TASK_SEARCH_ROW.format(
             id=v.id,
             agency=v.agency_code,
-            title=v.title[:200],
+            title=short_title(v),
             due=texts.date_vn(v.due_date) if v.due_date else texts.NO_DUE,
             status=texts.STATUS[v.status],
         )
         for v in views
     ]
-    if total > len(views):
-        lines.append(texts.TASK_SEARCH_MORE.format(count=total - len(views)))
-    return "\n".join(lines)
+    more = texts.TASK_SEARCH_MORE.format(count=total - len(views)) if total > len(views) else ""
+    return fit_lines(lines + ([more] if more else []), MESSAGE_LIMIT, texts.SUMMARY_MORE_LINES)
 
 
-def task_edited_text(e: Edited) -> str:
+def task_edited_text(e: Edited, limit: int | None = TITLE_IN_LINE) -> str:
+    """What a coordinator's change did; titles, names and the reason cut to fit a message
+    (`limit`), or whole with `limit=None` (the command line)."""
     v = e.task
+    short = (lambda s: clip(s, limit)) if limit else (lambda s: s or "")
+    title, agency = short(v.title), short(v.agency_name)
     if e.action == "title_edited":
-        return texts.TASK_TITLE_EDITED.format(id=v.id, old=e.old, new=e.new)
+        return texts.TASK_TITLE_EDITED.format(id=v.id, old=short(e.old), new=short(e.new))
     if e.action == "due_edited":
         return texts.TASK_DUE_EDITED.format(
             id=v.id,
-            title=v.title,
+            title=title,
             old=texts.date_vn(e.old_due) if e.old_due else texts.NO_DUE,
             new=texts.date_vn(v.due_date) if v.due_date else texts.NO_DUE,
         )
     if e.action == "cancelled":
-        return texts.TASK_CANCELLED_DONE.format(
-            id=v.id, title=v.title, agency=v.agency_name, reason=e.reason
-        )
-    return texts.TASK_MOVED_DONE.format(id=v.id, title=v.title, old=e.old, new=e.new)
+        reason = note_of(e.reason) if limit else e.reason
+        return texts.TASK_CANCELLED_DONE.format(id=v.id, title=title, agency=agency, reason=reason)
+    return texts.TASK_MOVED_DONE.format(id=v.id, title=title, old=short(e.old), new=short(e.new))

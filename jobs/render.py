@@ -106,35 +106,44 @@ def render_payload(kind: str, payload: str | None, text: str | None) -> Outgoing
     raise ValueError(f"cannot render outbox kind {kind!r}")
 
 
+# As bot.render cuts them in every message (TITLE_IN_LINE, NAME_SHOWN, NOTE_SHOWN).
+_TITLE, _NAME, _NOTE = 90, 70, 160
+
+
 def _day(value: str | None) -> str:
     day = _date(value)
     return texts.date_vn(day) if day else texts.NO_DUE
 
 
 def task_changed_text(p: dict) -> str:
-    """What a body's contacts are told of a coordinator's change (services/task_admin.py)."""
+    """What a body's contacts are told of a coordinator's change (services/task_admin.py);
+    titles, names and the reason cut as in every message."""
     change = p["change"]
+    title = clip(p.get("title"), _TITLE)
     if change == "title":
-        return texts.TASK_NOTICE_TITLE.format(old=p["old"], new=p["new"])
-    if change == "due":
-        return texts.TASK_NOTICE_DUE.format(
-            title=p["title"], old=_day(p["old"]), new=_day(p["new"])
+        return texts.TASK_NOTICE_TITLE.format(
+            old=clip(p["old"], _TITLE), new=clip(p["new"], _TITLE)
         )
+    if change == "due":
+        return texts.TASK_NOTICE_DUE.format(title=title, old=_day(p["old"]), new=_day(p["new"]))
     if change == "cancelled":
-        return texts.TASK_NOTICE_CANCELLED.format(title=p["title"], reason=p["reason"])
+        return texts.TASK_NOTICE_CANCELLED.format(title=title, reason=clip(p["reason"], _NOTE))
     if change == "moved_away":
-        return texts.TASK_NOTICE_MOVED_AWAY.format(title=p["title"], agency=p["to"])
-    return texts.TASK_NOTICE_MOVED_IN.format(agency=p["to"], title=p["title"], due=_day(p["due"]))
+        return texts.TASK_NOTICE_MOVED_AWAY.format(title=title, agency=clip(p["to"], _NAME))
+    return texts.TASK_NOTICE_MOVED_IN.format(
+        agency=clip(p["to"], _NAME), title=title, due=_day(p["due"])
+    )
 
 
 def contact_state_text(p: dict) -> str:
     """Coordinators told that a contact can no longer be reached, or can again."""
-    agency = p.get("agency") or texts.ROLE_COORDINATOR_AGENCY
+    agency = clip(p.get("agency"), _NAME) or texts.ROLE_COORDINATOR_AGENCY
+    who = clip(p["who"], _NAME)
     if p["reachable"]:
         template = texts.CONTACT_BACK_GROUP if p.get("group") else texts.CONTACT_BACK_PRIVATE
-        return template.format(who=p["who"], agency=agency)
+        return template.format(who=who, agency=agency)
     template = texts.CONTACT_GONE_GROUP if p.get("group") else texts.CONTACT_GONE_PRIVATE
-    text = template.format(who=p["who"], agency=agency)
+    text = template.format(who=who, agency=agency)
     if p.get("agency") and not p.get("others"):
         text += "\n" + texts.CONTACT_GONE_NOBODY.format(agency=agency)
     return text

@@ -417,3 +417,26 @@ async def test_cli_lists_removes_grants_and_audits(world):
     assert all(dt.datetime.fromisoformat(e["at"]).tzinfo is not None for e in trail_json)
     text = (await asyncio.to_thread(cli, "audit", "--limit", "1")).stdout.strip()
     assert text.endswith(trail_json[-1]["by"]) and texts.AUDIT_ACTIONS["role_revoked"] in text
+
+
+async def test_a_long_list_of_contacts_comes_in_messages_that_fit_a_phone(world):
+    """25 contacts with long names of a body with a long name: every one listed once, each
+    with its buttons, in messages of at most MESSAGE_LIMIT characters."""
+    from bot import render
+
+    body = "Ban Chỉ đạo thực hiện chương trình hành động vì trẻ em giai đoạn 2021-2030 " * 3
+    await world.agency(body.strip(), code="BCD")
+    coord = await world.coordinator()
+    for n in range(25):
+        await world.official("BCD", name=f"Nguyễn Thị Minh Khai Phương Thảo Lan Anh Số{n:02d}")
+    before = len(world.server.messages_to(coord))
+    await world.say(coord, "/canbo BCD", expect=3)
+    await world.quiet()
+    sent = world.server.messages_to(coord)[before:]
+    listed = []
+    for message in sent:
+        assert len(message.text) <= render.MESSAGE_LIMIT
+        numbers = [b["text"].split()[1] for b in message.inline_buttons if b["text"][0] == "🗑"]
+        assert numbers and all(f"\n{n}. " in message.text for n in numbers)
+        listed += [int(n) for n in numbers]
+    assert listed == list(range(1, 26))

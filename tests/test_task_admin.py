@@ -211,7 +211,9 @@ async def test_search_and_refusals_change_nothing(world):
         texts.COORDINATOR_ONLY
     )
     refusals = {
-        f"/suaviec {task_id} hạn 31/02/2027": texts.EXTENSION_DATE_INVALID,
+        f"/suaviec {task_id} hạn 31/02/2027": texts.EXTENSION_DATE_INVALID.format(
+            example=texts.example_date()
+        ),
         f"/suaviec {task_id} hạn 01/01/2050": texts.error_text(
             "due_out_of_range", date=D(2050, 1, 1), low=2025, high=2036
         ),
@@ -254,3 +256,39 @@ def test_cli_edits_cancels_and_moves_tasks(database_url):
     assert refused.returncode == 1
     assert refused.stderr.strip() == texts.error_text("task_cancelled", title="Báo cáo quý")
     assert json.loads(cli("task", "list", "--json").stdout) == list(listed.values())
+
+
+async def test_long_titles_and_reasons_are_cut_in_messages_and_kept_whole(world):
+    """A plan's task may carry a paragraph as its title: the coordinator's answers and the
+    body's notices show it cut to a phone's screen; the database keeps every word."""
+    from bot import render
+
+    coord, yt, tp = await setup(world)
+    old = "Tổ chức tập huấn nâng cao năng lực cho đội ngũ cán bộ làm công tác trẻ em " * 12
+    new = "Tổ chức tập huấn kỹ năng bảo vệ trẻ em trên môi trường mạng cho cán bộ cơ sở " * 12
+    reason = "trùng với nhiệm vụ đã giao trong kế hoạch của tỉnh về chuyển đổi số " * 10
+    assert len(reason.strip()) > 500  # a reason is kept up to 500 characters
+    task_id = await add(world, "SYT", old.strip(), D(2026, 12, 4))
+    before_yt, before_tp = len(world.server.messages_to(yt)), len(world.server.messages_to(tp))
+    answers = [
+        await world.say(coord, f"/suaviec {task_id} tên {new}"),
+        await world.say(coord, f"/suaviec {task_id} hạn 18/12/2026"),
+        await world.say(coord, f"/suaviec {task_id} chuyển STP"),
+        await world.say(coord, f"/suaviec {task_id}"),
+        await world.say(coord, f"/suaviec {task_id} huỷ {reason}"),
+        await world.say(coord, "/suaviec tập huấn"),
+    ]
+    notices = await told(world, yt, before_yt) + await told(world, tp, before_tp)
+    assert len(notices) == 5  # to SYT: renamed, rescheduled, moved away; to STP: in, cancelled
+    for text in [a.text for a in answers] + notices:
+        assert len(text) <= render.MESSAGE_LIMIT, text
+        assert new.strip() not in text and old.strip() not in text
+    assert answers[0].text.startswith(texts.TASK_TITLE_EDITED.split("«")[0].format(id=task_id))
+    assert "…" in answers[0].text and "…" in answers[4].text
+    async with world.db.session() as session:
+        task = await session.get(Task, task_id)
+    assert (
+        task is not None and task.title == new.strip() and task.cancel_note == reason.strip()[:500]
+    )
+    shown = nhacviec(world.settings.database_url, "task", "list", "--json")
+    assert [t["title"] for t in json.loads(shown.stdout)] == [new.strip()]

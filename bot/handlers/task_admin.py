@@ -39,7 +39,7 @@ async def cmd_suaviec(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
                 view, task = await task_admin.get_view(session, task_id)
                 text = render.task_admin_card(view, task)
             elif command.action == "bad_date":
-                text = texts.EXTENSION_DATE_INVALID
+                text = texts.EXTENSION_DATE_INVALID.format(example=texts.example_date())
             elif command.action == "title":
                 edited = await task_admin.edit_title(
                     session, task_id=task_id, title=command.value, who=who
