@@ -483,17 +483,17 @@ ROMAN_RE = re.compile(
     r"^(?P<label>(?=[IVXL])L?X{0,3}(?:IX|IV|V?I{0,3}))\s*[.):/-]\s*(?P<text>\S.*)$"
 )
 SUBNUM_RE = re.compile(r"^(?P<label>\d{1,2}\.\d{1,2}(?:\.\d{1,2})?)\.?\s+(?P<text>\S.*)$")
-NUM_RE = re.compile(r"^(?P<label>\d{1,2})\s*(?P<delim>[.)])\s*(?!\d)(?P<text>\S.*)$")
+NUM_RE = re.compile(r"^(?P<label>\d{1,3})\s*(?P<delim>[.)])\s*(?!\d)(?P<text>\S.*)$")
 LETTER_RE = re.compile(r"^(?!v/v)(?P<label>[a-zđ])\s*[)/]\s*(?P<text>\S.*)$")
 LETTER_DOT_RE = re.compile(r"^(?P<label>[a-hk-uxyđ])\.\s+(?P<text>\S.*)$")
 BULLET_RE = re.compile(r"^(?P<label>[-–—•·+▪►◦‣○●■□✓➢➤→])\s*(?P<text>\S.*)$")
 MARKER_RE = re.compile(
-    r"^(?:(?=[IVXL])L?X{0,3}(?:IX|IV|V?I{0,3})\s*[.):/-]\s*\S|\d{1,2}(?:\.\d{1,2})*\s*[.)]\s*(?!\d)\S"
+    r"^(?:(?=[IVXL])L?X{0,3}(?:IX|IV|V?I{0,3})\s*[.):/-]\s*\S|\d{1,3}(?:\.\d{1,2})*\s*[.)]\s*(?!\d)\S"
     r"|(?!v/v)[a-zđ]\s*[)/]\s*\S|[-–—•·+▪►◦‣○●■□✓➢➤→]\s*\S)"
 )
 # A marker alone on its line ("3.", "III.", "a)"): the item's text is on the next line.
 BARE_MARKER_RE = re.compile(
-    r"^(?:(?=[IVXL])L?X{0,3}(?:IX|IV|V?I{0,3})|\d{1,2}(?:\.\d{1,2})*|[a-zđ])\s*[.)/:]?$"
+    r"^(?:(?=[IVXL])L?X{0,3}(?:IX|IV|V?I{0,3})|\d{1,3}(?:\.\d{1,2})*|[a-zđ])\s*[.)/:]?$"
 )
 # A dash that a wrap put at the start of a line: "giai đoạn 2026" / "- 2030", "kinh tế" /
 # "- xã hội".
@@ -516,7 +516,7 @@ DUTY_VERB_RE = re.compile(
     r"Xác định|Đào tạo|Bồi dưỡng|Tập huấn|Vận hành|Kêu gọi|Thu hút|Mời gọi|Tích hợp|Kết nối|"
     r"Lựa chọn|Tiến hành|Đổi mới|Phân công|Chỉ tiêu|Nhiệm vụ|Thời gian|Kinh phí)\b"
 )
-ITEM_RE = re.compile(r"^(?:\d{1,2}(?:\.\d{1,2})*\s*[.)]|[a-zđ]\s*[)/]|[IVXL]+\s*[.)])\s*\S")
+ITEM_RE = re.compile(r"^(?:\d{1,3}(?:\.\d{1,2})*\s*[.)]|[a-zđ]\s*[)/]|[IVXL]+\s*[.)])\s*\S")
 # Lines that always start a paragraph: end matter, the closing, signature blocks.
 PARAGRAPH_START_RE = re.compile(r"^(?:Nơi nhận|Trên đây là|KT\.\s*\S|TM\.\s*\S)")
 PARAGRAPH_END_MATTER_RE = re.compile(r"^Nơi nhận\b")

@@ -573,6 +573,21 @@ def test_synthetic_commune_plan():
     assert is_plan(parsed)
 
 
+def test_a_province_of_120_numbered_bodies():
+    """Items 100 and beyond are bodies too: a province lists its communes after its
+    departments, and 20 departments plus 100 communes reach three-digit numbers."""
+    seed = (FIXTURES / SEEDS["000"]).read_text(encoding="utf-8")
+    head, _, _ = seed.partition("IV. TỔ CHỨC THỰC HIỆN")
+    items = [
+        f"{n}. UBND xã Thử Nghiệm {n:03d}\n- Xây dựng kế hoạch thực hiện trên địa bàn xã.\n"
+        for n in range(1, 121)
+    ]
+    parsed = parse_plan(head + "IV. TỔ CHỨC THỰC HIỆN\n" + "".join(items))
+    names = [a.name for a in parsed.agencies]
+    assert names == [f"UBND xã Thử Nghiệm {n:03d}" for n in range(1, 121)]
+    assert all(len(a.tasks) == 1 for a in parsed.agencies)
+
+
 def test_synthetic_unwrapped_plan():
     """One paragraph per line (as from .docx), a draft header with blanks, a report
     paragraph closing the organisation section."""
