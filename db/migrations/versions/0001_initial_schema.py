@@ -6,7 +6,7 @@ Create Date: 2026-11-23 03:02:04.801106
 """
 
 import sqlalchemy as sa
-import sqlmodel
+import sqlmodel.sql.sqltypes
 from alembic import op
 
 import db.models

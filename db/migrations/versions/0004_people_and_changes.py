@@ -7,7 +7,7 @@ Create Date: 2026-11-23 10:00:00
 """
 
 import sqlalchemy as sa
-import sqlmodel
+import sqlmodel.sql.sqltypes
 from alembic import op
 
 import db.models
