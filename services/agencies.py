@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlmodel import select
+from sqlmodel import col, select
 
 from db.models import Agency, AgencyAlias, Contact, Event
 from services import audit, clock
@@ -26,9 +26,9 @@ async def find_agency(session: AsyncSession, ref: str) -> Agency | None:
     if found is None:
         found = await session.scalar(
             select(Agency)
-            .join(AgencyAlias, AgencyAlias.agency_id == Agency.id)
+            .join(AgencyAlias, col(AgencyAlias.agency_id) == Agency.id)
             .where(sa.func.upper(AgencyAlias.code) == ref.upper())
-            .order_by(AgencyAlias.id.desc())  # type: ignore[union-attr]
+            .order_by(col(AgencyAlias.id).desc())
         )
     return found
 
@@ -40,7 +40,7 @@ async def find_by_name(session: AsyncSession, name: str) -> Agency | None:
     if found is None:
         found = await session.scalar(
             select(Agency)
-            .join(AgencyAlias, AgencyAlias.agency_id == Agency.id)
+            .join(AgencyAlias, col(AgencyAlias.agency_id) == Agency.id)
             .where(AgencyAlias.name_key == key)
         )
     return found
@@ -112,7 +112,7 @@ async def _check_code(session: AsyncSession, code: str, *, own_id: int | None = 
     if holder is None:
         holder = await session.scalar(
             select(Agency)
-            .join(AgencyAlias, AgencyAlias.agency_id == Agency.id)
+            .join(AgencyAlias, col(AgencyAlias.agency_id) == Agency.id)
             .where(sa.func.upper(AgencyAlias.code) == code)
         )
     if holder is not None and holder.id != own_id:
@@ -141,7 +141,7 @@ async def keep_former_name(
     if agency.id != into.id:  # its own former names follow it
         await session.execute(
             sa.update(AgencyAlias)
-            .where(AgencyAlias.agency_id == agency.id)
+            .where(col(AgencyAlias.agency_id) == agency.id)
             .values(agency_id=into.id)
         )
     await session.flush()
@@ -182,7 +182,7 @@ async def rename_agency(
     if key == agency.name_key and name == agency.name and new_code == old_code:
         raise DomainError("nothing_to_change")
     # The new name may be one the agency had: no longer a former name then.
-    await session.execute(sa.delete(AgencyAlias).where(AgencyAlias.name_key == key))
+    await session.execute(sa.delete(AgencyAlias).where(col(AgencyAlias.name_key) == key))
     if key != agency.name_key or new_code != old_code:
         await keep_former_name(
             session,
@@ -209,8 +209,8 @@ async def list_agencies(session: AsyncSession) -> list[tuple[Agency, int]]:
     """Every agency with its number of reachable contacts."""
     contacts = (
         select(Contact.agency_id, sa.func.count().label("n"))
-        .where(Contact.reachable.is_(True))
-        .group_by(Contact.agency_id)
+        .where(col(Contact.reachable).is_(True))
+        .group_by(col(Contact.agency_id))
         .subquery()
     )
     rows = await session.execute(

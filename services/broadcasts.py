@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from typing import Any, cast
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlmodel import select
+from sqlmodel import col, select
 
 from db.models import Agency, AgencyGroup, AgencyGroupMember, Broadcast, Contact, Outbox, Plan
 from services import clock, outbox
@@ -50,7 +51,7 @@ async def save_group(
         session.add(group)
         await session.flush()
     await session.execute(
-        sa.delete(AgencyGroupMember).where(AgencyGroupMember.group_id == group.id)
+        sa.delete(AgencyGroupMember).where(col(AgencyGroupMember.group_id) == group.id)
     )
     for agency in {a.id: a for a in members}.values():
         session.add(AgencyGroupMember(group_id=group.id, agency_id=agency.id))  # type: ignore[arg-type]
@@ -65,7 +66,7 @@ async def list_groups(session: AsyncSession) -> list[tuple[AgencyGroup, list[str
         codes = (
             await session.scalars(
                 select(Agency.code)
-                .join(AgencyGroupMember, AgencyGroupMember.agency_id == Agency.id)
+                .join(AgencyGroupMember, col(AgencyGroupMember.agency_id) == Agency.id)
                 .where(AgencyGroupMember.group_id == group.id)
                 .order_by(Agency.code)
             )
@@ -78,7 +79,7 @@ async def codes_of(session: AsyncSession, agency_ids: list[int]) -> list[str]:
     return list(
         (
             await session.scalars(
-                select(Agency.code).where(Agency.id.in_(agency_ids)).order_by(Agency.code)
+                select(Agency.code).where(col(Agency.id).in_(agency_ids)).order_by(Agency.code)
             )
         ).all()
     )
@@ -142,8 +143,8 @@ async def sender_of(session: AsyncSession, broadcast: Broadcast) -> Sender:
     if body is None:
         body = await session.scalar(
             select(Plan.coordinator)
-            .where(Plan.state == "active", Plan.coordinator.is_not(None))
-            .order_by(Plan.activated_at.desc())
+            .where(Plan.state == "active", col(Plan.coordinator).is_not(None))
+            .order_by(col(Plan.activated_at).desc())
             .limit(1)
         )
     return Sender(body=body or None, person=person)
@@ -162,11 +163,12 @@ class Audience:
 async def audience(session: AsyncSession, target: str) -> Audience:
     ids = await agency_ids_for(session, target)
     agencies = {
-        a.id: a for a in (await session.scalars(select(Agency).where(Agency.id.in_(ids)))).all()
+        a.id: a
+        for a in (await session.scalars(select(Agency).where(col(Agency.id).in_(ids)))).all()
     }
     contacts = (
         await session.scalars(
-            select(Contact).where(Contact.agency_id.in_(ids)).order_by(Contact.id)
+            select(Contact).where(col(Contact.agency_id).in_(ids)).order_by(col(Contact.id))
         )
     ).all()
     reachable = [c for c in contacts if c.reachable]
@@ -323,11 +325,18 @@ async def report(session: AsyncSession, broadcast_id: int) -> Report:
         raise DomainError("broadcast_unknown")
     rows = (
         await session.execute(
-            select(Outbox.state, Outbox.error, Outbox.acked_at, Contact.display_name, Agency.name)
-            .join(Contact, Contact.id == Outbox.contact_id)
-            .join(Agency, Agency.id == Contact.agency_id)
-            .where(Outbox.kind == "broadcast", Outbox.ref_id == broadcast_id)
-            .order_by(Contact.id)
+            # sa.select: sqlmodel's `select` is typed for at most four columns.
+            sa.select(
+                col(Outbox.state),
+                col(Outbox.error),
+                col(Outbox.acked_at),
+                col(Contact.display_name),
+                col(Agency.name),
+            )
+            .join(Contact, col(Contact.id) == Outbox.contact_id)
+            .join(Agency, col(Agency.id) == Contact.agency_id)
+            .where(col(Outbox.kind) == "broadcast", col(Outbox.ref_id) == broadcast_id)
+            .order_by(col(Contact.id))
         )
     ).all()
     rows = sort_vi(rows, key=lambda row: row[4])  # stable: by contact within an agency
@@ -367,8 +376,9 @@ async def settle_interrupted(session: AsyncSession, *, lease: dt.timedelta) -> i
     """Rows left `sending` by a process that died: whether they arrived is unknown."""
     result = await session.execute(
         sa.update(Outbox)
-        .where(Outbox.state == "sending", Outbox.claimed_at < clock.now() - lease)
+        .where(col(Outbox.state) == "sending", col(Outbox.claimed_at) < clock.now() - lease)
         .values(state="uncertain", error="interrupted while sending")
     )
     await session.commit()
-    return result.rowcount or 0
+    # An UPDATE without RETURNING gives a CursorResult; the session's typing says Result.
+    return cast(sa.CursorResult[Any], result).rowcount or 0

@@ -21,7 +21,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlmodel import select
+from sqlmodel import col, select
 
 from db.models import Agency, Contact
 from services import audit, clock, outbox, reminders
@@ -352,10 +352,10 @@ async def _tell_coordinators(session: AsyncSession, info: ContactInfo, *, reacha
             await session.scalar(
                 select(sa.func.count())
                 .select_from(Contact)
-                .join(Agency, Agency.id == Contact.agency_id)
+                .join(Agency, col(Agency.id) == Contact.agency_id)
                 .where(
                     Agency.code == info.agency_code,
-                    Contact.reachable.is_(True),
+                    col(Contact.reachable).is_(True),
                     Contact.id != info.id,
                 )
             )

@@ -231,7 +231,7 @@ class _Numbering:
             root = document.part.numbering_part.element
         except (NotImplementedError, KeyError, AttributeError):
             return
-        abstract: dict[str, dict[int, tuple[str, str, int]]] = {}
+        abstract: dict[str | None, dict[int, tuple[str, str, int]]] = {}  # None: no id given
         for node in root.findall(_qn("w:abstractNum")):
             levels: dict[int, tuple[str, str, int]] = {}
             for lvl in node.findall(_qn("w:lvl")):

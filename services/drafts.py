@@ -28,7 +28,7 @@ import json
 import re
 import unicodedata
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Literal
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -39,6 +39,7 @@ from services.names import normalize_name, strip_diacritics
 MAX_NAME = 300
 
 Data = dict[str, Any]
+Owners = Literal["all", "coordinator"] | list[int]  # every body, the coordinator, or numbers
 
 
 def _body(data: Data, number: int) -> dict:
@@ -129,7 +130,7 @@ def move_task(data: Data, number: int, task: int, to: int) -> None:
     target["tasks"].append(source["tasks"].pop(task - 1))
 
 
-def set_owners(data: Data, deadline: int, who: str | list[int]) -> None:
+def set_owners(data: Data, deadline: int, who: Owners) -> None:
     if not 1 <= deadline <= len(data["deadlines"]):
         raise DomainError("draft_no_deadline", number=deadline)
     names = [a["name"] for a in data["agencies"]]
@@ -177,7 +178,7 @@ def _number(text: str) -> int:
     return int(text)
 
 
-def _owners(text: str) -> str | list[int]:
+def _owners(text: str) -> Owners:
     word = _word(text)
     if word in ("tatca", "moi", "all", "moicoquan"):
         return "all"
@@ -247,8 +248,8 @@ async def edit_draft(session: AsyncSession, *, plan_id: int, text: str) -> Plan:
 
 async def latest_draft(session: AsyncSession) -> Plan | None:
     """The draft a coordinator most likely means when they name none."""
-    from sqlmodel import select
+    from sqlmodel import col, select
 
     return await session.scalar(
-        select(Plan).where(Plan.state == "draft").order_by(Plan.id.desc())  # type: ignore[union-attr]
+        select(Plan).where(Plan.state == "draft").order_by(col(Plan.id).desc())
     )

@@ -41,7 +41,7 @@ from dataclasses import dataclass, field
 from itertools import accumulate, repeat
 from math import ceil
 from operator import add
-from typing import Any
+from typing import Any, cast, overload
 
 import sqlalchemy as sa
 from openpyxl import Workbook
@@ -53,7 +53,7 @@ from openpyxl.worksheet.page import PageMargins
 from openpyxl.worksheet.properties import PageSetupProperties
 from openpyxl.worksheet.worksheet import Worksheet
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlmodel import select
+from sqlmodel import col, select
 
 from db.models import Agency, Contact, Plan, Task, TaskEvent
 from services import clock
@@ -221,34 +221,37 @@ async def collect_export_data(session: AsyncSession) -> ExportData:
     agencies: dict[int, AgencyRow] = {}
     for aid, code, name in sort_vi(
         (
-            await session.execute(select(Agency.id, Agency.code, Agency.name).order_by(Agency.id))
+            await session.execute(
+                select(Agency.id, Agency.code, Agency.name).order_by(col(Agency.id))
+            )
         ).all(),
         key=lambda row: row[2],
     ):
         agencies[aid] = AgencyRow(code=code, name=name)
     contacts = await session.execute(
         select(Contact.agency_id, sa.func.count())
-        .where(Contact.reachable.is_(True), Contact.agency_id.is_not(None))
-        .group_by(Contact.agency_id)
+        .where(col(Contact.reachable).is_(True), col(Contact.agency_id).is_not(None))
+        .group_by(col(Contact.agency_id))
     )
     for aid, n in contacts.all():
         if aid in agencies:
             agencies[aid].reachable_contacts = n
 
     task_rows = await session.execute(
-        select(
-            Task.id,
-            Task.agency_id,
-            Task.title,
-            Task.due_date,
-            Task.due_time,
-            Task.progress,
-            Task.done_at,
-            Task.blocked,
-            Task.block_note,
-            Task.extension_requested,
-            Task.extension_date,
-            Task.updated_at,
+        # sa.select: sqlmodel's `select` is typed for at most four columns.
+        sa.select(
+            col(Task.id),
+            col(Task.agency_id),
+            col(Task.title),
+            col(Task.due_date),
+            col(Task.due_time),
+            col(Task.progress),
+            col(Task.done_at),
+            col(Task.blocked),
+            col(Task.block_note),
+            col(Task.extension_requested),
+            col(Task.extension_date),
+            col(Task.updated_at),
         )
     )
     by_agency: dict[int, list[TaskRow]] = {aid: [] for aid in agencies}
@@ -270,6 +273,7 @@ async def collect_export_data(session: AsyncSession) -> ExportData:
         agency = agencies.get(aid)
         if agency is None:
             continue
+        assert tid is not None  # a primary key
         status = task_status(
             progress=progress, due_date=due, due_time=due_time, done_at=done_at, now=now
         )
@@ -301,15 +305,15 @@ async def collect_export_data(session: AsyncSession) -> ExportData:
 
     history: list[HistoryRow] = []
     events = await session.execute(
-        select(
-            TaskEvent.task_id,
-            TaskEvent.at,
-            TaskEvent.action,
-            TaskEvent.from_value,
-            TaskEvent.to_value,
-            TaskEvent.note,
-            TaskEvent.actor_name,
-        ).order_by(TaskEvent.at.desc(), TaskEvent.id.desc())
+        sa.select(
+            col(TaskEvent.task_id),
+            col(TaskEvent.at),
+            col(TaskEvent.action),
+            col(TaskEvent.from_value),
+            col(TaskEvent.to_value),
+            col(TaskEvent.note),
+            col(TaskEvent.actor_name),
+        ).order_by(col(TaskEvent.at).desc(), col(TaskEvent.id).desc())
     )
     for tid, at, action, old, new, note, who in events.all():
         info = task_info.get(tid)
@@ -320,11 +324,16 @@ async def collect_export_data(session: AsyncSession) -> ExportData:
         PlanRow(pid, number, year, authority, state == "active")
         for pid, number, year, authority, state in (
             await session.execute(
-                select(Plan.id, Plan.number, Plan.year, Plan.authority, Plan.state).order_by(
-                    Plan.id
-                )
+                sa.select(
+                    col(Plan.id),
+                    col(Plan.number),
+                    col(Plan.year),
+                    col(Plan.authority),
+                    col(Plan.state),
+                ).order_by(col(Plan.id))
             )
         ).all()
+        if pid is not None  # a primary key: never None
     ]
     return ExportData(
         generated_at=now,
@@ -381,7 +390,7 @@ HISTORY_TITLE_CHARS = 100  # the history names a task in short: its full title i
 # Advance widths of Calibri (and Carlito, its metric twin that LibreOffice uses), in units
 # of the digit "0", which is what a column width counts. A letter with diacritics is as
 # wide as its base letter. Bold is about 4% wider.
-_CHAR_WIDTHS = dict(
+_CHAR_WIDTHS: dict[str, float] = dict(
     zip(
         " !\"#$%&'()*+,-./0123456789:;<=>?@ABCDEFGHIJKLMNOPQRSTUVWXYZ[\\]^_`"
         "abcdefghijklmnopqrstuvwxyz{|}~",
@@ -519,9 +528,11 @@ class _Measure:
         words = text.split()
         if not words:
             return 1
-        widths = list(map(self._words.get, words))
-        if None in widths:
-            widths = [w if w is not None else self.width(words[i]) for i, w in enumerate(widths)]
+        known = list(map(self._words.get, words))
+        if None in known:
+            widths = [w if w is not None else self.width(words[i]) for i, w in enumerate(known)]
+        else:
+            widths = cast(list[float], known)  # no None in it
         if max(widths) > usable:
             return self._slow(widths, usable)
         # ends[i]: where word i ends, a space counted after every word
@@ -571,6 +582,10 @@ def _datetime_serial(moment: dt.datetime) -> float:
     return moment.toordinal() - _EXCEL_EPOCH + seconds / 86400
 
 
+@overload
+def _vn(moment: dt.datetime) -> dt.datetime: ...
+@overload
+def _vn(moment: None) -> None: ...
 def _vn(moment: dt.datetime | None) -> dt.datetime | None:
     """An aware time as a naive Vietnam time (Excel has no time zones), to the second."""
     if moment is None:
@@ -664,7 +679,8 @@ class _Sheet:
         styles = self.book.styles
         lookup, add = self.book.strings.lookup, self.book.strings.add
         lines_of = self.book.measure.lines
-        cols = []
+        # (kind, XML before the row number, after it, after it for a date, width, lines of texts)
+        cols: list[tuple[str, str, str, str, float, dict[str, int]]] = []
         for i, kind in enumerate(self.kinds):
             col = get_column_letter(i + 1)
             text_style = styles[WRAP if kind in _WRAPPED else TEXT]
@@ -699,10 +715,11 @@ class _Sheet:
                 elif kind is PERCENT:
                     v = repr(float(value))
                 else:
-                    v = serials.get(value)
-                    if v is None:
+                    serial = serials.get(value)
+                    if serial is None:
                         number = _date_serial(value) if kind is DATE else _datetime_serial(value)
-                        v = serials[value] = repr(number)
+                        serial = serials[value] = repr(number)
+                    v = serial
                 cells.append(f"{pre}{ns}{mid}{v}</v></c>")
             if lines > 1:
                 append(f'<row r="{ns}" ht="{_height(lines):g}" customHeight="1">')

@@ -5,10 +5,11 @@ from __future__ import annotations
 import datetime as dt
 import secrets
 from dataclasses import dataclass
+from typing import Any, cast
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlmodel import select
+from sqlmodel import col, select
 
 from db.models import Agency, Contact, Invite, Outbox
 from services import audit, clock, outbox, reminders
@@ -72,10 +73,11 @@ async def redeem_invite(
         raise DomainError("invite_expired", expires=invite.expires_at)
     claimed = await session.execute(
         sa.update(Invite)
-        .where(Invite.id == invite.id, Invite.used_at.is_(None))
+        .where(col(Invite.id) == invite.id, col(Invite.used_at).is_(None))
         .values(used_at=now, used_chat_id=chat_id)
     )
-    if claimed.rowcount != 1:
+    # An UPDATE without RETURNING gives a CursorResult; the session's typing says Result.
+    if cast(sa.CursorResult[Any], claimed).rowcount != 1:
         await session.rollback()
         raise DomainError("invite_used")
 
@@ -126,27 +128,28 @@ async def mark_reachable(session: AsyncSession, *, chat_id: int) -> bool:
     result = await session.execute(
         sa.update(Contact)
         .where(
-            Contact.chat_id == chat_id,
-            Contact.reachable.is_(False),
-            Contact.removed_at.is_(None),
+            col(Contact.chat_id) == chat_id,
+            col(Contact.reachable).is_(False),
+            col(Contact.removed_at).is_(None),
         )
         .values(reachable=True, unreachable_reason=None)
     )
-    if result.rowcount:
+    reachable_again = cast(sa.CursorResult[Any], result).rowcount  # see `redeem_invite`
+    if reachable_again:
         outbox.forget_coordinators(session)
         # Reminders still ahead that were set aside while the chat was unreachable.
         await session.execute(
             sa.update(Outbox)
             .where(
-                Outbox.chat_id == chat_id,
-                Outbox.state == "skipped",
-                Outbox.error == "unreachable",
-                Outbox.due_at >= clock.now(),
+                col(Outbox.chat_id) == chat_id,
+                col(Outbox.state) == "skipped",
+                col(Outbox.error) == "unreachable",
+                col(Outbox.due_at) >= clock.now(),
             )
             .values(state="pending", error=None)
         )
     await session.commit()
-    return result.rowcount > 0
+    return reachable_again > 0
 
 
 @dataclass(frozen=True)

@@ -7,11 +7,11 @@ import datetime as dt
 import json
 import time
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlmodel import select
+from sqlmodel import col, select
 
 from db.keyed import PerEngine
 from db.models import Agency, Contact, Outbox
@@ -112,7 +112,7 @@ async def coordinators(session: AsyncSession) -> list[Recipient]:
         return cached[1]
     rows = await session.execute(
         select(Contact.id, Contact.chat_id).where(
-            Contact.role == "coordinator", Contact.reachable.is_(True)
+            col(Contact.role) == "coordinator", col(Contact.reachable).is_(True)
         )
     )
     found = [Recipient(id=cid, chat_id=chat) for cid, chat in rows.all()]
@@ -138,17 +138,17 @@ async def claim_due(
     """
     now = clock.now()
     due = sa.or_(
-        sa.and_(Outbox.state == "pending", Outbox.due_at <= now),
-        sa.and_(Outbox.state == "claimed", Outbox.claimed_at < now - lease),
+        sa.and_(col(Outbox.state) == "pending", col(Outbox.due_at) <= now),
+        sa.and_(col(Outbox.state) == "claimed", col(Outbox.claimed_at) < now - lease),
     )
-    pick = select(Outbox.id).where(due).order_by(Outbox.due_at, Outbox.id).limit(limit)
+    pick = select(Outbox.id).where(due).order_by(col(Outbox.due_at), col(Outbox.id)).limit(limit)
     if kinds is not None:
-        pick = pick.where(Outbox.kind.in_(kinds))
+        pick = pick.where(col(Outbox.kind).in_(kinds))
     if skip_locked:
         pick = pick.with_for_update(skip_locked=True)
     stmt = (
         sa.update(Outbox)
-        .where(Outbox.id.in_(pick.scalar_subquery()))
+        .where(col(Outbox.id).in_(pick.scalar_subquery()))
         .values(state="claimed", claimed_by=worker, claimed_at=now, attempts=Outbox.attempts + 1)
         .returning(Outbox)
         .execution_options(synchronize_session=False)
@@ -180,7 +180,11 @@ async def mark(
         values.update(claimed_by=None, claimed_at=None, due_at=retry_at or clock.now())
     await session.execute(
         sa.update(Outbox)
-        .where(Outbox.id.in_(ids), Outbox.claimed_by == worker, Outbox.state == from_state)
+        .where(
+            col(Outbox.id).in_(ids),
+            col(Outbox.claimed_by) == worker,
+            col(Outbox.state) == from_state,
+        )
         .values(**values)
         .execution_options(synchronize_session=False)
     )
@@ -198,7 +202,7 @@ async def mark_unreachable(session: AsyncSession, *, chat_id: int, reason: str) 
     forget_coordinators(session)
     await session.execute(
         sa.update(Outbox)
-        .where(Outbox.chat_id == chat_id, Outbox.state == "pending")
+        .where(col(Outbox.chat_id) == chat_id, col(Outbox.state) == "pending")
         .values(state="skipped", error="unreachable")
         .execution_options(synchronize_session=False)
     )
@@ -208,8 +212,8 @@ async def mark_unreachable(session: AsyncSession, *, chat_id: int, reason: str) 
             .select_from(Contact)
             .where(
                 Contact.agency_id == contact.agency_id,
-                Contact.reachable.is_(True),
-                Contact.id != contact.id,
+                col(Contact.reachable).is_(True),
+                col(Contact.id) != contact.id,
             )
         )
         if not others:
@@ -242,9 +246,14 @@ async def transition(
         values["claimed_at"] = clock.now()  # a fresh lease for the send about to happen
     result = await session.execute(
         sa.update(Outbox)
-        .where(Outbox.id.in_(ids), Outbox.claimed_by == worker, Outbox.state == from_state)
+        .where(
+            col(Outbox.id).in_(ids),
+            col(Outbox.claimed_by) == worker,
+            col(Outbox.state) == from_state,
+        )
         .values(**values)
         .execution_options(synchronize_session=False)
     )
     await session.commit()
-    return result.rowcount == len(ids)
+    # An UPDATE without RETURNING gives a CursorResult; the session's typing says Result.
+    return cast(sa.CursorResult[Any], result).rowcount == len(ids)

@@ -439,8 +439,8 @@ def _clean_lines(text: str) -> CleanText:
         for line, count in repeats.items()
         if count >= RUNNING_HEADER_MIN_REPEATS and _may_be_running_header(line)
     }
-    for index, line in enumerate(cleaned):
-        if line in headers:
+    for index, item in enumerate(cleaned):
+        if item in headers:
             cleaned[index] = None
     end = next(
         (i for i, line in enumerate(cleaned) if line and PARAGRAPH_END_MATTER_RE.match(line)),
@@ -449,9 +449,9 @@ def _clean_lines(text: str) -> CleanText:
     non_blank = blank_gaps = 0
     blanks = sum(1 for line in cleaned[:end] if line == "")
     gap: list[str | None] = []  # blank ("") and removed (None) lines between two text lines
-    for line in cleaned[:end]:
-        if not line:
-            gap.append(line)
+    for item in cleaned[:end]:
+        if not item:
+            gap.append(item)
             continue
         non_blank += 1
         blank_gaps += bool(gap) and None not in gap
@@ -463,17 +463,17 @@ def _clean_lines(text: str) -> CleanText:
     blanks_separate = blanks_separate or blocks
     out: list[Line | None] = []
     gap = []
-    for line in cleaned:
-        if not line:
-            gap.append(line)
+    for item in cleaned:
+        if not item:
+            gap.append(item)
             continue
         # a gap breaks the paragraph only if blank lines are meaningful and no page
         # number or running header sits in it (a page break runs on the paragraph)
         if out and blanks_separate and "" in gap and None not in gap:
             out.append(None)
         gap = []
-        assert isinstance(line, Line)
-        out.append(line)
+        assert isinstance(item, Line)
+        out.append(item)
     return CleanText(out, width, blocks)
 
 
@@ -1602,7 +1602,7 @@ class Header:
 def _header_lines(lines: list[Line | None]) -> tuple[list[str], list[str]]:
     """(lines before the first section heading, the header: lines up to the title).
     The "KẾ HOẠCH" title is looked for past a web page's furniture, if any."""
-    text = [line for line in lines if line is not None]
+    text: list[str] = [line for line in lines if line is not None]
     title = next(
         (
             i

@@ -40,7 +40,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlmodel import select
+from sqlmodel import col, select
 
 from db.models import Agency, Plan, Task, TaskEvent
 from services import clock, outbox, reminders, vncalendar
@@ -111,7 +111,7 @@ async def create_draft(
     for earlier in (
         await session.scalars(
             select(Plan)
-            .where(Plan.plan_key == key, Plan.state.in_(("draft", "active")))
+            .where(Plan.plan_key == key, col(Plan.state).in_(("draft", "active")))
             .order_by(Plan.id.desc())  # type: ignore[union-attr]
         )
     ).all():

@@ -19,12 +19,12 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from types import SimpleNamespace
-from typing import Any
+from typing import Any, cast
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlmodel import select
+from sqlmodel import col, select
 
 from db.models import Agency, Contact, Event, Outbox, Task
 from services import clock, outbox
@@ -32,6 +32,7 @@ from services.errors import DomainError
 from services.events import (
     EVENT_NAMES,
     FORUM_REPORT_WITHIN_DAYS,
+    EventKind,
     SeasonalEvent,
     event_notice_dates,
     seasonal_events,
@@ -202,7 +203,7 @@ async def _sync_escalation(
     if at < clock.now():
         return
     coordinators = await session.scalars(
-        select(Contact).where(Contact.role == "coordinator", Contact.reachable.is_(True))
+        select(Contact).where(Contact.role == "coordinator", col(Contact.reachable).is_(True))
     )
     await insert_ignoring_duplicates(
         session,
@@ -279,8 +280,8 @@ def notice_days(event: Event, workdays_only: bool) -> list[dt.date]:
         start=event.start,
         end=event.end,
         lead_days=lead,
-        kind=event.kind,
-    )  # type: ignore[arg-type]
+        kind=cast(EventKind, event.kind),  # the column holds an EventKind, stored as text
+    )
     return event_notice_dates(shape, workdays_only=workdays_only)
 
 
@@ -311,7 +312,9 @@ async def sync_events_for(
     agencies = {a.id: a for a in (await session.scalars(select(Agency))).all()}
     contacts = (
         await session.scalars(
-            select(Contact).where(Contact.reachable.is_(True), Contact.agency_id.is_not(None))
+            select(Contact).where(
+                col(Contact.reachable).is_(True), col(Contact.agency_id).is_not(None)
+            )
         )
     ).all()
     wanted: dict[str, dict[str, Any]] = {}
@@ -347,7 +350,9 @@ async def sync_events_for(
     for start in range(0, len(keys), 500):
         for existing in (
             await session.scalars(
-                select(Outbox.dedupe_key).where(Outbox.dedupe_key.in_(keys[start : start + 500]))
+                select(Outbox.dedupe_key).where(
+                    col(Outbox.dedupe_key).in_(keys[start : start + 500])
+                )
             )
         ).all():
             wanted.pop(existing, None)
@@ -413,7 +418,7 @@ async def add_event(
     for event in made:
         # A forum set again replaces the earlier date (one forum per year).
         await session.execute(
-            sa.delete(Event).where(Event.key == event.key, Event.year == event.year)
+            sa.delete(Event).where(col(Event.key) == event.key, col(Event.year) == event.year)
         )
         session.add(event)
     await session.flush()
@@ -443,10 +448,10 @@ async def plan_ahead(session: AsyncSession, settings: Settings) -> None:
     await sync_events_for(session, settings)
     soon = await session.scalars(
         select(Task).where(
-            Task.progress.not_in(CLOSED),
-            Task.due_date.is_not(None),
-            Task.due_date >= today - dt.timedelta(days=14),
-            Task.due_date <= today + dt.timedelta(days=7),
+            col(Task.progress).not_in(CLOSED),
+            col(Task.due_date).is_not(None),
+            col(Task.due_date) >= today - dt.timedelta(days=14),
+            col(Task.due_date) <= today + dt.timedelta(days=7),
         )
     )
     for task in soon.all():
@@ -454,7 +459,7 @@ async def plan_ahead(session: AsyncSession, settings: Settings) -> None:
     at = _monday_digest_at(today, settings)
     coordinators = (
         await session.scalars(
-            select(Contact).where(Contact.role == "coordinator", Contact.reachable.is_(True))
+            select(Contact).where(Contact.role == "coordinator", col(Contact.reachable).is_(True))
         )
     ).all()
     week = at.astimezone(clock.VN_TZ).date().isoformat()
@@ -496,7 +501,7 @@ async def events_of_year(session: AsyncSession, year: int, settings: Settings) -
     await ensure_seasonal_events(session, year, settings)
     await session.commit()
     rows = await session.scalars(
-        select(Event).where(Event.year == year).order_by(Event.start, Event.key)
+        select(Event).where(Event.year == year).order_by(col(Event.start), col(Event.key))
     )
     return list(rows.all())
 
@@ -504,6 +509,6 @@ async def events_of_year(session: AsyncSession, year: int, settings: Settings) -
 async def upcoming_events(session: AsyncSession, limit: int = 10) -> list[Event]:
     today = clock.today_vn()
     rows = await session.scalars(
-        select(Event).where(Event.end >= today).order_by(Event.start).limit(limit)
+        select(Event).where(Event.end >= today).order_by(col(Event.start)).limit(limit)
     )
     return list(rows.all())

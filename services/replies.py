@@ -481,8 +481,8 @@ async def pick(
     payload = json.loads(held.payload or "{}")
     if page is not None:
         ids = [i for _, i in payload.get("choices", [])]
-        views = {v.id: v for v in await tasks.views_by_id(session, ids)}
-        choices = [(n, views[i]) for n, i in payload.get("choices", []) if i in views]
+        by_id = {v.id: v for v in await tasks.views_by_id(session, ids)}
+        choices = [(n, by_id[i]) for n, i in payload.get("choices", []) if i in by_id]
         file = payload.get("file")
         return Outcome(
             "ask_which",

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlmodel import select
+from sqlmodel import col, select
 
 from db.models import Agency, AgencyGroupMember, Contact, Invite, Plan, Task, TaskEvent
 from services import audit, clock, outbox, reminders
@@ -52,9 +52,8 @@ class Restructured:
 
 
 async def _plan_keys(session: AsyncSession) -> dict[int, str]:
-    return {
-        pid: key for pid, key in (await session.execute(sa.select(Plan.id, Plan.plan_key))).all()
-    }
+    rows = await session.execute(sa.select(col(Plan.id), col(Plan.plan_key)))
+    return {pid: key for pid, key in rows.all() if pid is not None}  # a primary key: never None
 
 
 async def _move_contacts(
@@ -93,14 +92,16 @@ async def _join_groups(session: AsyncSession, old: Agency, news: list[Agency]) -
         for agency in news:
             if agency.id not in members:
                 session.add(AgencyGroupMember(group_id=group_id, agency_id=agency.id))  # type: ignore[arg-type]
-    await session.execute(sa.delete(AgencyGroupMember).where(AgencyGroupMember.agency_id == old.id))
+    await session.execute(
+        sa.delete(AgencyGroupMember).where(col(AgencyGroupMember.agency_id) == old.id)
+    )
     return len(groups)
 
 
 async def _retire(session: AsyncSession, old: Agency, successor: Agency) -> None:
     """The old body's name and code find `successor`; then the old body goes."""
     await session.execute(
-        sa.update(Invite).where(Invite.agency_id == old.id).values(agency_id=successor.id)
+        sa.update(Invite).where(col(Invite.agency_id) == old.id).values(agency_id=successor.id)
     )
     await keep_former_name(session, old, name=old.name, code=old.code, into=successor)
     await session.flush()

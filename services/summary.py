@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlmodel import select
+from sqlmodel import col, select
 
 from db.models import Agency, Contact, Task, TaskEvent
 from services import clock
@@ -157,9 +157,9 @@ __all__ = ["STATUSES", "AgencySummary", "Summary", "summarize"]
 async def agencies_without_reachable_contact(session: AsyncSession) -> list[str]:
     """Names of agencies nobody can be reached at: no contact, or all blocked the bot."""
     reachable = select(Contact.agency_id).where(
-        Contact.reachable.is_(True), Contact.agency_id.is_not(None)
+        col(Contact.reachable).is_(True), col(Contact.agency_id).is_not(None)
     )
-    rows = await session.scalars(select(Agency.name).where(Agency.id.not_in(reachable)))
+    rows = await session.scalars(select(Agency.name).where(col(Agency.id).not_in(reachable)))
     return sorted(rows.all(), key=vi_key)
 
 
@@ -201,20 +201,20 @@ async def silence(session: AsyncSession) -> Silence:
     """Agencies that never answered anything, and those nobody can be reached at."""
     answered = (
         select(Task.agency_id)
-        .join(TaskEvent, TaskEvent.task_id == Task.id)
-        .where(TaskEvent.actor_contact_id.is_not(None))
+        .join(TaskEvent, col(TaskEvent.task_id) == Task.id)
+        .where(col(TaskEvent.actor_contact_id).is_not(None))
     )
     with_tasks = select(Task.agency_id)
     never = await session.scalars(
-        select(Agency.name).where(Agency.id.in_(with_tasks), Agency.id.not_in(answered))
+        select(Agency.name).where(col(Agency.id).in_(with_tasks), col(Agency.id).not_in(answered))
     )
-    contacts = select(Contact.agency_id).where(Contact.agency_id.is_not(None))
-    nobody = await session.scalars(select(Agency.name).where(Agency.id.not_in(contacts)))
+    contacts = select(Contact.agency_id).where(col(Contact.agency_id).is_not(None))
+    nobody = await session.scalars(select(Agency.name).where(col(Agency.id).not_in(contacts)))
     blocked = await session.execute(
         select(Agency.name, Contact.display_name)
-        .join(Contact, Contact.agency_id == Agency.id)
-        .where(Contact.reachable.is_(False))
-        .order_by(Contact.id)
+        .join(Contact, col(Contact.agency_id) == Agency.id)
+        .where(col(Contact.reachable).is_(False))
+        .order_by(col(Contact.id))
     )
     return Silence(
         never_answered=sorted(never.all(), key=vi_key),

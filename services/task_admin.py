@@ -17,7 +17,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlmodel import select
+from sqlmodel import col, select
 
 from db.models import Agency, Task, TaskEvent
 from services import clock, outbox, reminders
@@ -264,7 +264,7 @@ async def find(session: AsyncSession, *, words: str, limit: int = 10) -> tuple[l
     """Tasks whose title holds every word given, in any case, with or without diacritics;
     open ones first, nearest deadline first. Returns the first `limit` and how many matched."""
     wanted = [_plain(w) for w in words.split()[:8]]
-    titles = (await session.execute(sa.select(Task.id, Task.title))).all()
+    titles = (await session.execute(sa.select(col(Task.id), col(Task.title)))).all()
     ids = [tid for tid, title in titles if all(w in _plain(title) for w in wanted)]
     if not ids:
         return [], 0
@@ -272,7 +272,7 @@ async def find(session: AsyncSession, *, words: str, limit: int = 10) -> tuple[l
     rows = (
         await session.execute(
             select(Task, Agency)
-            .join(Agency, Agency.id == Task.agency_id)
+            .join(Agency, col(Agency.id) == Task.agency_id)
             .where(Task.id.in_(ids[:500]))  # type: ignore[union-attr]
         )
     ).all()

@@ -12,7 +12,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlmodel import select
+from sqlmodel import col, select
 
 from db.keyed import PerEngine
 from db.models import Agency, MessageLink, Submission, Task, TaskEvent
@@ -140,12 +140,12 @@ async def list_tasks(
     session: AsyncSession, *, agency_ref: str | None = None, open_only: bool = False
 ) -> list[TaskView]:
     """Tasks with their agencies, nearest deadline first."""
-    query = select(Task, Agency).join(Agency, Agency.id == Task.agency_id)
+    query = select(Task, Agency).join(Agency, col(Agency.id) == Task.agency_id)
     if agency_ref is not None:
         agency = await get_agency(session, agency_ref)
         query = query.where(Task.agency_id == agency.id)
     if open_only:
-        query = query.where(Task.progress.not_in(CLOSED))
+        query = query.where(col(Task.progress).not_in(CLOSED))
     now = clock.now()
     views = [view(task, agency, now) for task, agency in (await session.execute(query)).all()]
     return sorted(views, key=_order_key)
@@ -156,7 +156,7 @@ async def open_tasks_of(session: AsyncSession, *, agency_id: int) -> tuple[Agenc
     if agency is None:
         raise DomainError("agency_unknown", ref=str(agency_id))
     rows = await session.scalars(
-        select(Task).where(Task.agency_id == agency_id, Task.progress.not_in(CLOSED))
+        select(Task).where(Task.agency_id == agency_id, col(Task.progress).not_in(CLOSED))
     )
     now = clock.now()
     return agency, sorted((view(t, agency, now) for t in rows.all()), key=_order_key)
@@ -270,10 +270,11 @@ async def latest_list(session: AsyncSession, *, chat_id: int) -> Subject | None:
 # carries the coordinators' notice (jobs/notices.py queues it). Reminders are not touched:
 # whether a task is done is checked when a reminder falls due. bench/updates.py measures it.
 
+# SQLModel's table classes do not declare `__table__` (SQLAlchemy adds it at class creation).
 TASK, AGENCY, EVENT, SUBMISSION = (
-    Task.__table__,
-    Agency.__table__,
-    TaskEvent.__table__,
+    Task.__table__,  # type: ignore[attr-defined]
+    Agency.__table__,  # type: ignore[attr-defined]
+    TaskEvent.__table__,  # type: ignore[attr-defined]
     Submission.__table__,  # type: ignore[attr-defined]
 )
 _TASK_COLUMNS = tuple(TASK.c.keys())
@@ -703,6 +704,6 @@ async def decide_extension(
 
 async def history(session: AsyncSession, *, task_id: int) -> list[TaskEvent]:
     rows = await session.scalars(
-        select(TaskEvent).where(TaskEvent.task_id == task_id).order_by(TaskEvent.id)
+        select(TaskEvent).where(TaskEvent.task_id == task_id).order_by(col(TaskEvent.id))
     )
     return list(rows.all())
