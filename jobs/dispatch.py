@@ -286,10 +286,12 @@ class Dispatcher:
             {"rate_limit_args": {"retry": False}} if isinstance(self.bot, ExtBot) else {}
         )
         if out.file_kind == "document":
+            assert out.file_id is not None  # render sets a file's kind and id together
             return await self.bot.send_document(
                 chat_id, out.file_id, caption=out.text or None, reply_markup=markup, **extra
             )
         if out.file_kind == "photo":
+            assert out.file_id is not None  # render sets a file's kind and id together
             return await self.bot.send_photo(
                 chat_id, out.file_id, caption=out.text or None, reply_markup=markup, **extra
             )

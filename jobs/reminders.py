@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlmodel import select
+from sqlmodel import col, select
 
 from bot import render, review, texts
 from bot.keyboards import markup_to_json, plan_keyboard, task_card_keyboard, task_list_keyboard
@@ -58,11 +58,11 @@ async def render_reminder(
         await session.execute(
             sa.update(Outbox)
             .where(
-                Outbox.kind == "reminder",
-                Outbox.task_id == task.id,
-                Outbox.chat_id == rows[0].chat_id,
-                Outbox.state == "pending",
-                Outbox.due_at <= end_of_day,
+                col(Outbox.kind) == "reminder",
+                col(Outbox.task_id) == task.id,
+                col(Outbox.chat_id) == rows[0].chat_id,
+                col(Outbox.state) == "pending",
+                col(Outbox.due_at) <= end_of_day,
             )
             .values(state="skipped", error="collapsed into a catch-up")
         )
@@ -162,9 +162,9 @@ async def render_digest(
     pairs = (
         await session.execute(
             select(Task, Agency)
-            .join(Agency, Agency.id == Task.agency_id)
-            .where(Task.progress.not_in(CLOSED))
-            .order_by(Task.due_date, Task.id)
+            .join(Agency, col(Agency.id) == Task.agency_id)
+            .where(col(Task.progress).not_in(CLOSED))
+            .order_by(col(Task.due_date), col(Task.id))
         )
     ).all()
     upcoming, overdue, blocked, extensions = [], [], [], []
@@ -174,6 +174,7 @@ async def render_digest(
         name = render.name_of(agency.name)
         title = render.short_title(v, line)
         if v.status == "overdue":
+            assert task.due_date is not None  # only a task with a deadline is overdue
             overdue.append(
                 texts.DIGEST_OVERDUE_ROW.format(
                     agency=name,
@@ -251,9 +252,11 @@ async def render_standing(
         await session.scalars(
             select(Task)
             .where(
-                Task.agency_id == agency.id, Task.due_date.is_(None), Task.progress.not_in(CLOSED)
+                Task.agency_id == agency.id,
+                col(Task.due_date).is_(None),
+                col(Task.progress).not_in(CLOSED),
             )
-            .order_by(Task.id)
+            .order_by(col(Task.id))
         )
     ).all()
     if not duties:
