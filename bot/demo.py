@@ -154,13 +154,16 @@ class Demo:
 async def next_reminder(db: Any, chats: list[int]) -> dt.datetime | None:
     """When the next reminder to one of these chats falls due."""
     import sqlalchemy as sa
+    from sqlmodel import col
 
     from db.models import Outbox
 
     async with db.session() as session:
         return await session.scalar(
             sa.select(sa.func.min(Outbox.due_at)).where(
-                Outbox.kind == "reminder", Outbox.state == "pending", Outbox.chat_id.in_(chats)
+                col(Outbox.kind) == "reminder",
+                col(Outbox.state) == "pending",
+                col(Outbox.chat_id).in_(chats),
             )
         )
 
@@ -185,7 +188,7 @@ async def play(demo: Demo, db: Any, clock: Any, codes: dict[str, str], settings:
     due_yt = await next_reminder(db, [OFFICIAL_YT])
     due_tp = await next_reminder(db, [OFFICIAL_TP])
     due = max((d for d in (due_yt, due_tp) if d is not None), default=None)
-    if due_yt is None:
+    if due_yt is None or due is None:  # `due` is None only when `due_yt` is
         say(texts.DEMO_NO_REMINDER)
         return
     due = due if due.tzinfo else due.replace(tzinfo=dt.UTC)

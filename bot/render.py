@@ -675,7 +675,8 @@ def contact_messages(
         return [(texts.CONTACTS_NONE.format(scope=scope_text), [])]
     out: list[tuple[str, list[tuple[int, ContactInfo]]]] = []
     head = texts.CONTACTS_HEADER.format(scope=scope_text, count=len(contacts))
-    text, shown = f"{head}\n{texts.CONTACTS_LEGEND}", []
+    text = f"{head}\n{texts.CONTACTS_LEGEND}"
+    shown: list[tuple[int, ContactInfo]] = []
     for n, c in enumerate(contacts, 1):
         row = texts.CONTACT_ROW.format(n=n, **contact_fields(c, NAME_SHOWN))
         if shown and (

@@ -225,7 +225,7 @@ class TelegramWorld:
             "pending_updates": len(self._updates),
         }
 
-    async def wait_for(self, predicate: Callable[[], T], timeout: float = 5.0) -> T:
+    async def wait_for(self, predicate: Callable[[], T | None], timeout: float = 5.0) -> T:
         """Wait until ``predicate()`` is truthy and return its value.
 
         Re-evaluated whenever a record changes (request finished, message sent or edited,

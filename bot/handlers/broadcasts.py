@@ -31,7 +31,7 @@ async def _preview(session, draft) -> tuple[str, InlineKeyboardMarkup]:  # type:
     markup = keyboards.broadcast_keyboard(
         draft.id,
         everyone=len(everyone.contacts),
-        groups=[(g.id, g.name) for g, _ in groups],
+        groups=[(g.id, g.name) for g, _ in groups if g.id is not None],  # stored: never None
         target=draft.target,
     )
     return render.broadcast_preview(described, draft), markup
