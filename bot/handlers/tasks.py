@@ -152,16 +152,19 @@ async def cmd_viec(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """List this agency's open tasks on one screen, nearest deadline first."""
     chat, message = update.effective_chat, update.effective_message
     assert chat is not None and message is not None
+    found = None
     async with db_of(context).session() as session:
         me = await invites.identify(session, chat_id=chat.id)
         refused = refusal(me)
-        if refused is not None or me is None or me.agency is None:
-            await message.reply_text(
-                refused
-                or (texts.COORDINATOR_NO_AGENCY if me and me.is_coordinator else texts.NOT_LINKED)
-            )
-            return
-        agency, views = await tasks.open_tasks_of(session, agency_id=me.agency.id)
+        if refused is None and me is not None and me.agency is not None:
+            found = await tasks.open_tasks_of(session, agency_id=me.agency.id)
+    if found is None:  # not linked, removed, or a coordinator of no body
+        await message.reply_text(
+            refused
+            or (texts.COORDINATOR_NO_AGENCY if me and me.is_coordinator else texts.NOT_LINKED)
+        )
+        return
+    agency, views = found
     if not views:
         await message.reply_text(texts.TASKS_NONE.format(agency=render.name_of(agency.name)))
         return
@@ -208,10 +211,10 @@ async def on_list_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     async with db_of(context).session() as session:
         me = await invites.identify(session, chat_id=update.effective_chat.id)
         refused = refusal(me)
-        if refused is not None or me is None:
-            await query.answer(render.popup(refused or texts.NOT_LINKED), show_alert=True)
-            return
-        found = await _list_views(session, message)
+        found = await _list_views(session, message) if refused is None else None
+    if refused is not None or me is None:
+        await query.answer(render.popup(refused or texts.NOT_LINKED), show_alert=True)
+        return
     if not found or not found[1]:
         await query.answer(render.popup(texts.STALE_BUTTON), show_alert=True)
         return
@@ -272,42 +275,50 @@ async def on_task_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
         await query.answer(texts.BAD_BUTTON, show_alert=True)
         return
     chat_id = update.effective_chat.id
+    message = query.message if isinstance(query.message, Message) else None
+    # The database work first, in one session; the Bot API is called once it is closed.
+    asked: tasks.TaskView | None = None  # Vướng mắc or Xin gia hạn: the task to ask about
+    change: tasks.Change | None = None
+    redraw = None
     async with db_of(context).session() as session:
         me = await invites.identify(session, chat_id=chat_id)
         refused = refusal(me)
-        if refused is not None or me is None:
-            await query.answer(render.popup(refused or texts.NOT_LINKED), show_alert=True)
-            return
-        actor = actor_for(
-            update, me.contact, query.message if isinstance(query.message, Message) else None
-        )
-        try:
-            if button.action in ("blocked", "extend"):
-                views = await tasks.views_by_id(session, [button.task_id])
-                if not views:
-                    raise DomainError("task_unknown")
-                if views[0].agency_id != me.contact.agency_id:
-                    raise DomainError("not_your_task")
-                ask = await _ask(update, views[0], button.action)
-                await tasks.link_message(
-                    session,
-                    chat_id=chat_id,
-                    message_id=ask.message_id,
-                    task_ids=[button.task_id],
-                    purpose="ask_block" if button.action == "blocked" else "ask_extend",
-                )
-                await query.answer()
-                return
-            change = await tasks.apply_action(
-                session, actor=actor, task_id=button.task_id, action=button.action
+        if refused is None and me is not None:
+            try:
+                if button.action in ("blocked", "extend"):
+                    views = await tasks.views_by_id(session, [button.task_id])
+                    if not views:
+                        raise DomainError("task_unknown")
+                    if views[0].agency_id != me.contact.agency_id:
+                        raise DomainError("not_your_task")
+                    asked = views[0]
+                else:
+                    change = await tasks.apply_action(
+                        session,
+                        actor=actor_for(update, me.contact, message),
+                        task_id=button.task_id,
+                        action=button.action,
+                    )
+            except DomainError as error:
+                refused = texts.error_text(error.code, **error.params)
+            if change is not None and message is not None:
+                redraw = await _redraw(session, message, change.task)
+    if refused is not None or me is None:
+        await query.answer(render.popup(refused or texts.NOT_LINKED), show_alert=True)
+        return
+    if asked is not None:
+        ask = await _ask(update, asked, button.action)
+        async with db_of(context).session() as session:
+            await tasks.link_message(
+                session,
+                chat_id=chat_id,
+                message_id=ask.message_id,
+                task_ids=[button.task_id],
+                purpose="ask_block" if button.action == "blocked" else "ask_extend",
             )
-        except DomainError as error:
-            await query.answer(
-                render.popup(texts.error_text(error.code, **error.params)), show_alert=True
-            )
-            return
-        message = query.message if isinstance(query.message, Message) else None
-        redraw = await _redraw(session, message, change.task) if message is not None else None
+        await query.answer()
+        return
+    assert change is not None  # neither refused nor asking: the change was made
     await query.answer(render.popup(change_text(change)))
     if message is not None and redraw is not None:
         await edit_or_ignore(message, redraw[0], reply_markup=redraw[1])
@@ -339,19 +350,21 @@ async def on_reply(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await message.reply_text(texts.TOO_LONG.format(limit=TEXT_LIMIT))
         return
     replied = message.reply_to_message
+    outcome = None
     async with db_of(context).session() as session:
         me = await invites.identify(session, chat_id=message.chat_id)
         refused = refusal(me)
-        if refused is not None or me is None:
-            await message.reply_text(refused or texts.NOT_LINKED)
-            return
-        outcome = await replies.handle_reply(
-            session,
-            actor=actor_for(update, me.contact, message),
-            replied_to=replied.message_id,
-            text=text,
-            shown_task_id=keyboards.card_task_of(replied.reply_markup),
-        )
+        if refused is None and me is not None:
+            outcome = await replies.handle_reply(
+                session,
+                actor=actor_for(update, me.contact, message),
+                replied_to=replied.message_id,
+                text=text,
+                shown_task_id=keyboards.card_task_of(replied.reply_markup),
+            )
+    if outcome is None:
+        await message.reply_text(refused or texts.NOT_LINKED)
+        return
     await answer(message, outcome, context)
 
 
@@ -363,15 +376,17 @@ async def on_plain_answer(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     if len(message.text or "") > TEXT_LIMIT:
         await message.reply_text(texts.TOO_LONG.format(limit=TEXT_LIMIT))
         return
+    outcome = None
     async with db_of(context).session() as session:
         me = await invites.identify(session, chat_id=message.chat_id)
         refused = refusal(me)
-        if refused is not None or me is None:
-            await message.reply_text(refused or texts.NOT_LINKED)
-            return
-        outcome = await replies.handle_plain(
-            session, actor=actor_for(update, me.contact, message), text=message.text or ""
-        )
+        if refused is None and me is not None:
+            outcome = await replies.handle_plain(
+                session, actor=actor_for(update, me.contact, message), text=message.text or ""
+            )
+    if outcome is None:
+        await message.reply_text(refused or texts.NOT_LINKED)
+        return
     await answer(message, outcome, context)
 
 
@@ -384,27 +399,29 @@ async def on_held_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     if button is None or message is None or update.effective_chat is None:
         await query.answer(texts.BAD_BUTTON, show_alert=True)
         return
+    outcome = None
     async with db_of(context).session() as session:
         me = await invites.identify(session, chat_id=update.effective_chat.id)
         refused = refusal(me)
-        if refused is not None or me is None:
-            await query.answer(render.popup(refused or texts.NOT_LINKED), show_alert=True)
-            return
-        outcome = await replies.pick(
-            session,
-            actor=actor_for(update, me.contact, message),
-            held_id=button.held_id,
-            task_id=button.task_id,
-            page=button.page,
-            date=button.date,
-            other_date=button.other_date,
-            settings=context.application.bot_data["settings"],
-        )
-        if outcome.kind == "ask_type_date":
-            await query.answer()
-            await edit_or_ignore(message, message.text or "", reply_markup=None)
-            await ask_for_date(update, session, outcome)
-            return
+        if refused is None and me is not None:
+            outcome = await replies.pick(
+                session,
+                actor=actor_for(update, me.contact, message),
+                held_id=button.held_id,
+                task_id=button.task_id,
+                page=button.page,
+                date=button.date,
+                other_date=button.other_date,
+                settings=context.application.bot_data["settings"],
+            )
+    if outcome is None:
+        await query.answer(render.popup(refused or texts.NOT_LINKED), show_alert=True)
+        return
+    if outcome.kind == "ask_type_date":
+        await query.answer()
+        await edit_or_ignore(message, message.text or "", reply_markup=None)
+        await ask_for_date(update, context, outcome)
+        return
     if outcome.kind in ("ask_which", "ask_date"):
         await query.answer()
         text, markup = question(outcome, button.page or 0)
@@ -429,7 +446,9 @@ async def on_held_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
         )
 
 
-async def ask_for_date(update: Update, session: AsyncSession, outcome: replies.Outcome) -> None:
+async def ask_for_date(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, outcome: replies.Outcome
+) -> None:
     """«Ngày khác»: ask to type the date, as the buttons that ask for one do."""
     chat = update.effective_chat
     assert chat is not None
@@ -453,13 +472,14 @@ async def ask_for_date(update: Update, session: AsyncSession, outcome: replies.O
         reply_markup=ForceReply(selective=chat.type != "private"),
         message_thread_id=thread_of(update.effective_message),
     )
-    await tasks.link_message(
-        session,
-        chat_id=ask.chat_id,
-        message_id=ask.message_id,
-        task_ids=[outcome.task.id],
-        purpose=outcome.purpose or "ask_extend",
-    )
+    async with db_of(context).session() as session:
+        await tasks.link_message(
+            session,
+            chat_id=ask.chat_id,
+            message_id=ask.message_id,
+            task_ids=[outcome.task.id],
+            purpose=outcome.purpose or "ask_extend",
+        )
 
 
 def file_of(message: Message) -> FileInfo | None:
@@ -481,30 +501,31 @@ async def on_document(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     assert message is not None
     file = file_of(message)
     assert file is not None
+    in_reply = message.reply_to_message is not None and (
+        message.reply_to_message.forum_topic_created is None
+    )
+    outcome = None
     async with db_of(context).session() as session:
         me = await invites.identify(session, chat_id=message.chat_id)
         refused = refusal(me)
-        if refused is not None or me is None:
-            await message.reply_text(refused or texts.NOT_LINKED)
-            return
-        in_reply = message.reply_to_message is not None and (
-            message.reply_to_message.forum_topic_created is None
-        )
-        if not in_reply and me.is_coordinator:
-            await on_plan_document(update, context)
-            return
-        outcome = await replies.handle_document(
-            session,
-            actor=actor_for(update, me.contact, message),
-            replied_to=(
-                message.reply_to_message.message_id
-                if message.reply_to_message is not None
-                and message.reply_to_message.forum_topic_created is None
-                else None
-            ),
-            file=file,
-            private=message.chat.type == "private",
-        )
+        if refused is None and me is not None and (in_reply or not me.is_coordinator):
+            outcome = await replies.handle_document(
+                session,
+                actor=actor_for(update, me.contact, message),
+                replied_to=(
+                    message.reply_to_message.message_id
+                    if message.reply_to_message is not None and in_reply
+                    else None
+                ),
+                file=file,
+                private=message.chat.type == "private",
+            )
+    if refused is not None or me is None:
+        await message.reply_text(refused or texts.NOT_LINKED)
+        return
+    if outcome is None:  # a coordinator's file that answers nothing: a plan to import
+        await on_plan_document(update, context)
+        return
     if outcome.kind == "ask_which":
         text, markup = question(outcome)
         await message.reply_text(text, reply_markup=markup)
