@@ -185,7 +185,6 @@ class Dispatcher:
                         retry_at=out.until,
                         late=True,
                     )
-                    await session.commit()
                 return
             await self._send(unit, out)
 
@@ -209,7 +208,6 @@ class Dispatcher:
             await outbox.mark(
                 session, ids=unit.ids, worker=self.worker, state="pending", retry_at=retry_at
             )
-            await session.commit()
 
     async def _send_one(self, unit: Unit, out: Outgoing, markup: Any) -> bool | None:
         """Send and mark. True when done with the unit (sent, or failed for good); False to
@@ -277,8 +275,6 @@ class Dispatcher:
                     task_ids=out.link_task_ids,
                     purpose=out.link_purpose,
                 )
-            else:
-                await session.commit()
         return True
 
     async def _request(self, chat_id: int, out: Outgoing, markup: Any) -> Message:
@@ -329,7 +325,6 @@ class Dispatcher:
     async def _mark(self, unit: Unit, state: str, error: str | None = None) -> None:
         async with self.db.session() as session:
             await outbox.mark(session, ids=unit.ids, worker=self.worker, state=state, error=error)
-            await session.commit()
 
     async def _unreachable(self, unit: Unit, reason: str) -> None:
         """A 403 or a vanished chat: stop writing there, and tell coordinators when the
@@ -339,4 +334,3 @@ class Dispatcher:
                 session, ids=unit.ids, worker=self.worker, state="failed", error=reason[:200]
             )
             await outbox.mark_unreachable(session, chat_id=unit.chat_id, reason=reason)
-            await session.commit()

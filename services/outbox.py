@@ -1,5 +1,7 @@
 """Queue messages for the dispatcher (jobs/dispatch.py). Enqueueing is part of the caller's
-transaction, so a change and the messages about it are committed together or not at all."""
+transaction, so a change and the messages about it are committed together or not at all:
+`enqueue` and `insert` never commit. What the dispatcher calls (`claim_due`, `transition`,
+`mark`, `mark_unreachable`) commits its own change, as every service does."""
 
 from __future__ import annotations
 
@@ -170,7 +172,7 @@ async def mark(
     late: bool | None = None,
     from_state: str = "claimed",
 ) -> None:
-    """Record the outcome of a send for rows this worker holds."""
+    """Record the outcome of a send for rows this worker holds, and commit it."""
     values: dict[str, Any] = {"state": state, "error": error}
     if late is not None:
         values["late"] = late
@@ -188,12 +190,13 @@ async def mark(
         .values(**values)
         .execution_options(synchronize_session=False)
     )
+    await session.commit()
 
 
 async def mark_unreachable(session: AsyncSession, *, chat_id: int, reason: str) -> Contact | None:
     """A 403: stop writing to this chat until its person presses /start again. Its other
     pending rows are skipped, and if its agency has nobody else reachable, coordinators
-    are told."""
+    are told. Committed."""
     contact = await session.scalar(select(Contact).where(Contact.chat_id == chat_id))
     if contact is None or not contact.reachable:
         return None
@@ -227,6 +230,7 @@ async def mark_unreachable(session: AsyncSession, *, chat_id: int, reason: str) 
                     dedupe_key=f"unreach:{contact.id}:{clock.now().isoformat()}:{coord.id}",
                     payload={"agency": agency.name if agency else "", "who": contact.display_name},
                 )
+    await session.commit()
     return contact
 
 
