@@ -397,7 +397,8 @@ def plan_preview(args: argparse.Namespace) -> ParsedPlan:
     """Read the plan file and print what was found (JSON, or the review's text). Light:
     no settings, no database (`plan import --dry-run` runs only this)."""
     from services.errors import DomainError
-    from services.plan_data import MAX_BYTES, read_plan
+    from services.isolation import read_plan
+    from services.plan_data import MAX_BYTES
 
     path = Path(args.file)
     if not path.is_file():

@@ -580,6 +580,14 @@ DOCUMENT_ERRORS = {
         "Tệp này không phải văn bản (Word .docx, PDF có chữ hoặc .txt) nên bot không đọc được."
     ),
     "too_large": "Tệp quá lớn (tối đa 20 MB).",
+    "too_big_unpacked": (
+        "Tệp .docx này khi giải nén quá lớn (tối đa 12 MB nội dung) nên bot không đọc. "
+        "Không có gì được ghi lại."
+    ),
+    "too_long": (
+        "Văn bản quá dài (tối đa 2 triệu ký tự, 50.000 dòng, mỗi đoạn 20.000 ký tự) nên bot "
+        "không đọc. Không có gì được ghi lại."
+    ),
     "scanned_pdf": (
         "Tệp PDF này là bản scan (ảnh chụp), không có lớp chữ nên bot không đọc được. "
         "Hãy gửi bản Word (.docx) hoặc PDF xuất trực tiếp từ Word."

@@ -10,6 +10,18 @@ that the caller maps to a Vietnamese message:
     unsupported_type a known format we do not read (.doc, .xls, .odt, images, archives...)
     scanned_pdf      a PDF without a text layer (a scan): it needs OCR first
     corrupt          a .docx or .pdf that cannot be opened (damaged, or encrypted)
+    too_big_unpacked a .docx whose parts would expand past `MAX_UNPACKED_BYTES` (XML:
+                     `MAX_UNPACKED_XML_BYTES`) or by more than `MAX_RATIO` (a zip bomb),
+                     read from the archive's directory before anything is expanded
+    too_long         text of more than `MAX_CHARS` characters or `MAX_LINES` lines, or a
+                     line (paragraph) longer than `MAX_LINE_CHARS`
+
+Bounds come before work: the byte size first, a .docx's declared part sizes and
+compression ratios next (zipfile never expands a member past its declared size, so the
+declaration is a real bound), then the text's length. A PDF's text is counted page by
+page and reading stops at the bound. The caller still runs all this in a child process
+under CPU and memory limits (services/isolation.py): the bounds answer well-formed
+monsters with a reason, the limits stop the ones no bound foresaw.
 
 How the format is chosen: the content is sniffed first (``%PDF-`` -> PDF, a zip holding
 ``word/document.xml`` -> .docx, the OLE2 signature of legacy .doc/.xls -> unsupported),
@@ -43,6 +55,19 @@ logging.getLogger("pypdf").setLevel(logging.CRITICAL)
 
 MAX_BYTES = 20 * 1024 * 1024
 MIN_LETTERS_PER_PAGE = 40
+# A plan is some 20-150 thousand characters; ten times the longest is still a plan.
+MAX_CHARS = 2_000_000
+MAX_LINES = 50_000
+MAX_LINE_CHARS = 20_000
+# A .docx's XML parts, expanded (a 300-page plan's document.xml is under 5 MB; parsed,
+# XML takes some ten times its size in memory), and all its parts (pictures too).
+MAX_UNPACKED_XML_BYTES = 12 * 1024 * 1024
+MAX_UNPACKED_BYTES = 60 * 1024 * 1024
+MAX_MEMBERS = 5_000
+# Word's XML compresses some 5-20 times; a part over 1 MB that compresses 200 times is a
+# repetition built to expand, not a document.
+MAX_RATIO = 200
+RATIO_MIN_BYTES = 1024 * 1024
 
 TEXT_EXTENSIONS = {"", "txt", "text", "md", "markdown", "csv"}
 UNSUPPORTED_EXTENSIONS = {
@@ -101,15 +126,51 @@ def extract_text(data: bytes, filename: str, max_bytes: int = MAX_BYTES) -> str:
     if kind == "pdf":
         text = _pdf_text(data)
     elif kind == "docx":
+        check_archive(data)
         text = _docx_text(data)
     elif kind == "unsupported":
         raise DocumentError("unsupported_type", filename)
     else:
         text = _decode_text(data)
+    check_text(text)
     text = unicodedata.normalize("NFC", text)
     if not text.strip():
         raise DocumentError("empty")
     return text
+
+
+def check_archive(data: bytes) -> None:
+    """Refuse a zip whose members, as its directory declares them, expand past the
+    bounds (`too_big_unpacked`); nothing is decompressed here."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            members = archive.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        raise DocumentError("corrupt", str(exc)) from exc
+    if len(members) > MAX_MEMBERS:
+        raise DocumentError("too_big_unpacked", f"{len(members)} members")
+    total = xml = 0
+    for member in members:
+        total += member.file_size
+        if member.filename.lower().endswith((".xml", ".rels")):
+            xml += member.file_size
+        ratio = member.file_size / max(1, member.compress_size)
+        if member.file_size > RATIO_MIN_BYTES and ratio > MAX_RATIO:
+            raise DocumentError("too_big_unpacked", f"{member.filename}: ratio {ratio:.0f}")
+    if total > MAX_UNPACKED_BYTES or xml > MAX_UNPACKED_XML_BYTES:
+        raise DocumentError("too_big_unpacked", f"{total} bytes unpacked, {xml} of XML")
+
+
+def check_text(text: str) -> None:
+    """Refuse text longer than the bounds (`too_long`), in one linear pass."""
+    if len(text) > MAX_CHARS:
+        raise DocumentError("too_long", f"{len(text)} characters")
+    lines = text.count("\n") + 1
+    if lines > MAX_LINES:
+        raise DocumentError("too_long", f"{lines} lines")
+    longest = max(map(len, text.split("\n")), default=0)
+    if longest > MAX_LINE_CHARS:
+        raise DocumentError("too_long", f"a line of {longest} characters")
 
 
 def _extension(filename: str) -> str:
@@ -356,12 +417,16 @@ def _pdf_text(data: bytes) -> str:
         raise DocumentError("empty", "no pages")
     texts: list[str] = []
     failures = 0
+    size = 0
     for page in pages:
         try:
             texts.append(page.extract_text() or "")
         except page_errors:  # one damaged page: keep the others
             failures += 1
             texts.append("")
+        size += len(texts[-1]) + 1
+        if size > MAX_CHARS:
+            raise DocumentError("too_long", f"over {MAX_CHARS} characters")
     if failures == len(pages):
         raise DocumentError("corrupt", "no page could be read")
     letters = sum(sum(ch.isalpha() for ch in text) for text in texts)

@@ -9,7 +9,7 @@ from telegram.ext import ContextTypes
 from bot import keyboards, render, review, texts
 from bot.handlers.common import coordinator_or_refuse, db_of, edit_or_ignore
 from db.models import Plan
-from services import clock, drafts, plans
+from services import clock, drafts, isolation, plans
 from services.errors import DomainError
 
 
@@ -29,7 +29,7 @@ async def on_plan_document(update: Update, context: ContextTypes.DEFAULT_TYPE) -
     telegram_file = await doc.get_file()
     data = bytes(await telegram_file.download_as_bytearray())
     try:
-        parsed = plans.read_plan(data, doc.file_name or "plan")
+        parsed = await isolation.read_plan_async(data, doc.file_name or "plan")
         async with db_of(context).session() as session:
             draft = await plans.create_draft(
                 session, parsed=parsed, source_name=doc.file_name or "", notify=False
