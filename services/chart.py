@@ -9,6 +9,11 @@ matplotlib's object API only (Figure + FigureCanvasAgg): no pyplot, no global st
 to call from a worker thread (`await asyncio.to_thread(completion_chart, ...)`). Text is
 set in DejaVu Sans, loaded from matplotlib's own files, which has every Vietnamese letter.
 
+Every label is plain text: names, titles and notes come from people and documents, so
+matplotlib's mathtext is off for each text drawn (an agency named "Quỹ $5$ triệu" is drawn
+as written, not as a formula, and one malformed `$` cannot break the chart), and
+`services.plaintext.plain` removes bidirectional and other invisible characters.
+
 Labels: the status names are passed in (`labels=bot.texts.STATUS`); the few other words
 come from bot/texts.py (CHART_TEXTS), passed in by the caller.
 """
@@ -31,6 +36,7 @@ from matplotlib.patches import Patch
 from matplotlib.ticker import MaxNLocator
 
 from services.collation import vi_key
+from services.plaintext import plain
 from services.status import DATED, STANDING, STATUSES
 
 if TYPE_CHECKING:
@@ -130,7 +136,7 @@ def _font(size: float, bold: bool = False) -> FontProperties:
 def _nfc(text: str) -> str:
     # Decomposed Vietnamese (letter + combining marks, as some Word files have it) is drawn
     # with misplaced marks; the composed form uses the font's own glyphs.
-    return unicodedata.normalize("NFC", text)
+    return unicodedata.normalize("NFC", plain(text))
 
 
 def _title_lines(title: str, note: str | None) -> list[str]:
@@ -210,6 +216,7 @@ def completion_chart(
         va="top",
         fontproperties=_font(14, bold=True),
         linespacing=1.25,
+        parse_math=False,
     )
     if note:
         fig.text(
@@ -220,9 +227,10 @@ def completion_chart(
             va="top",
             fontproperties=_font(11),
             color="#444444",
+            parse_math=False,
         )
     legend_top = top - len(title_lines) * TITLE_LINE_PX
-    fig.legend(
+    legend = fig.legend(
         handles=[
             Patch(facecolor=COLORS[s], edgecolor="none", label=_nfc(labels[s])) for s in ORDER
         ],
@@ -235,6 +243,8 @@ def completion_chart(
         columnspacing=1.2,
         borderaxespad=0,
     )
+    for label in legend.get_texts():
+        label.set_parse_math(False)
 
     axes_w = width - LEFT_PX - RIGHT_PX
     axes_h = max(len(bars), 1) * ROW_PX
@@ -243,7 +253,7 @@ def completion_chart(
         ax.spines[side].set_visible(False)
     ax.tick_params(axis="x", labelsize=10, labelfontfamily="DejaVu Sans")
     ax.tick_params(axis="y", length=0)
-    ax.set_xlabel(texts["xlabel"], fontproperties=_font(10.5))
+    ax.set_xlabel(texts["xlabel"], fontproperties=_font(10.5), parse_math=False)
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.grid(axis="x", color="#E5E5E5", linewidth=0.8)
     ax.set_axisbelow(True)
@@ -259,6 +269,7 @@ def completion_chart(
             va="center",
             transform=ax.transAxes,
             fontproperties=_font(12),
+            parse_math=False,
         )
         return _png(fig)
 
@@ -291,6 +302,7 @@ def completion_chart(
                     va="center",
                     color=TEXT_ON[status],
                     fontproperties=_font(9, bold=True),
+                    parse_math=False,
                 )
         left = [a + b for a, b in zip(left, counts, strict=True)]
     for y, r in zip(ys, bars, strict=True):
@@ -309,11 +321,13 @@ def completion_chart(
             va="center",
             fontproperties=_font(9.5),
             color="#222222",
+            parse_math=False,
         )
     ax.set_yticks(list(ys), labels=[_name_lines(r.name) for r in bars])
     for tick in ax.get_yticklabels():
         tick.set_fontproperties(_font(10))
         tick.set_linespacing(1.15)
+        tick.set_parse_math(False)
     return _png(fig)
 
 

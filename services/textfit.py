@@ -6,6 +6,8 @@ length; the database keeps them whole, and every message shows them through thes
 
 from __future__ import annotations
 
+from services.plaintext import plain
+
 ELLIPSIS = "…"
 _BACK_OFF = 0.3  # a cut may move back this share of the limit to end at a word
 _TRAILING = " \t\n,;:-–—(/"
@@ -20,6 +22,7 @@ def clip(text: str | None, limit: int, *, keep_lines: bool = False) -> str:
     """`text` in at most `limit` characters: whole if it fits, else cut at the last word
     boundary near the limit and ended with «…». Whitespace is collapsed to single spaces
     unless `keep_lines` (a whole message: then it is kept as written)."""
+    text = plain(text)  # what others read is plain text: no bidi or hidden characters
     if not text:
         return ""
     # A message keeps its lines and their indentation as written; a title is one line.

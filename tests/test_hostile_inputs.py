@@ -106,3 +106,69 @@ async def test_cli_plan_import_refuses_a_docx_bomb_in_vietnamese_and_writes_noth
     assert done.stderr.strip() == texts.DOCUMENT_ERRORS["too_big_unpacked"]
     assert "Traceback" not in done.stderr
     assert await rows(db) == before
+
+
+# --- 2. names, titles and notes are plain text ---------------------------------------------
+
+BIDI = "\u202e"  # RIGHT-TO-LEFT OVERRIDE: the rest of the line reads backwards
+HIDDEN = [BIDI, "\u2066", "\u2069", "\u200b", "\u200e", "\ufeff", "\u2060"]
+
+
+def test_plain_removes_invisible_format_characters_and_keeps_the_joiners():
+    import sys
+    import unicodedata
+
+    from services.plaintext import HIDDEN_RE, plain
+
+    cases = [
+        ("Nguyễn Văn\u202e An", "Nguyễn Văn An"),
+        ("Sở\u200b Y tế\u2066\u2069", "Sở Y tế"),
+        ("👨\u200d👩\u200d👧 gia đình", "👨\u200d👩\u200d👧 gia đình"),  # ZWJ kept
+        ("dòng 1\ndòng\t2\r", "dòng 1\ndòng\t2"),
+        ("\ufeffBáo cáo\u00ad năm", "Báo cáo năm"),
+        ("Quỹ $x^2$ «trẻ em»", "Quỹ $x^2$ «trẻ em»"),
+    ]
+    assert [plain(text) for text, _ in cases] == [want for _, want in cases]
+    # The written-out class is exactly Unicode's Cf and Cc, less ZWNJ, ZWJ, \n and \t.
+    wanted = {
+        chr(c) for c in range(sys.maxunicode + 1) if unicodedata.category(chr(c)) in ("Cf", "Cc")
+    } - {"\u200c", "\u200d", "\n", "\t"}
+    found = {chr(c) for c in range(sys.maxunicode + 1) if HIDDEN_RE.match(chr(c))}
+    assert found == wanted
+
+
+async def test_bidi_controls_in_names_and_titles_never_reach_coordinators(world):
+    from tests.harness import NOTICE, stop_periodic_jobs
+
+    await stop_periodic_jobs(world.app)
+    await world.agency(f"Sở{BIDI} Y tế", code="SYT")
+    await add_task(world, "SYT", f"Báo cáo{HIDDEN[1]} năm{HIDDEN[3]}", D(2026, 12, 20))
+    coord = await world.coordinator()
+    user = await world.official("SYT", name=f"Nguyễn{BIDI} An")
+    listing = await world.say(user, "/viec")
+    card = await world.open_task(user, listing, 1)
+    await world.tap(user, card, texts.BTN_PROGRESS)
+    await world.say(user, f"đã gửi báo cáo{BIDI} gnp.exe", reply_to=card.message_id)
+    await world.dispatch()
+    notices = [m.text for m in world.server.messages_to(coord) if m.text.startswith(NOTICE)]
+    assert notices and any("Nguyễn An" in n and "Sở Y tế" in n for n in notices)
+    summary = await world.say(coord, "/tonghop")
+    seen = [m.text or m.caption or "" for m in world.server.sent]
+    assert "Sở Y tế" in summary.text
+    assert not any(ch in text for text in seen for ch in HIDDEN)
+
+
+async def test_bieudo_draws_a_name_with_dollar_signs_as_written(world):
+    import io
+
+    from PIL import Image
+
+    for code, name in [("A", "Quỹ $x^2$ bảo trợ trẻ em"), ("B", r"Hội $\frac{1}{$ tỉnh")]:
+        await world.agency(name, code=code)
+        await add_task(world, code, "Báo cáo năm", D(2026, 12, 20))
+    coord = await world.coordinator()
+    photo = await world.say(coord, "/bieudo")
+    assert photo.method == "sendPhoto"
+    assert Image.open(io.BytesIO(photo.file_bytes)).format == "PNG"
+    # And again: one bad name does not disable the chart for good.
+    assert (await world.say(coord, "/bieudo")).method == "sendPhoto"
