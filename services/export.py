@@ -58,6 +58,7 @@ from sqlmodel import col, select
 from db.models import Agency, Contact, Plan, Task, TaskEvent
 from services import clock
 from services.collation import sort_vi
+from services.plaintext import plain
 from services.status import CANCELLED, CLOSED, STATUSES, days_until, task_status
 
 DATE_FORMAT = "dd/mm/yyyy"
@@ -746,7 +747,7 @@ class _Strings:
     def xml(self) -> bytes:
         items = []
         for text in self._texts:
-            text = _escape(text)
+            text = _escape(plain(text))  # what others read: no bidi or hidden characters
             space = ' xml:space="preserve"' if text != text.strip() else ""
             items.append(f"<si><t{space}>{text}</t></si>")
         body = "".join(items)

@@ -172,3 +172,66 @@ async def test_bieudo_draws_a_name_with_dollar_signs_as_written(world):
     assert Image.open(io.BytesIO(photo.file_bytes)).format == "PNG"
     # And again: one bad name does not disable the chart for good.
     assert (await world.say(coord, "/bieudo")).method == "sendPhoto"
+
+
+# --- 3. long titles, far dates -------------------------------------------------------------
+
+LONG = "Tuyên truyền, phổ biến pháp luật về quyền trẻ em và phòng, chống xâm hại trẻ em " * 64
+
+
+async def test_a_5000_character_titles_extension_and_its_approval_fit_and_the_workbook_keeps_it(
+    world,
+):
+    import io
+
+    import openpyxl
+
+    from bot import render
+    from tests.harness import stop_periodic_jobs
+
+    await stop_periodic_jobs(world.app)
+    await world.agency("Sở Giáo dục và Đào tạo", code="SGD")
+    task_id = await add_task(world, "SGD", LONG, D(2026, 12, 30))
+    coord = await world.coordinator()
+    user = await world.official("SGD")
+    listing = await world.say(user, "/viec")
+    card = await world.open_task(user, listing, 1)
+    before = len(world.server.messages_to(user))
+    await world.tap(user, card, texts.BTN_EXTEND)  # 📅
+    ask = (await world.server.wait_for_messages(user, before + 1))[-1]
+    assert ask.text.startswith(texts.ASK_EXTENSION_DATE.split("«")[0]) and "…" in ask.text
+    done = await world.say(user, "15/1/2027", reply_to=ask.message_id)
+    assert "15/01/2027" in done.text and len(done.text) <= render.MESSAGE_LIMIT
+    await world.dispatch()
+    notice = await world.server.wait_for(
+        lambda: next(
+            (m for m in world.server.messages_to(coord) if m.reply_markup and "gia hạn" in m.text),
+            None,
+        )
+    )
+    answer, _ = await world.tap(coord, notice, texts.BTN_APPROVE.format(date="15/01/2027"))
+    assert "15/01/2027" in answer.text and len(answer.text) < 200
+    assert all(len(m.text or m.caption or "") <= render.MESSAGE_LIMIT for m in world.server.sent)
+    async with world.db.session() as session:
+        task = await session.get(Task, task_id)
+        assert task.title == " ".join(LONG.split()) and task.due_date == D(2027, 1, 15)
+    workbook = await world.say(coord, "/xuat")
+    book = openpyxl.load_workbook(io.BytesIO(workbook.file_bytes))
+    cells = [c for row in book["Theo nhiệm vụ"].iter_rows(values_only=True) for c in row]
+    assert " ".join(LONG.split()) in cells
+
+
+async def test_suaviec_to_year_9999_gets_the_range_answer_and_changes_nothing(world):
+    from tests.test_core_loop import snapshot
+
+    await world.agency("Sở Y tế", code="SYT")
+    task_id = await add_task(world, "SYT", "Báo cáo năm", D(2026, 12, 20))
+    coord = await world.coordinator()
+    before = await snapshot(world)
+    for typed in ("31/12/9999", "25/12/9999", "1/1/1990"):
+        day, month, year = (int(x) for x in typed.split("/"))
+        reply = await world.say(coord, f"/suaviec {task_id} hạn {typed}")
+        assert reply.text == texts.error_text(
+            "due_out_of_range", date=D(year, month, day), low=2025, high=2036
+        )
+    assert await snapshot(world) == before
