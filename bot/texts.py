@@ -581,7 +581,7 @@ DOCUMENT_ERRORS = {
     ),
     "too_large": "Tệp quá lớn (tối đa 20 MB).",
     "too_big_unpacked": (
-        "Tệp .docx này khi giải nén quá lớn (tối đa 12 MB nội dung) nên bot không đọc. "
+        "Tệp .docx này khi giải nén quá lớn (tối đa 8 MB nội dung) nên bot không đọc. "
         "Không có gì được ghi lại."
     ),
     "too_long": (

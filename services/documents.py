@@ -48,6 +48,7 @@ import logging
 import re
 import unicodedata
 import zipfile
+from typing import Any
 
 # pypdf reports damaged files through logging as well as by raising; the raise is what
 # we act on, and its log lines would reach the person at the terminal as noise.
@@ -61,7 +62,7 @@ MAX_LINES = 50_000
 MAX_LINE_CHARS = 20_000
 # A .docx's XML parts, expanded (a 300-page plan's document.xml is under 5 MB; parsed,
 # XML takes some ten times its size in memory), and all its parts (pictures too).
-MAX_UNPACKED_XML_BYTES = 12 * 1024 * 1024
+MAX_UNPACKED_XML_BYTES = 8 * 1024 * 1024
 MAX_UNPACKED_BYTES = 60 * 1024 * 1024
 MAX_MEMBERS = 5_000
 # Word's XML compresses some 5-20 times; a part over 1 MB that compresses 200 times is a
@@ -288,6 +289,9 @@ class _Numbering:
     def __init__(self, document) -> None:
         self.levels: dict[tuple[str, int], tuple[str, str, int]] = {}
         self.counters: dict[str, list[int]] = {}
+        # A style's numbering, looked up once per style: python-docx finds a paragraph's
+        # style (the default one, when it names none) by scanning every style.
+        self.style_numbering: dict[str | None, Any] = {}
         try:
             root = document.part.numbering_part.element
         except (NotImplementedError, KeyError, AttributeError):
@@ -310,7 +314,7 @@ class _Numbering:
     def label(self, paragraph) -> str:
         if not self.levels:
             return ""
-        num_id, ilvl = _num_pr(paragraph)
+        num_id, ilvl = _num_pr(paragraph, self.style_numbering)
         if num_id is None or (num_id, ilvl) not in self.levels:
             return ""
         counters = self.counters.setdefault(num_id, [0] * 9)
@@ -333,15 +337,20 @@ def _child_val(node, tag: str) -> str | None:
     return None if child is None else child.get(_qn("w:val"))
 
 
-def _num_pr(paragraph) -> tuple[str | None, int]:
+def _num_pr(paragraph, by_style: dict[str | None, Any]) -> tuple[str | None, int]:
     """The (numId, level) of a paragraph's list numbering, from itself or its style."""
     p_pr = paragraph._p.pPr
     num_pr = p_pr.find(_qn("w:numPr")) if p_pr is not None else None
-    style = paragraph.style
-    while num_pr is None and style is not None:
-        s_pr = style.element.find(_qn("w:pPr"))
-        num_pr = s_pr.find(_qn("w:numPr")) if s_pr is not None else None
-        style = style.base_style
+    if num_pr is None:
+        style_id = paragraph._p.style
+        if style_id not in by_style:
+            style, found = paragraph.style, None
+            while found is None and style is not None:
+                s_pr = style.element.find(_qn("w:pPr"))
+                found = s_pr.find(_qn("w:numPr")) if s_pr is not None else None
+                style = style.base_style
+            by_style[style_id] = found
+        num_pr = by_style[style_id]
     if num_pr is None:
         return None, 0
     num_id = _child_val(num_pr, "w:numId")

@@ -52,7 +52,7 @@ _SLOT = threading.Lock()
 @dataclass(frozen=True)
 class Usage:
     cpu_s: float  # the child's CPU time (user + system) reading the document
-    peak_mb: float  # its peak resident memory above what it held before reading
+    peak_mb: float  # its peak resident memory above what it held before it read the file
 
 
 @dataclass(frozen=True)
@@ -67,8 +67,13 @@ def _vm_bytes() -> int:
         return int(statm.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
 
 
-def _rss_mb() -> float:
+def _peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def _rss_mb() -> float:
+    with open("/proc/self/statm") as statm:
+        return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
 
 
 def _limit(which: int, soft: int) -> None:
@@ -86,13 +91,13 @@ def _child_main() -> None:
     from services import plan_data
 
     cpu_s, memory_mb = int(sys.argv[1]), int(sys.argv[2])
-    data, filename, year = pickle.loads(sys.stdin.buffer.read())
     start_cpu, start_rss = time.process_time(), _rss_mb()
+    data, filename, year = pickle.loads(sys.stdin.buffer.read())
     _limit(resource.RLIMIT_CPU, math.ceil(start_cpu) + cpu_s)
     _limit(resource.RLIMIT_AS, _vm_bytes() + memory_mb * 1024 * 1024)
 
     def usage() -> tuple[float, float]:  # a plain tuple: this module is __main__ here
-        return time.process_time() - start_cpu, max(0.0, _rss_mb() - start_rss)
+        return time.process_time() - start_cpu, max(0.0, _peak_rss_mb() - start_rss)
 
     try:
         answer: tuple = ("ok", plan_data.read_plan(data, filename, year))
