@@ -7,7 +7,7 @@ answer with it. `read_plan(data, filename, year)` (blocking; `read_plan_async` r
 a worker thread) does this:
 
 1. Take a slot (one document at a time: the machine has few cores, and the bot's loop
-   keeps the others).
+   keeps the others). `read_plan_async` waits for it on a thread of its own.
 2. Start a fresh interpreter on this module (`python -m services.isolation`): nothing of
    the bot's state, threads or locks is inherited, and it costs some 0.2 s. (A
    multiprocessing start method would re-run the caller's main script in the child.)
@@ -35,6 +35,7 @@ import subprocess
 import sys
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -47,6 +48,9 @@ WALL_TIMEOUT_S = 15.0  # a child blocked, not computing (the CPU limit ends the 
 ROOT = Path(__file__).resolve().parent.parent
 
 _SLOT = threading.Lock()
+# Documents wait for the slot on a thread of their own: a queue of them never takes the
+# default executor's threads, which the chart and the workbook use.
+_WAITER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="nhacviec-document")
 
 
 @dataclass(frozen=True)
@@ -166,7 +170,8 @@ def read_plan(data: bytes, filename: str, year: int | None = None) -> ParsedPlan
 
 async def read_plan_async(data: bytes, filename: str, year: int | None = None) -> ParsedPlan:
     """`read_plan` off the event loop: other people's answers do not wait for it."""
-    return await asyncio.to_thread(read_plan, data, filename, year)
+    loop = asyncio.get_running_loop()
+    return await loop.run_in_executor(_WAITER, read_plan, data, filename, year)
 
 
 if __name__ == "__main__":

@@ -193,7 +193,7 @@ async def cmd_nhom(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         name, colon, codes = rest.partition(":")
         if not colon:
             rows = [
-                texts.GROUP_ROW.format(name=g.name, codes=", ".join(c))
+                texts.GROUP_ROW.format(name=render.name_of(g.name), codes=", ".join(c))
                 for g, c in await broadcasts.list_groups(session)
             ]
             await message.reply_text(

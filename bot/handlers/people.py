@@ -135,7 +135,7 @@ async def cmd_roi(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     text = (
         texts.LEAVE_ASK_COORDINATOR
         if me.is_coordinator and me.agency is None
-        else texts.LEAVE_ASK.format(agency=me.agency.name if me.agency else "")
+        else texts.LEAVE_ASK.format(agency=render.name_of(me.agency.name) if me.agency else "")
     )
     await message.reply_text(text, reply_markup=keyboards.leave_keyboard())
 
@@ -163,7 +163,9 @@ async def on_leave_button(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
             await query.answer(texts.error_text(error.code, **error.params)[:200], show_alert=True)
             return
     done = (
-        texts.LEFT.format(agency=info.agency_name) if info.agency_name else texts.LEFT_COORDINATOR
+        texts.LEFT.format(agency=render.name_of(info.agency_name))
+        if info.agency_name
+        else texts.LEFT_COORDINATOR
     )
     await query.answer()
     await edit_or_ignore(message, done, reply_markup=None)

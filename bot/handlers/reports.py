@@ -192,13 +192,18 @@ async def cmd_chuatraloi(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     async with db_of(context).session() as session:
         quiet = await summary.silence(session)
     lines = [texts.SILENT_NEVER_ANSWERED.format(count=len(quiet.never_answered))]
-    lines += [texts.SILENT_ROW.format(name=n) for n in quiet.never_answered] or [texts.SILENT_NONE]
-    lines.append(texts.SILENT_NO_CONTACT.format(count=len(quiet.no_contact)))
-    lines += [texts.SILENT_ROW.format(name=n) for n in quiet.no_contact] or [texts.SILENT_NONE]
-    lines.append(texts.SILENT_BLOCKED.format(count=len(quiet.unreachable)))
-    lines += [texts.SILENT_CONTACT_ROW.format(agency=a, who=p) for a, p in quiet.unreachable] or [
+    lines += [texts.SILENT_ROW.format(name=render.name_of(n)) for n in quiet.never_answered] or [
         texts.SILENT_NONE
     ]
+    lines.append(texts.SILENT_NO_CONTACT.format(count=len(quiet.no_contact)))
+    lines += [texts.SILENT_ROW.format(name=render.name_of(n)) for n in quiet.no_contact] or [
+        texts.SILENT_NONE
+    ]
+    lines.append(texts.SILENT_BLOCKED.format(count=len(quiet.unreachable)))
+    lines += [
+        texts.SILENT_CONTACT_ROW.format(agency=render.name_of(a), who=render.name_of(p))
+        for a, p in quiet.unreachable
+    ] or [texts.SILENT_NONE]
     head = texts.SILENT_HEADER.format(date=texts.date_vn(clock.today_vn()))
     for text in render.join_lines(lines, head=head):
         await message.reply_text(text)
