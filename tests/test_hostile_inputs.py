@@ -265,3 +265,27 @@ def test_bench_documents_quick_prints_its_json_line():
         "docx_xml_limit",
         "real_plan",
     }
+
+
+async def test_the_same_40_times_repeated_plan_sent_twice_in_chat_writes_nothing_the_second_time(
+    world,
+):
+    from services import clock
+    from tests.test_plan_drafts import BUNDLED
+
+    world.clock.set(dt.datetime(2025, 6, 2, 9, 0, tzinfo=clock.VN_TZ))
+    text = BUNDLED.read_text(encoding="utf-8")
+    start, end = text.index("V. TỔ CHỨC THỰC HIỆN"), text.index("VI. CHẾ ĐỘ BÁO CÁO")
+    data = (text[:end] + text[start:end] * 39 + text[end:]).encode()
+    coord = await world.coordinator()
+    review = await world.send_document(coord, "KH_x40.txt", len(data), content=data)
+    activate = next(label for label in world.labels(review) if label.startswith("✅"))
+    answer = await world.press(
+        coord, review.message_id, world.button_data(review, activate), timeout=120
+    )
+    assert answer.text.startswith("✅")
+    before = await rows(world.db)
+    assert before["Task"] > 40 * 50 and before["TaskEvent"] > 0
+    reply = await world.send_document(coord, "KH_x40.txt", len(data), content=data)
+    assert reply.text == texts.PLAN_ACTIVATED_SAME
+    assert await rows(world.db) == before
