@@ -131,10 +131,13 @@ def read_plan_outcome(
     """Read a plan in a limited child process (see the module docstring); never raises
     for the document's sake."""
     command = [sys.executable, "-m", "services.isolation", str(cpu_s), str(memory_mb)]
+    # What the reader needs, not the bot's secrets: no token, no database address.
     env = {
-        **os.environ,
-        "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]),
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("TELEGRAM_", "DATABASE_", "TEST_DATABASE_"))
     }
+    env["PYTHONPATH"] = os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])
     with _SLOT:
         child = subprocess.Popen(
             command,
