@@ -131,8 +131,18 @@ class World:
         self.server.user_sends_document(
             chat_id, user_id or chat_id, file_name, size=size, reply_to=reply_to, content=content
         )
-        messages = await self.server.wait_for_messages(chat_id, before + 1, ANSWER_WAIT_S)
-        return messages[before]
+        # A plan is read in a child process (services/isolation.py): the dispatcher's
+        # notices may come first, and are not the answer (as in `say`).
+
+        def answer():
+            new = [
+                m
+                for m in self.server.messages_to(chat_id)[before:]
+                if not (m.text or "").startswith(NOTICE)
+            ]
+            return new[0] if new else None
+
+        return await self.server.wait_for(answer, ANSWER_WAIT_S)
 
     async def press(
         self,
