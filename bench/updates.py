@@ -3,7 +3,7 @@
     uv run python bench/updates.py [--quick] [--inproc]
 
 Part 1 - status-changing updates: throughput and latency (SQLite, the real Application):
-  For each configuration - the default settings (concurrent_updates=8, one chat's updates
+  For each configuration - the default settings (concurrent_updates=128, one chat's updates
   in order: bot/ordering.py), then Settings(concurrent_updates=1), and in the full run the
   default without coordinators - a
   fresh temporary SQLite database gets U agencies with one task and one linked official
@@ -83,13 +83,14 @@ from common import (
 
 from services import clock
 from services.clock import VN_TZ, FrozenClock
+from services.settings import Settings
 
 START = dt.datetime(2026, 11, 23, 9, 0, tzinfo=VN_TZ)  # a Monday morning, as in the tests
 TARGET_RATE = 200.0  # updates/s
 TARGET_P95_MS = 50.0
 TARGET_TONGHOP_MS = 200.0
 COORDINATORS = 2
-DEFAULT_CONCURRENCY = 8  # services.settings.Settings.concurrent_updates
+DEFAULT_CONCURRENCY = int(Settings.model_fields["concurrent_updates"].default)
 
 REPLY_TEXT = {"p": "đang thực hiện", "d": "đã xong"}
 
@@ -755,11 +756,12 @@ async def bench(args: argparse.Namespace) -> dict[str, Any]:
     }
     repeats = 3 if quick else 10
     configs_wanted = [
-        ("default (8)", DEFAULT_CONCURRENCY, COORDINATORS),
+        (f"default ({DEFAULT_CONCURRENCY})", DEFAULT_CONCURRENCY, COORDINATORS),
         ("concurrent 1", 1, COORDINATORS),
     ]
     if not quick:
-        configs_wanted.append(("default (8), no coordinators", DEFAULT_CONCURRENCY, 0))
+        label = f"default ({DEFAULT_CONCURRENCY}), no coordinators"
+        configs_wanted.append((label, DEFAULT_CONCURRENCY, 0))
     side = LocalFake(OPS) if args.inproc else FakeProcess(Path(__file__))
     async with side:
         configs = []

@@ -8,7 +8,12 @@ from telegram import InlineKeyboardMarkup, Message, Update
 from telegram.ext import ContextTypes
 
 from bot import keyboards, render, texts
-from bot.handlers.common import coordinator_or_refuse, db_of, edit_or_ignore, removed_text
+from bot.handlers.common import (
+    answer_and_edit,
+    coordinator_or_refuse,
+    db_of,
+    removed_text,
+)
 from services import broadcasts, invites
 from services.errors import DomainError
 
@@ -100,8 +105,7 @@ async def on_broadcast_button(update: Update, context: ContextTypes.DEFAULT_TYPE
         try:
             if action == "c":
                 await broadcasts.cancel(session, broadcast_id=broadcast_id, author=me.contact)
-                await query.answer()
-                await edit_or_ignore(message, texts.BROADCAST_CANCELLED, reply_markup=None)
+                await answer_and_edit(query, message, texts.BROADCAST_CANCELLED, reply_markup=None)
                 return
             if action == "s":
                 draft = await broadcasts.get_draft(session, broadcast_id, me.contact)
@@ -117,14 +121,16 @@ async def on_broadcast_button(update: Update, context: ContextTypes.DEFAULT_TYPE
                     progress_chat_id=message.chat_id,
                     progress_message_id=message.message_id,
                 )
-                await query.answer()
                 # The text as sent stays where it was written; its delivery report goes
                 # below it, kept up to date by the dispatcher (jobs/broadcasts.py).
                 progress = texts.BROADCAST_PROGRESS.format(
                     done=0, total=total, delivered=0, failed=0
                 )
-                await edit_or_ignore(
-                    message, render.broadcast_sent(described, draft, progress), reply_markup=None
+                await answer_and_edit(
+                    query,
+                    message,
+                    render.broadcast_sent(described, draft, progress),
+                    reply_markup=None,
                 )
                 return
             target = "all" if action == "a" else f"group:{action[1:]}"
@@ -137,8 +143,7 @@ async def on_broadcast_button(update: Update, context: ContextTypes.DEFAULT_TYPE
                 render.popup(texts.error_text(error.code, **error.params)), show_alert=True
             )
             return
-    await query.answer()
-    await edit_or_ignore(message, text, reply_markup=markup)
+    await answer_and_edit(query, message, text, reply_markup=markup)
 
 
 async def on_ack(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -8,10 +8,11 @@ from telegram.ext import ContextTypes
 from bot import keyboards, render, texts
 from bot.handlers.common import (
     actor_for,
+    answer_and_edit,
     coordinator_or_refuse,
     db_of,
-    edit_or_ignore,
     thread_of,
+    together,
 )
 from bot.handlers.tasks import change_text, outcome_text, question
 from db.models import Event
@@ -39,14 +40,17 @@ async def on_extension_button(update: Update, context: ContextTypes.DEFAULT_TYPE
                 views = await tasks.views_by_id(session, [button.task_id])
                 if not views or not views[0].extension_requested:
                     raise DomainError("extension_not_pending")
-                ask = await update.effective_chat.send_message(
-                    texts.ASK_APPROVE_DATE.format(
-                        title=render.line_title(views[0]),
-                        agency=render.name_of(views[0].agency_name),
-                        example=texts.example_date(),
+                ask, _ = await together(
+                    update.effective_chat.send_message(
+                        texts.ASK_APPROVE_DATE.format(
+                            title=render.line_title(views[0]),
+                            agency=render.name_of(views[0].agency_name),
+                            example=texts.example_date(),
+                        ),
+                        reply_markup=ForceReply(selective=update.effective_chat.type != "private"),
+                        message_thread_id=thread_of(message),
                     ),
-                    reply_markup=ForceReply(selective=update.effective_chat.type != "private"),
-                    message_thread_id=thread_of(message),
+                    query.answer(),
                 )
                 await tasks.link_message(
                     session,
@@ -55,7 +59,6 @@ async def on_extension_button(update: Update, context: ContextTypes.DEFAULT_TYPE
                     task_ids=[button.task_id],
                     purpose="ask_approve_date",
                 )
-                await query.answer()
                 return
             change = await tasks.decide_extension(
                 session,
@@ -70,9 +73,16 @@ async def on_extension_button(update: Update, context: ContextTypes.DEFAULT_TYPE
             )
             return
     outcome = change_text(change)
-    await query.answer(render.popup(outcome))
     if message is not None:
-        await edit_or_ignore(message, render.fit(f"{message.text}\n\n{outcome}"), reply_markup=None)
+        await answer_and_edit(
+            query,
+            message,
+            render.fit(f"{message.text}\n\n{outcome}"),
+            popup=render.popup(outcome),
+            reply_markup=None,
+        )
+    else:
+        await query.answer(render.popup(outcome))
 
 
 def event_added_text(event: Event) -> str:

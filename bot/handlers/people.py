@@ -12,12 +12,14 @@ from telegram.ext import ContextTypes
 
 from bot import keyboards, render, texts
 from bot.handlers.common import (
+    answer_and_edit,
     coordinator_or_refuse,
     db_of,
     edit_or_ignore,
     person_name,
     refusal,
     thread_of,
+    together,
 )
 from services import contacts, invites
 from services.agencies import get_agency
@@ -75,19 +77,20 @@ async def on_contact_button(update: Update, context: ContextTypes.DEFAULT_TYPE) 
         if me is None:
             return
         if button.op == "cancel":
-            await query.answer()
-            await edit_or_ignore(message, texts.NOTHING_CHANGED, reply_markup=None)
+            await answer_and_edit(query, message, texts.NOTHING_CHANGED, reply_markup=None)
             return
         try:
             info = await contacts.get_info(session, button.contact_id)
             fields = render.contact_fields(info)
             if not button.confirmed:
-                await update.effective_chat.send_message(
-                    _ASK[button.op].format(**fields),
-                    reply_markup=keyboards.contact_confirm_keyboard(info.id, button.op),
-                    message_thread_id=thread_of(message),
+                await together(
+                    update.effective_chat.send_message(
+                        _ASK[button.op].format(**fields),
+                        reply_markup=keyboards.contact_confirm_keyboard(info.id, button.op),
+                        message_thread_id=thread_of(message),
+                    ),
+                    query.answer(),
                 )
-                await query.answer()
                 return
             who = _who(update, me.contact.id)
             if button.op == "remove":
@@ -152,8 +155,7 @@ async def on_leave_button(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
             await query.answer(refused or texts.BAD_BUTTON, show_alert=True)
             return
         if query.data != "lv:y":
-            await query.answer()
-            await edit_or_ignore(message, texts.LEAVE_STAYED, reply_markup=None)
+            await answer_and_edit(query, message, texts.LEAVE_STAYED, reply_markup=None)
             return
         try:
             info = await contacts.remove_contact(
@@ -167,8 +169,7 @@ async def on_leave_button(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
         if info.agency_name
         else texts.LEFT_COORDINATOR
     )
-    await query.answer()
-    await edit_or_ignore(message, done, reply_markup=None)
+    await answer_and_edit(query, message, done, reply_markup=None)
 
 
 async def on_my_chat_member(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

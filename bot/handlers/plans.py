@@ -7,7 +7,12 @@ from telegram import Message, Update
 from telegram.ext import ContextTypes
 
 from bot import keyboards, render, review, texts
-from bot.handlers.common import coordinator_or_refuse, db_of, edit_or_ignore
+from bot.handlers.common import (
+    answer_and_edit,
+    coordinator_or_refuse,
+    db_of,
+    together,
+)
 from db.models import Plan
 from services import clock, drafts, isolation, plans
 from services.errors import DomainError
@@ -64,9 +69,13 @@ async def on_plan_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
             if plan is None or plan.state != "draft":
                 await query.answer(texts.PLAN_NOT_DRAFT, show_alert=True)
                 return
-            await query.answer()
             if isinstance(query.message, Message):
-                await query.message.reply_text(texts.PLAN_EDIT_HELP.format(id=plan_id))
+                await together(
+                    query.answer(),
+                    query.message.reply_text(texts.PLAN_EDIT_HELP.format(id=plan_id)),
+                )
+            else:
+                await query.answer()
             return
         try:
             if action in ("activate", "activate_all"):
@@ -85,9 +94,16 @@ async def on_plan_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
                 render.popup(texts.error_text(error.code, **error.params)), show_alert=True
             )
             return
-    await query.answer(render.popup(outcome))
     if isinstance(query.message, Message):
-        await edit_or_ignore(query.message, f"{query.message.text}\n\n{outcome}", reply_markup=None)
+        await answer_and_edit(
+            query,
+            query.message,
+            f"{query.message.text}\n\n{outcome}",
+            popup=render.popup(outcome),
+            reply_markup=None,
+        )
+    else:
+        await query.answer(render.popup(outcome))
 
 
 def _target(args: list[str]) -> tuple[int | None, str]:

@@ -10,7 +10,12 @@ from telegram import InlineKeyboardMarkup, Message, Update
 from telegram.ext import ContextTypes
 
 from bot import keyboards, render, texts
-from bot.handlers.common import coordinator_or_refuse, db_of, edit_or_ignore
+from bot.handlers.common import (
+    answer_and_edit,
+    coordinator_or_refuse,
+    db_of,
+    together,
+)
 from services import broadcasts, chart, clock, export, reportfiles, summary
 from services.agencies import find_agency
 from services.errors import DomainError
@@ -87,8 +92,7 @@ async def on_summary_button(update: Update, context: ContextTypes.DEFAULT_TYPE) 
         except DomainError:
             await query.answer(render.popup(texts.STALE_BUTTON), show_alert=True)
             return
-    await query.answer()
-    await edit_or_ignore(message, text, reply_markup=markup)
+    await answer_and_edit(query, message, text, reply_markup=markup)
 
 
 async def _overdue_view(
@@ -126,8 +130,7 @@ async def on_overdue_button(update: Update, context: ContextTypes.DEFAULT_TYPE) 
         if await coordinator_or_refuse(update, session) is None:
             return
         text, markup = await _overdue_view(session, page)
-    await query.answer()
-    await edit_or_ignore(message, text, reply_markup=markup)
+    await answer_and_edit(query, message, text, reply_markup=markup)
 
 
 async def _files_view(
@@ -172,15 +175,16 @@ async def on_files_button(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
             return
         if button.submission_id is None:
             text, markup = await _files_view(session, button.scope, button.page)
-            await query.answer()
-            await edit_or_ignore(message, text, reply_markup=markup)
+            await answer_and_edit(query, message, text, reply_markup=markup)
             return
         filed = await reportfiles.get_filed(session, button.submission_id)
     if filed is None:
         await query.answer(render.popup(texts.STALE_BUTTON), show_alert=True)
         return
-    await query.answer()
-    await message.reply_document(filed.file_id, caption=render.file_caption(filed))
+    await together(
+        query.answer(),
+        message.reply_document(filed.file_id, caption=render.file_caption(filed)),
+    )
 
 
 async def cmd_chuatraloi(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -10,10 +10,11 @@ from bot import keyboards, render, texts
 from bot.handlers.common import (
     TEXT_LIMIT,
     actor_for,
+    answer_and_edit,
     db_of,
-    edit_or_ignore,
     refusal,
     thread_of,
+    together,
 )
 from bot.handlers.plans import on_plan_document
 from services import invites, replies, tasks
@@ -224,15 +225,14 @@ async def on_list_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
         return
     if button.task_id is None:
         page = render.task_list_page(views[0].agency_name, views, button.page)
-        await query.answer()
-        await edit_or_ignore(message, page.text, reply_markup=list_markup(page))
+        await answer_and_edit(query, message, page.text, reply_markup=list_markup(page))
         return
     view = next((v for v in views if v.id == button.task_id), None)
     if view is None:
         await query.answer(render.popup(texts.STALE_BUTTON), show_alert=True)
         return
-    await query.answer()
-    await edit_or_ignore(
+    await answer_and_edit(
+        query,
         message,
         render.task_card(view, number=_number_of(subject, view.id), count=len(views), hint=True),
         reply_markup=card_markup(view, back_page=button.page),
@@ -307,7 +307,7 @@ async def on_task_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
         await query.answer(render.popup(refused or texts.NOT_LINKED), show_alert=True)
         return
     if asked is not None:
-        ask = await _ask(update, asked, button.action)
+        ask, _ = await together(_ask(update, asked, button.action), query.answer())
         async with db_of(context).session() as session:
             await tasks.link_message(
                 session,
@@ -316,12 +316,18 @@ async def on_task_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
                 task_ids=[button.task_id],
                 purpose="ask_block" if button.action == "blocked" else "ask_extend",
             )
-        await query.answer()
         return
     assert change is not None  # neither refused nor asking: the change was made
-    await query.answer(render.popup(change_text(change)))
     if message is not None and redraw is not None:
-        await edit_or_ignore(message, redraw[0], reply_markup=redraw[1])
+        await answer_and_edit(
+            query,
+            message,
+            redraw[0],
+            popup=render.popup(change_text(change)),
+            reply_markup=redraw[1],
+        )
+    else:
+        await query.answer(render.popup(change_text(change)))
 
 
 async def _ask(update: Update, view: tasks.TaskView, action: str) -> Message:
@@ -418,19 +424,20 @@ async def on_held_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
         await query.answer(render.popup(refused or texts.NOT_LINKED), show_alert=True)
         return
     if outcome.kind == "ask_type_date":
-        await query.answer()
-        await edit_or_ignore(message, message.text or "", reply_markup=None)
-        await ask_for_date(update, context, outcome)
+        await together(
+            answer_and_edit(query, message, message.text or "", reply_markup=None),
+            ask_for_date(update, context, outcome),
+        )
         return
     if outcome.kind in ("ask_which", "ask_date"):
-        await query.answer()
         text, markup = question(outcome, button.page or 0)
-        await edit_or_ignore(message, text, reply_markup=markup)
+        await answer_and_edit(query, message, text, reply_markup=markup)
         return
     if outcome.kind == "ask_meaning" and outcome.task is not None:
-        await query.answer()
-        await edit_or_ignore(message, message.text or "", reply_markup=None)
-        await answer(message, outcome, context)
+        await together(
+            answer_and_edit(query, message, message.text or "", reply_markup=None),
+            answer(message, outcome, context),
+        )
         return
     if outcome.kind == "event_added" and outcome.event is not None:
         from bot.handlers.coordinator import event_added_text
@@ -438,12 +445,17 @@ async def on_held_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
         done = event_added_text(outcome.event)
     else:
         done = outcome_text(outcome, otherwise=texts.HELD_GONE)
-    await query.answer(render.popup(done))
     if outcome.kind in ("changed", "decided", "event_added", "error", "done_before"):
         # The question becomes the record of what was done.
-        await edit_or_ignore(
-            message, render.fit(f"{message.text or ''}\n\n{done}"), reply_markup=None
+        await answer_and_edit(
+            query,
+            message,
+            render.fit(f"{message.text or ''}\n\n{done}"),
+            popup=render.popup(done),
+            reply_markup=None,
         )
+    else:
+        await query.answer(render.popup(done))
 
 
 async def ask_for_date(
