@@ -58,7 +58,7 @@ from bot.handlers.tasks import (
     on_task_button,
 )
 from bot.ordering import PerChatOrder
-from bot.ratelimit import RetryOn429
+from bot.ratelimit import RetryReplies
 from db.session import Database
 from jobs.broadcasts import update_progress
 from jobs.dispatch import Dispatcher
@@ -218,7 +218,7 @@ def application_builder(settings: Settings) -> ApplicationBuilder:
             )
         )
         .concurrent_updates(PerChatOrder(settings.concurrent_updates))
-        .rate_limiter(RetryOn429())
+        .rate_limiter(RetryReplies())
     )
 
 

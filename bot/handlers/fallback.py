@@ -5,11 +5,12 @@ from __future__ import annotations
 import logging
 
 from telegram import Update
-from telegram.error import TelegramError
+from telegram.error import Forbidden, TelegramError
 from telegram.ext import ContextTypes
 
 from bot import texts
-from bot.handlers.common import thread_of
+from bot.handlers.common import db_of, thread_of
+from services import outbox
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +43,16 @@ async def on_unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE)
 
 async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Log the failure and tell the person, briefly; never a traceback in the chat."""
+    if isinstance(context.error, Forbidden) and isinstance(update, Update):
+        # Blocked, or removed from the group, while answering: nobody there to tell. The
+        # chat is marked unreachable as a 403 to the dispatcher would mark it.
+        chat = update.effective_chat
+        log.info("chat %s cannot be written to: %s", chat.id if chat else None, context.error)
+        if chat is not None:
+            async with db_of(context).session() as session:
+                await outbox.mark_unreachable(session, chat_id=chat.id, reason=str(context.error))
+                await session.commit()
+        return
     log.error("error while handling an update", exc_info=context.error)
     if not isinstance(update, Update):
         return

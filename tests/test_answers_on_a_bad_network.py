@@ -1,0 +1,126 @@
+"""Answers to a person over a Bot API that fails as Telegram's does: 5xx and 429 are waited
+out and tried again (bot/ratelimit.py), a 403 marks the chat unreachable, and the calls
+one update makes that do not depend on each other go out together."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlmodel import select
+
+from bot import texts
+from db.models import Contact, Task
+from fake_telegram import errors
+from services import tasks as task_service
+
+D = dt.date
+
+
+async def official_with_card(world):
+    """An official of a body with one task, its card open from /viec."""
+    await world.agency("Sở Y tế", code="SYT")
+    async with world.db.session() as session:
+        view = await task_service.add_task(
+            session, agency_ref="SYT", title="Báo cáo năm 2026", due_date=D(2026, 11, 30)
+        )
+    user = await world.official("SYT", name="Nguyễn Văn An")
+    listing = await world.say(user, "/viec")
+    card = await world.open_task(user, listing, 1)
+    return user, view.id, card
+
+
+async def progress_of(world, task_id: int) -> str:
+    async with world.db.session() as session:
+        task = await session.get(Task, task_id)
+        assert task is not None
+        return task.progress
+
+
+def calls(server, method: str, since: int = 0):
+    return [r for r in server.requests[since:] if r.method == method]
+
+
+async def test_a_press_is_answered_through_server_errors_and_a_flood_limit(world):
+    user, task_id, card = await official_with_card(world)
+    since = len(world.server.requests)
+    world.server.inject(status=502, method="answerCallbackQuery", times=2)
+    world.server.inject(status=429, method="editMessageText", times=1, retry_after=1)
+    answer, edited = await world.tap(user, card, texts.BTN_DONE)
+    assert answer.text.startswith("✅ Đã ghi nhận hoàn thành")
+    assert answer.text != texts.SOMETHING_WRONG
+    edited = await world.server.wait_for(
+        lambda: (
+            (m := world.server.bot_message(user, card.message_id))
+            and texts.STATUS["done_on_time"] in m.text
+            and m
+        )
+    )
+    assert texts.BTN_BACK_TO_LIST in world.labels(edited)
+    assert [r.status for r in calls(world.server, "answerCallbackQuery", since)] == [502, 502, 200]
+    edits = calls(world.server, "editMessageText", since)
+    assert [r.status for r in edits] == [429, 200]
+    assert edits[1].time - edits[0].time >= 1.0  # retry_after obeyed, not guessed
+    assert await progress_of(world, task_id) == "done"
+
+
+async def test_a_reply_is_sent_through_server_errors_and_a_long_flood_limit(world):
+    user, task_id, card = await official_with_card(world)
+    since = len(world.server.requests)
+    world.server.inject(status=500, method="sendMessage", chat_id=user, times=2)
+    world.server.inject(status=429, method="sendMessage", chat_id=user, times=1, retry_after=2)
+    reply = await world.say(user, "đã xong", reply_to=card.message_id)
+    assert reply.text.startswith(texts.UPDATED_DONE.split("{")[0])
+    sends = calls(world.server, "sendMessage", since)
+    assert [r.status for r in sends] == [500, 500, 429, 200]
+    assert sends[3].time - sends[2].time >= 2.0
+    assert texts.SOMETHING_WRONG not in [m.text for m in world.server.messages_to(user)]
+    assert await progress_of(world, task_id) == "done"
+
+
+async def test_a_reply_that_meets_403_marks_the_chat_unreachable(world):
+    user, task_id, card = await official_with_card(world)
+    since = len(world.server.requests)
+    world.server.inject(
+        status=403, method="sendMessage", chat_id=user, times=1, description=errors.BOT_BLOCKED
+    )
+    world.server.user_sends(user, user, "đã xong", reply_to=card.message_id)
+
+    async def reachable() -> bool:
+        async with world.db.session() as session:
+            contact = await session.scalar(select(Contact).where(Contact.chat_id == user))
+            assert contact is not None
+            return contact.reachable
+
+    for _ in range(200):
+        if not await reachable():
+            break
+        await world.quiet(0.1)
+    assert not await reachable()
+    # The change itself was recorded; nothing more was tried in a chat that refuses.
+    assert await progress_of(world, task_id) == "done"
+    assert [r.status for r in calls(world.server, "sendMessage", since)] == [403]
+
+
+async def test_a_press_s_popup_and_redraw_go_out_together(world):
+    user, task_id, card = await official_with_card(world)
+    since = len(world.server.requests)
+    # The pop-up's answer is slow to come back; the redraw must not wait for it.
+    world.server.inject(
+        status="timeout", method="answerCallbackQuery", times=1, deliver=True, delay=5.0
+    )
+    press = world.server.user_presses(user, card.message_id, world.button_data(card, "✅"), user)
+    redraw = await world.server.wait_for(
+        lambda: next((r for r in calls(world.server, "editMessageText", since) if r.status), None),
+        30,
+    )
+    popup = calls(world.server, "answerCallbackQuery", since)
+    assert redraw.status == 200
+    assert len(popup) == 1 and popup[0].status is None  # still on its way
+    assert popup[0].index < redraw.index
+    answer = await world.server.wait_for(
+        lambda: next(
+            (a for a in world.server.callback_answers if str(a.callback_query_id) == press), None
+        ),
+        30,
+    )
+    assert answer.text.startswith("✅ Đã ghi nhận hoàn thành")
