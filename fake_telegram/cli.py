@@ -35,6 +35,16 @@ HELP = {
     "user": "create a simulated user at start (repeatable)",
     "missing_method": "answer this Bot API method with 404, as an old server would (repeatable)",
     "verbose": "log every request",
+    "latency_ms": "round trip of every Bot API call in milliseconds, as to a distant server",
+    "jitter": "relative spread of the round trip, e.g. 0.2 for ±20%%",
+    "lost_fraction": (
+        "share of calls that take effect but whose answer never reaches the bot, e.g. 0.05"
+    ),
+    "lost_mode": "what a lost answer does: hold the connection until timeout, or close it",
+    "network_seed": "seed of the round-trip and lost-answer draws (repeatable runs)",
+    "m_ms": "MS",
+    "m_fraction": "FRACTION",
+    "m_seed": "SEED",
     "m_host": "HOST",
     "m_port": "PORT",
     "m_bot_username": "USERNAME",
@@ -49,6 +59,12 @@ def build_parser(
     """The options; `help` replaces the English descriptions (`nhacviec fake-telegram`
     passes Vietnamese ones, keyed like HELP)."""
     h = {**HELP, **(help or {})}
+    if help is not None:
+        # An option whose description has no translation is left out of the translated
+        # help (it still works) rather than shown in English.
+        for key in HELP.keys() - help.keys():
+            if not key.startswith(("m_", "description")):
+                h[key] = argparse.SUPPRESS
     parser = argparse.ArgumentParser(prog=prog, description=h["description"])
     parser.add_argument("--host", default="127.0.0.1", metavar=h["m_host"], help=h["host"])
     parser.add_argument("--port", type=int, default=8081, metavar=h["m_port"], help=h["port"])
@@ -74,6 +90,25 @@ def build_parser(
         metavar=h["m_missing_method"],
         help=h["missing_method"],
     )
+    parser.add_argument(
+        "--latency-ms", type=float, default=0.0, metavar=h["m_ms"], help=h["latency_ms"]
+    )
+    parser.add_argument(
+        "--jitter", type=float, default=0.0, metavar=h["m_fraction"], help=h["jitter"]
+    )
+    parser.add_argument(
+        "--lost-fraction",
+        type=float,
+        default=0.0,
+        metavar=h["m_fraction"],
+        help=h["lost_fraction"],
+    )
+    parser.add_argument(
+        "--lost-mode", choices=("hold", "close"), default="hold", help=h["lost_mode"]
+    )
+    parser.add_argument(
+        "--network-seed", type=int, default=None, metavar=h["m_seed"], help=h["network_seed"]
+    )
     parser.add_argument("-v", "--verbose", action="store_true", help=h["verbose"])
     return parser
 
@@ -84,6 +119,11 @@ async def serve(args: argparse.Namespace) -> int:
         bot_username=args.bot_username,
         enforce_limits=args.enforce_limits,
         missing_methods=args.missing_method,
+        latency_ms=args.latency_ms,
+        jitter=args.jitter,
+        lost_fraction=args.lost_fraction,
+        lost_mode=args.lost_mode,
+        network_seed=args.network_seed,
     )
     for user_id, first_name, username in args.user:
         server.add_user(user_id, first_name, username=username)

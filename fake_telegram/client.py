@@ -231,6 +231,26 @@ class FakeTelegramClient:
         """Turn flood-limit enforcement on or off."""
         await self._post("limits", enforce=enforce)
 
+    async def set_network(
+        self,
+        latency_ms: float | None = None,
+        jitter: float | None = None,
+        lost_fraction: float | None = None,
+        lost_mode: str | None = None,
+        seed: int | None = None,
+    ) -> JSON:
+        """Change the modelled network (round trip, jitter, lost answers); None keeps a value.
+
+        Returns the settings now in force, with the count of answers lost so far."""
+        return await self._post(
+            "network",
+            latency_ms=latency_ms,
+            jitter=jitter,
+            lost_fraction=lost_fraction,
+            lost_mode=lost_mode,
+            seed=seed,
+        )
+
     async def reset(self) -> None:
         """Clear the server's records (sent messages, requests, counters)."""
         await self._post("reset")

@@ -232,10 +232,13 @@ class RequestRecord:
     time: float
     status: int | None = None
     description: str | None = None
-    """Error description for non-2xx answers."""
+    """Error description for non-2xx answers ("answer lost" for a lost 200)."""
+    answer_lost: bool = False
+    """The call took effect but its answer never reached the client (``NetworkModel``)."""
 
     def to_json(self) -> JSON:
         return {
+            "answer_lost": self.answer_lost,
             "index": self.index,
             "method": self.method,
             "params": self.params,

@@ -25,6 +25,7 @@ from . import errors
 from .api import BotApi, RawJSON
 from .errors import ApiError
 from .limits import LimitConfig
+from .network import NetworkModel
 from .params import decode_params, read_request
 from .records import JSON, Injection
 from .state import TelegramWorld
@@ -80,6 +81,11 @@ class FakeTelegram(TelegramWorld):
         limit_config: LimitConfig | None = None,
         clock: Callable[[], float] = time.monotonic,
         wall_clock: Callable[[], float] = time.time,
+        latency_ms: float = 0.0,
+        jitter: float = 0.0,
+        lost_fraction: float = 0.0,
+        lost_mode: str = "hold",
+        network_seed: int | None = None,
     ) -> None:
         super().__init__(
             bot_username,
@@ -95,6 +101,8 @@ class FakeTelegram(TelegramWorld):
         """Tokens answered with 401 Unauthorized (PTB raises InvalidToken)."""
         self.injections: list[Injection] = []
         self.api = BotApi(self)
+        self.network = NetworkModel(latency_ms, jitter, lost_fraction, lost_mode, network_seed)
+        """Round trip, jitter and lost answers applied to every call (see ``network.py``)."""
         self.host = "127.0.0.1"
         self.port = 0
         self._runner: web.AppRunner | None = None
@@ -195,6 +203,11 @@ class FakeTelegram(TelegramWorld):
         self.injections.append(injection)
         return injection
 
+    def reset_records(self) -> None:
+        """Forget what the bot did, including the count of lost answers; keep the world."""
+        super().reset_records()
+        self.network.lost_answers = 0
+
     def clear_injections(self) -> None:
         """Forget all planned failures."""
         self.injections.clear()
@@ -272,6 +285,8 @@ class FakeTelegram(TelegramWorld):
         method = request.match_info["method"]
         entry = self.api.lookup(method)
         name = entry[0] if entry else method
+        network = self.network
+        there, back = network.halves() if network.active else (0.0, 0.0)
         record = None
         try:
             raw, files = await read_request(request)
@@ -280,13 +295,21 @@ class FakeTelegram(TelegramWorld):
             for key, upload in files.items():
                 described[key] = upload.describe()
             record = self.record_request(name, described)
+            if there:
+                await self._hold(there)
             result = await self._dispatch(token, method, params, files)
         except ApiError as exc:
             if record is None:
                 record = self.record_request(name, {})
-            self.finish_request(record, exc.status, exc.description)
             _log.debug("%s -> %s %s", name, exc.status, exc.description)
-            return _json_response(exc.to_json(), exc.status)
+            return await self._answer(
+                request,
+                record,
+                name,
+                _json_response(exc.to_json(), exc.status),
+                back,
+                exc.description,
+            )
         except asyncio.CancelledError:
             # The client went away (its timeout, or polling stopped): nobody gets an answer.
             if record is not None:
@@ -294,21 +317,57 @@ class FakeTelegram(TelegramWorld):
             raise
         except Exception as exc:  # noqa: BLE001 - a bug in the fake must not pass for Telegram
             _log.exception("fake Telegram failed on %s", method)
-            if record is not None:
-                self.finish_request(record, 500, repr(exc))
-            return _json_response(
-                {"ok": False, "error_code": 500, "description": f"Internal Server Error: {exc!r}"},
-                500,
-            )
-        self.finish_request(record, 200, None)
+            body = {
+                "ok": False,
+                "error_code": 500,
+                "description": f"Internal Server Error: {exc!r}",
+            }
+            if record is None:
+                return _json_response(body, 500)
+            response = _json_response(body, 500)
+            return await self._answer(request, record, name, response, back, repr(exc))
         _log.debug("%s %s -> 200", name, described)
         if isinstance(result, RawJSON):
             body = ('{"ok":true,"result":' + result + "}").encode()
-            return web.Response(body=body, content_type="application/json")
-        return _json_response({"ok": True, "result": result})
+            response = web.Response(body=body, content_type="application/json")
+        else:
+            response = _json_response({"ok": True, "result": result})
+        return await self._answer(request, record, name, response, back)
+
+    async def _answer(
+        self,
+        request: web.Request,
+        record: Any,
+        method: str,
+        response: web.Response,
+        back: float,
+        error: str | None = None,
+    ) -> web.StreamResponse:
+        """Send ``response`` back over the modelled network: after ``back`` seconds, or never.
+
+        The record is finished with the status the server answered, whether or not the
+        answer reaches the client; a lost one says so in its description.
+        """
+        if not self.network.answer_lost(method):
+            self.finish_request(record, response.status, error)
+            if back:
+                await self._hold(back)
+            return response
+        self.finish_request(record, response.status, error or "answer lost")
+        record.answer_lost = True
+        _log.debug("%s: answer lost (%s)", method, self.network.lost_mode)
+        if self.network.lost_mode == "close":
+            if request.transport is not None:
+                request.transport.close()
+            raise asyncio.CancelledError
+        # Hold the connection until the client gives up (handler cancellation) or we stop.
+        await self._stopping.wait()
+        raise asyncio.CancelledError
 
     async def _handle_file(self, request: web.Request) -> web.StreamResponse:
         """File downloads (``File.download_to_memory`` etc.) from ``base_file_url``."""
+        if self.network.latency_ms:
+            await self._hold(self.network.round_trip())
         stored = self.files_by_path.get(request.match_info["path"])
         if stored is not None:
             return web.Response(body=stored.data(), content_type="application/octet-stream")
@@ -462,6 +521,14 @@ class FakeTelegram(TelegramWorld):
             self.reset_records()
             return True
 
+        async def network(_: web.Request, b: JSON) -> Any:
+            allowed = {"latency_ms", "jitter", "lost_fraction", "lost_mode", "seed"}
+            unknown = set(b) - allowed
+            if unknown:
+                raise ValueError(f"unknown fields {sorted(unknown)}")
+            self.network.configure(**b)
+            return self.network.to_json()
+
         async def wait_messages(_: web.Request, b: JSON) -> Any:
             messages = await self.wait_for_messages(
                 int(b["chat_id"]), int(b.get("count", 1)), float(b.get("timeout", 5.0))
@@ -486,6 +553,7 @@ class FakeTelegram(TelegramWorld):
             "clear_injections": clear_injections,
             "limits": limits,
             "reset": reset,
+            "network": network,
             "wait_messages": wait_messages,
         }
 
@@ -522,7 +590,14 @@ class FakeTelegram(TelegramWorld):
             }
 
         async def stats(_: web.Request, __: JSON) -> Any:
-            return {**self.stats(), "enforce_limits": self.enforce_limits}
+            return {
+                **self.stats(),
+                "enforce_limits": self.enforce_limits,
+                "lost_answers": self.network.lost_answers,
+            }
+
+        async def network_settings(_: web.Request, __: JSON) -> Any:
+            return self.network.to_json()
 
         async def info(_: web.Request, __: JSON) -> Any:
             return {
@@ -537,5 +612,6 @@ class FakeTelegram(TelegramWorld):
             "requests": requests,
             "callback_answers": callback_answers,
             "stats": stats,
+            "network": network_settings,
             "info": info,
         }

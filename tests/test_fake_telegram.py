@@ -40,7 +40,14 @@ from telegram.error import (
 from telegram.ext import ApplicationBuilder, CommandHandler, ContextTypes
 from telegram.request import HTTPXRequest
 
-from fake_telegram import BOT_USER_ID, FakeTelegram, FakeTelegramClient, LimitConfig
+from fake_telegram import (
+    BOT_USER_ID,
+    FakeTelegram,
+    FakeTelegramClient,
+    FakeTelegramError,
+    LimitConfig,
+    RequestRecord,
+)
 from fake_telegram.formatting import EntityParseError, parse_html, parse_markdown_v2, utf16_len
 from fake_telegram.limits import FloodLimiter
 
@@ -625,6 +632,168 @@ async def test_cli_prints_the_base_url_and_stops_on_sigterm() -> None:
         base_url = line.split("=", 1)[1]
         async with telegram.Bot(TOKEN, base_url=base_url) as bot:
             assert (await bot.send_message(42, "chào")).chat.first_name == "Lan"
+    finally:
+        process.send_signal(signal.SIGTERM)
+        assert await asyncio.wait_for(process.wait(), 10) == 0
+
+
+# ------------------------------------------------------------- the network model
+
+
+async def _arrived(server: FakeTelegram, method: str) -> RequestRecord:
+    """The first request of ``method`` as soon as it reaches the server (before it acts)."""
+    while True:
+        record = next((r for r in server.requests if r.method == method), None)
+        if record is not None:
+            return record
+        await asyncio.sleep(0.005)
+
+
+async def test_round_trip_holds_each_call_half_before_and_half_after_it_takes_effect() -> None:
+    async with FakeTelegram(latency_ms=600, network_seed=1) as server:
+        server.add_user(LAN, "Lan")
+        async with telegram.Bot(TOKEN, base_url=server.base_url) as bot:
+            sending = asyncio.create_task(bot.send_message(LAN, "Nhắc việc"))
+            record = await _arrived(server, "sendMessage")
+            # The request has reached the server, but the message is not sent yet.
+            assert server.sent == [] and record.status is None
+            await server.wait_for(lambda: server.sent)
+            assert not sending.done()  # taken effect; the answer is still on its way
+            message = await sending
+            assert message.text == "Nhắc việc" and record.status == 200
+
+            # getUpdates goes over the same network: an update waiting on the server is
+            # only handed out half a round trip after the poll arrives.
+            server.user_sends(LAN, LAN, "/viec")
+            polling = asyncio.create_task(bot.get_updates(timeout=0))
+            poll = await _arrived(server, "getUpdates")
+            assert poll.status is None and not polling.done()
+            (update,) = await polling
+            assert update.message.text == "/viec" and poll.status == 200
+
+
+def test_jitter_draws_are_seeded_and_within_the_spread() -> None:
+    from fake_telegram.network import NetworkModel
+
+    first = NetworkModel(latency_ms=200, jitter=0.2, seed=7)
+    second = NetworkModel(latency_ms=200, jitter=0.2, seed=7)
+    trips = [first.round_trip() for _ in range(500)]
+    assert trips == [second.round_trip() for _ in range(500)]
+    assert all(0.16 <= trip <= 0.24 for trip in trips)
+    assert min(trips) < 0.17 and max(trips) > 0.23  # the spread is used, not a constant
+    there, back = first.halves()
+    assert there == back and 0.08 <= there <= 0.12
+    assert NetworkModel(latency_ms=200).round_trip() == 0.2
+    assert NetworkModel().active is False
+    with pytest.raises(ValueError):
+        NetworkModel(jitter=1.5)
+    with pytest.raises(ValueError):
+        NetworkModel(lost_mode="drop")
+
+
+async def test_a_lost_answer_delivers_the_message_but_the_bot_times_out() -> None:
+    async with FakeTelegram(network_seed=3) as server:
+        server.add_user(LAN, "Lan")
+        request = HTTPXRequest(read_timeout=0.3, write_timeout=0.3)
+        async with telegram.Bot(TOKEN, base_url=server.base_url, request=request) as bot:
+            server.network.configure(lost_fraction=1.0)
+            with pytest.raises(TimedOut):
+                await bot.send_message(LAN, "Đã gửi mà không biết")
+            assert [m.text for m in server.messages_to(LAN)] == ["Đã gửi mà không biết"]
+            (record,) = [r for r in server.requests if r.method == "sendMessage"]
+            assert record.answer_lost and record.status == 200
+            assert server.network.lost_answers == 1
+            # getUpdates answers are never lost.
+            assert await bot.get_updates(timeout=0) == ()
+
+
+async def test_a_lost_answer_can_drop_the_connection_instead() -> None:
+    async with FakeTelegram(lost_mode="close", network_seed=3) as server:
+        server.add_user(LAN, "Lan")
+        async with telegram.Bot(TOKEN, base_url=server.base_url) as bot:
+            server.network.configure(lost_fraction=1.0)
+            with pytest.raises(NetworkError):
+                await bot.send_message(LAN, "Mất kết nối")
+            assert [m.text for m in server.messages_to(LAN)] == ["Mất kết nối"]
+            assert server.network.lost_answers == 1
+
+
+async def test_a_seeded_fraction_of_answers_is_lost_and_every_call_took_effect() -> None:
+    async def run() -> list[bool]:
+        async with FakeTelegram(lost_mode="close", network_seed=11) as s:
+            s.add_user(LAN, "Lan")
+            outcomes = []
+            async with telegram.Bot(TOKEN, base_url=s.base_url) as bot:
+                s.network.configure(lost_fraction=0.25)
+                for n in range(40):
+                    try:
+                        await bot.send_message(LAN, f"tin {n}")
+                        outcomes.append(True)
+                    except NetworkError:
+                        outcomes.append(False)
+            # Every message arrived, once, in order, whether or not its answer did.
+            assert [m.text for m in s.messages_to(LAN)] == [f"tin {n}" for n in range(40)]
+            assert s.network.lost_answers == outcomes.count(False)
+            assert sum(r.answer_lost for r in s.requests) == outcomes.count(False)
+            return outcomes
+
+    first = await run()
+    assert 3 <= first.count(False) <= 20
+    assert await run() == first  # same seed, same calls lost
+
+
+async def test_network_control_route_and_client(fake: FakeTelegram, bot: telegram.Bot) -> None:
+    async with FakeTelegramClient(fake.url) as client:
+        settings = await client.set_network(latency_ms=200, jitter=0.2, seed=5)
+        assert settings["latency_ms"] == 200 and settings["jitter"] == 0.2
+        assert (fake.network.latency_ms, fake.network.seed) == (200, 5)
+        settings = await client.set_network(latency_ms=0, lost_fraction=1.0, lost_mode="close")
+        assert settings["jitter"] == 0.2  # fields not given are kept
+        with pytest.raises(NetworkError):
+            await bot.send_message(LAN, "x")
+        assert (await client.stats())["lost_answers"] == 1
+        assert (await client._get("network"))["lost_answers"] == 1
+        with pytest.raises(FakeTelegramError):
+            await client.set_network(lost_fraction=2)
+        with pytest.raises(FakeTelegramError):
+            await client._post("network", latency=5)
+        await client.set_network(lost_fraction=0)
+        assert (await bot.send_message(LAN, "y")).text == "y"
+        await client.reset()
+        assert fake.network.lost_answers == 0
+
+
+async def test_cli_takes_the_network_options() -> None:
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "fake_telegram",
+        "--port",
+        "0",
+        "--latency-ms",
+        "50",
+        "--jitter",
+        "0.2",
+        "--lost-fraction",
+        "0.05",
+        "--network-seed",
+        "9",
+        stdout=asyncio.subprocess.PIPE,
+        cwd=os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+    )
+    try:
+        line = (await asyncio.wait_for(process.stdout.readline(), 15)).decode().strip()
+        root = line.split("=", 1)[1].removesuffix("/bot")
+        async with FakeTelegramClient(root) as client:
+            settings = await client._get("network")
+        assert settings == {
+            "latency_ms": 50.0,
+            "jitter": 0.2,
+            "lost_fraction": 0.05,
+            "lost_mode": "hold",
+            "seed": 9,
+            "lost_answers": 0,
+        }
     finally:
         process.send_signal(signal.SIGTERM)
         assert await asyncio.wait_for(process.wait(), 10) == 0
