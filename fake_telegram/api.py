@@ -18,7 +18,7 @@ from .errors import ApiError, bad_request
 from .formatting import EntityParseError, FormattedText, parse_text, utf16_len
 from .params import UploadedFile
 from .records import JSON, CallbackAnswer, SentMessage, StoredFile
-from .state import TelegramWorld
+from .state import TelegramWorld, WebhookConfig
 
 Handler = Callable[[JSON, dict[str, UploadedFile]], Any | Awaitable[Any]]
 
@@ -301,22 +301,50 @@ class BotApi:
     def delete_webhook(self, params: JSON, files: dict[str, UploadedFile]) -> bool:
         if params.get("drop_pending_updates"):
             self.world.drop_pending_updates()
+        if self.world.webhook.active:
+            self.world.webhook = WebhookConfig()
+            self.world.webhook_changed()
         return True
 
     def set_webhook(self, params: JSON, files: dict[str, UploadedFile]) -> bool:
-        if not params.get("url"):
-            return True  # an empty URL removes the webhook, as on Telegram
-        raise bad_request(
-            "Bad Request: bad webhook: webhooks are not supported by the fake server, "
-            "use getUpdates"
+        """Updates go to ``url`` by HTTP POST from now on (an empty URL removes the webhook,
+        as on Telegram); plain http is accepted, for a bot on 127.0.0.1."""
+        url = str(params.get("url") or "")
+        if not url:
+            return self.delete_webhook(params, files)
+        if not re.fullmatch(r"https?://[^/\s]+(/\S*)?", url):
+            raise bad_request(errors.WEBHOOK_URL_BAD)
+        secret = params.get("secret_token")
+        if secret is not None and not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", str(secret)):
+            raise bad_request(errors.WEBHOOK_SECRET_BAD)
+        connections = params.get("max_connections", 40)
+        if not isinstance(connections, int) or not 1 <= connections <= 100:
+            raise bad_request("Bad Request: bad webhook: invalid max_connections")
+        allowed = params.get("allowed_updates")
+        if allowed is not None and not isinstance(allowed, list):
+            raise bad_request("Bad Request: can't parse allowed_updates JSON object")
+        if params.get("drop_pending_updates"):
+            self.world.drop_pending_updates()
+        self.world.set_allowed_updates(allowed)
+        self.world.webhook = WebhookConfig(
+            url=url, secret_token=str(secret) if secret else None, max_connections=connections
         )
+        self.world.webhook_changed()
+        return True
 
     def get_webhook_info(self, params: JSON, files: dict[str, UploadedFile]) -> JSON:
-        return {
-            "url": "",
+        hook = self.world.webhook
+        info: JSON = {
+            "url": hook.url,
             "has_custom_certificate": False,
             "pending_update_count": self.world.pending_updates,
         }
+        if hook.active:
+            info["max_connections"] = hook.max_connections
+        if hook.last_error_date is not None:
+            info["last_error_date"] = hook.last_error_date
+            info["last_error_message"] = hook.last_error_message
+        return info
 
     @staticmethod
     def _commands_key(params: JSON) -> tuple[str, str]:

@@ -44,6 +44,13 @@ CONFLICT_POLLING = (
     "make sure that only one bot instance is running"
 )
 
+CONFLICT_WEBHOOK = (
+    "Conflict: can't use getUpdates method while webhook is active; "
+    "use deleteWebhook to delete the webhook first"
+)
+WEBHOOK_SECRET_BAD = "Bad Request: secret token contains unallowed characters"
+WEBHOOK_URL_BAD = "Bad Request: bad webhook: Failed to resolve host: Name or service not known"
+
 
 class ApiError(Exception):
     """A Bot API failure that the HTTP layer turns into a Telegram-shaped error body.

@@ -29,6 +29,7 @@ from .network import NetworkModel
 from .params import decode_params, read_request
 from .records import JSON, Injection
 from .state import TelegramWorld
+from .webhook import WebhookSender
 
 __all__ = ["FakeTelegram"]
 
@@ -107,6 +108,8 @@ class FakeTelegram(TelegramWorld):
         self.port = 0
         self._runner: web.AppRunner | None = None
         self._stopping = asyncio.Event()
+        self.webhook_sender = WebhookSender(self)
+        """Delivers updates by HTTP POST while the bot has a webhook set (setWebhook)."""
 
     # ---------------------------------------------------------------- lifecycle
 
@@ -156,6 +159,8 @@ class FakeTelegram(TelegramWorld):
         self._runner = runner
         self.host = host
         self.port = runner.addresses[0][1]
+        self.webhook_sender = WebhookSender(self)
+        self.webhook_sender.start()
 
     async def stop(self) -> None:
         """Release waiting long polls and held requests, then close the server."""
@@ -163,6 +168,7 @@ class FakeTelegram(TelegramWorld):
             return
         self.close_polls()
         self._stopping.set()
+        await self.webhook_sender.stop()
         runner, self._runner = self._runner, None
         await runner.cleanup()
 
@@ -172,6 +178,16 @@ class FakeTelegram(TelegramWorld):
 
     async def __aexit__(self, *exc_info: object) -> None:
         await self.stop()
+
+    def _signal_updates(self) -> None:
+        super()._signal_updates()
+        if self._runner is not None:
+            self.webhook_sender.wake()
+
+    def webhook_changed(self) -> None:
+        super().webhook_changed()
+        if self._runner is not None:
+            self.webhook_sender.wake()
 
     # ----------------------------------------------------------- failure injection
 

@@ -85,6 +85,21 @@ class _QueuedUpdate:
 
 
 @dataclass
+class WebhookConfig:
+    """What setWebhook asked for; FakeTelegram's WebhookSender delivers accordingly."""
+
+    url: str = ""
+    secret_token: str | None = None
+    max_connections: int = 40
+    last_error_date: int | None = None
+    last_error_message: str | None = None
+
+    @property
+    def active(self) -> bool:
+        return bool(self.url)
+
+
+@dataclass
 class _CallbackQuery:
     id: str
     user_id: int
@@ -147,6 +162,9 @@ class TelegramWorld:
         self._poll_generation = 0
         self._updates_signal = asyncio.Event()
         self._closing = False
+        self._delivered: set[int] = set()
+        self.webhook = WebhookConfig()
+        """The webhook the bot set (``url`` empty: none, updates wait for getUpdates)."""
 
         self._changed = asyncio.Event()
         self._waiting = 0
@@ -617,6 +635,7 @@ class TelegramWorld:
 
     def drop_pending_updates(self) -> None:
         self._updates.clear()
+        self._delivered.clear()
 
     def _confirm(self, offset: int) -> None:
         updates = self._updates
@@ -646,18 +665,19 @@ class TelegramWorld:
         Returns the JSON text of the result array.  A newer getUpdates call ends an older
         waiting one with 409 Conflict, as on Telegram.
         """
+        if self.webhook.active:
+            raise ApiError(409, errors.CONFLICT_WEBHOOK)
         if offset is not None:
             self._confirm(offset)
-        if allowed_updates is not None:
-            self._allowed_updates = (
-                frozenset(allowed_updates) & ALL_UPDATE_TYPES or DEFAULT_UPDATE_TYPES
-            )
+        self.set_allowed_updates(allowed_updates)
         self._poll_generation += 1
         generation = self._poll_generation
         self._signal_updates()  # lets an older waiting poll notice it was superseded
         loop = asyncio.get_running_loop()
         deadline = loop.time() + max(0.0, timeout)
         while True:
+            if self.webhook.active:  # set while this poll waited
+                raise ApiError(409, errors.CONFLICT_WEBHOOK)
             batch = self._collect(limit)
             if batch:
                 return "[" + ",".join(batch) + "]"
@@ -669,6 +689,29 @@ class TelegramWorld:
             signal = self._updates_signal
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(signal.wait(), remaining)
+
+    def set_allowed_updates(self, allowed_updates: list[str] | None) -> None:
+        """allowed_updates of getUpdates or setWebhook (None keeps the previous choice)."""
+        if allowed_updates is not None:
+            self._allowed_updates = (
+                frozenset(allowed_updates) & ALL_UPDATE_TYPES or DEFAULT_UPDATE_TYPES
+            )
+
+    def updates_after(self, update_id: int) -> list[tuple[int, str]]:
+        """(update_id, JSON) of the queued updates above ``update_id`` (webhook delivery)."""
+        self._collect(0)  # drops kinds the bot did not ask for
+        return [(u.update_id, u.payload) for u in self._updates if u.update_id > update_id]
+
+    def confirm_delivered(self, update_id: int) -> None:
+        """A webhook answered 2xx for this update: it is no longer pending."""
+        self._delivered.add(update_id)
+        updates = self._updates
+        while updates and updates[0].update_id in self._delivered:
+            self._delivered.discard(updates.popleft().update_id)
+
+    def webhook_changed(self) -> None:
+        """setWebhook or deleteWebhook was called (FakeTelegram starts or stops delivery)."""
+        self._signal_updates()  # a waiting getUpdates learns that it conflicts now
 
     def close_polls(self) -> None:
         """Make waiting getUpdates calls return now (server shutdown)."""
