@@ -770,11 +770,13 @@ def restore_db(settings: Settings, args: argparse.Namespace) -> int:
 # --- running the bot --------------------------------------------------------------------
 
 
-def run_bot(settings: Settings, verbose: bool = False) -> int:
+def run_bot(settings: Settings, verbose: bool = False, webhook: bool = False) -> int:
+    """Run until Ctrl-C or SIGTERM: long polling, or with `webhook` Telegram's POSTs."""
     from telegram import Update
     from telegram.error import InvalidToken, NetworkError
 
     from bot.app import build_application, configure_logging, use_fast_event_loop
+    from bot.webhook import WebhookSettingsError, webhook_options
 
     if (
         settings.telegram_bot_token is None
@@ -782,6 +784,13 @@ def run_bot(settings: Settings, verbose: bool = False) -> int:
     ):
         print(texts.CLI_NO_TOKEN, file=sys.stderr)
         return 1
+    options: dict[str, Any] = {}
+    if webhook:
+        try:
+            options = webhook_options(settings)
+        except WebhookSettingsError as error:
+            print(error, file=sys.stderr)
+            return 1
     configure_logging(settings, verbose=verbose)
     use_fast_event_loop()
     db = Database(settings.database_url)
@@ -792,9 +801,18 @@ def run_bot(settings: Settings, verbose: bool = False) -> int:
 
     asyncio.run(migrate())
     app = build_application(settings, db)
-    print(texts.CLI_BOT_STARTING.format(server=settings.telegram_api_base_url.rsplit("/bot", 1)[0]))
+    server = settings.telegram_api_base_url.rsplit("/bot", 1)[0]
     try:
-        app.run_polling(allowed_updates=Update.ALL_TYPES, drop_pending_updates=False)
+        if webhook:
+            print(
+                texts.CLI_BOT_STARTING_WEBHOOK.format(
+                    url=options["webhook_url"], listen=settings.webhook_listen, server=server
+                )
+            )
+            app.run_webhook(**options)
+        else:
+            print(texts.CLI_BOT_STARTING.format(server=server))
+            app.run_polling(allowed_updates=Update.ALL_TYPES, drop_pending_updates=False)
     except InvalidToken:
         print(texts.CLI_TOKEN_REJECTED, file=sys.stderr)
         return 1
@@ -1006,6 +1024,7 @@ def build_parser() -> Parser:
 
     p = sub.add_parser("run", help=h["run"], description=h["run"])
     p.add_argument("-v", "--verbose", action="store_true", help=h["run_verbose"])
+    p.add_argument("--webhook", action="store_true", help=h["run_webhook"])
     p = sub.add_parser("demo", help=h["demo"], description=h["demo"])
     p.add_argument("--port", type=_integer, default=0, metavar=m["port"], help=h["demo_port"])
     p.add_argument("--keep", action="store_true", help=h["demo_keep"])
@@ -1040,7 +1059,7 @@ def main(argv: list[str] | None = None) -> int:
     _import_services()
     settings = get_settings()
     if args.command == "run":
-        return run_bot(settings, verbose=args.verbose)
+        return run_bot(settings, verbose=args.verbose, webhook=args.webhook)
     try:
         if args.command in ("backup", "restore"):  # no migration first: file work only
             return (backup_db if args.command == "backup" else restore_db)(settings, args)

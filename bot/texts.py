@@ -400,6 +400,21 @@ CLI_NO_TOKEN = (
     "chạy «nhacviec demo»."
 )
 CLI_BOT_STARTING = "Bot đang chạy (máy chủ Bot API: {server}). Nhấn Ctrl-C để dừng."
+CLI_BOT_STARTING_WEBHOOK = (
+    "Bot đang chạy, nhận cập nhật qua webhook {url} (lắng nghe tại {listen}; máy chủ Bot API: "
+    "{server}). Nhấn Ctrl-C để dừng."
+)
+CLI_WEBHOOK_NO_URL = (
+    "Lỗi: chạy với --webhook cần WEBHOOK_URL trong .env: địa chỉ https công khai mà Telegram "
+    "gửi cập nhật tới, ví dụ https://nhacviec.example.gov.vn/telegram (xem README, mục webhook)."
+)
+CLI_WEBHOOK_BAD_SECRET = (
+    "Lỗi: chạy với --webhook cần WEBHOOK_SECRET trong .env: 1–256 ký tự gồm chữ không dấu, số, "
+    "- hoặc _ (ví dụ tạo bằng: openssl rand -hex 32)."
+)
+CLI_WEBHOOK_BAD_LISTEN = (
+    "Lỗi: WEBHOOK_LISTEN phải có dạng máy:cổng, ví dụ 127.0.0.1:8443 (đang là «{listen}»)."
+)
 CLI_BOT_STOPPED = "Bot đã dừng."
 CLI_SERVER_UNREACHABLE = "Lỗi: không kết nối được máy chủ Bot API ({server}): {error}"
 CLI_TOKEN_REJECTED = (
@@ -975,6 +990,10 @@ CLI_HELP = {
     "plan_id": "số bản nháp (in ra sau «plan import»)",
     "group_name": "tên nhóm, ví dụ «Các sở»",
     "export_out": "đường dẫn tệp Excel cần ghi, ví dụ tong_hop.xlsx",
+    "run_webhook": (
+        "nhận cập nhật qua webhook (WEBHOOK_URL, WEBHOOK_LISTEN, WEBHOOK_SECRET) thay vì hỏi "
+        "liên tục (long polling)"
+    ),
     "run_verbose": "in cả nhật ký chi tiết (tiếng Anh) của bot và các thư viện ra màn hình",
     "demo_port": "cổng cho máy chủ Bot API giả lập (mặc định: một cổng trống bất kỳ)",
     "fake_rest": "tham số của máy chủ giả lập (xem: nhacviec fake-telegram --help)",

@@ -43,6 +43,12 @@ class Settings(BaseSettings):
     # round trip each, 200 ms from Vietnam): 200 presses/s x ~0.6 s is ~120 in flight.
     concurrent_updates: int = 128
     http_timeout_s: float = 10.0
+    # `nhacviec run --webhook`: Telegram POSTs updates to WEBHOOK_URL (the public https
+    # address, behind a reverse proxy), which forwards them to WEBHOOK_LISTEN (host:port);
+    # every request must carry WEBHOOK_SECRET (Telegram's secret_token header).
+    webhook_url: str = ""
+    webhook_listen: str = "127.0.0.1:8443"
+    webhook_secret: SecretStr | None = None
     dispatch_batch: int = 100
     claim_lease_s: float = 120.0
     rate_global_per_s: float = 30.0

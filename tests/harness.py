@@ -42,6 +42,26 @@ async def running_app(settings: Settings, db: Database):
             await app.stop()
 
 
+@asynccontextmanager
+async def running_webhook_app(settings: Settings, db: Database):
+    """The real Application in webhook mode (`nhacviec run --webhook`): PTB's webhook server
+    on settings.webhook_listen, setWebhook with the URL and secret; the fake POSTs to it."""
+    from bot.webhook import webhook_options
+
+    app = build_application(settings, db)
+    async with app:
+        await app.post_init(app)  # type: ignore[misc]
+        await app.start()
+        assert app.updater is not None
+        try:
+            await app.updater.start_webhook(**webhook_options(settings))
+            yield app
+        finally:
+            if app.updater.running:
+                await app.updater.stop()
+            await app.stop()
+
+
 @dataclass
 class World:
     app: Any
