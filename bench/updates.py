@@ -188,7 +188,7 @@ async def op_load(
     def answered(chat: int, at: float, text: str | None) -> None:
         record = in_flight.pop(chat)
         record["answered"], record["text"] = at, text or ""
-        if record["kind"] == "press":
+        if record["kind"] == "press" and not record["edited"]:
             awaiting_edit.setdefault(chat, []).append(record)
         if closed_loop:
             if pos[chat] < len(seq[chat]):
@@ -216,8 +216,11 @@ async def op_load(
             e = edits[scan["edits"]]
             scan["edits"] += 1
             waiting = awaiting_edit.get(e.chat_id)
+            pending = in_flight.get(e.chat_id)
             if waiting:
                 waiting.pop(0)["edited"] = e.time
+            elif pending is not None and pending["kind"] == "press" and not pending["edited"]:
+                pending["edited"] = e.time  # the redraw went out with the pop-up, and won
         return len(records) == total and not in_flight
 
     late = 0
@@ -271,6 +274,7 @@ async def op_load(
         "edit_ms": [(r["edited"] - r["queued"]) * 1000 for r in done if r["edited"]],
         "first_queued": min(r["queued"] for r in records),
         "last_queued": max(r["queued"] for r in records),
+        "first_answer": min((r["answered"] for r in done), default=0.0),
         "last_answer": max((r["answered"] for r in done), default=0.0),
         "errors": sum(1 for r in done if r["text"] == texts.SOMETHING_WRONG),
         "unexpected": len(unexpected),
