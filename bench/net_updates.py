@@ -172,6 +172,10 @@ async def measure(quick: bool, users: int = 0, updates: int = 0) -> dict[str, An
                 say("/viec for everyone")
                 cards = await side.call("viec", chats=[c for c, _, _ in officials], timeout=300)
                 plan = Plan(officials, cards)
+                # Half the officials start with typed replies, half with presses, so both
+                # modes get as many of each.
+                for chat, _, _ in officials[1::2]:
+                    plan.step[chat] += 2
                 await asyncio.sleep(1.0)  # start-up jobs; the first notices go out
                 say(f"long polling: {n} updates at {RATE:.0f}/s")
                 out["polling"] = await load(plan.take(n))
