@@ -126,11 +126,17 @@ LINKED_COORDINATOR = (
     "Gửi /tonghop để xem tình hình các cơ quan, /help để xem các lệnh."
 )
 REACHABLE_AGAIN = "Bot đã có thể gửi tin cho bạn trở lại."
-INVITE_UNKNOWN = (
-    "❌ Mã mời không đúng. Vui lòng kiểm tra lại đường link hoặc liên hệ cán bộ điều phối."
+# One answer for every code that does not link: unknown, used or expired alike, so that
+# trying codes tells nobody which ones exist.
+INVITE_WRONG = (
+    "❌ Mã mời không dùng được (sai, đã dùng hoặc đã hết hạn). Hãy xin cán bộ điều phối cấp mã mới."
 )
-INVITE_USED = "❌ Mã mời này đã được sử dụng. Mỗi mã chỉ dùng được một lần — hãy xin mã mới."
-INVITE_EXPIRED = "❌ Mã mời đã hết hạn ngày {date}. Hãy xin cán bộ điều phối cấp mã mới."
+INVITE_WAIT = "⏳ Bạn đã nhập sai mã mời nhiều lần. Vui lòng thử lại sau {minutes} phút."
+INVITE_COORDINATOR_GROUP = (
+    "⛔ Mã mời điều phối viên chỉ dùng trong trò chuyện riêng với bot, không dùng trong nhóm "
+    "(mọi thành viên nhóm sẽ có quyền điều phối). Mã vẫn còn hiệu lực: hãy mở đường link "
+    "trong trò chuyện riêng."
+)
 
 # --- access ----------------------------------------------------------------------------
 NOT_LINKED = (
@@ -432,9 +438,9 @@ ERRORS = {
     "title_empty": CLI_TITLE_EMPTY,
     "days_invalid": CLI_DAYS_INVALID,
     "invite_needs_agency": CLI_INVITE_NEEDS_AGENCY,
-    "invite_unknown": INVITE_UNKNOWN,
-    "invite_used": INVITE_USED,
-    "invite_expired": INVITE_EXPIRED,
+    "invite_wrong": INVITE_WRONG,
+    "invite_wait": INVITE_WAIT,
+    "invite_coordinator_group": INVITE_COORDINATOR_GROUP,
     "task_unknown": STALE_BUTTON,
     "not_your_task": NOT_YOUR_TASK,
     "coordinator_only": COORDINATOR_ONLY,

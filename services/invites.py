@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
+from db.keyed import PerEngine
 from db.models import Agency, Contact, Invite, Outbox
 from services import audit, clock, outbox, reminders
 from services.agencies import get_agency
@@ -19,6 +20,31 @@ from services.refs import AgencyRef, ContactRef
 from services.settings import get_settings
 
 MAX_DAYS = 365
+
+# Wrong codes a chat may try in an hour before it is made to wait. Codes carry 96 random
+# bits, so guessing is hopeless anyway; the limit keeps a probe from hammering the database
+# and tells a careless person to stop and ask. Kept in memory per database engine (a
+# restart forgets it, which only gives a prober five more tries).
+WRONG_CODES_PER_HOUR = 5
+_WINDOW = dt.timedelta(hours=1)
+_wrong_codes: PerEngine[dict[int, list[dt.datetime]]] = PerEngine(dict)
+
+
+def _recent_wrong(session: AsyncSession, chat_id: int, now: dt.datetime) -> list[dt.datetime]:
+    kept = _wrong_codes.of(session)
+    recent = [t for t in kept.get(chat_id, ()) if now - t < _WINDOW]
+    if recent:
+        kept[chat_id] = recent
+    else:
+        kept.pop(chat_id, None)
+    return recent
+
+
+def _wrong(session: AsyncSession, chat_id: int, now: dt.datetime) -> DomainError:
+    """Note a wrong code from this chat. Unknown, used and expired are one answer: a probe
+    must not learn which codes exist or existed."""
+    _wrong_codes.of(session).setdefault(chat_id, []).append(now)
+    return DomainError("invite_wrong")
 
 
 @dataclass(frozen=True)
@@ -64,13 +90,17 @@ async def redeem_invite(
     """Use an invite for a chat. The claim is one conditional UPDATE, so two people racing
     for one code cannot both win."""
     now = clock.now()
+    recent = _recent_wrong(session, chat_id, now)
+    if len(recent) >= WRONG_CODES_PER_HOUR:  # not even looked up
+        wait = recent[0] + _WINDOW - now
+        raise DomainError("invite_wait", minutes=max(1, -(-int(wait.total_seconds()) // 60)))
     invite = await session.scalar(select(Invite).where(Invite.code == code))
-    if invite is None:
-        raise DomainError("invite_unknown")
-    if invite.used_at is not None:
-        raise DomainError("invite_used")
-    if invite.expires_at <= now:
-        raise DomainError("invite_expired", expires=invite.expires_at)
+    if invite is None or invite.used_at is not None or invite.expires_at <= now:
+        raise _wrong(session, chat_id, now)
+    if invite.role == "coordinator" and chat_type != "private":
+        # Everyone in the group would be a coordinator. The code is not used: its owner
+        # can still open it in a private chat with the bot.
+        raise DomainError("invite_coordinator_group")
     claimed = await session.execute(
         sa.update(Invite)
         .where(col(Invite.id) == invite.id, col(Invite.used_at).is_(None))
@@ -79,7 +109,7 @@ async def redeem_invite(
     # An UPDATE without RETURNING gives a CursorResult; the session's typing says Result.
     if cast(sa.CursorResult[Any], claimed).rowcount != 1:
         await session.rollback()
-        raise DomainError("invite_used")
+        raise _wrong(session, chat_id, now)
 
     agency = await session.get(Agency, invite.agency_id) if invite.agency_id else None
     contact = await session.scalar(select(Contact).where(Contact.chat_id == chat_id))
@@ -165,7 +195,13 @@ class Identity:
 
     @property
     def is_coordinator(self) -> bool:
-        return self.contact.role == "coordinator" and not self.removed
+        """The role belongs to a person: a group never holds it (not even one linked so
+        before coordinator invites were refused in groups)."""
+        return (
+            self.contact.role == "coordinator"
+            and self.contact.chat_type == "private"
+            and not self.removed
+        )
 
 
 CONTACT, AGENCY = Contact.__table__, Agency.__table__  # type: ignore[attr-defined]

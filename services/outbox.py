@@ -114,7 +114,9 @@ async def coordinators(session: AsyncSession) -> list[Recipient]:
         return cached[1]
     rows = await session.execute(
         select(Contact.id, Contact.chat_id).where(
-            col(Contact.role) == "coordinator", col(Contact.reachable).is_(True)
+            col(Contact.role) == "coordinator",
+            col(Contact.chat_type) == "private",  # a group never hears coordinators' notices
+            col(Contact.reachable).is_(True),
         )
     )
     found = [Recipient(id=cid, chat_id=chat) for cid, chat in rows.all()]

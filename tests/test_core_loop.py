@@ -63,7 +63,7 @@ async def test_invite_links_person_once_and_only_once(world):
     reply = await world.say(first, f"/start {code}")
     assert reply.text == texts.LINKED_PRIVATE.format(agency="Sở Y tế")
     reply = await world.say(second, f"/start {code}")
-    assert reply.text == texts.INVITE_USED
+    assert reply.text == texts.INVITE_WRONG
 
 
 async def test_expired_and_unknown_invites_are_refused(world):
@@ -72,9 +72,9 @@ async def test_expired_and_unknown_invites_are_refused(world):
     world.clock.advance(dt.timedelta(days=15))
     user = world.person("Vũ Thị Giang")
     reply = await world.say(user, f"/start {code}")
-    assert reply.text == texts.INVITE_EXPIRED.format(date="07/12/2026")
+    assert reply.text == texts.INVITE_WRONG
     reply = await world.say(user, "/start khongcoma123")
-    assert reply.text == texts.INVITE_UNKNOWN
+    assert reply.text == texts.INVITE_WRONG
     reply = await world.say(user, "/viec")
     assert reply.text == texts.NOT_LINKED
 

@@ -268,7 +268,7 @@ async def test_one_invite_code_used_by_two_people_at_once_links_one(world):
         world.server.wait_for_messages(first, 1), world.server.wait_for_messages(second, 1)
     )
     answers = sorted(r[0].text for r in replies)
-    assert answers == sorted([texts.LINKED_PRIVATE.format(agency="Sở Y tế"), texts.INVITE_USED])
+    assert answers == sorted([texts.LINKED_PRIVATE.format(agency="Sở Y tế"), texts.INVITE_WRONG])
     async with world.db.session() as session:
         linked = (await session.scalars(select(Contact.chat_id))).all()
         invite = await session.scalar(select(Invite))
@@ -303,7 +303,7 @@ async def test_two_sessions_racing_for_one_code_link_one_chat(db):
             async with db.session() as session:
                 invite, _ = await invites.create_invite(session, agency_ref="SYT")
         outcomes = await asyncio.gather(*(redeem(9000 + 10 * round_ + i) for i in range(4)))
-        assert sorted(outcomes) == ["invite_used"] * 3 + ["linked"]
+        assert sorted(outcomes) == ["invite_wrong"] * 3 + ["linked"]
 
 
 async def test_removed_coordinator_gets_no_notices_and_cannot_use_commands(world):

@@ -105,11 +105,20 @@ async def refuse(update: Update, text: str) -> None:
         await update.effective_message.reply_text(text)
 
 
+def sent_by_owner(update: Update) -> bool:
+    """Whether the person who sent this update is the chat itself: a private chat, written
+    in by its own user. The coordinator role belongs to a person, so a coordinator's command
+    or button counts only there; in a group anyone could have sent it."""
+    chat, user = update.effective_chat, update.effective_user
+    return chat is not None and chat.type == "private" and user is not None and user.id == chat.id
+
+
 async def coordinator_or_refuse(update: Update, session: AsyncSession) -> Identity | None:
-    """The coordinator behind this update, or None after telling the person it is not for them."""
+    """The coordinator behind this update, or None after telling the person it is not for
+    them. It checks the person who sent it (update.effective_user), not only the chat."""
     assert update.effective_chat is not None
     me = await invites.identify(session, chat_id=update.effective_chat.id)
-    if me is not None and me.is_coordinator:
+    if me is not None and me.is_coordinator and sent_by_owner(update):
         return me
     await refuse(
         update, removed_text(me) if me is not None and me.removed else texts.COORDINATOR_ONLY

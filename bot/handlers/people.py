@@ -18,6 +18,7 @@ from bot.handlers.common import (
     edit_or_ignore,
     person_name,
     refusal,
+    sent_by_owner,
     thread_of,
     together,
 )
@@ -148,6 +149,9 @@ async def on_leave_button(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     query = update.callback_query
     assert query is not None and update.effective_chat is not None
     message = query.message if isinstance(query.message, Message) else None
+    if not sent_by_owner(update):  # /roi is for private chats; a group's button is forged
+        await query.answer(texts.LEAVE_IN_GROUP, show_alert=True)
+        return
     async with db_of(context).session() as session:
         me = await invites.identify(session, chat_id=update.effective_chat.id)
         refused = refusal(me)
