@@ -122,7 +122,10 @@ class AiohttpRequest(BaseRequest):
         except TimeoutError as error:
             raise TimedOut from error
         except aiohttp.ClientError as error:
-            raise NetworkError(f"aiohttp.{error.__class__.__name__}: {error}") from error
+            # The URL holds the bot token: the text names only the method it called.
+            where = url.rsplit("/", 1)[-1]
+            text = str(error).replace(url, f"<Bot API>/{where}")
+            raise NetworkError(f"aiohttp.{error.__class__.__name__}: {text}") from error
 
 
 def _given(value: ODVInput[float], default: float | None) -> float | None:

@@ -233,26 +233,10 @@ def build_application(settings: Settings, db: Database) -> Application:
     return app
 
 
-class RedactToken(logging.Filter):
-    """Keep the bot token out of every log line (a library may log a request URL)."""
-
-    def __init__(self, token: str) -> None:
-        super().__init__()
-        self.token = token
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        if self.token:
-            message = record.getMessage()
-            if self.token in message:
-                record.msg = message.replace(self.token, "<token>")
-                record.args = None
-        return True
-
-
 def configure_logging(settings: Settings, verbose: bool = False) -> None:
     """The log file and Vietnamese terminal lines, or everything on the terminal with
     --verbose (bot/logs.py); the token redacted everywhere."""
     from bot import logs
 
     token = settings.telegram_bot_token.get_secret_value() if settings.telegram_bot_token else ""
-    logs.configure(settings, verbose=verbose, redact=RedactToken(token))
+    logs.configure(settings, verbose=verbose, redact=logs.RedactToken(token))

@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import datetime as dt
 import json
+import logging
 import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -14,6 +15,10 @@ from typing import TYPE_CHECKING, Any, NoReturn
 from bot import texts
 
 if TYPE_CHECKING:
+    import sqlalchemy as sa
+    from pydantic import ValidationError
+
+    from db.failures import DatabaseFailure
     from db.session import Database
     from services import agencies, clock, invites, tasks
     from services.errors import DomainError
@@ -27,7 +32,11 @@ def _import_services() -> None:
     on a small server): `--help`, a bad argument and the demo's first line come at once."""
     global Database, DomainError, agencies, clock, invites, tasks, parse_date
     global YEARS_AHEAD, YEARS_BACK, date_in_range
-    global Settings, get_settings
+    global Settings, get_settings, DatabaseFailure, ValidationError, sa
+    import sqlalchemy as sa
+    from pydantic import ValidationError
+
+    from db.failures import DatabaseFailure
     from db.session import Database
     from services import agencies, clock, invites, tasks
     from services.errors import DomainError
@@ -116,6 +125,7 @@ async def bot_username(settings: Settings) -> str:
         return settings.telegram_bot_username.lstrip("@")
     if settings.telegram_bot_token:
         from telegram import Bot
+        from telegram.error import InvalidToken
 
         try:
             async with Bot(
@@ -123,8 +133,16 @@ async def bot_username(settings: Settings) -> str:
                 base_url=settings.telegram_api_base_url,
             ) as bot:
                 return bot.username
+        except InvalidToken:  # its text names the token: never shown
+            print(
+                texts.CLI_BOT_USERNAME_HINT.format(error=texts.CLI_BOT_USERNAME_TOKEN),
+                file=sys.stderr,
+            )
         except Exception as error:  # noqa: BLE001 - offline: fall back to the placeholder
-            print(texts.CLI_BOT_USERNAME_HINT.format(error=error), file=sys.stderr)
+            from bot.runner import network_cause
+
+            cause = texts.CLI_NETWORK_CAUSES[network_cause(error)]
+            print(texts.CLI_BOT_USERNAME_HINT.format(error=cause), file=sys.stderr)
     return texts.CLI_BOT_USERNAME_UNKNOWN
 
 
@@ -771,59 +789,9 @@ def restore_db(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def run_bot(settings: Settings, verbose: bool = False, webhook: bool = False) -> int:
-    """Run until Ctrl-C or SIGTERM: long polling, or with `webhook` Telegram's POSTs."""
-    from telegram import Update
-    from telegram.error import InvalidToken, NetworkError
+    from bot.runner import RunOptions, run
 
-    from bot.app import build_application, configure_logging, use_fast_event_loop
-    from bot.webhook import WebhookSettingsError, webhook_options
-
-    if (
-        settings.telegram_bot_token is None
-        or not settings.telegram_bot_token.get_secret_value().strip()
-    ):
-        print(texts.CLI_NO_TOKEN, file=sys.stderr)
-        return 1
-    options: dict[str, Any] = {}
-    if webhook:
-        try:
-            options = webhook_options(settings)
-        except WebhookSettingsError as error:
-            print(error, file=sys.stderr)
-            return 1
-    configure_logging(settings, verbose=verbose)
-    use_fast_event_loop()
-    db = Database(settings.database_url)
-
-    async def migrate() -> None:
-        await db.migrate()
-        await db.dispose()  # its connections belong to this loop; run_polling makes its own
-
-    asyncio.run(migrate())
-    app = build_application(settings, db)
-    server = settings.telegram_api_base_url.rsplit("/bot", 1)[0]
-    try:
-        if webhook:
-            print(
-                texts.CLI_BOT_STARTING_WEBHOOK.format(
-                    url=options["webhook_url"], listen=settings.webhook_listen, server=server
-                )
-            )
-            app.run_webhook(**options)
-        else:
-            print(texts.CLI_BOT_STARTING.format(server=server))
-            app.run_polling(allowed_updates=Update.ALL_TYPES, drop_pending_updates=False)
-    except InvalidToken:
-        print(texts.CLI_TOKEN_REJECTED, file=sys.stderr)
-        return 1
-    except NetworkError as error:
-        print(
-            texts.CLI_SERVER_UNREACHABLE.format(server=settings.telegram_api_base_url, error=error),
-            file=sys.stderr,
-        )
-        return 1
-    print(texts.CLI_BOT_STOPPED)
-    return 0
+    return run(settings, RunOptions(verbose=verbose, webhook=webhook))
 
 
 # --- wiring -----------------------------------------------------------------------------
@@ -1034,10 +1002,18 @@ def build_parser() -> Parser:
 
 
 async def _run_command(func: Command, args: argparse.Namespace, settings: Settings) -> None:
+    from db.failures import failure
+
     db = Database(settings.database_url)
     try:
-        await db.migrate()
-        await func(db, args, settings)
+        await db.ready()
+        try:
+            await func(db, args, settings)
+        except sa.exc.DBAPIError as error:  # the disk filled up meanwhile, say
+            found = failure(db.url, error)
+            if found is None:
+                raise
+            raise found from error
     finally:
         await db.dispose()
 
@@ -1057,13 +1033,26 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "plan" and args.action == "import" and args.dry_run:
         return _dry_run(args)  # no settings, no database, no file written
     _import_services()
-    settings = get_settings()
+    try:
+        settings = get_settings()
+    except ValidationError as error:  # its text would show the values, the token among them
+        for problem in error.errors():
+            name = str(problem["loc"][0]).upper() if problem["loc"] else "?"
+            print(texts.CLI_SETTINGS_INVALID.format(name=name), file=sys.stderr)
+        return 1
+    keep_token_out_of_output(settings)
     if args.command == "run":
         return run_bot(settings, verbose=args.verbose, webhook=args.webhook)
     try:
         if args.command in ("backup", "restore"):  # no migration first: file work only
             return (backup_db if args.command == "backup" else restore_db)(settings, args)
         asyncio.run(_run_command(args.func, args, settings))
+    except DatabaseFailure as error:
+        from bot.runner import db_failure_line
+
+        logging.getLogger(__name__).debug("the database cannot be used", exc_info=True)
+        print(db_failure_line(error), file=sys.stderr)
+        return 1
     except DomainError as error:
         print(texts.error_text(error.code, **error.params), file=sys.stderr)
         return 1
@@ -1071,6 +1060,33 @@ def main(argv: list[str] | None = None) -> int:
         print(error, file=sys.stderr)
         return 1
     return 0
+
+
+class _Scrubbed:
+    """A text stream that writes through, with the bot token replaced (bot/logs.py)."""
+
+    def __init__(self, stream: Any, forms: list[str]) -> None:
+        self._stream, self._forms = stream, forms
+
+    def write(self, text: str) -> int:
+        from bot.logs import scrub
+
+        return self._stream.write(scrub(text, self._forms))
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stream, name)
+
+
+def keep_token_out_of_output(settings: Settings) -> None:
+    """Whatever reaches this process's stdout and stderr (a print, a traceback that got
+    away) has the token scrubbed: the last guard behind the log filter."""
+    from bot.logs import secret_forms
+
+    token = settings.telegram_bot_token
+    forms = secret_forms(token.get_secret_value()) if token is not None else []
+    if forms:
+        sys.stdout = _Scrubbed(sys.stdout, forms)  # type: ignore[assignment]
+        sys.stderr = _Scrubbed(sys.stderr, forms)  # type: ignore[assignment]
 
 
 def _dry_run(args: argparse.Namespace) -> int:

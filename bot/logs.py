@@ -11,6 +11,11 @@ Context impl SQLiteImpl.») mean nothing to them. So, unless `--verbose`:
   where the details are, at most once a minute per kind.
 
 With `--verbose` every INFO record is printed on the terminal as it is, as before.
+
+The bot token is a password: whoever has it is the bot. It is scrubbed from every record
+a handler here writes (its message, its formatted traceback, its stack), in the forms a
+library may show it (as given, URL-encoded, the secret half alone), and from anything
+the bot prints itself (`scrub`).
 """
 
 from __future__ import annotations
@@ -19,6 +24,8 @@ import datetime as dt
 import logging
 import logging.handlers
 import sys
+import urllib.parse
+from collections.abc import Iterable
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -36,6 +43,56 @@ _KINDS = (
     (("jobs", "apscheduler"), "jobs"),
     (("bot",), "bot"),
 )
+
+
+REDACTED = "<token>"
+
+
+def secret_forms(token: str) -> list[str]:
+    """The ways a token can be written out: whole, URL-encoded, and its secret half alone
+    (the part after «123456:»), longest first so a whole one is replaced as a whole."""
+    token = token.strip()
+    if not token:
+        return []
+    forms = {token, urllib.parse.quote(token), urllib.parse.quote(token, safe="")}
+    secret = token.partition(":")[2]
+    if len(secret) >= 8:  # short enough to be a common word: the whole forms must do
+        forms |= {secret, urllib.parse.quote(secret, safe="")}
+    return sorted(forms, key=len, reverse=True)
+
+
+def scrub(text: str, forms: Iterable[str]) -> str:
+    for form in forms:
+        if form in text:
+            text = text.replace(form, REDACTED)
+    return text
+
+
+class RedactToken(logging.Filter):
+    """Keep the bot token out of every line a handler writes: the message, and the
+    traceback and stack the formatter would add (a library's exception may carry a request
+    URL, and PTB's InvalidToken names the token itself)."""
+
+    def __init__(self, token: str) -> None:
+        super().__init__()
+        self.forms = secret_forms(token)
+        self._format = logging.Formatter()
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if not self.forms:
+            return True
+        message = record.getMessage()
+        clean = scrub(message, self.forms)
+        if clean != message:
+            record.msg, record.args = clean, None
+        if record.exc_info and not record.exc_text:
+            # Formatted now, once, and kept: every formatter uses exc_text when it is set.
+            record.exc_text = self._format.formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = scrub(record.exc_text, self.forms)
+        if record.stack_info:
+            record.stack_info = scrub(record.stack_info, self.forms)
+        return True
 
 
 def log_path(settings: Settings) -> Path | None:
@@ -84,11 +141,16 @@ class TerminalLines(logging.Handler):
 
 
 def configure(settings: Settings, *, verbose: bool, redact: logging.Filter) -> None:
+    # A log that cannot be written (a full disk) must not print "--- Logging error ---"
+    # and a traceback on the terminal for every record: the bot goes on without it.
+    logging.raiseExceptions = False
     root = logging.getLogger()
     for name in QUIET:
         logging.getLogger(name).setLevel(logging.WARNING)
     if verbose:
         logging.basicConfig(level=logging.INFO, format=FORMAT)
+        for name in ("bot.runner", "bot.cli"):  # why it refused to start, with the traceback
+            logging.getLogger(name).setLevel(logging.DEBUG)
         for handler in root.handlers:
             handler.addFilter(redact)
         return

@@ -422,11 +422,42 @@ CLI_WEBHOOK_BAD_LISTEN = (
     "Lỗi: WEBHOOK_LISTEN phải có dạng máy:cổng, ví dụ 127.0.0.1:8443 (đang là «{listen}»)."
 )
 CLI_BOT_STOPPED = "Bot đã dừng."
-CLI_SERVER_UNREACHABLE = "Lỗi: không kết nối được máy chủ Bot API ({server}): {error}"
+CLI_BOT_STANDBY = (
+    "Bot đang chạy (máy chủ Bot API: {server}), chỉ gửi tin: một tiến trình khác đang nhận "
+    "tin nhắn; tiến trình này sẽ nhận thay khi tiến trình kia dừng. Nhấn Ctrl-C để dừng."
+)
+CLI_SERVER_UNREACHABLE = (
+    "Lỗi: không kết nối được máy chủ Bot API {server}: {cause}. "
+    "Kiểm tra TELEGRAM_API_BASE_URL và mạng rồi chạy lại."
+)
+CLI_NETWORK_CAUSES = {
+    "bad_url": "địa chỉ không hợp lệ (phải bắt đầu bằng http:// hoặc https://)",
+    "dns": "không tìm thấy tên máy chủ",
+    "refused": "máy chủ không nhận kết nối",
+    "timeout": "máy chủ không trả lời kịp",
+    "other": "lỗi mạng",
+}
 CLI_TOKEN_REJECTED = (
     "Lỗi: máy chủ Bot API từ chối token. Kiểm tra lại TELEGRAM_BOT_TOKEN trong .env."
 )
-CLI_DB_ERROR = "Lỗi cơ sở dữ liệu: {error}"
+CLI_DB_FAILED = "Lỗi cơ sở dữ liệu {file}: {cause}."
+CLI_DB_CAUSES = {
+    "read_only": "tệp hoặc ổ đĩa chỉ cho đọc, không ghi được",
+    "no_permission": "không có quyền đọc/ghi tệp hoặc thư mục chứa nó",
+    "no_space": "ổ đĩa đã đầy",
+    "cannot_open": "không mở được tệp (đường dẫn không tồn tại hoặc không dùng được)",
+    "not_a_database": "tệp không phải cơ sở dữ liệu của nhacviec hoặc đã hỏng",
+    "locked": "cơ sở dữ liệu đang bị khoá quá lâu",
+    "unreachable": "không kết nối được máy chủ cơ sở dữ liệu",
+    "io_error": "lỗi đọc/ghi ổ đĩa",
+    "other": "không dùng được (chi tiết: chạy lại với -v)",
+}
+CLI_ALREADY_RUNNING = (
+    "Lỗi: bot đã đang chạy trên cơ sở dữ liệu {file} (tiến trình {pid}). "
+    "Dừng tiến trình đó trước, hoặc dùng PostgreSQL để chạy nhiều tiến trình."
+)
+CLI_SETTINGS_INVALID = "Lỗi cấu hình: giá trị của {name} không hợp lệ. Kiểm tra tệp .env."
+CLI_UNEXPECTED = "Lỗi không mong đợi khi chạy bot ({kind}). Chạy lại với -v để xem chi tiết."
 
 # --- domain errors, by code (services/errors.py) -----------------------------------------
 ERRORS = {
@@ -505,6 +536,7 @@ CLI_BOT_USERNAME_HINT = (
     "(Không hỏi được tên bot từ máy chủ Bot API: {error}. Ghi TELEGRAM_BOT_USERNAME vào .env "
     "để đường link mời đúng tên bot.)"
 )
+CLI_BOT_USERNAME_TOKEN = "máy chủ từ chối token"
 CLI_BOT_USERNAME_UNKNOWN = "TEN_BOT"  # placeholder in an invite link when the bot's name is unknown
 
 # --- reminders (jobs/reminders.py) ------------------------------------------------------

@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+from db.failures import DatabaseFailure, failure
 from db.sqlite import WriteGate, async_creator
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
@@ -34,7 +35,11 @@ class Database:
         kwargs: dict = {}
         file_db = self.is_sqlite and self.url.database not in (None, "", ":memory:")
         if file_db:  # see db/sqlite.py: its connections set their own pragmas
-            _prepare_sqlite_path(self.url)
+            try:
+                _prepare_sqlite_path(self.url)
+            except OSError as error:  # /proc/x/db.sqlite, a read-only disk, no permission
+                found = failure(self.url, error)
+                raise found or DatabaseFailure(str(self.url.database), "other") from error
             kwargs["async_creator"] = async_creator(
                 str(self.url.database), WriteGate(timeout_s=SQLITE_BUSY_TIMEOUT_S)
             )
@@ -54,6 +59,25 @@ class Database:
         """Bring the schema to the newest Alembic revision."""
         async with self.engine.begin() as conn:
             await conn.run_sync(_upgrade)
+
+    async def ready(self, *, write: bool = False) -> None:
+        """Migrate, and with `write` prove a write goes through (a read-only file or a full
+        disk is found now, not by the first person to answer a reminder). A failure is a
+        DatabaseFailure naming the file and the cause."""
+        try:
+            await self.migrate()
+            if write:
+                async with self.engine.begin() as conn:
+                    await conn.execute(
+                        sa.text("UPDATE alembic_version SET version_num = version_num")
+                    )
+        except DatabaseFailure:
+            raise
+        except Exception as error:
+            found = failure(self.url, error)
+            if found is None:
+                raise
+            raise found from error
 
     async def dispose(self) -> None:
         await self.engine.dispose()

@@ -119,11 +119,15 @@ def _connect(path: str, timeout_s: float) -> sqlite3.Connection:
     conn = sqlite3.connect(path, timeout=timeout_s, check_same_thread=False)
     # WAL lets readers run beside the one writer; synchronous=NORMAL is durable across
     # process crashes (only an OS crash may lose the last commits).
-    conn.execute("PRAGMA journal_mode=WAL")
-    conn.execute("PRAGMA synchronous=NORMAL")
-    conn.execute("PRAGMA foreign_keys=ON")
-    conn.execute("PRAGMA wal_autocheckpoint=0")
-    conn.execute("PRAGMA busy_timeout=0")
+    try:
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("PRAGMA synchronous=NORMAL")
+        conn.execute("PRAGMA foreign_keys=ON")
+        conn.execute("PRAGMA wal_autocheckpoint=0")
+        conn.execute("PRAGMA busy_timeout=0")
+    except BaseException:  # a full disk, a read-only file: say so, leave nothing open
+        conn.close()
+        raise
     return conn
 
 
@@ -196,6 +200,15 @@ class Connection(aiosqlite.Connection):
             )
         finally:
             self.gate.checkpointing = False
+
+    async def _connect(self) -> Self:
+        try:
+            return await super()._connect()
+        except BaseException:
+            # aiosqlite stops its thread then without waiting for it: wait here, or its
+            # answer may meet a closed event loop and print a traceback at exit.
+            await asyncio.to_thread(self._thread.join, 5)
+            raise
 
     async def close(self) -> None:
         try:

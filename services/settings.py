@@ -54,6 +54,8 @@ class Settings(BaseSettings):
     rate_global_per_s: float = 30.0
     rate_private_per_s: float = 1.0
     rate_group_per_min: float = 20.0
+    # PostgreSQL: how often a process that only delivers asks to poll (bot/runner.py).
+    poll_turn_check_s: float = 3.0
 
     @field_validator("reminder_offsets_days", "event_lead_days", mode="before")
     @classmethod
