@@ -785,6 +785,26 @@ def restore_db(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def _file_work(settings: Settings, args: argparse.Namespace) -> int:
+    """backup or restore; a file that cannot be read or written is a DatabaseFailure naming
+    it (the one the system names, else the one being written: the copy, or the database)."""
+    import sqlite3
+
+    from db.failures import cause_of
+
+    try:
+        return (backup_db if args.command == "backup" else restore_db)(settings, args)
+    except (OSError, sqlite3.Error) as error:
+        cause = cause_of(error)
+        if cause is None:
+            raise
+        written = (
+            args.file if args.command == "backup" else sa.make_url(settings.database_url).database
+        )
+        where = getattr(error, "filename", None) or str(written)
+        raise DatabaseFailure(str(where), cause) from error
+
+
 # --- running the bot --------------------------------------------------------------------
 
 
@@ -1045,7 +1065,7 @@ def main(argv: list[str] | None = None) -> int:
         return run_bot(settings, verbose=args.verbose, webhook=args.webhook)
     try:
         if args.command in ("backup", "restore"):  # no migration first: file work only
-            return (backup_db if args.command == "backup" else restore_db)(settings, args)
+            return _file_work(settings, args)
         asyncio.run(_run_command(args.func, args, settings))
     except DatabaseFailure as error:
         from bot.runner import db_failure_line

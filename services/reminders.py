@@ -203,9 +203,11 @@ async def _sync_escalation(
     if at < clock.now():
         return
     coordinators = await session.scalars(
-        col(Contact.role) == "coordinator",
-        col(Contact.chat_type) == "private",  # a group never hears coordinators' notices
-        col(Contact.reachable).is_(True),
+        select(Contact).where(
+            col(Contact.role) == "coordinator",
+            col(Contact.chat_type) == "private",  # a group never hears coordinators' notices
+            col(Contact.reachable).is_(True),
+        )
     )
     await insert_ignoring_duplicates(
         session,
@@ -461,9 +463,11 @@ async def plan_ahead(session: AsyncSession, settings: Settings) -> None:
     at = _monday_digest_at(today, settings)
     coordinators = (
         await session.scalars(
-            col(Contact.role) == "coordinator",
-            col(Contact.chat_type) == "private",  # a group never hears coordinators' notices
-            col(Contact.reachable).is_(True),
+            select(Contact).where(
+                col(Contact.role) == "coordinator",
+                col(Contact.chat_type) == "private",  # a group never hears coordinators' notices
+                col(Contact.reachable).is_(True),
+            )
         )
     ).all()
     week = at.astimezone(clock.VN_TZ).date().isoformat()

@@ -203,11 +203,16 @@ def tmpfs(where: Path, size_kb: int):
 COMMANDS = (("run",), ("agency", "list"), ("agency", "add", "Sở Tư pháp"), ("invite", "create"))
 
 
-async def test_an_unusable_path_is_one_line_for_every_command(fake_server, tmp_path):
+async def test_an_unusable_path_is_one_line_for_every_command(
+    fake_server, migrated_template, tmp_path
+):
     url = "sqlite+aiosqlite:////proc/nhacviec/x.db"
+    env = env_for(url, fake_server.base_url, tmp_path)
     for command in COMMANDS:
-        code, out, err = await nhacviec(env_for(url, fake_server.base_url, tmp_path), *command)
+        code, out, err = await nhacviec(env, *command)
         assert (code, out, err) == (1, "", _db_line("/proc/nhacviec/x.db", "cannot_open")), command
+    code, out, err = await nhacviec(env, "restore", migrated_template)
+    assert (code, out, err) == (1, "", _db_line("/proc/nhacviec", "cannot_open"))
 
 
 async def test_a_real_read_only_disk_is_refused_before_the_bot_says_it_runs(

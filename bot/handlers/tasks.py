@@ -13,6 +13,7 @@ from bot.handlers.common import (
     answer_and_edit,
     db_of,
     refusal,
+    sent_by_owner,
     thread_of,
     together,
 )
@@ -520,7 +521,11 @@ async def on_document(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     async with db_of(context).session() as session:
         me = await invites.identify(session, chat_id=message.chat_id)
         refused = refusal(me)
-        if refused is None and me is not None and (in_reply or not me.is_coordinator):
+        if (
+            refused is None
+            and me is not None
+            and (in_reply or not (me.is_coordinator and sent_by_owner(update)))
+        ):
             outcome = await replies.handle_document(
                 session,
                 actor=actor_for(update, me.contact, message),
