@@ -25,7 +25,7 @@ from pathlib import Path
 import pytest
 
 from bot import texts
-from tests.conftest import PG_URL
+from tests.conftest import PG_URL, _migrate
 
 ROOT = os.path.dirname(os.path.dirname(__file__))
 TOKEN = "4242:SeCrEt-Token_value-9f8e7d"
@@ -76,6 +76,16 @@ def closed_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]  # closed again when the block ends: nothing listens
+
+
+@pytest.fixture
+async def sqlite_file(tmp_path) -> Path:
+    """A migrated SQLite database file, whatever database the suite runs on: these tests are
+    about files."""
+    path = tmp_path / "template" / "migrated.db"
+    path.parent.mkdir()
+    await _migrate(f"sqlite+aiosqlite:///{path}")
+    return path
 
 
 def log_of(tmp_path: Path) -> bytes:
@@ -203,23 +213,21 @@ def tmpfs(where: Path, size_kb: int):
 COMMANDS = (("run",), ("agency", "list"), ("agency", "add", "Sở Tư pháp"), ("invite", "create"))
 
 
-async def test_an_unusable_path_is_one_line_for_every_command(
-    fake_server, migrated_template, tmp_path
-):
+async def test_an_unusable_path_is_one_line_for_every_command(fake_server, sqlite_file, tmp_path):
     url = "sqlite+aiosqlite:////proc/nhacviec/x.db"
     env = env_for(url, fake_server.base_url, tmp_path)
     for command in COMMANDS:
         code, out, err = await nhacviec(env, *command)
         assert (code, out, err) == (1, "", _db_line("/proc/nhacviec/x.db", "cannot_open")), command
-    code, out, err = await nhacviec(env, "restore", migrated_template)
+    code, out, err = await nhacviec(env, "restore", str(sqlite_file))
     assert (code, out, err) == (1, "", _db_line("/proc/nhacviec", "cannot_open"))
 
 
 async def test_a_real_read_only_disk_is_refused_before_the_bot_says_it_runs(
-    fake_server, migrated_template, tmp_path
+    fake_server, sqlite_file, tmp_path
 ):
     with tmpfs(tmp_path / "ro", 4096) as disk:
-        shutil.copyfile(migrated_template, disk / "x.db")
+        shutil.copyfile(sqlite_file, disk / "x.db")
         subprocess.run(["mount", "-o", "remount,ro", str(disk)], check=True)
         before = _digest(disk)
         url = f"sqlite+aiosqlite:///{disk / 'x.db'}"
@@ -231,9 +239,9 @@ async def test_a_real_read_only_disk_is_refused_before_the_bot_says_it_runs(
     assert fake_server.requests == []  # it never got as far as the Bot API
 
 
-async def test_a_real_full_disk_is_refused_in_one_line(fake_server, migrated_template, tmp_path):
+async def test_a_real_full_disk_is_refused_in_one_line(fake_server, sqlite_file, tmp_path):
     with tmpfs(tmp_path / "full", 1024) as disk:
-        shutil.copyfile(migrated_template, disk / "x.db")
+        shutil.copyfile(sqlite_file, disk / "x.db")
         filler = os.open(disk / "filler", os.O_WRONLY | os.O_CREAT)
         with contextlib.suppress(OSError):  # every block left
             while os.write(filler, b"\0" * 4096):
@@ -249,10 +257,10 @@ async def test_a_real_full_disk_is_refused_in_one_line(fake_server, migrated_tem
 
 
 @pytest.mark.skipif(os.geteuid() == 0, reason="root ignores file permissions")
-async def test_a_folder_without_permission_is_named(fake_server, migrated_template, tmp_path):
+async def test_a_folder_without_permission_is_named(fake_server, sqlite_file, tmp_path):
     folder = tmp_path / "locked"
     folder.mkdir()
-    shutil.copyfile(migrated_template, folder / "x.db")
+    shutil.copyfile(sqlite_file, folder / "x.db")
     folder.chmod(0o500)
     try:
         url = f"sqlite+aiosqlite:///{folder / 'x.db'}"
