@@ -201,7 +201,7 @@ class Connection(aiosqlite.Connection):
         finally:
             self.gate.checkpointing = False
 
-    async def _connect(self) -> Self:
+    async def _connect(self) -> aiosqlite.Connection:
         try:
             return await super()._connect()
         except BaseException:
