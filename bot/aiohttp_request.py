@@ -25,9 +25,11 @@ _FORM = {"Content-Type": "application/x-www-form-urlencoded"}
 class AiohttpRequest(BaseRequest):
     """A pooled aiohttp ClientSession behind PTB's request interface.
 
-    Timeouts keep PTB's meaning: `connect_timeout` to open a connection, `read_timeout`
-    between bytes of the answer, `pool_timeout` to wait for a free pooled connection. aiohttp
-    has no write timeout of its own; a request is bounded by connect + write + read."""
+    One budget bounds a whole request, from asking for a connection to the last byte of its
+    answer: the larger of `read_timeout` and `write_timeout` (PTB adds a long poll's
+    `timeout` to getUpdates' read timeout; an upload gets `media_write_timeout`). Adding the
+    two, as separate read and write timeouts would, let one stuck request take twice the
+    configured time. `connect_timeout` also bounds opening a connection."""
 
     __slots__ = (
         "_connect_timeout",
@@ -96,10 +98,9 @@ class AiohttpRequest(BaseRequest):
         connect = _given(connect_timeout, self._connect_timeout)
         pool = _given(pool_timeout, self._pool_timeout)
         timeout = aiohttp.ClientTimeout(
-            total=None,
+            total=_max(read, write),
             connect=_sum(pool, connect),  # aiohttp's "connect" includes waiting for the pool
             sock_connect=connect,
-            sock_read=_sum(read, write),
         )
         data: Any = None
         headers: dict[str, str] | None = None
@@ -130,6 +131,10 @@ class AiohttpRequest(BaseRequest):
 
 def _given(value: ODVInput[float], default: float | None) -> float | None:
     return default if isinstance(value, DefaultValue) else value
+
+
+def _max(a: float | None, b: float | None) -> float | None:
+    return None if a is None or b is None else max(a, b)
 
 
 def _sum(a: float | None, b: float | None) -> float | None:

@@ -811,7 +811,10 @@ BROADCAST_REPORT = (
 )
 BROADCAST_REPORT_FAILED = "Không gửi được ({count}):"
 BROADCAST_REPORT_FAILED_ROW = "• {who} — {reason}"
-BROADCAST_REPORT_UNCERTAIN = "Không chắc đã nhận (bot bị ngắt giữa lúc gửi) ({count}):"
+BROADCAST_REPORT_UNCERTAIN = (
+    "Không chắc đã nhận (Telegram không trả lời, hoặc bot bị ngắt giữa lúc gửi; "
+    "không gửi lại để tránh trùng) ({count}):"
+)
 BROADCAST_REPORT_UNREACHABLE = "Chưa liên lạc được ({count}):"
 BROADCAST_REPORT_UNREACHABLE_ROW = "• {who}"
 BROADCAST_REPORT_ACKED = "Đã xác nhận: {names}"

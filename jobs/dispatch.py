@@ -1,17 +1,25 @@
-"""Send what the outbox holds, exactly once.
+"""Send what the outbox holds: reminders at least once, broadcasts at most once.
 
 Protocol (the database is the truth, see services/outbox.py):
-1. claim: one UPDATE marks a batch of due rows `claimed` by this worker;
-2. send: each message goes out paced to Telegram's limits (jobs/pacing.py);
-3. mark: right after its send, the row is marked `sent` (or `failed`, or put back to
+1. claim: one UPDATE marks a batch of due rows `claimed` by this worker; the next batch is
+   claimed while the last one is still going out, so delivery never waits on a claim;
+2. send: each message goes out paced to Telegram's limits (jobs/pacing.py), up to
+   `send_concurrency` at once (at 200 ms a round trip, 30/s needs about six in flight), one
+   chat's messages one after another and in order;
+3. mark: right after its answer, the row is marked `sent` (or `failed`, or put back to
    `pending` with a later time) in its own commit.
-A process killed between 2 and 3 leaves at most the message in flight unmarked (one send
-and mark at a time); its rows are taken again once the claim lease expires, so nothing is
-lost and only what was in flight can arrive twice. Right before each send the claim is
-renewed by a conditional UPDATE that also proves the row is still this worker's: a row
-that waited past its lease and was taken over is left to its new owner. The lease is kept
-longer than a request can take (twice the HTTP timeout), so a live worker's send always
-ends before anyone may take its row.
+A process killed between 2 and 3 leaves at most the messages in flight unmarked (never more
+than `send_concurrency`); their rows are taken again once the claim lease expires, so
+nothing is lost and only what was in flight can arrive twice: reminders, at least once.
+Right before each send the claim is renewed by a conditional UPDATE that also proves the row
+is still this worker's: a row that waited past its lease and was taken over is left to its
+new owner. The lease is kept longer than a request can take (twice the HTTP timeout), so a
+live worker's send always ends before anyone may take its row.
+
+Broadcasts are at most once: a row goes `sending` before its request, and a send whose
+outcome is unknown - a timeout, a dropped connection, a 5xx (the message may have been
+delivered) - becomes `uncertain`, is listed in the broadcast's report and is never sent
+again; so does a `sending` row found after a crash (services/broadcasts.py).
 
 Before each claim, coordinators' pending notices become outbox messages (jobs/notices.py,
 many lines to a message); reminders of one task due together for one chat (a catch-up after
@@ -34,9 +42,9 @@ from telegram.error import (
     BadRequest,
     ChatMigrated,
     Forbidden,
+    NetworkError,
     RetryAfter,
     TelegramError,
-    TimedOut,
 )
 from telegram.ext import ExtBot
 
@@ -45,7 +53,7 @@ from db.models import Outbox
 from db.session import Database
 from jobs import notices
 from jobs.broadcasts import render_broadcast
-from jobs.pacing import Pacer
+from jobs.pacing import Pacer, Ticket
 from jobs.reminders import RENDERERS, Defer
 from jobs.render import Outgoing, render_payload
 from services import clock, contacts, outbox
@@ -97,6 +105,13 @@ def units_of(rows: list[Outbox]) -> list[Unit]:
     return units
 
 
+def outcome_unknown(error: TelegramError) -> bool:
+    """No definite answer came back: a timeout, a dropped connection or a 5xx. The message
+    may have been delivered (PTB raises NetworkError for all of these; BadRequest, a
+    definite refusal, is a subclass of it)."""
+    return isinstance(error, NetworkError) and not isinstance(error, BadRequest)
+
+
 def _retry_seconds(error: RetryAfter) -> float:
     value = error.retry_after
     return value.total_seconds() if isinstance(value, dt.timedelta) else float(value)
@@ -129,32 +144,71 @@ class Dispatcher:
             {**RENDERERS, "broadcast": render_broadcast} if renderers is None else renderers
         )
         self._lock = asyncio.Lock()
-        self._inflight = asyncio.Semaphore(64)
-        # One message between "sent" and "marked" at a time: a kill can then repeat at most
-        # one message. Pacing spaces sends far wider than one send and mark take anyway.
-        self._send_and_mark = asyncio.Lock()
+        self._rendering = asyncio.Semaphore(64)
+        # At most this many messages between "sent" and "marked": a kill repeats no more.
+        self.send_concurrency = max(1, settings.send_concurrency)
+        self._sending = asyncio.Semaphore(self.send_concurrency)
+        self._chats: dict[int, tuple[asyncio.Lock, int]] = {}
 
     async def run_once(self) -> int:
         """Claim and send due rows until none are left; returns how many rows were handled."""
         if self._lock.locked():
             return 0
         handled = 0
+        batch = self.settings.dispatch_batch
         async with self._lock:
-            while True:
-                async with self.db.session() as session:
-                    await notices.queue_pending(session, skip_locked=not self.db.is_sqlite)
-                async with self.db.session() as session:
-                    rows = await outbox.claim_due(
-                        session,
-                        worker=self.worker,
-                        limit=self.settings.dispatch_batch,
-                        lease=self.lease,
-                        skip_locked=not self.db.is_sqlite,
-                    )
-                if not rows:
-                    return handled
-                await asyncio.gather(*(self._deliver(unit) for unit in units_of(rows)))
-                handled += len(rows)
+            going: set[asyncio.Task[None]] = set()
+            try:
+                while True:
+                    rows = await self._claim()
+                    if not rows and not going:
+                        return handled
+                    for unit in units_of(rows):
+                        going.add(asyncio.create_task(self._deliver(unit)))
+                    handled += len(rows)
+                    # Claim again once half a batch is left (or all of it is done, when
+                    # nothing was due): the next rows are ready before these run out.
+                    while going and (len(going) > batch // 2 or not rows):
+                        done, going = await asyncio.wait(going, return_when=asyncio.FIRST_COMPLETED)
+                        for task in done:
+                            if not task.cancelled() and task.exception() is not None:
+                                log.error("delivery failed", exc_info=task.exception())
+                        if not rows:
+                            break
+            finally:
+                for task in going:
+                    task.cancel()
+                if going:
+                    await asyncio.gather(*going, return_exceptions=True)
+
+    async def _claim(self) -> list[Outbox]:
+        async with self.db.session() as session:
+            await notices.queue_pending(session, skip_locked=not self.db.is_sqlite)
+        async with self.db.session() as session:
+            return await outbox.claim_due(
+                session,
+                worker=self.worker,
+                limit=self.settings.dispatch_batch,
+                lease=self.lease,
+                skip_locked=not self.db.is_sqlite,
+            )
+
+    async def _chat_turn(self, chat_id: int) -> asyncio.Lock:
+        """Wait for this chat's earlier messages (in the order the units were started)."""
+        lock, users = self._chats.get(chat_id, (None, 0))
+        if lock is None:
+            lock = asyncio.Lock()
+        self._chats[chat_id] = (lock, users + 1)
+        await lock.acquire()
+        return lock
+
+    def _chat_done(self, chat_id: int, lock: asyncio.Lock) -> None:
+        lock.release()
+        _, users = self._chats[chat_id]
+        if users <= 1:
+            del self._chats[chat_id]
+        else:
+            self._chats[chat_id] = (lock, users - 1)
 
     async def _render(self, unit: Unit) -> Outgoing | Defer | None:
         first = unit.rows[0]
@@ -165,13 +219,16 @@ class Dispatcher:
         return render_payload(first.kind, first.payload, first.text)
 
     async def _deliver(self, unit: Unit) -> None:
-        async with self._inflight:
-            try:
-                out = await self._render(unit)
-            except Exception:  # a row that cannot be rendered must not block the rest
-                log.exception("cannot render outbox rows %s", unit.ids)
-                await self._mark(unit, "failed", error="render error")
-                return
+        chat_id = unit.chat_id  # the unit's chat may change (a group migrated) meanwhile
+        lock = await self._chat_turn(chat_id)
+        try:
+            async with self._rendering:
+                try:
+                    out = await self._render(unit)
+                except Exception:  # a row that cannot be rendered must not block the rest
+                    log.exception("cannot render outbox rows %s", unit.ids)
+                    await self._mark(unit, "failed", error="render error")
+                    return
             if out is None:
                 await self._mark(unit, "skipped")
                 return
@@ -187,6 +244,8 @@ class Dispatcher:
                     )
                 return
             await self._send(unit, out)
+        finally:
+            self._chat_done(chat_id, lock)
 
     async def _send(self, unit: Unit, out: Outgoing) -> None:
         markup = markup_from_json(out.keyboard)
@@ -194,8 +253,7 @@ class Dispatcher:
         for _ in range(MAX_TRIES):
             chat_id = unit.chat_id  # a group upgraded meanwhile has a new id (_failed)
             await self.pacer.acquire(chat_id)
-            async with self._send_and_mark:
-                await self.pacer.admit(chat_id)
+            async with self._sending:
                 sent = await self._send_one(unit, out, markup)
             if sent:
                 return
@@ -214,49 +272,36 @@ class Dispatcher:
         retry at once (after a 429 pause); None to retry after a backoff (5xx, timeout)."""
         chat_id = unit.chat_id
         once = unit.rows[0].kind in AT_MOST_ONCE
-        # Renew the claim right before sending, and make sure it is still ours: rows that
-        # waited past the lease (a long per-chat queue, a stall) may have been taken over.
-        async with self.db.session() as session:
-            held = await outbox.transition(
-                session,
-                ids=unit.ids,
-                worker=self.worker,
-                from_state="claimed",
-                to_state="sending" if once else "claimed",
-            )
-        if not held:
+        ticket = await self._hold_and_admit(unit, once)
+        if ticket is None:
             log.warning("outbox rows %s were taken over by another worker; not sending", unit.ids)
             return True
+        answered = False
         try:
-            try:
-                message = await self._request(chat_id, out, markup)
-            finally:
-                self.pacer.record(chat_id)
-        except TimedOut as error:
-            if once:  # it may have arrived: never risk a second copy of a broadcast
-                async with self.db.session() as session:
-                    await outbox.transition(
-                        session,
-                        ids=unit.ids,
-                        worker=self.worker,
-                        from_state="sending",
-                        to_state="uncertain",
-                        error=str(error)[:200],
-                    )
-                return True
-            log.info("send to %s timed out; retrying", chat_id)
-            return None
+            message = await self._request(chat_id, out, markup)
+            answered = True
         except TelegramError as error:
-            if once:  # a definite answer from the server: nothing was delivered
+            answered = not outcome_unknown(error)
+            if once:
+                # No definite answer: it may have arrived, so never risk a second copy.
+                # A definite one (4xx, 429): nothing was delivered, the row is ours again.
                 async with self.db.session() as session:
                     await outbox.transition(
                         session,
                         ids=unit.ids,
                         worker=self.worker,
                         from_state="sending",
-                        to_state="claimed",
+                        to_state="claimed" if answered else "uncertain",
+                        error=None if answered else str(error)[:200],
                     )
+                if not answered:
+                    return True
+            elif not answered:
+                log.info("send to %s: no answer (%s); retrying", chat_id, error)
+                return None
             return await self._failed(unit, error)
+        finally:
+            self.pacer.record(ticket, answered=answered)
         async with self.db.session() as session:
             await outbox.mark(
                 session,
@@ -276,6 +321,27 @@ class Dispatcher:
                     purpose=out.link_purpose,
                 )
         return True
+
+    async def _hold_and_admit(self, unit: Unit, once: bool) -> Ticket | None:
+        """Renew the claim and prove it is still ours, then wait for the pacer; renewed
+        again if that wait was long. None if another worker has taken the rows over (they
+        waited past the lease: a long per-chat queue, a stall)."""
+        state = "claimed"
+        while True:
+            async with self.db.session() as session:
+                held = await outbox.transition(
+                    session,
+                    ids=unit.ids,
+                    worker=self.worker,
+                    from_state=state,
+                    to_state="sending" if once else "claimed",
+                )
+            if not held:
+                return None
+            state = "sending" if once else "claimed"
+            ticket = await self.pacer.admit(unit.chat_id, max_wait=self.lease.total_seconds() / 4)
+            if ticket is not None:
+                return ticket
 
     async def _request(self, chat_id: int, out: Outgoing, markup: Any) -> Message:
         extra: dict[str, Any] = (

@@ -50,6 +50,7 @@ class Settings(BaseSettings):
     webhook_listen: str = "127.0.0.1:8443"
     webhook_secret: SecretStr | None = None
     dispatch_batch: int = 100
+    send_concurrency: int = 16  # messages in flight at once (jobs/dispatch.py)
     claim_lease_s: float = 120.0
     rate_global_per_s: float = 30.0
     rate_private_per_s: float = 1.0

@@ -16,7 +16,7 @@ from PIL import Image
 from sqlmodel import select
 
 from bot import texts
-from db.models import Broadcast, Contact
+from db.models import Broadcast, Contact, Outbox
 from services import broadcasts, clock
 from services import tasks as task_service
 from services.clock import SystemClock
@@ -69,10 +69,13 @@ async def test_broadcast_to_300_at_the_limit_with_blocked_and_failing_recipients
     await world.press(coord, preview.message_id, world.button_data(preview, texts.BTN_SEND))
     report = await final_report(world, coord, preview.message_id, timeout=90)
     got = copies(world.server, chats, "báo cáo năm trước ngày 15/12/2026")
-    assert set(got) == set(chats) - set(blocked) and max(got.values()) == 1
+    # A 5xx says nothing sure about delivery: at most once, those three are not sent again
+    # and the report lists them as uncertain.
+    assert set(got) == set(chats) - set(blocked) - set(flaky) and max(got.values()) == 1
     assert world.server.limit_violations == violations_before
-    assert texts.BROADCAST_REPORT.split("\n")[1].format(delivered=295, total=300) in report.text
+    assert texts.BROADCAST_REPORT.split("\n")[1].format(delivered=292, total=300) in report.text
     assert texts.BROADCAST_REPORT_FAILED.format(count=5) in report.text
+    assert texts.BROADCAST_REPORT_UNCERTAIN.format(count=3) in report.text
     assert report.text.count(texts.BROADCAST_REASON["blocked"]) == 5
 
 
@@ -252,10 +255,14 @@ def test_cli_group_and_export(database_url, tmp_path):
 
 
 async def test_broadcast_killed_midway_completes_without_duplicates(settings, db, fake_server):
+    """A broadcast to 300 over a 200 ms round trip, the bot SIGKILLed while 8 sends are in
+    flight, then started again: nobody has two copies, and the report is exact: every row
+    sent was received once, every recipient without it is listed as uncertain, and no more
+    are uncertain than were in flight."""
     clock.set_clock(SystemClock())
     coord_chat = 99
     fake_server.add_user(coord_chat, "Điều phối")
-    chats = await make_agencies_with_contacts(db, fake_server, 200)
+    chats = await make_agencies_with_contacts(db, fake_server, 300)
     async with db.session() as session:
         coord = Contact(
             chat_id=coord_chat, role="coordinator", display_name="Điều phối", linked_at=clock.now()
@@ -281,7 +288,10 @@ async def test_broadcast_killed_midway_completes_without_duplicates(settings, db
         HTTP_TIMEOUT_S="1",
         TELEGRAM_API_BASE_URL=settings.telegram_api_base_url,
         DISPATCH_INTERVAL_S="0.2",
+        SEND_CONCURRENCY="8",
     )
+    fake_server.network.configure(latency_ms=200, jitter=0.2, seed=14)
+    fake_server.enforce_limits = True
 
     async def start():
         return await asyncio.create_subprocess_exec(
@@ -298,7 +308,7 @@ async def test_broadcast_killed_midway_completes_without_duplicates(settings, db
     bot = await start()
     try:
         await fake_server.wait_for(
-            lambda: len(copies(fake_server, chats, "khẩn số 7")) >= 60, timeout=60
+            lambda: len(copies(fake_server, chats, "khẩn số 7")) >= 100, timeout=60
         )
         bot.kill()
         await bot.wait()
@@ -317,10 +327,28 @@ async def test_broadcast_killed_midway_completes_without_duplicates(settings, db
         await asyncio.wait_for(bot.wait(), 30)
     got = copies(fake_server, chats, "khẩn số 7")
     assert max(got.values()) == 1  # nobody got it twice
-    missing = set(chats) - set(got)
-    assert len(missing) <= 1  # at most the one in flight at the kill, reported as uncertain
-    if missing:
-        assert texts.BROADCAST_REPORT_UNCERTAIN.format(count=1) in report.text
+    async with db.session() as session:
+        states = dict(
+            (
+                await session.execute(
+                    select(Contact.chat_id, Outbox.state)
+                    .join(Contact, Contact.id == Outbox.contact_id)
+                    .where(Outbox.kind == "broadcast", Outbox.ref_id == draft.id)
+                )
+            ).all()
+        )
+    sent = {chat for chat, state in states.items() if state == "sent"}
+    uncertain = {chat for chat, state in states.items() if state == "uncertain"}
+    assert len(states) == 300 and sent | uncertain == set(chats)
+    assert sent <= set(got)  # marked sent: received (once, above)
+    assert set(chats) - set(got) <= uncertain  # not received: uncertain, not "sent"
+    assert len(uncertain) <= 8  # at most those in flight at the kill
+    assert texts.BROADCAST_REPORT.split("\n")[1].format(delivered=len(sent), total=300) in (
+        report.text
+    )
+    if uncertain:
+        assert texts.BROADCAST_REPORT_UNCERTAIN.format(count=len(uncertain)) in report.text
+    assert fake_server.limit_violations == 0
 
 
 async def fake_server_message(server, chat_id: int) -> int:
