@@ -9,6 +9,8 @@ API call, and a status change makes two or three calls; aiohttp is already a dep
 
 from __future__ import annotations
 
+import time
+from contextvars import ContextVar
 from typing import Any
 from urllib.parse import urlencode
 
@@ -20,6 +22,11 @@ from telegram.request import BaseRequest, RequestData
 from yarl import URL
 
 _FORM = {"Content-Type": "application/x-www-form-urlencoded"}
+
+last_exchange: ContextVar[tuple[float, float] | None] = ContextVar("last_exchange", default=None)
+"""(monotonic time the request left, time its answer was read) of the last request this
+task made, set before PTB parses the answer: the round trip without the parsing, for the
+dispatcher's pacing (jobs/pacing.py). None when the last request got no answer."""
 
 
 class AiohttpRequest(BaseRequest):
@@ -115,11 +122,15 @@ class AiohttpRequest(BaseRequest):
             else:  # form-encoded here, once: cheaper than aiohttp's general FormData path
                 data = urlencode(request_data.json_parameters).encode()
                 headers = _FORM
+        last_exchange.set(None)
         try:
+            sent = time.monotonic()
             async with self._session.request(
                 method, URL(url, encoded=True), data=data, headers=headers, timeout=timeout
             ) as response:
-                return response.status, await response.read()
+                body = await response.read()
+                last_exchange.set((sent, time.monotonic()))
+                return response.status, body
         except TimeoutError as error:
             raise TimedOut from error
         except aiohttp.ClientError as error:

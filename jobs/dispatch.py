@@ -48,6 +48,7 @@ from telegram.error import (
 )
 from telegram.ext import ExtBot
 
+from bot.aiohttp_request import last_exchange
 from bot.keyboards import markup_from_json
 from db.models import Outbox
 from db.session import Database
@@ -301,7 +302,7 @@ class Dispatcher:
                 return None
             return await self._failed(unit, error)
         finally:
-            self.pacer.record(ticket, answered=answered)
+            self.pacer.record(ticket, answered=answered, exchange=last_exchange.get())
         async with self.db.session() as session:
             await outbox.mark(
                 session,

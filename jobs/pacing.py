@@ -60,7 +60,7 @@ class Pacer:
         private_per_s: float = 1.0,
         group_per_min: float = 20.0,
         safety: float = 1.0,
-        margin_s: float = 0.01,
+        margin_s: float = 0.005,
         monotonic: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
@@ -179,14 +179,23 @@ class Pacer:
                 wait = min(wait, left)
             await self._sleep(wait)
 
-    def record(self, ticket: Ticket, *, answered: bool) -> None:
+    def record(
+        self,
+        ticket: Ticket,
+        *,
+        answered: bool,
+        exchange: tuple[float, float] | None = None,
+    ) -> None:
         """The request is over: `answered` if the server's answer came back (any answer,
-        an error too), False if none did (a timeout or a dropped connection)."""
+        an error too), False if none did (a timeout or a dropped connection). `exchange`,
+        when the network layer knows it: when the request really left and when its answer
+        was read (the same clock), a tighter round trip than admission to now."""
         now = self._monotonic()
         self.in_flight -= 1
         if answered:
-            self._rtts.append(now - ticket.started)
-            ticket.arrived = now
+            left, back = exchange if exchange is not None else (ticket.started, now)
+            self._rtts.append(back - left)
+            ticket.arrived = back
         else:  # no way back to count on: as if it reached the server when it gave up
             ticket.arrived = now + self._round_trip_min()
         chat_id = ticket.chat_id
