@@ -199,7 +199,7 @@ class Outbox(SQLModel, table=True):
     __table_args__ = (sa.Index("ix_outbox_state_due", "state", "due_at"),)
 
     id: int | None = Field(default=None, primary_key=True)
-    kind: str  # notice | reminder | event | broadcast | digest | escalation
+    kind: str  # one of services/outbox_kinds.py KINDS (renderer, delivery, dedupe key)
     dedupe_key: str = Field(unique=True)
     chat_id: int = Field(sa_type=BigInt)
     contact_id: int | None = Field(default=None, foreign_key="contact.id")
@@ -208,7 +208,7 @@ class Outbox(SQLModel, table=True):
     text: str | None = None  # ready text; None means rendered at send time
     payload: str | None = None  # JSON: keyboard and rendering hints
     due_at: dt.datetime = _when()
-    state: str = "pending"  # pending | claimed | sent | failed | skipped
+    state: str = "pending"  # services/outbox_kinds.py State; changes: TRANSITIONS there
     attempts: int = 0
     claimed_by: str | None = None
     claimed_at: dt.datetime | None = _when(nullable=True)

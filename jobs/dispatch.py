@@ -57,14 +57,14 @@ from jobs.broadcasts import render_broadcast
 from jobs.pacing import Pacer, Ticket
 from jobs.reminders import RENDERERS, Defer
 from jobs.render import Outgoing, render_payload
-from services import clock, contacts, outbox
+from services import clock, contacts, outbox, outbox_kinds
 from services.settings import Settings
 from services.tasks import link_message
 
 log = logging.getLogger(__name__)
 Renderer = Callable[..., Awaitable[Any]]
 
-AT_MOST_ONCE = ("broadcast",)  # see services/broadcasts.py
+AT_MOST_ONCE = outbox_kinds.AT_MOST_ONCE  # broadcasts; see services/outbox_kinds.py
 MAX_TRIES = 4
 PERMANENT = (
     "chat not found",
@@ -95,7 +95,7 @@ def units_of(rows: list[Outbox]) -> list[Unit]:
     units: list[Unit] = []
     reminders: dict[tuple[int, int | None], Unit] = {}
     for row in rows:
-        if row.kind != "reminder":
+        if row.kind not in outbox_kinds.MERGED_PER_TASK:
             units.append(Unit([row]))
             continue
         unit = reminders.get((row.chat_id, row.task_id))

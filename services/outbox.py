@@ -18,6 +18,7 @@ from sqlmodel import col, select
 from db.keyed import PerEngine
 from db.models import Agency, Contact, Outbox
 from services import clock
+from services.outbox_kinds import KINDS, allowed
 
 
 def enqueue(
@@ -33,6 +34,8 @@ def enqueue(
     text: str | None = None,
     due_at: dt.datetime | None = None,
 ) -> Outbox:
+    if kind not in KINDS:
+        raise ValueError(f"outbox kind {kind!r} is not in services/outbox_kinds.py")
     row = Outbox(
         kind=kind,
         dedupe_key=dedupe_key,
@@ -72,6 +75,8 @@ def row(**fields: Any) -> dict[str, Any]:
         "due_at": None,
     }
     values.update(fields)
+    if values.get("kind") not in KINDS:
+        raise ValueError(f"outbox kind {values.get('kind')!r} is not in services/outbox_kinds.py")
     if values["due_at"] is None:
         values["due_at"] = clock.now()
     if isinstance(values["payload"], dict):
@@ -175,6 +180,8 @@ async def mark(
     from_state: str = "claimed",
 ) -> None:
     """Record the outcome of a send for rows this worker holds, and commit it."""
+    if not allowed(from_state, state):
+        raise ValueError(f"outbox rows cannot go from {from_state} to {state}")
     values: dict[str, Any] = {"state": state, "error": error}
     if late is not None:
         values["late"] = late
@@ -247,6 +254,8 @@ async def transition(
 ) -> bool:
     """Move rows this worker holds from one state to another; False if it no longer holds
     them all (its lease ran out and another worker took them)."""
+    if not allowed(from_state, to_state):
+        raise ValueError(f"outbox rows cannot go from {from_state} to {to_state}")
     values: dict[str, Any] = {"state": to_state, "error": error}
     if to_state in ("claimed", "sending"):
         values["claimed_at"] = clock.now()  # a fresh lease for the send about to happen
