@@ -304,6 +304,16 @@ class Dispatcher:
         finally:
             self.pacer.record(ticket, answered=answered, exchange=last_exchange.get())
         async with self.db.session() as session:
+            # Links first: a crash between the two commits leaves the row unmarked (sent
+            # again, or uncertain for a broadcast), never a sent message a reply can't place.
+            if out.link_task_ids:
+                await link_message(
+                    session,
+                    chat_id=chat_id,
+                    message_id=message.message_id,
+                    task_ids=out.link_task_ids,
+                    purpose=out.link_purpose,
+                )
             await outbox.mark(
                 session,
                 ids=unit.ids,
@@ -313,14 +323,6 @@ class Dispatcher:
                 late=out.late,
                 from_state="sending" if once else "claimed",
             )
-            if out.link_task_ids:
-                await link_message(
-                    session,
-                    chat_id=chat_id,
-                    message_id=message.message_id,
-                    task_ids=out.link_task_ids,
-                    purpose=out.link_purpose,
-                )
         return True
 
     async def _hold_and_admit(self, unit: Unit, once: bool) -> Ticket | None:
