@@ -28,13 +28,18 @@ WORDS = [
 ]
 
 
-def lowercase_lines(count: int = 3000, width: int = 85) -> bytes:
+def lowercase_text(count: int = 3000, width: int = 85) -> str:
     """`count` lowercase lines that wrap into one paragraph (3,000: some 339 KB), the text
     that once took the parser time growing with the square of its length."""
     return "\n".join(
         " ".join(WORDS[(n + i) % len(WORDS)] for i in range(width // 3))[:width]
         for n in range(count)
-    ).encode()
+    )
+
+
+def lowercase_lines(count: int = 3000, width: int = 85) -> bytes:
+    """The same text as a file's bytes (UTF-8)."""
+    return lowercase_text(count, width).encode()
 
 
 def docx_bomb(characters: int = 100_000_000) -> bytes:

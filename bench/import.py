@@ -35,6 +35,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.hostile import lowercase_text
 from services.documents import extract_text
 from services.plan_parser import PlanTooComplex, parse_plan
 
@@ -81,18 +82,9 @@ def cli_dry_run(repeats: int) -> tuple[float, float]:
     return wall, cpu
 
 
-def lowercase_lines(count: int, width: int) -> str:
-    words = "và của các trẻ em bảo vệ chăm sóc trong năm tỉnh sở ngành thực hiện báo cáo"
-    vocabulary = words.split()
-    return "\n".join(
-        " ".join(vocabulary[(n + i) % len(vocabulary)] for i in range(width // 3))[:width]
-        for n in range(count)
-    )
-
-
 def stress(count: int, width: int) -> tuple[float, str]:
     """(CPU seconds of one parse, "parsed" | "refused")."""
-    text = lowercase_lines(count, width)
+    text = lowercase_text(count, width)
     start = time.thread_time()
     try:
         parse_plan(text)

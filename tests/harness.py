@@ -336,3 +336,16 @@ async def make_agencies_with_contacts(
     for chat in chats:
         server.add_user(chat, f"Người {chat}")
     return chats
+
+
+async def make_coordinator(session, chat: int) -> None:
+    """A coordinator in the private chat `chat`, made as the bot makes one: an invite redeemed."""
+    invite, _ = await invites.create_invite(session, agency_ref=None, coordinator=True)
+    await invites.redeem_invite(
+        session,
+        code=invite.code,
+        chat_id=chat,
+        chat_type="private",
+        user_id=chat,
+        display_name=f"Điều phối {chat}",
+    )

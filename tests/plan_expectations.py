@@ -22,6 +22,19 @@ FIXTURES = Path(__file__).parent / "fixtures"
 SEED_DIR = FIXTURES / "plans"
 REAL_DIR = FIXTURES / "real-plans"
 
+# The keys of a plan read as JSON (`nhacviec plan import --dry-run --json`), as documented.
+PLAN_JSON_KEYS = {
+    "number",
+    "issued",
+    "year",
+    "authority",
+    "coordinator",
+    "agencies",
+    "deadlines",
+    "targets",
+    "events",
+}
+
 
 @dataclass(frozen=True)
 class Owners:

@@ -14,7 +14,7 @@ from db.models import Agency, AgencyGroupMember, AuditEvent, Contact, Event, Tas
 from services import plans
 from services.plan_parser import parse_plan
 from services.status import CLOSED
-from tests.test_cli import nhacviec
+from tests.processes import nhacviec
 from tests.test_plan_import import SEED_000, as_docx
 
 LDTBXH = "Sở Lao động - Thương binh và Xã hội"

@@ -7,10 +7,8 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import os
 import signal
 import sqlite3
-import sys
 from pathlib import Path
 
 import pytest
@@ -23,9 +21,8 @@ from services import clock
 from services.clock import SystemClock
 from tests.conftest import PG_URL
 from tests.harness import make_agencies_with_contacts
-from tests.test_cli import nhacviec
+from tests.processes import bot_env, nhacviec, run, start
 
-ROOT = os.path.dirname(os.path.dirname(__file__))
 sqlite_only = pytest.mark.skipif(bool(PG_URL), reason="SQLite's online backup")
 
 PEOPLE = 40
@@ -34,30 +31,12 @@ SECONDS = 3.0
 
 
 def _env(database_url: str, api: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "DATABASE_URL"))}
-    env.update(
-        DATABASE_URL=database_url,
+    return bot_env(
+        database_url,
         TELEGRAM_BOT_TOKEN="42:BACKUP-TEST",
         TELEGRAM_API_BASE_URL=api,
         DISPATCH_INTERVAL_S="0.5",
     )
-    return env
-
-
-async def _run(env: dict[str, str], *args: str) -> tuple[int, str, str]:
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bot.cli",
-        *args,
-        env=env,
-        cwd=ROOT,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    out, err = await asyncio.wait_for(proc.communicate(), 120)
-    assert proc.returncode is not None
-    return proc.returncode, out.decode(), err.decode()
 
 
 def _events(path: Path) -> dict[int, list[int]]:
@@ -93,16 +72,7 @@ async def test_backup_during_200_updates_a_second_holds_every_confirmed_change(
         await session.commit()
     clock.set_clock(SystemClock())  # the bot process runs on real time
     env = _env(database_url, fake_server.base_url)
-    bot = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bot.cli",
-        "run",
-        env=env,
-        cwd=ROOT,
-        stdout=asyncio.subprocess.DEVNULL,
-        stderr=asyncio.subprocess.PIPE,
-    )
+    bot = await start(env, stdout=asyncio.subprocess.DEVNULL)
     target = tmp_path / "nhacviec-backup.db"
     try:
         lists = {}
@@ -124,7 +94,7 @@ async def test_backup_during_200_updates_a_second_holds_every_confirmed_change(
             if tick == 20 and backup_task is None:  # one second in, the load still going
                 # Every answer the bot has sent so far was sent after its commit.
                 answered_at_start = {c: len(fake_server.messages_to(c)) - 1 for c in chats}
-                backup_task = asyncio.create_task(_run(env, "backup", str(target)))
+                backup_task = asyncio.create_task(run(env, "backup", str(target)))
             await asyncio.sleep(0.05)
         assert backup_task is not None
         code, out, err = await backup_task

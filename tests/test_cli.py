@@ -6,34 +6,13 @@ import argparse
 import asyncio
 import datetime as dt
 import json
-import os
 import re
 import signal
-import subprocess
-import sys
 
 import pytest
 
 from bot import texts
-
-
-def nhacviec(
-    database_url: str, *args: str, env: dict[str, str] | None = None
-) -> subprocess.CompletedProcess:
-    full_env = {
-        k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "DATABASE_URL"))
-    }
-    full_env.update({"DATABASE_URL": database_url, "TELEGRAM_BOT_USERNAME": "nhacviec_bot"})
-    full_env.update(env or {})
-    return subprocess.run(
-        [sys.executable, "-m", "bot.cli", *args],
-        check=False,
-        capture_output=True,
-        text=True,
-        env=full_env,
-        timeout=60,
-        cwd=os.path.dirname(os.path.dirname(__file__)),
-    )
+from tests.processes import bot_env, nhacviec, run, start
 
 
 @pytest.fixture
@@ -173,43 +152,21 @@ def test_task_add_help_explains_every_option(cli):
 async def test_run_survives_sigterm_and_restart(database_url, fake_server, tmp_path):
     """`nhacviec run` against the fake server, stopped with SIGTERM and started again,
     keeps every link, task and status."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "DATABASE_URL"))}
-    env.update(
-        DATABASE_URL=database_url,
+    env = bot_env(
+        database_url,
         TELEGRAM_BOT_TOKEN="42:SECRET-TOKEN-VALUE",
         TELEGRAM_API_BASE_URL=fake_server.base_url,
         DISPATCH_INTERVAL_S="0.2",
         LOG_FILE=str(tmp_path / "run.log"),
     )
-    root = os.path.dirname(os.path.dirname(__file__))
 
     async def run_cli(*args: str) -> str:
-        proc = await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-m",
-            "bot.cli",
-            *args,
-            env=env,
-            cwd=root,
-            stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.PIPE,
-        )
-        out, err = await proc.communicate()
-        assert proc.returncode == 0, err.decode()
-        return out.decode()
+        code, out, err = await run(env, *args)
+        assert code == 0, err
+        return out
 
     async def start_bot(*options: str):
-        return await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-m",
-            "bot.cli",
-            "run",
-            *options,
-            env=env,
-            cwd=root,
-            stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.PIPE,
-        )
+        return await start(env, "run", *options)
 
     await run_cli("agency", "add", "Sở Y tế", "--code", "SYT")
     await run_cli("task", "add", "--agency", "SYT", "--title", "Báo cáo năm", "--due", "30/12/2026")

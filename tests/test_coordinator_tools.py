@@ -6,9 +6,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import io
-import os
 import signal
-import sys
 from collections import Counter
 
 import openpyxl
@@ -21,10 +19,9 @@ from services import broadcasts, clock
 from services import tasks as task_service
 from services.clock import SystemClock
 from tests.harness import make_agencies_with_contacts
-from tests.test_cli import nhacviec
+from tests.processes import bot_env, nhacviec, start
 
 D = dt.date
-ROOT = os.path.dirname(os.path.dirname(__file__))
 
 
 def copies(server, chats, text: str) -> Counter:
@@ -280,9 +277,8 @@ async def test_broadcast_killed_midway_completes_without_duplicates(settings, db
             progress_chat_id=coord_chat,
             progress_message_id=progress,
         )
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "DATABASE_URL"))}
-    env.update(
-        DATABASE_URL=settings.database_url,
+    env = bot_env(
+        settings.database_url,
         TELEGRAM_BOT_TOKEN="42:BC",
         CLAIM_LEASE_S="3",
         HTTP_TIMEOUT_S="1",
@@ -293,26 +289,17 @@ async def test_broadcast_killed_midway_completes_without_duplicates(settings, db
     fake_server.network.configure(latency_ms=200, jitter=0.2, seed=14)
     fake_server.enforce_limits = True
 
-    async def start():
-        return await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-m",
-            "bot.cli",
-            "run",
-            env=env,
-            cwd=ROOT,
-            stdout=asyncio.subprocess.DEVNULL,
-            stderr=asyncio.subprocess.DEVNULL,
-        )
+    def start_bot():
+        return start(env, stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL)
 
-    bot = await start()
+    bot = await start_bot()
     try:
         await fake_server.wait_for(
             lambda: len(copies(fake_server, chats, "khẩn số 7")) >= 100, timeout=60
         )
         bot.kill()
         await bot.wait()
-        bot = await start()
+        bot = await start_bot()
         prefix = texts.BROADCAST_REPORT.split("{")[0]
         report = await fake_server.wait_for(
             lambda: (

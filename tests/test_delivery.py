@@ -10,9 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import os
 import signal
-import sys
 from collections import Counter
 
 import pytest
@@ -21,9 +19,13 @@ import sqlalchemy as sa
 from services import clock
 from services.clock import SystemClock
 from tests.conftest import PG_URL
-from tests.harness import make_agencies_with_contacts, make_due_reminders, stop_periodic_jobs
-
-ROOT = os.path.dirname(os.path.dirname(__file__))
+from tests.harness import (
+    make_agencies_with_contacts,
+    make_coordinator,
+    make_due_reminders,
+    stop_periodic_jobs,
+)
+from tests.processes import bot_env, start
 
 
 def received(server, chats) -> Counter:
@@ -61,31 +63,22 @@ async def test_every_reminder_arrives_once_through_server_trouble(world, trouble
         assert world.server.limit_violations == 0
 
 
-async def _bot_process(env: dict[str, str]) -> asyncio.subprocess.Process:
-    return await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bot.cli",
-        "run",
-        env=env,
-        cwd=ROOT,
-        stdout=asyncio.subprocess.DEVNULL,
-        stderr=asyncio.subprocess.PIPE,
-    )
-
-
 def _env(settings, **extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "DATABASE_URL"))}
-    env.update(
-        DATABASE_URL=settings.database_url,
-        TELEGRAM_BOT_TOKEN="42:CRASH-TEST",
-        TELEGRAM_API_BASE_URL=settings.telegram_api_base_url,
-        CLAIM_LEASE_S="3",
-        HTTP_TIMEOUT_S="1",
-        DISPATCH_INTERVAL_S="0.2",
-        **extra,
+    # A send that times out is sent again (reminders are at least once), and that copy is
+    # not the kill's: the timeout is long enough that a loaded test machine never reaches it
+    # at a 200 ms round trip, and short enough that a killed bot's claims (a lease of at
+    # least twice the timeout) come back within the test.
+    return bot_env(
+        settings.database_url,
+        **{
+            "TELEGRAM_BOT_TOKEN": "42:CRASH-TEST",
+            "TELEGRAM_API_BASE_URL": settings.telegram_api_base_url,
+            "CLAIM_LEASE_S": "3",
+            "HTTP_TIMEOUT_S": "4",
+            "DISPATCH_INTERVAL_S": "0.2",
+        }
+        | extra,
     )
-    return env
 
 
 IN_FLIGHT = 8
@@ -102,13 +95,13 @@ async def test_sigkill_mid_batch_loses_nothing_and_repeats_at_most_in_flight(
     fake_server.enforce_limits = True
     env = _env(settings, SEND_CONCURRENCY=str(IN_FLIGHT))
     kills = 0
-    bot = await _bot_process(env)
+    bot = await start(env, stdout=asyncio.subprocess.DEVNULL)
     try:
         await fake_server.wait_for(lambda: len(received(fake_server, chats)) >= 150, timeout=60)
         bot.kill()
         kills += 1
         await bot.wait()
-        bot = await _bot_process(env)
+        bot = await start(env, stdout=asyncio.subprocess.DEVNULL)
         await fake_server.wait_for(lambda: len(received(fake_server, chats)) == 500, timeout=90)
     finally:
         bot.send_signal(signal.SIGTERM)
@@ -128,7 +121,10 @@ async def test_two_processes_deliver_2000_reminders_exactly_once(settings, db, f
     fake_server.network.configure(latency_ms=200, jitter=0.2, seed=2000)
     # Limits raised (not enforced here) so that the test is quick; the claims are the point.
     env = _env(settings, RATE_GLOBAL_PER_S="150", DISPATCH_BATCH="50", SEND_CONCURRENCY="32")
-    bots = [await _bot_process(env), await _bot_process(env)]
+    bots = [
+        await start(env, stdout=asyncio.subprocess.DEVNULL),
+        await start(env, stdout=asyncio.subprocess.DEVNULL),
+    ]
     try:
         await fake_server.wait_for(lambda: len(received(fake_server, chats)) == 2000, timeout=150)
         await asyncio.sleep(1.0)  # anything sent twice would arrive now
@@ -226,15 +222,7 @@ async def test_racing_dispatchers_queue_each_notice_once(db, database_url):
     async with db.session() as session:
         coordinators = []
         for chat in (9001, 9002):
-            invite, _ = await invites.create_invite(session, agency_ref=None, coordinator=True)
-            await invites.redeem_invite(
-                session,
-                code=invite.code,
-                chat_id=chat,
-                chat_type="private",
-                user_id=chat,
-                display_name=f"Điều phối {chat}",
-            )
+            await make_coordinator(session, chat)
             coordinators.append(chat)
         actors, task_ids = [], []
         for a in range(6):

@@ -15,7 +15,7 @@ from bench.hostile import docx_bomb, lowercase_lines
 from bot import texts
 from db.models import Agency, Outbox, Plan, Task, TaskEvent
 from services import documents, isolation
-from tests.test_cli import nhacviec
+from tests.processes import bench_figures, nhacviec
 from tests.test_core_loop import add_task
 
 D = dt.date
@@ -238,24 +238,7 @@ async def test_suaviec_to_year_9999_gets_the_range_answer_and_changes_nothing(wo
 
 
 def test_bench_documents_quick_prints_its_json_line():
-    import json
-    import os
-    import subprocess
-    import sys
-
-    root = os.path.dirname(os.path.dirname(__file__))
-    done = subprocess.run(
-        # Whether the budgets were met is the benchmark's verdict (exit status 1), recorded
-        # in BENCHMARKS.md; the test checks that it measures and reports.
-        [sys.executable, "bench/documents.py", "--quick"],
-        check=False,
-        capture_output=True,
-        text=True,
-        cwd=root,
-        timeout=120,
-    )
-    assert done.returncode in (0, 1), done.stderr
-    figures = json.loads(done.stdout.strip().splitlines()[-1])
+    figures = bench_figures("documents.py")
     assert figures["txt_3000_lines_outcome"] == "not_a_plan"
     assert figures["docx_bomb_outcome"] == "too_big_unpacked"
     assert figures["viec_p95_ms_during_import"] > 0 and figures["documents_refused_meanwhile"] >= 1

@@ -15,18 +15,7 @@ from services import agencies, invites, outbox
 from services import tasks as task_service
 from services.settings import Settings, get_settings
 from tests.conftest import drop_database, new_database
-
-
-async def _coordinator(session, chat: int) -> None:
-    invite, _ = await invites.create_invite(session, agency_ref=None, coordinator=True)
-    await invites.redeem_invite(
-        session,
-        code=invite.code,
-        chat_id=chat,
-        chat_type="private",
-        user_id=chat,
-        display_name=f"Điều phối {chat}",
-    )
+from tests.harness import make_coordinator
 
 
 async def _agency_with_official(session, code: str, chat: int) -> None:
@@ -64,9 +53,9 @@ async def test_two_databases_in_one_process_keep_their_own_state(
 
         # Coordinators: each database's own list, however often and in whatever order asked.
         async with a.session() as session:
-            await _coordinator(session, 9001)
+            await make_coordinator(session, 9001)
         async with b.session() as session:
-            await _coordinator(session, 9002)
+            await make_coordinator(session, 9002)
         for _ in range(2):
             for database, chat in ((a, 9001), (b, 9002), (a, 9001)):
                 async with database.session() as session:

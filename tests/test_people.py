@@ -337,7 +337,7 @@ async def test_removed_coordinator_gets_no_notices_and_cannot_use_commands(world
 async def test_cli_lists_removes_grants_and_audits(world):
     import json
 
-    from tests.test_cli import nhacviec
+    from tests.processes import nhacviec
 
     def cli(*args: str):
         return nhacviec(world.settings.database_url, *args)

@@ -20,7 +20,7 @@ from services.errors import DomainError
 from services.plan_parser import parse_plan
 from tests.harness import stop_periodic_jobs
 from tests.plan_expectations import REAL
-from tests.test_cli import nhacviec
+from tests.processes import nhacviec
 
 ROOT = Path(__file__).parent.parent
 BUNDLED = ROOT / "demo" / "ke_hoach_mau.txt"  # seed 004, Bình Phước 2025

@@ -7,9 +7,6 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import docx
@@ -20,7 +17,8 @@ from sqlmodel import select
 from bot import texts
 from db.models import Agency, Outbox, Plan, Task, TaskEvent
 from services import clock
-from tests.test_cli import nhacviec
+from tests.plan_expectations import PLAN_JSON_KEYS
+from tests.processes import bench_figures, nhacviec
 
 SEEDS = Path(__file__).parent / "fixtures" / "plans"
 SEED_000 = SEEDS / "000_3871e53a5050826a.txt"
@@ -55,17 +53,7 @@ def test_cli_dry_run_json_has_the_documented_shape(database_url):
     done = nhacviec(database_url, "plan", "import", str(SEED_000), "--dry-run", "--json")
     assert done.returncode == 0, done.stderr
     data = json.loads(done.stdout)
-    assert set(data) == {
-        "number",
-        "issued",
-        "year",
-        "authority",
-        "coordinator",
-        "agencies",
-        "deadlines",
-        "targets",
-        "events",
-    }
+    assert set(data) == PLAN_JSON_KEYS
     assert [(d["date"], d["period"]) for d in data["deadlines"]] == [
         ("2023-05-15", "half-year"),
         ("2023-11-15", "annual"),
@@ -196,20 +184,7 @@ async def test_non_plan_document_in_chat_is_refused_and_nothing_written(world):
 
 
 def test_bench_import_quick_prints_its_json_line():
-    root = os.path.dirname(os.path.dirname(__file__))
-    done = subprocess.run(
-        # The limits are the benchmark's business (BENCHMARKS.md), not the test's: a test
-        # asserts that the script measures every plan and reports, not how fast it ran
-        # (exit status 1 is the script's verdict that a limit was missed).
-        [sys.executable, "bench/import.py", "--quick"],
-        check=False,
-        capture_output=True,
-        text=True,
-        cwd=root,
-        timeout=120,
-    )
-    assert done.returncode in (0, 1), done.stderr
-    figures = json.loads(done.stdout.strip().splitlines()[-1])
+    figures = bench_figures("import.py")
     seeds = sorted(p.stem for p in SEEDS.glob("*.txt") if p.name[:1].isdigit())
     real = sorted(p.stem for p in (SEEDS.parent / "real-plans").glob("*.md") if p.stem != "README")
     assert seeds and real and sorted(figures["per_seed"]) == sorted(seeds + real)

@@ -21,6 +21,7 @@ from fpdf import FPDF
 
 from services.documents import DocumentError, extract_text
 from services.plan_parser import is_plan, normalize_name, parse_plan
+from tests.plan_expectations import PLAN_JSON_KEYS
 
 FIXTURES = Path(__file__).parent / "fixtures" / "plans"
 SEEDS = {
@@ -278,17 +279,7 @@ def test_deadline_texts_and_json_shape():
     parsed = parse_plan(seed_text("000"))
     data = parsed.to_json()
     json.dumps(data, ensure_ascii=False)
-    assert set(data) == {
-        "number",
-        "issued",
-        "year",
-        "authority",
-        "coordinator",
-        "agencies",
-        "deadlines",
-        "targets",
-        "events",
-    }
+    assert set(data) == PLAN_JSON_KEYS
     assert set(data["agencies"][0]) == {"name", "requested", "tasks"}
     assert data["deadlines"][0] == {
         "date": "2023-05-15",

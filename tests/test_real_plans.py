@@ -13,6 +13,7 @@ import re
 import docx
 import pytest
 
+from bench.hostile import lowercase_lines, lowercase_text
 from services.documents import extract_text
 from services.names import normalize_name
 from services.plan_parser import ParsedPlan, is_plan, parse_plan
@@ -225,37 +226,10 @@ def test_standing_plan_with_a_horizon_year():
 # --- bounded work ------------------------------------------------------------------------
 
 
-def lowercase_lines(count: int, width: int) -> str:
-    words = [
-        "và",
-        "của",
-        "các",
-        "trẻ",
-        "em",
-        "bảo",
-        "vệ",
-        "chăm",
-        "sóc",
-        "trong",
-        "năm",
-        "tỉnh",
-        "sở",
-        "ngành",
-        "thực",
-        "hiện",
-        "báo",
-        "cáo",
-    ]
-    return "\n".join(
-        " ".join(words[(n + i) % len(words)] for i in range(width // 3))[:width]
-        for n in range(count)
-    )
-
-
 def test_thousands_of_lowercase_lines_parse_in_linear_time():
     """The 3,000-line, 339 KB text that once froze the bot (quadratic joining): one
     paragraph, nothing to assign, read within the parse budget (no PlanTooComplex)."""
-    text = lowercase_lines(3000, 85)
+    text = lowercase_text(3000, 85)
     assert 300_000 < len(text.encode()) < 400_000
     parsed = parse_plan(text)
     assert parsed.agencies == [] and not is_plan(parsed)
@@ -265,7 +239,7 @@ def test_a_parse_over_its_budget_is_refused():
     from services.plan_parser import PlanTooComplex
 
     with pytest.raises(PlanTooComplex):
-        parse_plan(lowercase_lines(2000, 100), budget_s=0.0)
+        parse_plan(lowercase_text(2000, 100), budget_s=0.0)
     items = "KẾ HOẠCH\nIV. TỔ CHỨC THỰC HIỆN\n" + "1. Sở Y tế\n- Chủ trì.\n" * 5000
     with pytest.raises(PlanTooComplex):
         parse_plan(items, budget_s=0.0)
@@ -282,7 +256,7 @@ def test_read_plan_names_a_text_too_complex(monkeypatch):
 
     monkeypatch.setattr(plan_data, "parse_plan", slow)
     with pytest.raises(DomainError) as error:
-        plan_data.read_plan(lowercase_lines(2000, 100).encode(), "x.txt")
+        plan_data.read_plan(lowercase_lines(2000, 100), "x.txt")
     assert error.value.code == "too_complex"
 
 

@@ -18,7 +18,6 @@ import shutil
 import signal
 import socket
 import subprocess
-import sys
 import urllib.parse
 from pathlib import Path
 
@@ -26,8 +25,8 @@ import pytest
 
 from bot import texts
 from tests.conftest import PG_URL, _migrate
+from tests.processes import bot_env, run, start
 
-ROOT = os.path.dirname(os.path.dirname(__file__))
 TOKEN = "4242:SeCrEt-Token_value-9f8e7d"
 LEAKS = (
     TOKEN,
@@ -37,32 +36,13 @@ LEAKS = (
 
 
 def env_for(database_url: str, base_url: str, tmp_path: Path, **extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "DATABASE_URL"))}
-    env.update(
-        DATABASE_URL=database_url,
-        TELEGRAM_BOT_TOKEN=TOKEN,
-        TELEGRAM_API_BASE_URL=base_url,
-        LOG_FILE=str(tmp_path / "run.log"),
-        DISPATCH_INTERVAL_S="0.2",
-    )
-    env.update(extra)
-    return env
-
-
-async def nhacviec(env: dict[str, str], *args: str, timeout: float = 60) -> tuple[int, str, str]:
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bot.cli",
-        *args,
-        env=env,
-        cwd=ROOT,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    out, err = await asyncio.wait_for(proc.communicate(), timeout)
-    assert proc.returncode is not None
-    return proc.returncode, out.decode(), err.decode()
+    settings = {
+        "TELEGRAM_BOT_TOKEN": TOKEN,
+        "TELEGRAM_API_BASE_URL": base_url,
+        "LOG_FILE": str(tmp_path / "run.log"),
+        "DISPATCH_INTERVAL_S": "0.2",
+    }
+    return bot_env(database_url, **(settings | extra))
 
 
 def assert_no_token(*outputs: str | bytes) -> None:
@@ -123,7 +103,7 @@ async def test_run_refuses_to_start_in_one_line_and_never_shows_the_token(
     }[case]
     fake_server.revoked_tokens.add(TOKEN)
     args = ["run", "-v"] if verbose else ["run"]
-    code, out, err = await nhacviec(env_for(database_url, base, tmp_path), *args)
+    code, out, err = await run(env_for(database_url, base, tmp_path), *args)
     assert code == 1
     assert_no_token(out, err, log_of(tmp_path))
     if verbose:  # the details, the traceback among them, scrubbed
@@ -138,7 +118,7 @@ async def test_invite_create_with_a_refused_token_still_gives_a_link_and_not_the
 ):
     fake_server.revoked_tokens.add(TOKEN)
     env = env_for(database_url, fake_server.base_url, tmp_path)
-    code, out, err = await nhacviec(env, "invite", "create", "--coordinator")
+    code, out, err = await run(env, "invite", "create", "--coordinator")
     assert code == 0, err
     assert "https://t.me/TEN_BOT?start=" in out
     assert err == texts.CLI_BOT_USERNAME_HINT.format(error=texts.CLI_BOT_USERNAME_TOKEN) + "\n"
@@ -147,7 +127,7 @@ async def test_invite_create_with_a_refused_token_still_gives_a_link_and_not_the
 
 async def test_a_settings_mistake_is_named_without_its_value(database_url, tmp_path):
     env = env_for(database_url, "http://127.0.0.1:1/bot", tmp_path, DISPATCH_INTERVAL_S=TOKEN)
-    code, out, err = await nhacviec(env, "run")
+    code, out, err = await run(env, "run")
     assert (code, out) == (1, "")
     assert err == texts.CLI_SETTINGS_INVALID.format(name="DISPATCH_INTERVAL_S") + "\n"
     assert_no_token(out, err)
@@ -217,9 +197,9 @@ async def test_an_unusable_path_is_one_line_for_every_command(fake_server, sqlit
     url = "sqlite+aiosqlite:////proc/nhacviec/x.db"
     env = env_for(url, fake_server.base_url, tmp_path)
     for command in COMMANDS:
-        code, out, err = await nhacviec(env, *command)
+        code, out, err = await run(env, *command)
         assert (code, out, err) == (1, "", _db_line("/proc/nhacviec/x.db", "cannot_open")), command
-    code, out, err = await nhacviec(env, "restore", str(sqlite_file))
+    code, out, err = await run(env, "restore", str(sqlite_file))
     assert (code, out, err) == (1, "", _db_line("/proc/nhacviec", "cannot_open"))
 
 
@@ -233,7 +213,7 @@ async def test_a_real_read_only_disk_is_refused_before_the_bot_says_it_runs(
         url = f"sqlite+aiosqlite:///{disk / 'x.db'}"
         for command in COMMANDS:
             env = env_for(url, fake_server.base_url, tmp_path)
-            code, out, err = await nhacviec(env, *command)
+            code, out, err = await run(env, *command)
             assert (code, out, err) == (1, "", _db_line(disk / "x.db", "read_only")), command
         assert _digest(disk) == before
     assert fake_server.requests == []  # it never got as far as the Bot API
@@ -251,7 +231,7 @@ async def test_a_real_full_disk_is_refused_in_one_line(fake_server, sqlite_file,
         url = f"sqlite+aiosqlite:///{disk / 'x.db'}"
         for command in COMMANDS:
             env = env_for(url, fake_server.base_url, tmp_path)
-            code, out, err = await nhacviec(env, *command)
+            code, out, err = await run(env, *command)
             assert (code, out, err) == (1, "", _db_line(disk / "x.db", "no_space")), command
         assert _digest(disk) == before
 
@@ -266,7 +246,7 @@ async def test_a_folder_without_permission_is_named(fake_server, sqlite_file, tm
         url = f"sqlite+aiosqlite:///{folder / 'x.db'}"
         for command in COMMANDS:
             env = env_for(url, fake_server.base_url, tmp_path)
-            code, out, err = await nhacviec(env, *command)
+            code, out, err = await run(env, *command)
             assert (code, out, err) == (1, "", _db_line(folder / "x.db", "no_permission"))
     finally:
         folder.chmod(0o700)
@@ -301,19 +281,6 @@ def test_sqlite_causes_are_read_from_real_sqlite_errors(tmp_path):
 # --- one bot per database ---------------------------------------------------------------
 
 
-async def start_bot(env: dict[str, str]) -> asyncio.subprocess.Process:
-    return await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bot.cli",
-        "run",
-        env=env,
-        cwd=ROOT,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
-
-
 async def first_line(proc: asyncio.subprocess.Process) -> str:
     assert proc.stdout is not None
     return (await asyncio.wait_for(proc.stdout.readline(), 60)).decode().rstrip("\n")
@@ -336,10 +303,10 @@ async def test_a_second_bot_on_one_sqlite_file_refuses_to_start_until_the_first_
 ):
     env = env_for(database_url, fake_server.base_url, tmp_path)
     server = fake_server.base_url.rsplit("/bot", 1)[0]
-    first = await start_bot(env)
+    first = await start(env)
     try:
         assert await first_line(first) == texts.CLI_BOT_STARTING.format(server=server)
-        code, out, err = await nhacviec(env, "run")
+        code, out, err = await run(env, "run")
         database = database_url.split("///", 1)[1]
         assert (code, out) == (1, "")
         assert err == texts.CLI_ALREADY_RUNNING.format(file=database, pid=first.pid) + "\n"
@@ -350,7 +317,7 @@ async def test_a_second_bot_on_one_sqlite_file_refuses_to_start_until_the_first_
         assert conflicts(fake_server) == 0
     finally:
         await stop(first, signal.SIGKILL)  # a crash: the kernel drops the lock with it
-    again = await start_bot(env)
+    again = await start(env)
     try:
         assert await first_line(again) == texts.CLI_BOT_STARTING.format(server=server)
     finally:
@@ -364,11 +331,11 @@ async def test_on_postgresql_one_bot_polls_and_another_takes_over_when_it_dies(
 ):
     env = env_for(database_url, fake_server.base_url, tmp_path, POLL_TURN_CHECK_S="0.3")
     server = fake_server.base_url.rsplit("/bot", 1)[0]
-    first = await start_bot(env)
+    first = await start(env)
     second = None
     try:
         assert await first_line(first) == texts.CLI_BOT_STARTING.format(server=server)
-        second = await start_bot(env)
+        second = await start(env)
         assert await first_line(second) == texts.CLI_BOT_STANDBY.format(server=server)
         fake_server.add_user(777, "Nguyễn", "An")
         fake_server.user_sends(777, 777, "/start")

@@ -15,7 +15,7 @@ from db.models import Outbox, Task, TaskEvent
 from services import tasks as task_service
 from services.clock import VN_TZ
 from tests.harness import stop_periodic_jobs
-from tests.test_cli import nhacviec
+from tests.processes import nhacviec
 
 D = dt.date
 

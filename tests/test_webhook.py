@@ -15,7 +15,7 @@ from bot import texts
 from fake_telegram.webhook import SECRET_HEADER
 from services import tasks as task_service
 from tests.harness import World, running_webhook_app
-from tests.test_cli import nhacviec
+from tests.processes import nhacviec
 
 SECRET = "Bi-mat_cua-webhook_0123456789"
 
