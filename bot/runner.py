@@ -22,8 +22,8 @@ What happens, in order:
    running, lost connections are retried quietly by PTB and told to the log file).
 5. Run until SIGINT or SIGTERM; then stop polling, let handlers finish, close everything.
 
-`RunOptions` holds what the command line chose; a new way to receive updates (a webhook)
-is a new field there and a new branch in `_receive`.
+`RunOptions` holds what the command line chose (verbose logs, a webhook instead of long
+polling); each way to receive updates is a branch of `_receive`.
 """
 
 from __future__ import annotations
@@ -51,6 +51,8 @@ from services.settings import Settings
 
 log = logging.getLogger(__name__)
 
+BOOTSTRAP_RETRIES = 5
+"""Times python-telegram-bot tries again (a second apart) the calls that start polling."""
 _POLL_LOCK_BASE = 0x6E68_6163_0000_0000  # "nhac": keeps the keys apart from others' locks
 
 
@@ -202,7 +204,11 @@ async def _start_polling(app: Any) -> None:
     from telegram import Update
 
     assert app.updater is not None
-    await app.updater.start_polling(allowed_updates=Update.ALL_TYPES, drop_pending_updates=False)
+    await app.updater.start_polling(
+        allowed_updates=Update.ALL_TYPES,
+        drop_pending_updates=False,
+        bootstrap_retries=BOOTSTRAP_RETRIES,  # deleteWebhook on a blip: tried again, not fatal
+    )
 
 
 async def _receive(
@@ -237,8 +243,13 @@ async def _receive(
             mine = await turn.take()
             polling = app.updater.running
             if mine and not polling:
+                from telegram.error import TelegramError
+
                 log.info("this process polls for updates now")
-                await _start_polling(app)
+                try:
+                    await _start_polling(app)
+                except TelegramError as error:  # the Bot API out of reach: next turn again
+                    log.warning("cannot start polling yet: %s", error)
             elif polling and not mine:
                 log.warning("polling lock lost: this process only delivers now")
                 await app.updater.stop()

@@ -117,7 +117,10 @@ def cause_of(error: BaseException) -> str | None:
         elif isinstance(e, OSError | ConnectionError):
             found = found or UNREACHABLE
         elif _is_postgres_error(e):
-            found = found or _postgres_cause(e)
+            cause = _postgres_cause(e)
+            if cause != OTHER:  # below SQLAlchemy's wrapper, which alone says nothing
+                return cause
+            found = found or OTHER
         elif isinstance(e, sa.exc.DBAPIError | sa.exc.OperationalError):
             found = found or OTHER
     return found

@@ -27,6 +27,7 @@ a worker thread) does this:
 from __future__ import annotations
 
 import asyncio
+import logging
 import math
 import os
 import pickle
@@ -35,12 +36,15 @@ import subprocess
 import sys
 import threading
 import time
+import traceback
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
 from services.errors import DomainError
 from services.plan_parser import ParsedPlan
+
+log = logging.getLogger(__name__)
 
 CPU_BUDGET_S = 2
 MEMORY_BUDGET_MB = 200
@@ -115,6 +119,9 @@ def _child_main() -> None:
         answer = ("error", error.code)
     except MemoryError:
         answer = ("error", "too_big_unpacked")
+    except Exception:  # a reader's slip on a damaged file: the file, not the plan's size
+        traceback.print_exc()  # to the parent, which logs its tail
+        answer = ("error", "corrupt")
     del data
     sys.stdout.buffer.write(pickle.dumps((*answer, usage())))
     sys.stdout.flush()
@@ -135,7 +142,7 @@ def read_plan_outcome(
     env = {
         k: v
         for k, v in os.environ.items()
-        if not k.startswith(("TELEGRAM_", "DATABASE_", "TEST_DATABASE_"))
+        if not k.startswith(("TELEGRAM_", "DATABASE_", "TEST_DATABASE_", "WEBHOOK_"))
     }
     env["PYTHONPATH"] = os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])
     with _SLOT:
@@ -143,16 +150,18 @@ def read_plan_outcome(
             command,
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
             cwd=ROOT,
             env=env,
         )
         try:
-            out, _ = child.communicate(pickle.dumps((data, filename, year)), WALL_TIMEOUT_S)
+            out, err = child.communicate(pickle.dumps((data, filename, year)), WALL_TIMEOUT_S)
         except subprocess.TimeoutExpired:
             child.kill()
-            child.communicate()
+            _, err = child.communicate()
             out = b""
+    if err.strip():  # a reader's traceback, or the limit that killed it
+        log.warning("plan reader for %r: %s", filename, err.decode(errors="replace")[-2000:])
     try:
         status, value, (cpu, peak) = pickle.loads(out)
     except Exception:  # killed by a limit (no answer, or half of one)

@@ -203,12 +203,3 @@ KINDS: dict[str, Kind] = {
 AT_MOST_ONCE = tuple(name for name, kind in KINDS.items() if kind.delivery is _ONCE)
 MERGED_PER_TASK = ("reminder",)
 """Kinds whose rows for one chat and one task due together go as one message."""
-
-
-def kind(name: str) -> Kind:
-    """The registry entry; KeyError names a kind nobody registered."""
-    return KINDS[name]
-
-
-def at_most_once(name: str) -> bool:
-    return KINDS[name].delivery is _ONCE

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import io
 
 import sqlalchemy as sa
 from sqlmodel import select
@@ -84,6 +85,27 @@ def test_document_bounds_name_the_reason():
     ]:
         outcome = isolation.read_plan_outcome(data, name)
         assert (outcome.plan, outcome.error) == (None, code), name
+
+
+def test_a_docx_the_reader_slips_on_is_called_damaged_and_the_slip_logged(caplog):
+    """A numbering level that is not a number (w:ilvl="x"): the reader fails on it; the
+    coordinator is told the file is damaged (not that the plan is too complex), and the
+    child's traceback reaches the log."""
+    import docx
+    from docx.oxml.ns import qn
+
+    document = docx.Document()
+    document.add_paragraph("1. Mục tiêu", style="List Number")
+    document.add_paragraph("Nội dung kế hoạch " * 5)
+    for level in document.part.numbering_part.element.iter(qn("w:lvl")):
+        level.set(qn("w:ilvl"), "x")
+        break
+    data = io.BytesIO()
+    document.save(data)
+    with caplog.at_level("WARNING", logger="services.isolation"):
+        outcome = isolation.read_plan_outcome(data.getvalue(), "a.docx")
+    assert (outcome.plan, outcome.error) == (None, "corrupt")
+    assert "Traceback" in caplog.text
 
 
 def test_a_child_past_its_memory_limit_is_refused_and_the_caller_goes_on():

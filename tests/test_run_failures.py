@@ -252,6 +252,28 @@ async def test_a_folder_without_permission_is_named(fake_server, sqlite_file, tm
         folder.chmod(0o700)
 
 
+def test_a_postgres_cause_is_read_below_sqlalchemys_wrapper():
+    """SQLAlchemy wraps asyncpg's error twice (its adapter's, then DBAPIError): the cause
+    is the innermost error's, not "other"."""
+    import asyncpg
+    import sqlalchemy as sa
+
+    from db import failures
+
+    raw = asyncpg.exceptions.ReadOnlySQLTransactionError("read-only transaction")
+
+    class AdaptedError(Exception):  # as SQLAlchemy's AsyncAdapt_asyncpg_dbapi.Error
+        pass
+
+    try:
+        try:
+            raise AdaptedError("ReadOnlySQLTransactionError") from raw
+        except AdaptedError as adapted:
+            raise sa.exc.InternalError("INSERT", {}, adapted) from adapted
+    except sa.exc.DBAPIError as wrapped:
+        assert failures.cause_of(wrapped) == failures.cause_of(raw) == failures.READ_ONLY
+
+
 def test_sqlite_causes_are_read_from_real_sqlite_errors(tmp_path):
     """SQLite's own refusals (a connection opened read-only, a page limit reached), not
     made-up exceptions, are told apart."""
