@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 from bot import render, texts
 from db.models import Contact, Outbox, Task
+from jobs.broadcasts import update_progress
 from services import agencies, clock, invites, outbox
 from services import tasks as task_service
 from tests.harness import stop_periodic_jobs
@@ -164,13 +165,13 @@ async def test_task_handlers_hold_no_database_connection_across_a_bot_api_call(w
     assert answer.text == render.popup(texts.UPDATED_PROGRESS.format(title="Bố trí kinh phí"))
     refused = await world.say(stranger, "/viec")  # a refusal
     assert refused.text == texts.NOT_LINKED
+    assert (await world.say(stranger, "/help")).text == texts.HELP_STRANGER
+    assert (await world.say(user, "/lenhla")).text == texts.UNKNOWN_COMMAND
+    assert "Bố trí kinh phí" in (await world.say(user, "đã hoàn thành")).text  # a plain answer
 
     async with world.db.session() as session:
         task = await session.get(Task, view.id)
-    assert task is not None and (task.progress, task.block_note) == (
-        "in_progress",
-        "thiếu kinh phí",
-    )
+    assert task is not None and task.block_note == "thiếu kinh phí"
     assert {"sendMessage", "answerCallbackQuery", "editMessageText"} <= watch.methods
     assert watch.inside_a_session == []
 
@@ -274,6 +275,18 @@ async def test_coordinators_changes_hold_no_session_across_a_bot_api_call(world,
     other = await world.say(coord, "/thongbao Lịch trực Tết.")
     _, cancelled = await world.tap(coord, other, texts.BTN_CANCEL)
     assert cancelled.text == texts.BROADCAST_CANCELLED
+    watch.paused = True  # the dispatcher, not a handler, sends it and reports on it
+    await world.dispatch()
+    await update_progress(world.db, world.app.bot, world.settings)
+    watch.paused = False
+    received = world.server.last_message(official)
+    assert "Họp giao ban" in received.text
+    answer, _ = await world.tap(official, received, texts.BTN_ACK)  # a recipient's «Đã nhận»
+    assert answer.text == texts.ACK_THANKS
+    acked = texts.BROADCAST_REPORT_ACKED.split("{")[0]
+    await world.server.wait_for(
+        lambda: acked in world.server.bot_message(coord, preview.message_id).text
+    )
 
     listing = await world.say(official, "/viec")
     card = await world.open_task(official, listing, 1)
