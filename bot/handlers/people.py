@@ -5,10 +5,9 @@ upgraded to a supergroup, the bot removed from a group or blocked, and back)."""
 from __future__ import annotations
 
 import logging
-from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
-from telegram import BotCommand, BotCommandScopeChat, Message, Update
+from telegram import BotCommand, BotCommandScopeChat, InlineKeyboardMarkup, Message, Update
 from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 
@@ -43,7 +42,9 @@ async def cmd_canbo(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     assert message is not None
     ref = " ".join(context.args or []).strip()
 
-    async def listing(session: AsyncSession, _: object) -> list[tuple[str, Any]] | str:
+    async def listing(
+        session: AsyncSession, _: object
+    ) -> list[tuple[str, InlineKeyboardMarkup | None]] | str:
         """The list's messages with their buttons, or why there is none."""
         try:
             scope = (await get_agency(session, ref)).name if ref else None
