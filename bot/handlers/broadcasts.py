@@ -4,18 +4,22 @@ from __future__ import annotations
 
 import re
 
+from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import InlineKeyboardMarkup, Message, Update
 from telegram.ext import ContextTypes
 
 from bot import keyboards, render, texts
 from bot.handlers.common import (
     answer_and_edit,
-    coordinator_or_refuse,
+    as_coordinator,
     db_of,
     removed_text,
 )
 from services import broadcasts, invites
 from services.errors import DomainError
+from services.invites import Identity
+
+Preview = tuple[str, InlineKeyboardMarkup | None]
 
 _BUTTON = re.compile(r"^bc:(\d{1,12}):(s|c|a|g\d{1,9})$")
 _ACK = re.compile(r"^ack:(\d{1,12})$")
@@ -49,13 +53,11 @@ async def cmd_thongbao(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     rest = _after_command(message)
     source = message.reply_to_message
     has_file = source is not None and (source.document is not None or bool(source.photo))
-    async with db_of(context).session() as session:
-        me = await coordinator_or_refuse(update, session)
-        if me is None:
-            return
+
+    async def draft_of(session: AsyncSession, me: Identity) -> Preview:
+        """The draft's preview, or why there is none."""
         if not rest.strip() and not has_file:
-            await message.reply_text(texts.BROADCAST_USAGE)
-            return
+            return texts.BROADCAST_USAGE, None
         target, body = "all", rest
         head, colon, tail = rest.partition(":")
         if colon and len(head) <= 100 and "\n" not in head:
@@ -82,10 +84,12 @@ async def cmd_thongbao(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
                     session, author=me.contact, kind="text", text=body, target=target
                 )
         except DomainError as error:
-            await message.reply_text(texts.error_text(error.code, **error.params))
-            return
-        text, markup = await _preview(session, draft)
-    await message.reply_text(text, reply_markup=markup)
+            return texts.error_text(error.code, **error.params), None
+        return await _preview(session, draft)
+
+    shown = await as_coordinator(update, context, draft_of)
+    if shown is not None:
+        await message.reply_text(shown[0], reply_markup=shown[1])
 
 
 async def on_broadcast_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -98,22 +102,19 @@ async def on_broadcast_button(update: Update, context: ContextTypes.DEFAULT_TYPE
         await query.answer(texts.BAD_BUTTON, show_alert=True)
         return
     broadcast_id, action = int(match[1]), match[2]
-    async with db_of(context).session() as session:
-        me = await coordinator_or_refuse(update, session)
-        if me is None:
-            return
+
+    async def act(session: AsyncSession, me: Identity) -> Preview | str:
+        """The message as it reads after the button, or a pop-up saying why not."""
         try:
             if action == "c":
                 await broadcasts.cancel(session, broadcast_id=broadcast_id, author=me.contact)
-                await answer_and_edit(query, message, texts.BROADCAST_CANCELLED, reply_markup=None)
-                return
+                return texts.BROADCAST_CANCELLED, None
             if action == "s":
                 draft = await broadcasts.get_draft(session, broadcast_id, me.contact)
                 described = await broadcasts.describe(session, draft)
                 total = len(described.audience.contacts)
                 if not total:
-                    await query.answer(texts.BROADCAST_NOBODY, show_alert=True)
-                    return
+                    return texts.BROADCAST_NOBODY
                 await broadcasts.confirm(
                     session,
                     broadcast_id=broadcast_id,
@@ -126,24 +127,20 @@ async def on_broadcast_button(update: Update, context: ContextTypes.DEFAULT_TYPE
                 progress = texts.BROADCAST_PROGRESS.format(
                     done=0, total=total, delivered=0, failed=0
                 )
-                await answer_and_edit(
-                    query,
-                    message,
-                    render.broadcast_sent(described, draft, progress),
-                    reply_markup=None,
-                )
-                return
+                return render.broadcast_sent(described, draft, progress), None
             target = "all" if action == "a" else f"group:{action[1:]}"
             draft = await broadcasts.set_target(
                 session, broadcast_id=broadcast_id, author=me.contact, target=target
             )
-            text, markup = await _preview(session, draft)
+            return await _preview(session, draft)
         except DomainError as error:
-            await query.answer(
-                render.popup(texts.error_text(error.code, **error.params)), show_alert=True
-            )
-            return
-    await answer_and_edit(query, message, text, reply_markup=markup)
+            return texts.error_text(error.code, **error.params)
+
+    shown = await as_coordinator(update, context, act)
+    if isinstance(shown, str):
+        await query.answer(render.popup(shown), show_alert=True)
+    elif shown is not None:
+        await answer_and_edit(query, message, shown[0], reply_markup=shown[1])
 
 
 async def on_ack(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -154,35 +151,30 @@ async def on_ack(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if match is None:
         await query.answer(texts.BAD_BUTTON, show_alert=True)
         return
+    done = report = None
     async with db_of(context).session() as session:
         me = await invites.identify(session, chat_id=update.effective_chat.id)
-        if me is not None and me.removed:
-            await query.answer(removed_text(me), show_alert=True)
-            return
-        done = await broadcasts.acknowledge(
-            session, row_id=int(match[1]), chat_id=update.effective_chat.id
-        )
-        report = (
-            await broadcasts.report(session, done.id or 0)
-            if done and done.state == "done"
-            else None
-        )
+        removed = removed_text(me) if me is not None and me.removed else None
+        if removed is None:
+            done = await broadcasts.acknowledge(
+                session, row_id=int(match[1]), chat_id=update.effective_chat.id
+            )
+        if done is not None and done.state == "done" and done.progress_message_id:
+            # The report is already out: its acknowledgements are brought up to date.
+            report = render.broadcast_sent(
+                await broadcasts.describe(session, done),
+                done,
+                render.broadcast_report(await broadcasts.report(session, done.id or 0)),
+            )
+    if removed is not None:
+        await query.answer(removed, show_alert=True)
+        return
     await query.answer(texts.ACK_THANKS if done else texts.ACK_UNKNOWN, show_alert=done is None)
     if done is not None and isinstance(query.message, Message):
         await query.message.edit_reply_markup(reply_markup=None)
-    if (
-        report is not None
-        and done is not None
-        and done.progress_chat_id
-        and done.progress_message_id
-    ):
-        # The report is already out: bring its acknowledgements up to date.
-        async with db_of(context).session() as session:
-            described = await broadcasts.describe(session, done)
+    if report is not None and done is not None and done.progress_chat_id:
         await context.bot.edit_message_text(
-            render.broadcast_sent(described, done, render.broadcast_report(report)),
-            chat_id=done.progress_chat_id,
-            message_id=done.progress_message_id,
+            report, chat_id=done.progress_chat_id, message_id=done.progress_message_id
         )
 
 
@@ -191,29 +183,25 @@ async def cmd_nhom(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     chat, message = update.effective_chat, update.effective_message
     assert chat is not None and message is not None
     rest = _after_command(message)
-    async with db_of(context).session() as session:
-        me = await coordinator_or_refuse(update, session)
-        if me is None:
-            return
-        name, colon, codes = rest.partition(":")
+    name, colon, codes = rest.partition(":")
+
+    async def save_or_list(session: AsyncSession, _: object) -> str:
         if not colon:
             rows = [
                 texts.GROUP_ROW.format(name=render.name_of(g.name), codes=", ".join(c))
                 for g, c in await broadcasts.list_groups(session)
             ]
-            await message.reply_text(
-                texts.GROUP_USAGE.format(groups="\n".join(rows) or texts.GROUP_NONE)
-            )
-            return
+            return texts.GROUP_USAGE.format(groups="\n".join(rows) or texts.GROUP_NONE)
         try:
             group, members = await broadcasts.save_group(
                 session, name=name, agency_refs=codes.split(",")
             )
         except DomainError as error:
-            await message.reply_text(texts.error_text(error.code, **error.params))
-            return
-    await message.reply_text(
-        texts.GROUP_SAVED.format(
+            return texts.error_text(error.code, **error.params)
+        return texts.GROUP_SAVED.format(
             name=group.name, count=len(members), codes=", ".join(a.code for a in members)
         )
-    )
+
+    text = await as_coordinator(update, context, save_or_list)
+    if text is not None:
+        await message.reply_text(text)

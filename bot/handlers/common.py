@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable
-from typing import Any
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import CallbackQuery, Message, Update, User
@@ -21,6 +21,7 @@ from services.refs import ContactRef
 from services.tasks import Actor
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 TEXT_LIMIT = 1000  # a status reply is one line; longer is a paste, answered with a hint
 
@@ -113,17 +114,31 @@ def sent_by_owner(update: Update) -> bool:
     return chat is not None and chat.type == "private" and user is not None and user.id == chat.id
 
 
-async def coordinator_or_refuse(update: Update, session: AsyncSession) -> Identity | None:
-    """The coordinator behind this update, or None after telling the person it is not for
-    them. It checks the person who sent it (update.effective_user), not only the chat."""
-    assert update.effective_chat is not None
-    me = await invites.identify(session, chat_id=update.effective_chat.id)
+def coordinator_refusal(update: Update, me: Identity | None) -> str | None:
+    """Why this update may not use a coordinator's command or button, or None. It checks
+    the person who sent it (update.effective_user), not only the chat."""
     if me is not None and me.is_coordinator and sent_by_owner(update):
-        return me
-    await refuse(
-        update, removed_text(me) if me is not None and me.removed else texts.COORDINATOR_ONLY
-    )
-    return None
+        return None
+    return removed_text(me) if me is not None and me.removed else texts.COORDINATOR_ONLY
+
+
+async def as_coordinator(
+    update: Update,
+    context: ContextTypes.DEFAULT_TYPE,
+    work: Callable[[AsyncSession, Identity], Awaitable[T]],
+) -> T | None:
+    """A coordinator's database work, in one session: `work` runs there when the update
+    comes from a coordinator, and its result is returned once the session is closed. None
+    after telling anyone else it is not for them, also once the session is closed (a
+    handler calls the Bot API only then: README, "How it is built")."""
+    assert update.effective_chat is not None
+    async with db_of(context).session() as session:
+        me = await invites.identify(session, chat_id=update.effective_chat.id)
+        refused = coordinator_refusal(update, me)
+        result = await work(session, me) if refused is None and me is not None else None
+    if refused is not None:
+        await refuse(update, refused)
+    return result
 
 
 def thread_of(message: Message | None) -> int | None:

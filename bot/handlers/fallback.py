@@ -51,7 +51,6 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         if chat is not None:
             async with db_of(context).session() as session:
                 await outbox.mark_unreachable(session, chat_id=chat.id, reason=str(context.error))
-                await session.commit()
         return
     log.error("error while handling an update", exc_info=context.error)
     if not isinstance(update, Update):

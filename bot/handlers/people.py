@@ -6,14 +6,15 @@ from __future__ import annotations
 
 import logging
 
-from telegram import BotCommand, BotCommandScopeChat, Message, Update
+from sqlalchemy.ext.asyncio import AsyncSession
+from telegram import BotCommand, BotCommandScopeChat, InlineKeyboardMarkup, Message, Update
 from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 
 from bot import keyboards, render, texts
 from bot.handlers.common import (
     answer_and_edit,
-    coordinator_or_refuse,
+    as_coordinator,
     db_of,
     edit_or_ignore,
     person_name,
@@ -26,6 +27,7 @@ from services import contacts, invites
 from services.agencies import get_agency
 from services.audit import Who
 from services.errors import DomainError
+from services.invites import Identity
 
 log = logging.getLogger(__name__)
 
@@ -39,17 +41,27 @@ async def cmd_canbo(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     message = update.effective_message
     assert message is not None
     ref = " ".join(context.args or []).strip()
-    async with db_of(context).session() as session:
-        if await coordinator_or_refuse(update, session) is None:
-            return
+
+    async def listing(
+        session: AsyncSession, _: object
+    ) -> list[tuple[str, InlineKeyboardMarkup | None]] | str:
+        """The list's messages with their buttons, or why there is none."""
         try:
             scope = (await get_agency(session, ref)).name if ref else None
             found = await contacts.list_contacts(session, agency_ref=ref or None)
         except DomainError as error:
-            await message.reply_text(texts.error_text(error.code, **error.params))
-            return
-    for text, shown in render.contact_messages(found, scope):
-        await message.reply_text(text, reply_markup=keyboards.contacts_keyboard(shown))
+            return texts.error_text(error.code, **error.params)
+        return [
+            (text, keyboards.contacts_keyboard(shown))
+            for text, shown in render.contact_messages(found, scope)
+        ]
+
+    shown = await as_coordinator(update, context, listing)
+    if isinstance(shown, str):
+        await message.reply_text(shown)
+    elif shown is not None:
+        for text, markup in shown:
+            await message.reply_text(text, reply_markup=markup)
 
 
 _ASK = {
@@ -73,26 +85,18 @@ async def on_contact_button(update: Update, context: ContextTypes.DEFAULT_TYPE) 
     if button is None or message is None:
         await query.answer(texts.BAD_BUTTON, show_alert=True)
         return
-    async with db_of(context).session() as session:
-        me = await coordinator_or_refuse(update, session)
-        if me is None:
-            return
-        if button.op == "cancel":
+    if button.op == "cancel":  # a confirmation declined: nothing to read or change
+        if await as_coordinator(update, context, _checked_only) is not None:
             await answer_and_edit(query, message, texts.NOTHING_CHANGED, reply_markup=None)
-            return
+        return
+
+    async def act(session: AsyncSession, me: Identity) -> tuple[contacts.ContactInfo, bool] | str:
+        """The contact, and whether the change was made (else it is to be confirmed); or
+        why not."""
         try:
             info = await contacts.get_info(session, button.contact_id)
-            fields = render.contact_fields(info)
             if not button.confirmed:
-                await together(
-                    update.effective_chat.send_message(
-                        _ASK[button.op].format(**fields),
-                        reply_markup=keyboards.contact_confirm_keyboard(info.id, button.op),
-                        message_thread_id=thread_of(message),
-                    ),
-                    query.answer(),
-                )
-                return
+                return info, False
             who = _who(update, me.contact.id)
             if button.op == "remove":
                 await contacts.remove_contact(session, contact_id=info.id, who=who)
@@ -101,12 +105,36 @@ async def on_contact_button(update: Update, context: ContextTypes.DEFAULT_TYPE) 
                     session, contact_id=info.id, coordinator=button.op == "grant", who=who
                 )
         except DomainError as error:
-            await query.answer(texts.error_text(error.code, **error.params)[:200], show_alert=True)
-            return
-    done = _DONE[button.op].format(**fields)
-    await query.answer(done[:190])
-    await edit_or_ignore(message, done, reply_markup=None)
+            return texts.error_text(error.code, **error.params)
+        return info, True
+
+    done = await as_coordinator(update, context, act)
+    if isinstance(done, str):
+        await query.answer(done[:200], show_alert=True)
+        return
+    if done is None:
+        return
+    info, changed = done
+    fields = render.contact_fields(info)
+    if not changed:
+        await together(
+            update.effective_chat.send_message(
+                _ASK[button.op].format(**fields),
+                reply_markup=keyboards.contact_confirm_keyboard(info.id, button.op),
+                message_thread_id=thread_of(message),
+            ),
+            query.answer(),
+        )
+        return
+    text = _DONE[button.op].format(**fields)
+    await query.answer(text[:190])
+    await edit_or_ignore(message, text, reply_markup=None)
     await _menu(context, info.chat_id, coordinator=button.op == "grant")
+
+
+async def _checked_only(session: AsyncSession, me: Identity) -> bool:
+    """No database work beyond the check that the update comes from a coordinator."""
+    return True
 
 
 async def _menu(context: ContextTypes.DEFAULT_TYPE, chat_id: int, *, coordinator: bool) -> None:
@@ -152,22 +180,26 @@ async def on_leave_button(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     if not sent_by_owner(update):  # /roi is for private chats; a group's button is forged
         await query.answer(texts.LEAVE_IN_GROUP, show_alert=True)
         return
+    info = None
     async with db_of(context).session() as session:
         me = await invites.identify(session, chat_id=update.effective_chat.id)
-        refused = refusal(me)
-        if refused is not None or me is None or message is None:
-            await query.answer(refused or texts.BAD_BUTTON, show_alert=True)
-            return
-        if query.data != "lv:y":
-            await answer_and_edit(query, message, texts.LEAVE_STAYED, reply_markup=None)
-            return
-        try:
-            info = await contacts.remove_contact(
-                session, contact_id=me.contact.id, who=_who(update, me.contact.id), action="left"
-            )
-        except DomainError as error:
-            await query.answer(texts.error_text(error.code, **error.params)[:200], show_alert=True)
-            return
+        refused = refusal(me) or (texts.BAD_BUTTON if message is None else None)
+        if refused is None and me is not None and query.data == "lv:y":
+            try:
+                info = await contacts.remove_contact(
+                    session,
+                    contact_id=me.contact.id,
+                    who=_who(update, me.contact.id),
+                    action="left",
+                )
+            except DomainError as error:
+                refused = texts.error_text(error.code, **error.params)
+    if refused is not None or me is None or message is None:
+        await query.answer((refused or texts.NOT_LINKED)[:200], show_alert=True)
+        return
+    if info is None:
+        await answer_and_edit(query, message, texts.LEAVE_STAYED, reply_markup=None)
+        return
     done = (
         texts.LEFT.format(agency=render.name_of(info.agency_name))
         if info.agency_name

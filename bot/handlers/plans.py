@@ -3,13 +3,14 @@
 
 from __future__ import annotations
 
+from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import Message, Update
 from telegram.ext import ContextTypes
 
 from bot import keyboards, render, review, texts
 from bot.handlers.common import (
     answer_and_edit,
-    coordinator_or_refuse,
+    as_coordinator,
     db_of,
     together,
 )
@@ -60,50 +61,52 @@ async def on_plan_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
         await query.answer(texts.BAD_BUTTON, show_alert=True)
         return
     action, plan_id = parsed
-    async with db_of(context).session() as session:
-        me = await coordinator_or_refuse(update, session)
-        if me is None:
-            return
+    settings = context.application.bot_data["settings"]
+
+    async def act(session: AsyncSession, _: object) -> tuple[str, str]:
+        """("help", how to mend the draft), ("ended", what the review came to), or
+        ("refused", why not)."""
         if action == "edit":
             plan = await session.get(Plan, plan_id)
             if plan is None or plan.state != "draft":
-                await query.answer(texts.PLAN_NOT_DRAFT, show_alert=True)
-                return
-            if isinstance(query.message, Message):
-                await together(
-                    query.answer(),
-                    query.message.reply_text(texts.PLAN_EDIT_HELP.format(id=plan_id)),
-                )
-            else:
-                await query.answer()
-            return
+                return "refused", texts.PLAN_NOT_DRAFT
+            return "help", texts.PLAN_EDIT_HELP.format(id=plan_id)
         try:
             if action in ("activate", "activate_all"):
                 result = await plans.activate(
                     session,
                     plan_id=plan_id,
-                    settings=context.application.bot_data["settings"],
+                    settings=settings,
                     include_past=action == "activate_all",
                 )
-                outcome = render.activation_text(result)
-            else:
-                await plans.discard(session, plan_id=plan_id)
-                outcome = texts.PLAN_DISCARDED
+                return "ended", render.activation_text(result)
+            await plans.discard(session, plan_id=plan_id)
+            return "ended", texts.PLAN_DISCARDED
         except DomainError as error:
-            await query.answer(
-                render.popup(texts.error_text(error.code, **error.params)), show_alert=True
-            )
-            return
-    if isinstance(query.message, Message):
+            return "refused", render.popup(texts.error_text(error.code, **error.params))
+
+    done = await as_coordinator(update, context, act)
+    if done is None:
+        return
+    kind, text = done
+    message = query.message if isinstance(query.message, Message) else None
+    if kind == "refused":
+        await query.answer(text, show_alert=True)
+    elif kind == "help":
+        if message is not None:
+            await together(query.answer(), message.reply_text(text))
+        else:
+            await query.answer()
+    elif message is not None:
         await answer_and_edit(
             query,
-            query.message,
-            f"{query.message.text}\n\n{outcome}",
-            popup=render.popup(outcome),
+            message,
+            f"{message.text}\n\n{text}",
+            popup=render.popup(text),
             reply_markup=None,
         )
     else:
-        await query.answer(render.popup(outcome))
+        await query.answer(render.popup(text))
 
 
 def _target(args: list[str]) -> tuple[int | None, str]:
@@ -117,24 +120,26 @@ async def cmd_suakh(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Mend a plan draft: /suakh ten 3 Sở Tư pháp (without an edit: how to)."""
     message = update.effective_message
     assert message is not None
-    plan_id, edit = _target(list(context.args or []))
-    async with db_of(context).session() as session:
-        me = await coordinator_or_refuse(update, session)
-        if me is None:
-            return
+    target, edit = _target(list(context.args or []))
+
+    async def mend(
+        session: AsyncSession, _: object
+    ) -> tuple[str, keyboards.InlineKeyboardMarkup | None]:
+        """The draft's review after the edit, or the answer without one."""
+        plan_id = target
         if plan_id is None:
             latest = await drafts.latest_draft(session)
             if latest is None:
-                await message.reply_text(texts.PLAN_NO_DRAFT)
-                return
+                return texts.PLAN_NO_DRAFT, None
             plan_id = latest.id or 0
         if not edit:
-            await message.reply_text(texts.PLAN_EDIT_HELP.format(id=plan_id))
-            return
+            return texts.PLAN_EDIT_HELP.format(id=plan_id), None
         try:
             plan = await drafts.edit_draft(session, plan_id=plan_id, text=edit)
         except DomainError as error:
-            await message.reply_text(texts.error_text(error.code, **error.params))
-            return
-        text, keyboard = _review(plan)
-    await message.reply_text(text, reply_markup=keyboard)
+            return texts.error_text(error.code, **error.params), None
+        return _review(plan)
+
+    shown = await as_coordinator(update, context, mend)
+    if shown is not None:
+        await message.reply_text(shown[0], reply_markup=shown[1])

@@ -10,25 +10,17 @@ from telegram import InlineKeyboardMarkup, Message, Update
 from telegram.ext import ContextTypes
 
 from bot import keyboards, render, texts
-from bot.handlers.common import (
-    answer_and_edit,
-    coordinator_or_refuse,
-    db_of,
-    together,
-)
+from bot.handlers.common import answer_and_edit, as_coordinator, together
 from services import broadcasts, chart, clock, export, reportfiles, summary
 from services.agencies import find_agency
 from services.errors import DomainError
 
-
-async def _is_coordinator(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
-    async with db_of(context).session() as session:
-        return await coordinator_or_refuse(update, session) is not None
+View = tuple[str, InlineKeyboardMarkup | None]
 
 
 async def _summary_view(
     session: AsyncSession, *, page: int, agency_id: int | None, group_id: int | None
-) -> tuple[str, InlineKeyboardMarkup | None]:
+) -> View:
     """A page of /tonghop, or one body of it, with its buttons."""
     scope_ids = await broadcasts.agency_ids_for(session, f"group:{group_id}") if group_id else None
     if agency_id is not None:
@@ -54,23 +46,22 @@ async def cmd_tonghop(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     one body (/tonghop SYT), or a saved group (/tonghop Các sở)."""
     message = update.effective_message
     assert message is not None
-    if not await _is_coordinator(update, context):
-        return
     ref = " ".join(context.args or []).strip()
-    async with db_of(context).session() as session:
+
+    async def view(session: AsyncSession, _: object) -> View:
         agency_id = group_id = None
         if ref:
             agency = await find_agency(session, ref)
             group = None if agency is not None else await broadcasts.find_group(session, ref)
             if agency is None and group is None:
-                await message.reply_text(
-                    texts.SUMMARY_FILTER_UNKNOWN.format(ref=render.clip(ref, 100))
-                )
-                return
+                return texts.SUMMARY_FILTER_UNKNOWN.format(ref=render.clip(ref, 100)), None
             agency_id = agency.id if agency is not None else None
             group_id = group.id if group is not None else None
-        text, markup = await _summary_view(session, page=0, agency_id=agency_id, group_id=group_id)
-    await message.reply_text(text, reply_markup=markup)
+        return await _summary_view(session, page=0, agency_id=agency_id, group_id=group_id)
+
+    shown = await as_coordinator(update, context, view)
+    if shown is not None:
+        await message.reply_text(shown[0], reply_markup=shown[1])
 
 
 async def on_summary_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -82,22 +73,23 @@ async def on_summary_button(update: Update, context: ContextTypes.DEFAULT_TYPE) 
     if button is None or message is None:
         await query.answer(texts.BAD_BUTTON, show_alert=True)
         return
-    async with db_of(context).session() as session:
-        if await coordinator_or_refuse(update, session) is None:
-            return
+
+    async def view(session: AsyncSession, _: object) -> View | str:
         try:
-            text, markup = await _summary_view(
+            return await _summary_view(
                 session, page=button.page, agency_id=button.agency_id, group_id=button.group_id
             )
         except DomainError:
-            await query.answer(render.popup(texts.STALE_BUTTON), show_alert=True)
-            return
-    await answer_and_edit(query, message, text, reply_markup=markup)
+            return texts.STALE_BUTTON
+
+    shown = await as_coordinator(update, context, view)
+    if isinstance(shown, str):
+        await query.answer(render.popup(shown), show_alert=True)
+    elif shown is not None:
+        await answer_and_edit(query, message, shown[0], reply_markup=shown[1])
 
 
-async def _overdue_view(
-    session: AsyncSession, page: int
-) -> tuple[str, InlineKeyboardMarkup | None]:
+async def _overdue_view(session: AsyncSession, page: int) -> View:
     groups = await summary.overdue_by_agency(session)
     if not groups:
         return texts.OVERDUE_NONE, None
@@ -110,11 +102,9 @@ async def cmd_quahan(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
     """Every overdue task, grouped by body, the bodies most behind first; pages in place."""
     message = update.effective_message
     assert message is not None
-    if not await _is_coordinator(update, context):
-        return
-    async with db_of(context).session() as session:
-        text, markup = await _overdue_view(session, 0)
-    await message.reply_text(text, reply_markup=markup)
+    shown = await as_coordinator(update, context, lambda session, _: _overdue_view(session, 0))
+    if shown is not None:
+        await message.reply_text(shown[0], reply_markup=shown[1])
 
 
 async def on_overdue_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -126,16 +116,12 @@ async def on_overdue_button(update: Update, context: ContextTypes.DEFAULT_TYPE) 
     if page is None or message is None:
         await query.answer(texts.BAD_BUTTON, show_alert=True)
         return
-    async with db_of(context).session() as session:
-        if await coordinator_or_refuse(update, session) is None:
-            return
-        text, markup = await _overdue_view(session, page)
-    await answer_and_edit(query, message, text, reply_markup=markup)
+    shown = await as_coordinator(update, context, lambda session, _: _overdue_view(session, page))
+    if shown is not None:
+        await answer_and_edit(query, message, shown[0], reply_markup=shown[1])
 
 
-async def _files_view(
-    session: AsyncSession, scope: str, page: int
-) -> tuple[str, InlineKeyboardMarkup | None]:
+async def _files_view(session: AsyncSession, scope: str, page: int) -> View:
     filed = await reportfiles.list_filed(session, scope)
     name = await reportfiles.scope_name(session, scope) if scope else ""
     shown_scope = texts.FILES_SCOPE.format(ref=render.clip(name, 60)) if name else ""
@@ -149,16 +135,17 @@ async def cmd_baocao(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
     """The report files submitted (all, a body's, a group's or a task's), to send again."""
     message = update.effective_message
     assert message is not None
-    if not await _is_coordinator(update, context):
-        return
     ref = " ".join(context.args or []).strip()
-    async with db_of(context).session() as session:
+
+    async def view(session: AsyncSession, _: object) -> View:
         scope = await reportfiles.resolve_scope(session, ref)
         if scope is None:
-            await message.reply_text(texts.FILES_UNKNOWN_REF.format(ref=render.clip(ref, 100)))
-            return
-        text, markup = await _files_view(session, scope, 0)
-    await message.reply_text(text, reply_markup=markup)
+            return texts.FILES_UNKNOWN_REF.format(ref=render.clip(ref, 100)), None
+        return await _files_view(session, scope, 0)
+
+    shown = await as_coordinator(update, context, view)
+    if shown is not None:
+        await message.reply_text(shown[0], reply_markup=shown[1])
 
 
 async def on_files_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -170,31 +157,32 @@ async def on_files_button(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     if button is None or message is None:
         await query.answer(texts.BAD_BUTTON, show_alert=True)
         return
-    async with db_of(context).session() as session:
-        if await coordinator_or_refuse(update, session) is None:
-            return
+
+    async def work(session: AsyncSession, _: object) -> View | reportfiles.Filed | str:
         if button.submission_id is None:
-            text, markup = await _files_view(session, button.scope, button.page)
-            await answer_and_edit(query, message, text, reply_markup=markup)
-            return
+            return await _files_view(session, button.scope, button.page)
         filed = await reportfiles.get_filed(session, button.submission_id)
-    if filed is None:
-        await query.answer(render.popup(texts.STALE_BUTTON), show_alert=True)
-        return
-    await together(
-        query.answer(),
-        message.reply_document(filed.file_id, caption=render.file_caption(filed)),
-    )
+        return texts.STALE_BUTTON if filed is None else filed
+
+    found = await as_coordinator(update, context, work)
+    if isinstance(found, str):
+        await query.answer(render.popup(found), show_alert=True)
+    elif isinstance(found, tuple):
+        await answer_and_edit(query, message, found[0], reply_markup=found[1])
+    elif found is not None:
+        await together(
+            query.answer(),
+            message.reply_document(found.file_id, caption=render.file_caption(found)),
+        )
 
 
 async def cmd_chuatraloi(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Agencies that never answered, never pressed Start, or blocked the bot."""
     message = update.effective_message
     assert message is not None
-    if not await _is_coordinator(update, context):
+    quiet = await as_coordinator(update, context, lambda session, _: summary.silence(session))
+    if quiet is None:
         return
-    async with db_of(context).session() as session:
-        quiet = await summary.silence(session)
     lines = [texts.SILENT_NEVER_ANSWERED.format(count=len(quiet.never_answered))]
     lines += [texts.SILENT_ROW.format(name=render.name_of(n)) for n in quiet.never_answered] or [
         texts.SILENT_NONE
@@ -217,10 +205,13 @@ async def cmd_xuat(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Send the Excel workbook: by agency, by task, and the history."""
     message = update.effective_message
     assert message is not None
-    if not await _is_coordinator(update, context):
+    data = await as_coordinator(
+        update,
+        context,
+        lambda session, _: export.build_export(session, labels=render.export_labels()),
+    )
+    if data is None:
         return
-    async with db_of(context).session() as session:
-        data = await export.build_export(session, labels=render.export_labels())
     today = clock.today_vn()
     await message.reply_document(
         io.BytesIO(data),
@@ -233,10 +224,9 @@ async def cmd_bieudo(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
     """Send a PNG of completion by agency, stacked by status."""
     message = update.effective_message
     assert message is not None
-    if not await _is_coordinator(update, context):
+    result = await as_coordinator(update, context, lambda session, _: summary.summarize(session))
+    if result is None:
         return
-    async with db_of(context).session() as session:
-        result = await summary.summarize(session)
     today = texts.date_vn(clock.today_vn())
     png = await asyncio.to_thread(
         chart.completion_chart,
