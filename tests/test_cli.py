@@ -195,7 +195,7 @@ async def test_run_survives_sigterm_and_restart(database_url, fake_server, tmp_p
     ]
     assert err.decode() == ""
     log = (tmp_path / "run.log").read_text(encoding="utf-8")
-    assert "INFO alembic" in log and "SECRET-TOKEN-VALUE" not in log
+    assert "database schema at revision" in log and "SECRET-TOKEN-VALUE" not in log
 
     bot = await start_bot("--verbose")
     try:
@@ -206,7 +206,7 @@ async def test_run_survives_sigterm_and_restart(database_url, fake_server, tmp_p
         bot.send_signal(signal.SIGINT)
         _, err = await asyncio.wait_for(bot.communicate(), 30)
     assert bot.returncode == 0, err.decode()
-    assert "INFO alembic" in err.decode()  # --verbose: the details, on the terminal
+    assert "database schema at revision" in err.decode()  # --verbose: details, on the terminal
     status = json.loads(await run_cli("status", "--json"))
     assert status[0]["reachable_contacts"] == 1
     assert status[0]["tasks"][0]["status"] == "in_progress"
