@@ -415,7 +415,7 @@ CLI_WEBHOOK_NO_URL = (
     "gửi cập nhật tới, ví dụ https://nhacviec.example.gov.vn/telegram (xem README, mục webhook)."
 )
 CLI_WEBHOOK_BAD_SECRET = (
-    "Lỗi: chạy với --webhook cần WEBHOOK_SECRET trong .env: 1–256 ký tự gồm chữ không dấu, số, "
+    "Lỗi: chạy với --webhook cần WEBHOOK_SECRET trong .env: 16–256 ký tự gồm chữ không dấu, số, "
     "- hoặc _ (ví dụ tạo bằng: openssl rand -hex 32)."
 )
 CLI_WEBHOOK_BAD_LISTEN = (

@@ -23,7 +23,9 @@ MAX_CONNECTIONS = 100
 round trip (200 ms from Vietnam), so 40, Telegram's default, would cap the bot at about
 200 updates/s; the bot's side only queues each update, which costs nothing to have many of."""
 
-_SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")  # what Telegram accepts as secret_token
+# What Telegram accepts as secret_token (1-256 of these), at least 16 long: whoever guesses
+# the secret can hand the bot any update, as any coordinator (16 of 64 signs: 96 bits).
+_SECRET = re.compile(r"[A-Za-z0-9_-]{16,256}")
 
 
 class WebhookSettingsError(ValueError):

@@ -12,6 +12,7 @@ import pytest
 from pydantic import SecretStr
 
 from bot import texts
+from bot.webhook import WebhookSettingsError, webhook_options
 from fake_telegram.webhook import SECRET_HEADER
 from services import tasks as task_service
 from tests.harness import World, running_webhook_app
@@ -100,7 +101,7 @@ async def test_a_post_without_the_secret_is_refused_and_not_handled(hooked):
     assert len(sent) == 1
 
 
-def test_run_webhook_without_url_or_secret_says_what_is_missing(database_url):
+def test_run_webhook_without_url_or_secret_says_what_is_missing(database_url, webhook_settings):
     base = {"TELEGRAM_BOT_TOKEN": "123456:TEST-TOKEN", "WEBHOOK_LISTEN": "127.0.0.1:8443"}
     done = nhacviec(database_url, "run", "--webhook", env={**base, "WEBHOOK_URL": ""})
     assert done.returncode == 1 and done.stderr.strip() == texts.CLI_WEBHOOK_NO_URL
@@ -111,3 +112,11 @@ def test_run_webhook_without_url_or_secret_says_what_is_missing(database_url):
         env={**base, "WEBHOOK_URL": "https://bot.example.vn/hook", "WEBHOOK_SECRET": "có dấu"},
     )
     assert done.returncode == 1 and done.stderr.strip() == texts.CLI_WEBHOOK_BAD_SECRET
+
+    def with_secret(secret: str):
+        return webhook_settings.model_copy(update={"webhook_secret": SecretStr(secret)})
+
+    assert webhook_options(with_secret("a" * 16))["secret_token"] == "a" * 16
+    with pytest.raises(WebhookSettingsError) as short:  # guessable: refused
+        webhook_options(with_secret("a" * 15))
+    assert str(short.value) == texts.CLI_WEBHOOK_BAD_SECRET
