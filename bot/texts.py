@@ -627,6 +627,10 @@ EVENT_ADDED_CHAT = (
 )
 
 # --- plan import (CLI and chat) -------------------------------------------------------------
+DOCUMENT_DOWNLOAD_FAILED = (
+    "Bot chưa tải được tệp từ Telegram (mạng chậm hoặc gián đoạn). Không có gì được ghi lại; "
+    "hãy gửi lại tệp sau ít phút."
+)
 DOCUMENT_ERRORS = {
     "empty": "Tệp trống — không có nội dung để đọc.",
     "binary": (

@@ -100,6 +100,8 @@ class FakeTelegram(TelegramWorld):
         """Methods answered with 404 as if this server did not know them."""
         self.revoked_tokens: set[str] = set()
         """Tokens answered with 401 Unauthorized (PTB raises InvalidToken)."""
+        self.file_bytes_per_s: float = 0.0
+        """A file download's speed once it starts (0: at once): a slow office link."""
         self.injections: list[Injection] = []
         self.api = BotApi(self)
         self.network = NetworkModel(latency_ms, jitter, lost_fraction, lost_mode, network_seed)
@@ -385,6 +387,17 @@ class FakeTelegram(TelegramWorld):
         if self.network.latency_ms:
             await self._hold(self.network.round_trip())
         stored = self.files_by_path.get(request.match_info["path"])
+        if stored is not None and self.file_bytes_per_s > 0:
+            data = stored.data()
+            response = web.StreamResponse(headers={"Content-Type": "application/octet-stream"})
+            response.content_length = len(data)
+            await response.prepare(request)
+            step = max(1, int(self.file_bytes_per_s / 10))  # a tenth of a second's worth
+            for start in range(0, len(data), step):
+                await response.write(data[start : start + step])
+                await asyncio.sleep(0.1)
+            await response.write_eof()
+            return response
         if stored is not None:
             return web.Response(body=stored.data(), content_type="application/octet-stream")
         return _json_response({"ok": False, "error_code": 404, "description": "Not Found"}, 404)

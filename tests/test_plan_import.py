@@ -190,3 +190,28 @@ def test_bench_import_quick_prints_its_json_line():
     assert seeds and real and sorted(figures["per_seed"]) == sorted(seeds + real)
     assert figures["stress_3000_lines_cpu_s"] > 0 and figures["cli_dry_run_wall_s"] > 0
     assert figures["max_seconds"] == max(figures["per_seed"].values()) > 0
+
+
+async def test_a_plan_on_a_slow_link_is_read_and_a_broken_download_answered(
+    settings, db, fake_server, frozen_clock
+):
+    """Other calls wait HTTP_TIMEOUT_S for a whole exchange; a plan's download is given
+    the time its size needs on a slow office link. Slower still, the coordinator is told
+    to send it again, and nothing is written."""
+    from tests.harness import World, running_app
+
+    quick = settings.model_copy(update={"http_timeout_s": 1.0})
+    async with running_app(quick, db) as app:
+        world = World(app=app, server=fake_server, db=db, clock=frozen_clock, settings=quick)
+        world.clock.set(dt.datetime(2023, 3, 20, 9, 0, tzinfo=clock.VN_TZ))
+        coord = await world.coordinator()
+        plan = SEED_000.read_bytes() + b"\n" + (b" " * 99 + b"\n") * 3000  # some 330 KB
+        fake_server.file_bytes_per_s = 150_000  # about 2 s: twice the timeout of a call
+        review = await world.send_document(coord, "ke_hoach.txt", len(plan), content=plan)
+        assert review.text.startswith(texts.PLAN_REVIEW_HEAD.split("{")[0])
+        assert "13 cơ quan" in review.text
+        fake_server.file_bytes_per_s = 2_000  # minutes: past what any link is waited for
+        other = plan.replace(b"2023", b"2024")
+        failed = await world.send_document(coord, "ke_hoach_2024.txt", len(other), content=other)
+        assert failed.text == texts.DOCUMENT_DOWNLOAD_FAILED
+        assert await counts(world.db) == {"Agency": 0, "Task": 0, "Plan": 1}

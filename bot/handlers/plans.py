@@ -4,7 +4,8 @@
 from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
-from telegram import Message, Update
+from telegram import Document, Message, Update
+from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 
 from bot import keyboards, render, review, texts
@@ -17,6 +18,15 @@ from bot.handlers.common import (
 from db.models import Plan
 from services import clock, drafts, isolation, plans
 from services.errors import DomainError
+
+DOWNLOAD_BYTES_PER_S = 100_000
+"""The slowest link a file is waited for on (0.8 Mbit/s): a 20 MB plan gets 200 s, the
+other calls keep HTTP_TIMEOUT_S, which counts a whole exchange."""
+
+
+def download_timeout_s(doc: Document, context: ContextTypes.DEFAULT_TYPE) -> float:
+    usual = context.application.bot_data["settings"].http_timeout_s
+    return max(usual, (doc.file_size or plans.MAX_BYTES) / DOWNLOAD_BYTES_PER_S)
 
 
 def _review(plan: Plan) -> tuple[str, keyboards.InlineKeyboardMarkup]:
@@ -32,8 +42,14 @@ async def on_plan_document(update: Update, context: ContextTypes.DEFAULT_TYPE) -
     if doc.file_size and doc.file_size > plans.MAX_BYTES:
         await message.reply_text(texts.DOCUMENT_ERRORS["too_large"])
         return
-    telegram_file = await doc.get_file()
-    data = bytes(await telegram_file.download_as_bytearray())
+    try:
+        telegram_file = await doc.get_file()
+        data = bytes(
+            await telegram_file.download_as_bytearray(read_timeout=download_timeout_s(doc, context))
+        )
+    except TelegramError:  # the link dropped or is slower still: nothing read, nothing written
+        await message.reply_text(texts.DOCUMENT_DOWNLOAD_FAILED)
+        return
     try:
         parsed = await isolation.read_plan_async(data, doc.file_name or "plan")
         async with db_of(context).session() as session:
