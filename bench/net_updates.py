@@ -213,8 +213,8 @@ def figures(r: dict[str, Any]) -> dict[str, Any]:
         "cpu_ms_per_update": rounded(polling["cpu_ms"], 2),
         "webhook_cpu_ms_per_update": rounded(hook["cpu_ms"], 2),
         "bad_answers": sum(p["errors"] + p["unexpected"] for p in (polling, hook)),
-        "rtt_ms": rtt,
-        "jitter": r["jitter"],
+        "updates_rtt_ms": rtt,
+        "updates_jitter": r["jitter"],
         "users": r["users"],
         "updates_per_mode": r["updates"],
     }
