@@ -299,7 +299,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--updates", type=int, default=0, help="updates per mode")
     parser.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
-    if args.serve:
+    if args.serve:  # the fake server (bench.common.FakeProcess), on uvloop as bench/network.py's
+        from bot.app import use_fast_event_loop
+
+        use_fast_event_loop()
         serve_fake(OPS)
         return 0
     return run_and_report(_bench, report, args)

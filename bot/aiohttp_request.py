@@ -14,7 +14,7 @@ import json
 import time
 from contextvars import ContextVar
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 import aiohttp
 from telegram._utils.defaultvalue import DefaultValue
@@ -24,6 +24,15 @@ from telegram.request import BaseRequest, RequestData
 from yarl import URL
 
 _FORM = {"Content-Type": "application/x-www-form-urlencoded"}
+
+INLINE_QUERY_BYTES = 2048
+"""A call whose parameters encode to at most this many bytes sends them in the URL's query
+string (the Bot API reads parameters from the query string of a POST as from its body).
+aiohttp writes a request without a body at once, in the step that makes the call; a body
+is written by a task of its own one turn of the event loop later (before Python 3.12). On
+a busy bot that turn is long: a pop-up answer then waits for every other update's work
+scheduled before it. Still POST, so that aiohttp never repeats it on its own (it repeats
+a GET whose reused connection was closed, and a message would be sent twice)."""
 
 last_exchange: ContextVar[tuple[float, float] | None] = ContextVar("last_exchange", default=None)
 """(monotonic time the request left, time its answer was read) of the last request this
@@ -114,8 +123,11 @@ class AiohttpRequest(BaseRequest):
                     form.add_field(name, content, filename=filename or name, content_type=mimetype)
                 data = form
             else:  # form-encoded here, once: cheaper than aiohttp's general FormData path
-                data = urlencode(request_data.json_parameters).encode()
-                headers = _FORM
+                query = urlencode(request_data.json_parameters, quote_via=quote)
+                if len(query) <= INLINE_QUERY_BYTES:
+                    url = f"{url}?{query}"
+                else:
+                    data, headers = query.encode(), _FORM
         return await self._exchange(url, method, data, headers, timeout)
 
     def _timeout(
@@ -238,12 +250,14 @@ class LongPollRequest(AiohttpRequest):
         else:
             if ahead is not None:
                 ahead[1].cancel()
-            data = urlencode(params).encode()
-            status, body = await self._exchange(url, method, data, _FORM, timeout)
+            query = urlencode(params, quote_via=quote)
+            status, body = await self._exchange(f"{url}?{query}", method, None, None, timeout)
         following = _following(body, params) if status == 200 else None
         if following is not None:
-            data = urlencode(following).encode()
-            task = asyncio.ensure_future(self._exchange(url, method, data, _FORM, timeout))
+            query = urlencode(following, quote_via=quote)
+            task = asyncio.ensure_future(
+                self._exchange(f"{url}?{query}", method, None, None, timeout)
+            )
             task.add_done_callback(_observed)
             self._ahead = ((url, method, tuple(sorted(following.items())), timeout), task)
         return status, body
