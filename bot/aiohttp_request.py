@@ -171,9 +171,11 @@ class AiohttpRequest(BaseRequest):
         except TimeoutError as error:
             raise TimedOut from error
         except aiohttp.ClientError as error:
-            # The URL holds the bot token: the text names only the method it called.
-            where = url.rsplit("/", 1)[-1]
-            text = str(error).replace(url, f"<Bot API>/{where}")
+            # The URL holds the bot token (and maybe the parameters): the text names only
+            # the method it called.
+            base = url.split("?", 1)[0]
+            where = f"<Bot API>/{base.rsplit('/', 1)[-1]}"
+            text = str(error).replace(url, where).replace(base, where)
             raise NetworkError(f"aiohttp.{error.__class__.__name__}: {text}") from error
 
 
