@@ -21,7 +21,9 @@ trips run at the same time (separate processes, separate servers; each has its o
 so a run takes as long as one.
 
 Other sections: if bench/net_updates.py or bench/net_stall.py exists, its
-`run(quick: bool) -> dict` is called after these and its dict merged into the last line.
+`run(quick: bool) -> dict` is called after these and its dict merged into the last line
+(a key set here, such as rtt_ms, keeps its value; a section's different value for it is
+kept as "<section>.<key>").
 
 The last line is one JSON object: {"rtt_ms": [0, 50, 200], "broadcast_limit_fraction":
 [...], "reminders_limit_fraction": [...], "lost": n, "duplicates": n,
@@ -34,7 +36,6 @@ import argparse
 import asyncio
 import importlib
 import json
-import os
 import sys
 import time
 from collections import Counter
@@ -217,10 +218,7 @@ async def child(scenario: str, rtt_ms: float, n: int, seed: int) -> dict[str, An
                 await _queue_broadcast(db, now)
             else:
                 await _queue_reminders(db, chats, now)
-            overrides = json.loads(os.environ.get("NET_BENCH_OVERRIDES", "{}"))  # experiments
-            settings = bench_settings(
-                fake.base_url, db.url.render_as_string(hide_password=False), **overrides
-            )
+            settings = bench_settings(fake.base_url, db.url.render_as_string(hide_password=False))
             timeout = settings.http_timeout_s
             request = AiohttpRequest(
                 read_timeout=timeout, write_timeout=timeout, connect_timeout=timeout
@@ -270,9 +268,10 @@ async def delivery(quick: bool) -> list[dict[str, Any]]:
     return results
 
 
-def other_sections(quick: bool) -> dict[str, Any]:
-    """Figures of the optional sections (bench/net_updates.py, bench/net_stall.py)."""
-    merged: dict[str, Any] = {}
+def other_sections(quick: bool, figures: dict[str, Any]) -> None:
+    """Add the figures of the optional sections (bench/net_updates.py, bench/net_stall.py)
+    to `figures`. A key this script already set (rtt_ms: the round trips measured here,
+    [0, 50, 200]) keeps its value; a section's own value is kept as "<section>.<key>"."""
     for name in SECTIONS:
         try:
             module = importlib.import_module(f"bench.{name}")
@@ -280,10 +279,13 @@ def other_sections(quick: bool) -> dict[str, Any]:
             if error.name != f"bench.{name}":
                 raise
             continue
-        figures = module.run(quick)
-        print(f"\n{name}: {json.dumps(figures, ensure_ascii=False)}")
-        merged.update(figures)
-    return merged
+        section = module.run(quick)
+        print(f"\n{name}: {json.dumps(section, ensure_ascii=False)}")
+        for key, value in section.items():
+            if key in figures and figures[key] != value:
+                figures[f"{name}.{key}"] = value
+            else:
+                figures.setdefault(key, value)
 
 
 def main() -> int:
@@ -365,7 +367,7 @@ def main() -> int:
         and min(figures["reminders_limit_fraction"]) >= REMINDERS_TARGET
         and figures["lost"] == figures["duplicates"] == figures["limit_violations"] == 0
     )
-    figures.update(other_sections(args.quick))
+    other_sections(args.quick, figures)
     print(f"(total {watch.seconds:.0f} s)")
     last_line(figures)
     return 0

@@ -22,7 +22,7 @@ from telegram.ext import (
 )
 
 from bot import texts
-from bot.aiohttp_request import AiohttpRequest
+from bot.aiohttp_request import AiohttpRequest, LongPollRequest
 from bot.handlers.broadcasts import cmd_nhom, cmd_thongbao, on_ack, on_broadcast_button
 from bot.handlers.coordinator import cmd_sukien, on_extension_button
 from bot.handlers.fallback import on_edited, on_error, on_forwarded, on_unknown_command
@@ -210,7 +210,7 @@ def application_builder(settings: Settings) -> ApplicationBuilder:
             )
         )
         .get_updates_request(
-            AiohttpRequest(
+            LongPollRequest(
                 connection_pool_size=1,
                 read_timeout=settings.http_timeout_s,
                 write_timeout=settings.http_timeout_s,

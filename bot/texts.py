@@ -1127,6 +1127,21 @@ FAKE_TELEGRAM_HELP = {  # `nhacviec fake-telegram --help` (fake_telegram/cli.py 
         "trả lời 404 cho phương thức Bot API này, như máy chủ cũ (dùng nhiều lần được)"
     ),
     "verbose": "ghi nhật ký mọi yêu cầu",
+    "latency_ms": (
+        "thời gian khứ hồi của mỗi lệnh Bot API, tính bằng mili giây, như tới một máy chủ ở xa"
+    ),
+    "jitter": "độ dao động tương đối của thời gian khứ hồi, ví dụ 0.2 là ±20%%",
+    "lost_fraction": (
+        "tỉ lệ lệnh đã có hiệu lực nhưng câu trả lời không bao giờ về tới bot, ví dụ 0.05"
+    ),
+    "lost_mode": (
+        "câu trả lời bị mất thì làm gì: giữ kết nối tới khi bot hết thời gian chờ (hold), "
+        "hoặc đóng kết nối (close)"
+    ),
+    "network_seed": "hạt giống ngẫu nhiên cho độ trễ và câu trả lời bị mất (chạy lặp lại y hệt)",
+    "m_ms": "MILI_GIÂY",
+    "m_fraction": "TỈ_LỆ",
+    "m_seed": "SỐ",
     "m_host": "ĐỊA_CHỈ",
     "m_port": "CỔNG",
     "m_bot_username": "TÊN_BOT",

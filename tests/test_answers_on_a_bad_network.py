@@ -124,3 +124,88 @@ async def test_a_press_s_popup_and_redraw_go_out_together(world):
         30,
     )
     assert answer.text.startswith("✅ Đã ghi nhận hoàn thành")
+
+
+async def test_the_next_long_poll_leaves_before_a_batch_is_handled(world):
+    """Over a round trip, an update that happens while the bot handles a batch waits only
+    for the getUpdates already on its way: the bot asks again as soon as an answer arrives,
+    before it handles what the answer brought (bot/aiohttp_request.LongPollRequest). Every
+    update is still handled once, in order."""
+    cards = []
+    for n in range(8):
+        await world.agency(f"UBND xã {n}", code=f"X{n}")
+        async with world.db.session() as session:
+            await task_service.add_task(
+                session, agency_ref=f"X{n}", title="Báo cáo năm 2026", due_date=D(2026, 11, 30)
+            )
+        user = await world.official(f"X{n}", name=f"Cán bộ {n}")
+        listing = await world.say(user, "/viec")
+        cards.append((user, await world.open_task(user, listing, 1)))
+    world.server.network.configure(latency_ms=100, jitter=0)
+    await world.quiet(0.3)  # the getUpdates now waiting at the server crossed the model
+    since = len(world.server.requests)
+    pressed = [
+        world.server.user_presses(user, card.message_id, world.button_data(card, "✅"), user)
+        for user, card in cards
+    ]
+    answers = await world.server.wait_for(
+        lambda: (
+            len(
+                found := [
+                    a for a in world.server.callback_answers if a.callback_query_id in pressed
+                ]
+            )
+            == len(pressed)
+            and found
+        ),
+        30,
+    )
+    assert all(a.text.startswith("✅ Đã ghi nhận hoàn thành") for a in answers)
+    seen = world.server.requests[since:]
+    next_poll = next(r for r in seen if r.method == "getUpdates")
+    first_answer = next(r for r in seen if r.method == "answerCallbackQuery")
+    assert next_poll.index < first_answer.index
+    world.server.network.configure(latency_ms=0)
+    # the batch was confirmed by that poll: nothing is handed to the bot twice
+    await world.quiet(0.5)
+    assert len([a for a in world.server.callback_answers if a.callback_query_id in pressed]) == 8
+
+
+async def test_a_long_poll_is_sent_again_as_soon_as_its_answer_is_read(fake_server):
+    """LongPollRequest: the getUpdates that confirms a batch is on its way before the
+    caller asks for it, and is the one the caller's next call gets; any other call (the
+    last one at stop, timeout 0) cancels it first, so two never wait at the server."""
+    from telegram import Bot
+
+    from bot.aiohttp_request import LongPollRequest
+
+    fake_server.add_user(7001, "An")
+    request = LongPollRequest(connection_pool_size=1, read_timeout=5)
+    async with Bot(
+        "123456:TEST-TOKEN", base_url=fake_server.base_url, get_updates_request=request
+    ) as bot:
+        fake_server.user_sends(7001, 7001, "một")
+        fake_server.user_sends(7001, 7001, "hai")
+        first = await bot.get_updates(timeout=5)
+        assert [u.message.text for u in first] == ["một", "hai"]
+        polls = await fake_server.wait_for(
+            lambda: (p := [r for r in fake_server.requests if r.method == "getUpdates"])[1:] and p,
+            5,
+        )
+        assert len(polls) == 2 and polls[1].status is None  # waiting at the server
+        assert int(polls[1].params["offset"]) == first[-1].update_id + 1
+        fake_server.user_sends(7001, 7001, "ba")
+        second = await bot.get_updates(offset=first[-1].update_id + 1, timeout=5)
+        assert [u.message.text for u in second] == ["ba"]
+        await fake_server.wait_for(
+            lambda: len([r for r in fake_server.requests if r.method == "getUpdates"]) == 3, 5
+        )
+        # the poll sent ahead of "ba" is cancelled by a different call, not left waiting
+        last = await bot.get_updates(offset=second[-1].update_id + 1, timeout=0, limit=1)
+        assert last == ()
+        await fake_server.wait_for(
+            lambda: all(
+                r.status is not None for r in fake_server.requests if r.method == "getUpdates"
+            ),
+            5,
+        )

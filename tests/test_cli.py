@@ -147,6 +147,12 @@ def test_task_add_help_explains_every_option(cli):
     fake = cli("fake-telegram", "--help")
     assert fake.returncode == 0 and not ENGLISH.search(fake.stdout)
     assert texts.FAKE_TELEGRAM_HELP["host"] in fake.stdout
+    # every option of the fake server is shown with its Vietnamese help, the network ones too
+    from fake_telegram.cli import HELP
+
+    assert HELP.keys() <= texts.FAKE_TELEGRAM_HELP.keys()
+    for option in ("--latency-ms", "--jitter", "--lost-fraction", "--lost-mode", "--network-seed"):
+        assert option in fake.stdout
 
 
 async def test_run_survives_sigterm_and_restart(database_url, fake_server, tmp_path):

@@ -12,6 +12,7 @@ from bot.handlers.common import (
     actor_for,
     answer_and_edit,
     db_of,
+    first_then,
     refusal,
     sent_by_owner,
     thread_of,
@@ -308,7 +309,7 @@ async def on_task_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
         await query.answer(render.popup(refused or texts.NOT_LINKED), show_alert=True)
         return
     if asked is not None:
-        ask, _ = await together(_ask(update, asked, button.action), query.answer())
+        _, ask = await first_then(query.answer(), _ask(update, asked, button.action))
         async with db_of(context).session() as session:
             await tasks.link_message(
                 session,
