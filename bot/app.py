@@ -62,7 +62,7 @@ from bot.ratelimit import RetryReplies
 from db.session import Database
 from jobs.broadcasts import update_progress
 from jobs.dispatch import Dispatcher
-from services import outbox, plans, reminders, replies
+from services import outbox, plans, reminders, replies, workers
 from services.clock import VN_TZ
 from services.settings import Settings, use_settings
 
@@ -158,6 +158,8 @@ async def _plan(context: ContextTypes.DEFAULT_TYPE) -> None:
 
 async def _post_init(app: Application) -> None:
     await set_commands(app)
+    # The reports' worker process (services/workers.py), started off the loop.
+    await asyncio.to_thread(workers.warm)
     settings: Settings = app.bot_data["settings"]
     assert app.job_queue is not None
     # Job runs may overlap in time; the dispatcher's lock makes a late tick a no-op, and

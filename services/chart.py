@@ -6,7 +6,8 @@ tasks are shown and the title says so). Each bar ends with "done/total (rate%)";
 are written inside the segments wide enough to hold them.
 
 matplotlib's object API only (Figure + FigureCanvasAgg): no pyplot, no global state, safe
-to call from a worker thread (`await asyncio.to_thread(completion_chart, ...)`). Text is
+to call from a worker thread or process (/bieudo reads and draws in the reports' worker
+process: `summary_chart`, services/workers.py). Text is
 set in DejaVu Sans, loaded from matplotlib's own files, which has every Vietnamese letter.
 
 Every label is plain text: names, titles and notes come from people and documents, so
@@ -40,6 +41,8 @@ from services.plaintext import plain
 from services.status import DATED, STANDING, STATUSES
 
 if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncSession
+
     from services.summary import Summary
 
 
@@ -335,3 +338,13 @@ def _png(fig: Figure) -> bytes:
     out = io.BytesIO()
     fig.savefig(out, format="png", dpi=DPI, facecolor="white")
     return out.getvalue()
+
+
+async def summary_chart(
+    session: AsyncSession, *, labels: Mapping[str, str], title: str, texts: Mapping[str, str]
+) -> bytes:
+    """The chart of the whole province as it stands (/bieudo): read, then drawn."""
+    from services.summary import summarize
+
+    rows = counts_from_summary(await summarize(session))
+    return completion_chart(rows, labels=labels, title=title, texts=texts)

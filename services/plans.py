@@ -32,6 +32,7 @@ never; never past its horizon).
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import hashlib
 import json
@@ -292,6 +293,10 @@ async def activate(
     agencies: dict[str, Agency] = {}
 
     for body in data["agencies"]:
+        # A turn of the event loop between bodies: on SQLite statements run on the loop
+        # (db/sqlite.py) and a province's plan is thousands of rows; others' buttons are
+        # answered between two bodies, their writes wait for this transaction.
+        await asyncio.sleep(0)
         agency = await _agency_for(session, body, result, agencies)
         prefix = f"{plan.plan_key}|{agency.id}|"
         # By key alone: a task a coordinator moved to another body keeps its key, and a
@@ -317,6 +322,7 @@ async def activate(
         )
 
     for index, deadline in enumerate(data["deadlines"]):
+        await asyncio.sleep(0)  # as between bodies above
         due, past = _report_due(deadline, data, today, include_past)
         owners = owners_of(deadline, data)
         if past:

@@ -16,6 +16,7 @@ by N working days, and the weekly digest for coordinators.
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 from collections.abc import Iterable
 from types import SimpleNamespace
@@ -43,6 +44,7 @@ from services.status import CLOSED
 from services.vncalendar import is_workday, next_workday, prev_workday
 
 REMINDER_KINDS = ("reminder", "standing")
+SLICE = 20  # tasks synced between two turns of the event loop (sync_tasks)
 
 
 def policy_for(task: Task | SimpleNamespace, settings: Settings) -> ReminderPolicy:
@@ -229,7 +231,9 @@ async def _sync_escalation(
 async def sync_tasks(session: AsyncSession, tasks: Iterable[Task], settings: Settings) -> int:
     added = 0
     contacts_by_agency: dict[int, list[outbox.Recipient]] = {}
-    for task in tasks:
+    for n, task in enumerate(tasks):
+        if n % SLICE == SLICE - 1:  # a turn of the event loop now and then (plan activation)
+            await asyncio.sleep(0)
         if task.agency_id not in contacts_by_agency:
             contacts_by_agency[task.agency_id] = await recipients_of(session, task.agency_id)
         added += await sync_task(session, task, settings, contacts_by_agency[task.agency_id])

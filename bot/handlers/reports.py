@@ -2,20 +2,36 @@
 
 from __future__ import annotations
 
-import asyncio
 import io
+from functools import partial
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import InlineKeyboardMarkup, Message, Update
 from telegram.ext import ContextTypes
 
 from bot import keyboards, render, texts
-from bot.handlers.common import answer_and_edit, as_coordinator, together
-from services import broadcasts, chart, clock, export, reportfiles, summary
+from bot.handlers.common import answer_and_edit, as_coordinator, db_of, together
+from services import broadcasts, chart, clock, export, reportfiles, summary, workers
 from services.agencies import find_agency
 from services.errors import DomainError
 
 View = tuple[str, InlineKeyboardMarkup | None]
+
+# The reports' reads (and their rendering, the workbook, the chart) run in the worker
+# process (services/workers.py), once `as_coordinator` has let the sender through: so the
+# functions they run are module-level, and return text, keyboards or bytes.
+
+
+async def _allowed(session: AsyncSession, _: object) -> bool:
+    return True
+
+
+async def _apart(update: Update, context: ContextTypes.DEFAULT_TYPE, fn: Any) -> Any:
+    """`fn(session)` off the event loop if the sender is a coordinator; None if not."""
+    if await as_coordinator(update, context, _allowed) is None:
+        return None
+    return await workers.read_apart(db_of(context), fn)
 
 
 async def _summary_view(
@@ -47,21 +63,30 @@ async def cmd_tonghop(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     message = update.effective_message
     assert message is not None
     ref = " ".join(context.args or []).strip()
-
-    async def view(session: AsyncSession, _: object) -> View:
-        agency_id = group_id = None
-        if ref:
-            agency = await find_agency(session, ref)
-            group = None if agency is not None else await broadcasts.find_group(session, ref)
-            if agency is None and group is None:
-                return texts.SUMMARY_FILTER_UNKNOWN.format(ref=render.clip(ref, 100)), None
-            agency_id = agency.id if agency is not None else None
-            group_id = group.id if group is not None else None
-        return await _summary_view(session, page=0, agency_id=agency_id, group_id=group_id)
-
-    shown = await as_coordinator(update, context, view)
+    shown = await _apart(update, context, partial(_tonghop_view, ref=ref))
     if shown is not None:
         await message.reply_text(shown[0], reply_markup=shown[1])
+
+
+async def _tonghop_view(session: AsyncSession, *, ref: str) -> View:
+    agency_id = group_id = None
+    if ref:
+        agency = await find_agency(session, ref)
+        group = None if agency is not None else await broadcasts.find_group(session, ref)
+        if agency is None and group is None:
+            return texts.SUMMARY_FILTER_UNKNOWN.format(ref=render.clip(ref, 100)), None
+        agency_id = agency.id if agency is not None else None
+        group_id = group.id if group is not None else None
+    return await _summary_view(session, page=0, agency_id=agency_id, group_id=group_id)
+
+
+async def _summary_page(
+    session: AsyncSession, *, page: int, agency_id: int | None, group_id: int | None
+) -> View | str:
+    try:
+        return await _summary_view(session, page=page, agency_id=agency_id, group_id=group_id)
+    except DomainError:
+        return texts.STALE_BUTTON
 
 
 async def on_summary_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -73,23 +98,20 @@ async def on_summary_button(update: Update, context: ContextTypes.DEFAULT_TYPE) 
     if button is None or message is None:
         await query.answer(texts.BAD_BUTTON, show_alert=True)
         return
-
-    async def view(session: AsyncSession, _: object) -> View | str:
-        try:
-            return await _summary_view(
-                session, page=button.page, agency_id=button.agency_id, group_id=button.group_id
-            )
-        except DomainError:
-            return texts.STALE_BUTTON
-
-    shown = await as_coordinator(update, context, view)
+    shown = await _apart(
+        update,
+        context,
+        partial(
+            _summary_page, page=button.page, agency_id=button.agency_id, group_id=button.group_id
+        ),
+    )
     if isinstance(shown, str):
         await query.answer(render.popup(shown), show_alert=True)
     elif shown is not None:
         await answer_and_edit(query, message, shown[0], reply_markup=shown[1])
 
 
-async def _overdue_view(session: AsyncSession, page: int) -> View:
+async def _overdue_view(session: AsyncSession, *, page: int) -> View:
     groups = await summary.overdue_by_agency(session)
     if not groups:
         return texts.OVERDUE_NONE, None
@@ -102,7 +124,7 @@ async def cmd_quahan(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
     """Every overdue task, grouped by body, the bodies most behind first; pages in place."""
     message = update.effective_message
     assert message is not None
-    shown = await as_coordinator(update, context, lambda session, _: _overdue_view(session, 0))
+    shown = await _apart(update, context, partial(_overdue_view, page=0))
     if shown is not None:
         await message.reply_text(shown[0], reply_markup=shown[1])
 
@@ -116,7 +138,7 @@ async def on_overdue_button(update: Update, context: ContextTypes.DEFAULT_TYPE) 
     if page is None or message is None:
         await query.answer(texts.BAD_BUTTON, show_alert=True)
         return
-    shown = await as_coordinator(update, context, lambda session, _: _overdue_view(session, page))
+    shown = await _apart(update, context, partial(_overdue_view, page=page))
     if shown is not None:
         await answer_and_edit(query, message, shown[0], reply_markup=shown[1])
 
@@ -180,7 +202,7 @@ async def cmd_chuatraloi(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     """Agencies that never answered, never pressed Start, or blocked the bot."""
     message = update.effective_message
     assert message is not None
-    quiet = await as_coordinator(update, context, lambda session, _: summary.silence(session))
+    quiet: summary.Silence | None = await _apart(update, context, summary.silence)
     if quiet is None:
         return
     lines = [texts.SILENT_NEVER_ANSWERED.format(count=len(quiet.never_answered))]
@@ -205,10 +227,8 @@ async def cmd_xuat(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Send the Excel workbook: by agency, by task, and the history."""
     message = update.effective_message
     assert message is not None
-    data = await as_coordinator(
-        update,
-        context,
-        lambda session, _: export.build_export(session, labels=render.export_labels()),
+    data = await _apart(
+        update, context, partial(export.build_export, labels=render.export_labels())
     )
     if data is None:
         return
@@ -224,15 +244,17 @@ async def cmd_bieudo(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
     """Send a PNG of completion by agency, stacked by status."""
     message = update.effective_message
     assert message is not None
-    result = await as_coordinator(update, context, lambda session, _: summary.summarize(session))
-    if result is None:
-        return
     today = texts.date_vn(clock.today_vn())
-    png = await asyncio.to_thread(
-        chart.completion_chart,
-        chart.counts_from_summary(result),
-        labels=texts.STATUS,
-        title=texts.CHART_TITLE.format(date=today),
-        texts=texts.CHART_TEXTS,
+    png = await _apart(  # read and drawn in the worker process
+        update,
+        context,
+        partial(
+            chart.summary_chart,
+            labels=texts.STATUS,
+            title=texts.CHART_TITLE.format(date=today),
+            texts=texts.CHART_TEXTS,
+        ),
     )
+    if png is None:
+        return
     await message.reply_photo(io.BytesIO(png), caption=texts.CHART_CAPTION.format(date=today))
