@@ -47,12 +47,14 @@ import os
 import queue
 import sqlite3
 import threading
+import time
 from collections.abc import Callable, Generator, Iterable, Sequence
 from functools import partial
 from typing import Any, Self
 
 WRITES = ("INSERT", "UPDATE", "DELETE", "REPLACE", "CREATE", "DROP", "ALTER", "WITH")
 CHECKPOINT_BYTES = 4 * 1024 * 1024  # SQLite's own default: 1000 pages of 4 KiB
+WAIT_SLICE_S = 0.1  # a wait for another process, in slices: how soon a cancel is seen
 
 
 def is_write(sql: str) -> bool:
@@ -110,12 +112,25 @@ _run_many = partial(_run, many=True)
 
 
 def _patiently(
-    conn: sqlite3.Connection, timeout_ms: int, fn: Callable[..., Any], *args: Any
+    conn: sqlite3.Connection,
+    timeout_s: float,
+    given_up: threading.Event,
+    fn: Callable[..., Any],
+    *args: Any,
 ) -> Any:
-    """Run `fn` willing to wait for other processes' locks (on the connection's thread)."""
-    conn.execute(f"PRAGMA busy_timeout={timeout_ms}")
+    """Run `fn` willing to wait up to `timeout_s` for other processes' locks (on the
+    connection's thread), in slices of WAIT_SLICE_S so that a caller who gave up (cancelled)
+    is noticed soon: SQLite's busy handler cannot be interrupted."""
+    deadline = time.monotonic() + timeout_s
     try:
-        return fn(*args)
+        while True:
+            left = deadline - time.monotonic()
+            conn.execute(f"PRAGMA busy_timeout={max(1, int(min(left, WAIT_SLICE_S) * 1000))}")
+            try:
+                return fn(*args)
+            except sqlite3.OperationalError as error:
+                if not _busy(error) or given_up.is_set() or time.monotonic() >= deadline:
+                    raise
     finally:
         conn.execute("PRAGMA busy_timeout=0")
 
@@ -154,6 +169,11 @@ def _settle(future: asyncio.Future[Any], error: BaseException | None, result: An
         future.set_exception(error)
     else:
         future.set_result(result)
+
+
+def _seen(future: asyncio.Future[Any]) -> None:
+    if not future.cancelled():
+        future.exception()
 
 
 def _work(jobs: queue.SimpleQueue[Job]) -> None:
@@ -242,13 +262,26 @@ class Connection:
     # --- statements ---------------------------------------------------------------------------
 
     async def _off_loop(self, fn: Callable[..., Any], *args: Any) -> Any:
-        """`fn(*args)` on the connection's thread. Cancelling the caller does not stop the
-        call; the connection's next call waits for it (see `_caught_up`)."""
+        """`fn(*args)` on the connection's thread. A cancelled caller does not stop the call;
+        the connection's next call waits for it (`_caught_up`)."""
         await self._caught_up()
         future = asyncio.get_running_loop().create_future()
+        future.add_done_callback(_seen)  # (a cancelled caller never reads its error)
         self._last = future
         self._tx.put_nowait((future, partial(fn, *args)))
         return await asyncio.shield(future)
+
+    async def _patiently(self, fn: Callable[..., Any], *args: Any) -> Any:
+        """`fn(*args)` on the thread, waiting for other processes' locks up to the busy
+        timeout; a cancelled caller ends the wait within WAIT_SLICE_S."""
+        given_up = threading.Event()
+        try:
+            return await self._off_loop(
+                _patiently, self._conn, self.gate.timeout_s, given_up, fn, *args
+            )
+        except asyncio.CancelledError:
+            given_up.set()
+            raise
 
     async def _caught_up(self) -> None:
         last = self._last
@@ -271,9 +304,7 @@ class Connection:
         except sqlite3.OperationalError as error:
             if not _busy(error):
                 raise
-        return await self._off_loop(
-            _patiently, self._conn, int(self.gate.timeout_s * 1000), fn, *args
-        )
+        return await self._patiently(fn, *args)
 
     async def _statement(self, fn: Callable[..., Outcome], sql: str, parameters: Any) -> Outcome:
         conn = self._conn
@@ -311,9 +342,7 @@ class Connection:
             return
         self.gate.checkpointing = True
         try:
-            await self._off_loop(
-                _patiently, self._conn, int(self.gate.timeout_s * 1000), _checkpoint, self._conn
-            )
+            await self._patiently(_checkpoint, self._conn)
         finally:
             self.gate.checkpointing = False
 
