@@ -30,19 +30,27 @@ VENV = ROOT / ".venv-lowest"
 # PostgreSQL driver, and pydantic-settings (Settings, which every command reads first).
 STACK = ("sqlalchemy", "sqlmodel", "aiosqlite", "asyncpg", "alembic", "pydantic-settings")
 
-# The tests that touch the database most: the SQLite driver itself, units of work and
-# concurrent claims, migrations and database failures at start, delivery and its crash
-# tests, replies and the core loop, reminders, people and agency changes, backups.
+# The tests that touch the database most (about 70 s on an idle machine, each database):
+# the SQLite driver and what SQLAlchemy's dialect asks of it, units of work, replies and
+# the core loop, daily use, delivery with its crash tests and lost answers, reminders,
+# backups, and the database's failures at start (migrations run from nothing there, and for
+# the template database every other test copies).
+FAILURES = "tests/test_run_failures.py::test_"
 TESTS = (
     "tests/test_sqlite_driver.py",
     "tests/test_units_of_work.py",
-    "tests/test_run_failures.py",
     "tests/test_core_loop.py",
+    "tests/test_daily_use.py",
     "tests/test_delivery.py",
+    "tests/test_answers_on_a_bad_network.py",
     "tests/test_reminders.py",
-    "tests/test_people.py",
-    "tests/test_agency_changes.py",
     "tests/test_backup.py",
+    FAILURES + "an_unusable_path_is_one_line_for_every_command",
+    FAILURES + "a_real_read_only_disk_is_refused_before_the_bot_says_it_runs",
+    FAILURES + "a_real_full_disk_is_refused_in_one_line",
+    FAILURES + "sqlite_causes_are_read_from_real_sqlite_errors",
+    FAILURES + "a_second_bot_on_one_sqlite_file_refuses_to_start_until_the_first_is_gone",
+    FAILURES + "on_postgresql_one_bot_polls_and_another_takes_over_when_it_dies",
 )
 
 
