@@ -54,6 +54,8 @@ class Database:
             kwargs["async_creator"] = async_creator(
                 str(self.url.database), WriteGate(timeout_s=SQLITE_BUSY_TIMEOUT_S)
             )
+            # SQLAlchemy 2.1's default for a file; 2.0 would open a connection per session.
+            kwargs["poolclass"] = sa.pool.AsyncAdaptedQueuePool
         elif not self.is_sqlite:
             kwargs.update(pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
         self.engine: AsyncEngine = create_async_engine(self.url, **kwargs)

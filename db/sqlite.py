@@ -1,8 +1,18 @@
 """SQLite under asyncio: statements on the event loop, waits off it, one writer at a time.
 
-SQLAlchemy's aiosqlite dialect is kept (types, SQL, pool); only the driver connection it is
-given is this subclass of aiosqlite's (through `create_async_engine(async_creator=...)`).
-What changes, measured with bench/updates.py (status changes per second went from about
+SQLAlchemy's aiosqlite dialect is kept (types, SQL, the pysqlite behaviour); only the driver
+connection it is given is this module's `Connection` (through
+`create_async_engine(url, async_creator=...)`), which does not use aiosqlite at all. It
+offers what the dialect calls on an aiosqlite connection, in every SQLAlchemy release that
+pyproject.toml allows (2.0.36 up to 2.1.x; CI runs the suite on the lowest, see
+.ci/lowest.py): `cursor()` (awaited in 2.0, entered with `async with` in 2.1), `execute`,
+`commit`, `rollback`, `close`, `stop`, `create_function`, `isolation_level`,
+`in_transaction`, and the two attributes the dialect reaches for: `_conn` (the sqlite3
+connection) and `_tx` (a queue of `(future, function)` run on the connection's thread, which
+the dialect uses to set `isolation_level`). Pooling is asked for explicitly in
+db/session.py: SQLAlchemy 2.0 gives aiosqlite file databases no pool.
+
+What it changes, measured with bench/updates.py (status changes per second went from about
 57 to about 190 with these and the Core statements on the change path):
 
 * Statements and commits run on the event loop's thread. aiosqlite sends every call
@@ -13,10 +23,12 @@ What changes, measured with bench/updates.py (status changes per second went fro
   transaction runs without giving the loop away.
 * Nothing that waits blocks the loop. The connection's busy timeout is 0, so a statement
   that meets another process's write lock (the CLI beside a running bot) fails at once
-  and is run again on aiosqlite's thread, which waits up to the busy timeout. Automatic
-  WAL checkpoints (which fsync) are off; after a commit that leaves the WAL over
-  CHECKPOINT_BYTES, a checkpoint runs on aiosqlite's thread. Opening and closing go
-  through that thread too.
+  and is run again on the connection's own thread, which waits up to the busy timeout.
+  Automatic WAL checkpoints (which fsync) are off; after a commit that leaves the WAL over
+  CHECKPOINT_BYTES, a checkpoint runs on that thread. Opening and closing (which may
+  checkpoint) run there too. While that thread works for a connection, the connection's
+  next statement waits for it (asyncio.wait), even when the caller that started it was
+  cancelled: one sqlite3 connection never runs two calls at once.
 * Writers queue in asyncio, first come first served. SQLite allows one writer; a second
   writer would meet SQLITE_BUSY. A connection takes the process's write gate before its
   first write (INSERT/UPDATE/DELETE/DDL) and gives it back when its transaction ends
@@ -30,16 +42,19 @@ Several bot processes on one database is what PostgreSQL is for.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
+import queue
 import sqlite3
-from collections.abc import Callable, Iterable, Sequence
+import threading
+import time
+from collections.abc import Callable, Generator, Iterable, Sequence
 from functools import partial
 from typing import Any, Self
 
-import aiosqlite
-
 WRITES = ("INSERT", "UPDATE", "DELETE", "REPLACE", "CREATE", "DROP", "ALTER", "WITH")
 CHECKPOINT_BYTES = 4 * 1024 * 1024  # SQLite's own default: 1000 pages of 4 KiB
+WAIT_SLICE_S = 0.1  # a wait for another process, in slices: how soon a cancel is seen
 
 
 def is_write(sql: str) -> bool:
@@ -77,7 +92,7 @@ class WriteGate:
         return lock
 
 
-# --- one call each, on the loop or (when waiting) on aiosqlite's thread ------------------------
+# --- one call each, on the loop or (when waiting) on the connection's thread ---------------
 
 Outcome = tuple[Any, int, int | None, list[Any], bool]
 
@@ -97,12 +112,25 @@ _run_many = partial(_run, many=True)
 
 
 def _patiently(
-    conn: sqlite3.Connection, timeout_ms: int, fn: Callable[..., Any], *args: Any
+    conn: sqlite3.Connection,
+    timeout_s: float,
+    given_up: threading.Event,
+    fn: Callable[..., Any],
+    *args: Any,
 ) -> Any:
-    """Run `fn` willing to wait for other processes' locks (on aiosqlite's thread)."""
-    conn.execute(f"PRAGMA busy_timeout={timeout_ms}")
+    """Run `fn` willing to wait up to `timeout_s` for other processes' locks (on the
+    connection's thread), in slices of WAIT_SLICE_S so that a caller who gave up (cancelled)
+    is noticed soon: SQLite's busy handler cannot be interrupted."""
+    deadline = time.monotonic() + timeout_s
     try:
-        return fn(*args)
+        while True:
+            left = deadline - time.monotonic()
+            conn.execute(f"PRAGMA busy_timeout={max(1, int(min(left, WAIT_SLICE_S) * 1000))}")
+            try:
+                return fn(*args)
+            except sqlite3.OperationalError as error:
+                if not _busy(error) or given_up.is_set() or time.monotonic() >= deadline:
+                    raise
     finally:
         conn.execute("PRAGMA busy_timeout=0")
 
@@ -112,8 +140,8 @@ def _checkpoint(conn: sqlite3.Connection) -> None:
 
 
 def _connect(path: str, timeout_s: float) -> sqlite3.Connection:
-    # check_same_thread=False: opened and closed on aiosqlite's thread, used on the loop's;
-    # never two calls at once (SQLAlchemy holds a per-connection mutex around each).
+    # check_same_thread=False: opened and closed on the connection's thread, used on the
+    # loop's; never two calls at once (Connection._call waits for the thread's call).
     # isolation_level "" is pysqlite's default: an implicit BEGIN before a write, which is
     # when the gate is taken.
     conn = sqlite3.connect(path, timeout=timeout_s, check_same_thread=False)
@@ -131,40 +159,159 @@ def _connect(path: str, timeout_s: float) -> sqlite3.Connection:
     return conn
 
 
-class Connection(aiosqlite.Connection):
-    """aiosqlite's connection with inline one-call statements and the write gate."""
+Job = tuple["asyncio.Future[Any] | None", "Callable[[], Any] | None"]
+
+
+def _settle(future: asyncio.Future[Any], error: BaseException | None, result: Any) -> None:
+    if future.done():  # (its waiter gave up: asyncio.shield cancelled only the outer one)
+        return
+    if error is not None:
+        future.set_exception(error)
+    else:
+        future.set_result(result)
+
+
+def _seen(future: asyncio.Future[Any]) -> None:
+    if not future.cancelled():
+        future.exception()
+
+
+def _work(jobs: queue.SimpleQueue[Job]) -> None:
+    """The connection's thread: run each `(future, function)` and answer on the future's loop;
+    `(None, None)` ends it."""
+    while True:
+        future, function = jobs.get()
+        if function is None:
+            return
+        error: BaseException | None = None
+        result: Any = None
+        try:
+            result = function()
+        except BaseException as caught:
+            error = caught
+        if future is None:
+            continue
+        with contextlib.suppress(RuntimeError):  # a closed loop: nobody waits any more
+            future.get_loop().call_soon_threadsafe(_settle, future, error, result)
+        del future, function, error, result
+
+
+class Connection:
+    """An asyncio connection to one SQLite file, for SQLAlchemy's aiosqlite dialect: inline
+    one-call statements, the write gate, and its own thread for what waits."""
 
     def __init__(self, path: str, gate: WriteGate) -> None:
-        super().__init__(partial(_connect, path, gate.timeout_s), iter_chunk_size=64)
-        self._thread.daemon = True  # as SQLAlchemy's dialect does for aiosqlite's own
         self.gate = gate
+        self._path = path
         self._wal = path + "-wal"
+        self._connection: sqlite3.Connection | None = None
         self._held: asyncio.Lock | None = None
+        # (future, function) pairs for the thread, as aiosqlite's `_tx` (the dialect puts
+        # its isolation_level setter there).
+        self._tx: queue.SimpleQueue[Job] = queue.SimpleQueue()
+        self._thread = threading.Thread(
+            target=_work, args=(self._tx,), name="nhacviec-sqlite", daemon=True
+        )
+        self._last: asyncio.Future[Any] | None = None  # the thread's latest call for us
 
-    def cursor(self) -> BufferedCursor:  # type: ignore[override]
+    # --- opening: SQLAlchemy awaits what async_creator returned -------------------------------
+
+    def __await__(self) -> Generator[Any, None, Self]:
+        return self._open().__await__()
+
+    async def _open(self) -> Self:
+        self._thread.start()
+        try:
+            self._connection = await self._off_loop(_connect, self._path, self.gate.timeout_s)
+        except BaseException:
+            self._tx.put_nowait((None, None))
+            raise
+        return self
+
+    # --- what the dialect reads and sets --------------------------------------------------------
+
+    @property
+    def _conn(self) -> sqlite3.Connection:
+        if self._connection is None:  # aiosqlite's words, which the dialect recognises
+            raise ValueError("no active connection")
+        return self._connection
+
+    @property
+    def isolation_level(self) -> str | None:
+        return self._conn.isolation_level
+
+    @isolation_level.setter
+    def isolation_level(self, value: Any) -> None:
+        self._conn.isolation_level = value
+
+    @property
+    def in_transaction(self) -> bool:
+        return self._conn.in_transaction
+
+    def cursor(self) -> BufferedCursor:
         return BufferedCursor(self)
 
+    async def execute(self, sql: str, parameters: Any = None) -> BufferedCursor:
+        return await self.cursor().execute(sql, parameters)
+
+    async def create_function(
+        self, name: str, num_params: int, func: Callable[..., Any], deterministic: bool = False
+    ) -> None:
+        self._conn.create_function(name, num_params, func, deterministic=deterministic)
+
+    # --- statements ---------------------------------------------------------------------------
+
+    async def _off_loop(self, fn: Callable[..., Any], *args: Any) -> Any:
+        """`fn(*args)` on the connection's thread. A cancelled caller does not stop the call;
+        the connection's next call waits for it (`_caught_up`)."""
+        await self._caught_up()
+        future = asyncio.get_running_loop().create_future()
+        future.add_done_callback(_seen)  # (a cancelled caller never reads its error)
+        self._last = future
+        self._tx.put_nowait((future, partial(fn, *args)))
+        return await asyncio.shield(future)
+
+    async def _patiently(self, fn: Callable[..., Any], *args: Any) -> Any:
+        """`fn(*args)` on the thread, waiting for other processes' locks up to the busy
+        timeout; a cancelled caller ends the wait within WAIT_SLICE_S."""
+        given_up = threading.Event()
+        try:
+            return await self._off_loop(
+                _patiently, self._conn, self.gate.timeout_s, given_up, fn, *args
+            )
+        except asyncio.CancelledError:
+            given_up.set()
+            raise
+
+    async def _caught_up(self) -> None:
+        last = self._last
+        if last is not None and not last.done():
+            await asyncio.wait([last])
+
     def _release_if_done(self) -> None:
-        if self._held is not None and not self._conn.in_transaction:
+        if self._held is not None and (
+            self._connection is None or not self._connection.in_transaction
+        ):
             self._held.release()
             self._held = None
 
     async def _call(self, fn: Callable[..., Any], *args: Any) -> Any:
         """`fn(*args)` on the loop; if another process holds the lock, again on the thread."""
+        if self._last is not None and not self._last.done():
+            await self._caught_up()
         try:
             return fn(*args)
         except sqlite3.OperationalError as error:
             if not _busy(error):
                 raise
-        return await self._execute(
-            _patiently, self._conn, int(self.gate.timeout_s * 1000), fn, *args
-        )
+        return await self._patiently(fn, *args)
 
     async def _statement(self, fn: Callable[..., Outcome], sql: str, parameters: Any) -> Outcome:
+        conn = self._conn
         if self._held is None and is_write(sql):
             self._held = await self.gate.acquire()
         try:
-            return await self._call(fn, self._conn, sql, parameters)
+            return await self._call(fn, conn, sql, parameters)
         finally:
             self._release_if_done()
 
@@ -195,32 +342,40 @@ class Connection(aiosqlite.Connection):
             return
         self.gate.checkpointing = True
         try:
-            await self._execute(
-                _patiently, self._conn, int(self.gate.timeout_s * 1000), _checkpoint, self._conn
-            )
+            await self._patiently(_checkpoint, self._conn)
         finally:
             self.gate.checkpointing = False
 
-    async def _connect(self) -> aiosqlite.Connection:
-        try:
-            return await super()._connect()
-        except BaseException:
-            # aiosqlite stops its thread then without waiting for it: wait here, or its
-            # answer may meet a closed event loop and print a traceback at exit.
-            await asyncio.to_thread(self._thread.join, 5)
-            raise
+    # --- closing ------------------------------------------------------------------------------
+
+    def _forget(self) -> sqlite3.Connection | None:
+        conn, self._connection = self._connection, None
+        if self._held is not None:
+            self._held.release()
+            self._held = None
+        return conn
 
     async def close(self) -> None:
+        """Close on the thread (closing the last connection checkpoints), then end it."""
+        conn = self._forget()
+        if conn is None:
+            return
         try:
-            await super().close()
+            await self._off_loop(conn.close)
         finally:
-            if self._held is not None:
-                self._held.release()
-                self._held = None
+            self._tx.put_nowait((None, None))
+
+    def stop(self) -> None:
+        """Close without waiting (SQLAlchemy's terminate, when close failed or timed out)."""
+        conn = self._forget()
+        if conn is not None:
+            self._tx.put_nowait((None, conn.close))
+            self._tx.put_nowait((None, None))
 
 
 class BufferedCursor:
-    """A cursor whose statement, rows and close are one call; rows are then read locally."""
+    """A cursor whose statement, rows and close are one call; rows are then read locally.
+    Awaiting it or entering it (`async with`) gives itself, as SQLAlchemy 2.0 and 2.1 ask."""
 
     arraysize = 1
 
@@ -232,11 +387,24 @@ class BufferedCursor:
         self._rows: list[Any] = []
         self._pos = 0
 
+    def __await__(self) -> Generator[Any, None, Self]:
+        yield from ()
+        return self
+
     async def __aenter__(self) -> Self:
         return self
 
     async def __aexit__(self, *exc: object) -> None:
         await self.close()
+
+    def __aiter__(self) -> Self:
+        return self
+
+    async def __anext__(self) -> Any:
+        row = await self.fetchone()
+        if row is None:
+            raise StopAsyncIteration
+        return row
 
     def _take(self, outcome: Outcome) -> Self:
         self.description, self.rowcount, self.lastrowid, self._rows, _ = outcome
@@ -280,5 +448,5 @@ class BufferedCursor:
 
 def async_creator(path: str, gate: WriteGate) -> Callable[[], Connection]:
     """For `create_async_engine(url, async_creator=...)`: a Connection each call (SQLAlchemy
-    awaits it, which opens it on aiosqlite's thread)."""
+    awaits it, which opens it on its own thread)."""
     return partial(Connection, path, gate)

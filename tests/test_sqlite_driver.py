@@ -137,3 +137,89 @@ async def test_a_grown_wal_is_checkpointed_and_truncated(notes) -> None:
     assert await _count(database) == 1500
     # ~6 MB went through the WAL; it was copied back and truncated on the way.
     assert wal.stat().st_size < driver.CHECKPOINT_BYTES
+
+
+# --- what SQLAlchemy's aiosqlite dialect asks of the connection (2.0 and 2.1 differ; CI runs
+# these on the lowest versions pyproject.toml allows too: .ci/lowest.py) ---------------------
+
+
+async def test_sessions_reuse_pooled_connections(notes) -> None:
+    database, _ = notes
+    assert isinstance(database.engine.pool, sa.pool.AsyncAdaptedQueuePool)
+    seen = set()
+    for _ in range(5):
+        async with database.engine.connect() as conn:
+            raw = await conn.get_raw_connection()
+            seen.add(id(raw.driver_connection))
+    assert len(seen) == 1  # one connection opened, not one per session
+
+
+async def test_autocommit_regexp_and_streamed_rows(notes) -> None:
+    database, _ = notes
+    async with database.engine.connect() as conn:
+        # AUTOCOMMIT sets isolation_level through the connection's thread (the dialect's
+        # own setter), then back for the pool.
+        auto = await conn.execution_options(isolation_level="AUTOCOMMIT")
+        await auto.execute(NOTES.insert(), [{"id": 1, "body": "alpha"}, {"id": 2, "body": "beta"}])
+    async with database.engine.connect() as conn:
+        raw = await conn.get_raw_connection()
+        assert raw.driver_connection.isolation_level == ""  # pysqlite's default again
+        assert not raw.driver_connection.in_transaction
+        # regexp is a Python function the dialect registers on every new connection
+        found = await conn.scalars(sa.select(NOTES.c.id).where(NOTES.c.body.regexp_match("^b")))
+        assert list(found) == [2]
+        streamed = await conn.stream(sa.select(NOTES.c.body).order_by(NOTES.c.id))
+        assert [row.body async for row in streamed] == ["alpha", "beta"]
+    assert await _count(database) == 2
+
+
+async def test_a_cancelled_wait_for_another_process_gives_everything_back(notes) -> None:
+    database, path = notes
+    holder = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-c",
+        HOLD_LOCK,
+        str(path),
+        stdin=asyncio.subprocess.PIPE,
+        stdout=asyncio.subprocess.PIPE,
+    )
+    try:
+        assert holder.stdout is not None and holder.stdin is not None
+        assert (await holder.stdout.readline()).strip() == b"locked"
+
+        async def write(i: int) -> None:
+            async with database.session() as session:
+                await session.execute(NOTES.insert(), {"id": i, "body": f"n{i}"})
+                await session.commit()
+
+        waiting = asyncio.create_task(write(1))  # waits on the connection's thread
+        await asyncio.sleep(0.2)
+        waiting.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await waiting
+        holder.stdin.write(b"commit\n")
+        await holder.stdin.drain()
+        # The gate and the connection came back: the next write goes through at once.
+        async with asyncio.timeout(10):
+            await write(2)
+    finally:
+        await holder.wait()
+    async with database.session() as session:
+        ids = (await session.scalars(sa.select(NOTES.c.id))).all()
+    assert 2 in ids and len(ids) <= 2  # the cancelled one may have been written, never twice
+
+
+async def test_closed_twice_and_stopped(tmp_path: Path) -> None:
+    gate = driver.WriteGate(timeout_s=5)
+    conn = await driver.async_creator(str(tmp_path / "x.db"), gate)()
+    cursor = await conn.execute("SELECT 1")
+    assert await cursor.fetchall() == [(1,)]
+    await conn.close()
+    await conn.close()  # a second close is no error (SQLAlchemy may close after a failure)
+    with pytest.raises(ValueError, match="no active connection"):  # what the dialect expects
+        await conn.execute("SELECT 1")
+    other = await driver.async_creator(str(tmp_path / "x.db"), gate)()
+    await other.execute("CREATE TABLE t (x)")  # holds the gate
+    other.stop()  # SQLAlchemy's terminate: closes on the thread without waiting, gate freed
+    async with asyncio.timeout(5):
+        (await gate.acquire()).release()
