@@ -40,6 +40,14 @@ task made, set before PTB parses the answer: the round trip without the parsing,
 dispatcher's pacing (jobs/pacing.py). None when the last request got no answer."""
 
 
+class NotSent(NetworkError):
+    """The request never left: no connection could be opened (refused, a name that does
+    not resolve, the connect phase timed out, no pooled connection came free). Nothing
+    reached the server, so trying again can never make a duplicate - unlike a plain
+    NetworkError (a dropped connection, a 5xx) or TimedOut, after which the call may have
+    taken effect."""
+
+
 class AiohttpRequest(BaseRequest):
     """A pooled aiohttp ClientSession behind PTB's request interface.
 
@@ -168,15 +176,22 @@ class AiohttpRequest(BaseRequest):
                 body = await response.read()
                 last_exchange.set((sent, time.monotonic()))
                 return response.status, body
+        except (aiohttp.ClientConnectorError, aiohttp.ConnectionTimeoutError) as error:
+            # Before TimeoutError: a connect-phase timeout is one, but nothing was sent.
+            raise NotSent(_described(error, url)) from error
         except TimeoutError as error:
             raise TimedOut from error
         except aiohttp.ClientError as error:
-            # The URL holds the bot token (and maybe the parameters): the text names only
-            # the method it called.
-            base = url.split("?", 1)[0]
-            where = f"<Bot API>/{base.rsplit('/', 1)[-1]}"
-            text = str(error).replace(url, where).replace(base, where)
-            raise NetworkError(f"aiohttp.{error.__class__.__name__}: {text}") from error
+            raise NetworkError(_described(error, url)) from error
+
+
+def _described(error: Exception, url: str) -> str:
+    """The URL holds the bot token (and maybe the parameters): the text names only the
+    method it called."""
+    base = url.split("?", 1)[0]
+    where = f"<Bot API>/{base.rsplit('/', 1)[-1]}"
+    text = str(error).replace(url, where).replace(base, where)
+    return f"aiohttp.{error.__class__.__name__}: {text}"
 
 
 def _given(value: ODVInput[float], default: float | None) -> float | None:

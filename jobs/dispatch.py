@@ -48,7 +48,7 @@ from telegram.error import (
 )
 from telegram.ext import ExtBot
 
-from bot.aiohttp_request import last_exchange
+from bot.aiohttp_request import NotSent, last_exchange
 from bot.keyboards import markup_from_json
 from db.models import Outbox
 from db.session import Database
@@ -109,7 +109,10 @@ def units_of(rows: list[Outbox]) -> list[Unit]:
 def outcome_unknown(error: TelegramError) -> bool:
     """No definite answer came back: a timeout, a dropped connection or a 5xx. The message
     may have been delivered (PTB raises NetworkError for all of these; BadRequest, a
-    definite refusal, is a subclass of it)."""
+    definite refusal, is a subclass of it). A request that never left (NotSent: refused,
+    no route, the connect phase timed out) is definite: nothing was delivered."""
+    if isinstance(error, NotSent):
+        return False
     return isinstance(error, NetworkError) and not isinstance(error, BadRequest)
 
 
@@ -277,12 +280,13 @@ class Dispatcher:
         if ticket is None:
             log.warning("outbox rows %s were taken over by another worker; not sending", unit.ids)
             return True
-        answered = False
+        answered = reached = False
         try:
             message = await self._request(chat_id, out, markup)
-            answered = True
+            answered = reached = True
         except TelegramError as error:
             answered = not outcome_unknown(error)
+            reached = answered and not isinstance(error, NotSent)
             if once:
                 # No definite answer: it may have arrived, so never risk a second copy.
                 # A definite one (4xx, 429): nothing was delivered, the row is ours again.
@@ -302,7 +306,7 @@ class Dispatcher:
                 return None
             return await self._failed(unit, error)
         finally:
-            self.pacer.record(ticket, answered=answered, exchange=last_exchange.get())
+            self.pacer.record(ticket, answered=reached, exchange=last_exchange.get())
         async with self.db.session() as session:
             # Links first: a crash between the two commits leaves the row unmarked (sent
             # again, or uncertain for a broadcast), never a sent message a reply can't place.

@@ -284,3 +284,43 @@ async def test_racing_dispatchers_queue_each_notice_once(db, database_url):
     for chat in coordinators:
         lines = [line for c, text in rows if c == chat for line in text.split("\n")]
         assert sorted(lines) == sorted(set(lines)) and len(lines) == 60
+
+
+async def test_a_broadcast_through_a_network_drop_reaches_everyone_once(world):
+    """The Bot API's port refuses connections for a few seconds in the middle of a broadcast
+    (as when the route drops): those sends never left, so they are tried again, and everyone
+    gets the message once - none is reported uncertain. (A drop also cuts the requests on
+    their way, whose fate is unknown; a 429's pause empties the road first so that the test
+    counts only refused connections.)"""
+    from services import broadcasts
+
+    await stop_periodic_jobs(world.app)
+    server = world.server
+    text = "Thông báo qua mạng chập chờn"
+    chats, broadcast_id = await _queue_broadcast(world.db, server, 500_000, 80, text)
+    server.network.configure(latency_ms=200, jitter=0.2, seed=30)
+    going = asyncio.create_task(world.dispatch())
+    await server.wait_for(lambda: len(_copies(server, chats, text)) >= 10, timeout=60)
+    server.inject(status=429, method="sendMessage", retry_after=2)
+
+    def road_empty() -> bool:
+        sends = [r for r in server.requests if r.method == "sendMessage"]
+        return any(r.status == 429 for r in sends) and all(r.status for r in sends)
+
+    await server.wait_for(road_empty, timeout=30)
+    port = server.port
+    await server.stop()  # connections are refused now
+    await asyncio.sleep(4.0)  # the pause ends after 2 s: the sends meet the closed port
+    await server.start(port=port)
+    await going
+    while await world.dispatch():
+        pass
+    for _ in range(5):  # rows handed back after repeated refusals come due again
+        world.clock.advance(dt.timedelta(seconds=31))
+        await world.dispatch()
+    copies = _copies(server, chats, text)
+    assert set(copies) == set(chats) and max(copies.values()) == 1
+    async with world.db.session() as session:
+        report = await broadcasts.report(session, broadcast_id)
+    assert not report.uncertain and not report.failed
+    assert len(report.delivered) == len(chats)
