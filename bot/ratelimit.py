@@ -7,12 +7,13 @@ passing failure would leave them with "Có lỗi…" for a change that was in fa
 So this, as python-telegram-bot's rate limiter hook around every such call:
 
 1. 429 Too Many Requests: wait the `retry_after` Telegram names, whatever it is, and try
-   again (two quick replies to one chat can meet the per-chat limit);
-2. a 5xx answer or a connection that failed before a request went out (PTB's
-   `NetworkError`, not `TimedOut`): try again after 0.5, 1, 2, 4 ... seconds;
-3. a timeout: the call may have taken effect although its answer was lost, so only calls
-   that are safe to repeat (an edit, a pop-up, a command menu) are tried again; a message
-   sent twice would be a duplicate in the person's chat, so a send is not;
+   again (two quick replies to one chat can meet the per-chat limit): nothing was done;
+2. a request that never left (`NotSent`: the connection was refused, the name did not
+   resolve, the connect phase timed out): try again after 0.5, 1, 2, 4 ... seconds;
+3. a 5xx answer, a connection dropped after the request went out, a timeout: the call may
+   have taken effect although its answer was lost, so only calls that are safe to repeat
+   (an edit, a pop-up, a command menu: `SAFE_TO_REPEAT`) are tried again; a message sent
+   twice would be a duplicate in the person's chat, so a send is not;
 4. anything else (400, 403 ...) at once to the caller: trying again cannot help.
 
 A pop-up tried again after its first answer was lost finds its query already answered
@@ -29,6 +30,8 @@ from typing import Any
 
 from telegram.error import BadRequest, NetworkError, RetryAfter, TimedOut
 from telegram.ext import BaseRateLimiter
+
+from bot.aiohttp_request import NotSent
 
 log = logging.getLogger(__name__)
 
@@ -101,7 +104,7 @@ class RetryReplies(BaseRateLimiter[dict[str, Any]]):
                     return True  # the lost answer of the earlier try had taken effect
                 raise
             except NetworkError as error:
-                if last:
+                if last or not (endpoint in SAFE_TO_REPEAT or isinstance(error, NotSent)):
                     raise
                 wait, backoff = backoff, backoff * 2
                 log.info("%s failed (%s), retrying in %.1f s", endpoint, error, wait)
