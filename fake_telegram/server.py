@@ -61,6 +61,10 @@ def _json_response(body: JSON, status: int = 200) -> web.Response:
     )
 
 
+class _NotJson(Exception):
+    """An injected 200 whose body is not JSON."""
+
+
 class FakeTelegram(TelegramWorld):
     """A Bot API server for tests, benchmarks and offline demos.
 
@@ -207,14 +211,15 @@ class FakeTelegram(TelegramWorld):
         """Make the next ``times`` matching calls fail (``times=None``: until cleared).
 
         ``status`` is an HTTP status (429, 403, 500, 502, ...) or "timeout": the request is
-        held ``delay`` seconds and then answered 504.  ``method=None`` matches every method
+        held ``delay`` seconds and then answered 504; or "not_json": answered 200 with a
+        body that is not JSON (a proxy's page in the way).  ``method=None`` matches every method
         except getUpdates (pass ``method="getUpdates"`` to break polling).  With ``deliver``
         the call is carried out first (the message is sent and recorded) and only the answer
         fails - as when Telegram delivers a message but the response is lost; for
         "timeout" the real result is then sent after the delay.
         """
-        if not (isinstance(status, int) or status == "timeout"):
-            raise ValueError('status must be an HTTP status code or "timeout"')
+        if not (isinstance(status, int) or status in ("timeout", "not_json")):
+            raise ValueError('status must be an HTTP status code, "timeout" or "not_json"')
         injection = Injection(
             status, method, chat_id, times, retry_after, description, deliver, delay
         )
@@ -289,6 +294,8 @@ class FakeTelegram(TelegramWorld):
                 outcome = await self._call(handler, params, files)
             except ApiError as exc:
                 failure = exc
+        if injection.status == "not_json":
+            raise _NotJson
         if injection.status == "timeout":
             await self._hold(injection.delay)
             if injection.deliver:
@@ -316,6 +323,10 @@ class FakeTelegram(TelegramWorld):
             if there:
                 await self._hold(there)
             result = await self._dispatch(token, method, params, files)
+        except _NotJson:
+            assert record is not None
+            page = web.Response(text="<html>upstream</html>", content_type="text/html")
+            return await self._answer(request, record, name, page, back, "not JSON")
         except ApiError as exc:
             if record is None:
                 record = self.record_request(name, {})

@@ -41,8 +41,10 @@ from telegram import Bot, Message
 from telegram.error import (
     BadRequest,
     ChatMigrated,
+    Conflict,
+    EndPointNotFound,
     Forbidden,
-    NetworkError,
+    InvalidToken,
     RetryAfter,
     TelegramError,
 )
@@ -106,14 +108,25 @@ def units_of(rows: list[Outbox]) -> list[Unit]:
     return units
 
 
+DEFINITE = (
+    BadRequest,
+    Forbidden,
+    RetryAfter,
+    ChatMigrated,
+    InvalidToken,
+    Conflict,
+    EndPointNotFound,
+    NotSent,
+)
+"""Errors that say for sure nothing was delivered: Telegram's refusals (4xx, 429, a
+migrated group) and a request that never left (refused, no route, connect timeout)."""
+
+
 def outcome_unknown(error: TelegramError) -> bool:
-    """No definite answer came back: a timeout, a dropped connection or a 5xx. The message
-    may have been delivered (PTB raises NetworkError for all of these; BadRequest, a
-    definite refusal, is a subclass of it). A request that never left (NotSent: refused,
-    no route, the connect phase timed out) is definite: nothing was delivered."""
-    if isinstance(error, NotSent):
-        return False
-    return isinstance(error, NetworkError) and not isinstance(error, BadRequest)
+    """No definite answer came back: a timeout, a dropped connection, a 5xx, a 2xx whose
+    body could not be read ("Invalid server response") or any error not known to be a
+    refusal. The message may have been delivered."""
+    return not isinstance(error, DEFINITE)
 
 
 def _retry_seconds(error: RetryAfter) -> float:

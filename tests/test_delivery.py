@@ -324,3 +324,25 @@ async def test_a_broadcast_through_a_network_drop_reaches_everyone_once(world):
         report = await broadcasts.report(session, broadcast_id)
     assert not report.uncertain and not report.failed
     assert len(report.delivered) == len(chats)
+
+
+async def test_a_broadcast_answer_that_is_not_json_is_not_sent_again(world):
+    """A 200 whose body is not JSON (a proxy's page in the way, the message delivered): the
+    outcome is unknown, so that recipient has one copy and is reported uncertain."""
+    from services import broadcasts
+
+    await stop_periodic_jobs(world.app)
+    server = world.server
+    text = "Thông báo qua proxy"
+    chats, broadcast_id = await _queue_broadcast(world.db, server, 600_000, 5, text)
+    server.inject(status="not_json", method="sendMessage", chat_id=chats[2], deliver=True)
+    while await world.dispatch():
+        pass
+    for _ in range(3):
+        world.clock.advance(dt.timedelta(seconds=31))
+        await world.dispatch()
+    copies = _copies(server, chats, text)
+    assert set(copies) == set(chats) and max(copies.values()) == 1
+    async with world.db.session() as session:
+        report = await broadcasts.report(session, broadcast_id)
+    assert len(report.uncertain) == 1 and len(report.delivered) == 4
