@@ -37,6 +37,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
+import sqlalchemy as sa
 from telegram import Bot, Message
 from telegram.error import (
     BadRequest,
@@ -68,6 +69,8 @@ Renderer = Callable[..., Awaitable[Any]]
 
 AT_MOST_ONCE = outbox_kinds.AT_MOST_ONCE  # broadcasts; see services/outbox_kinds.py
 MAX_TRIES = 4
+RENDER_RETRY = dt.timedelta(seconds=30)
+"""How long rows wait after a database error while they were rendered."""
 PERMANENT = (
     "chat not found",
     "bot was blocked",
@@ -242,6 +245,17 @@ class Dispatcher:
             async with self._rendering:
                 try:
                     out = await self._render(unit)
+                except sa.exc.DBAPIError:  # a passing one: "database is locked", a deadlock
+                    log.warning("cannot render outbox rows %s now; later", unit.ids, exc_info=True)
+                    async with self.db.session() as session:
+                        await outbox.mark(
+                            session,
+                            ids=unit.ids,
+                            worker=self.worker,
+                            state="pending",
+                            retry_at=clock.now() + RENDER_RETRY,
+                        )
+                    return
                 except Exception:  # a row that cannot be rendered must not block the rest
                     log.exception("cannot render outbox rows %s", unit.ids)
                     await self._mark(unit, "failed", error="render error")

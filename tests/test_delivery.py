@@ -346,3 +346,29 @@ async def test_a_broadcast_answer_that_is_not_json_is_not_sent_again(world):
     async with world.db.session() as session:
         report = await broadcasts.report(session, broadcast_id)
     assert len(report.uncertain) == 1 and len(report.delivered) == 4
+
+
+async def test_a_database_error_while_rendering_delays_reminders_and_loses_none(world):
+    """The database fails for a moment while reminders are rendered ("database is locked"
+    after the busy timeout, a deadlock): those rows wait and go out later, not `failed`."""
+    from jobs.reminders import render_reminder
+
+    await stop_periodic_jobs(world.app)
+    chats = await make_due_reminders(world.db, world.server, 6, due_at=world.clock.now())
+    dispatcher = world.app.bot_data["dispatcher"]
+    troubled = set(chats[:3])
+
+    async def flaky(session, rows, settings):
+        if rows[0].chat_id in troubled:
+            troubled.discard(rows[0].chat_id)
+            raise sa.exc.OperationalError("SELECT", {}, Exception("database is locked"))
+        return await render_reminder(session, rows, settings)
+
+    dispatcher.renderers = {**dispatcher.renderers, "reminder": flaky}
+    while await world.dispatch():
+        pass
+    assert set(received(world.server, chats)) == set(chats[3:])
+    world.clock.advance(dt.timedelta(seconds=31))
+    await world.dispatch()
+    got = received(world.server, chats)
+    assert set(got) == set(chats) and max(got.values()) == 1
