@@ -20,7 +20,9 @@ What happens, in order:
 4. The Bot API: `Application.initialize` asks getMe. A refused token or an unreachable
    server is one line and exit code 1 (a supervisor such as systemd restarts it; once
    running, lost connections are retried quietly by PTB and told to the log file).
-5. Run until SIGINT or SIGTERM; then stop polling, let handlers finish, close everything.
+5. Run until SIGINT or SIGTERM; then stop the dispatcher (sends on their way end and are
+   marked, rows not started go back to the outbox for the next run), stop polling, let
+   handlers finish, close everything. A second signal stops at once.
 
 `RunOptions` holds what the command line chose (verbose logs, a webhook instead of long
 polling); each way to receive updates is a branch of `_receive`.
@@ -308,10 +310,24 @@ async def serve(settings: Settings, db: Database, options: RunOptions) -> int:
         )
         return 1
     stop = asyncio.Event()
+    dispatcher = app.bot_data.get("dispatcher")
+    signals = 0
+
+    def on_signal(sig: int) -> None:
+        nonlocal signals
+        signals += 1
+        if signals > 1:  # asked twice: at once (the database keeps what is left to send)
+            log.warning("signal %s again: stopping at once", sig)
+            sys.stdout.flush()
+            os._exit(128 + sig)
+        stop.set()
+        if dispatcher is not None:
+            dispatcher.stop()  # a broadcast under way must not hold the stop up
+
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         with contextlib.suppress(NotImplementedError, RuntimeError):  # Windows
-            loop.add_signal_handler(sig, stop.set)
+            loop.add_signal_handler(sig, on_signal, sig)
     try:
         if app.post_init is not None:
             await app.post_init(app)
@@ -319,6 +335,9 @@ async def serve(settings: Settings, db: Database, options: RunOptions) -> int:
         tune_runtime()
         await _receive(app, settings, db, stop, options)
     finally:
+        # Before app.stop(): it waits for the running dispatch job, which ends at once now.
+        if dispatcher is not None:
+            dispatcher.stop()
         workers.shutdown()
         if app.updater is not None and app.updater.running:
             await app.updater.stop()

@@ -33,7 +33,8 @@ import datetime as dt
 import logging
 import os
 import socket
-from collections.abc import Awaitable, Callable
+import time
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -85,6 +86,8 @@ PERMANENT = (
 @dataclass
 class Unit:
     rows: list[Outbox]
+    sending: bool = False
+    """Its request is being made (or about to be): a stop lets it finish."""
 
     @property
     def chat_id(self) -> int:
@@ -169,37 +172,82 @@ class Dispatcher:
         self.send_concurrency = max(1, settings.send_concurrency)
         self._sending = asyncio.Semaphore(self.send_concurrency)
         self._chats: dict[int, tuple[asyncio.Lock, int]] = {}
+        self._stopping = asyncio.Event()
+
+    def stop(self) -> None:
+        """Stop soon (a SIGTERM): no more claims; a unit not yet sending is not started and
+        its rows go back to `pending` for the next process; sends already on their way
+        finish and are marked. `run_once` returns within about a round trip."""
+        self._stopping.set()
+
+    @property
+    def stopping(self) -> bool:
+        return self._stopping.is_set()
 
     async def run_once(self) -> int:
-        """Claim and send due rows until none are left; returns how many rows were handled."""
-        if self._lock.locked():
+        """Claim and send due rows until none are left (or `stop`); returns how many rows
+        were handled."""
+        if self._lock.locked() or self._stopping.is_set():
             return 0
         handled = 0
         batch = self.settings.dispatch_batch
+        renew_every = self.lease.total_seconds() / 3
         async with self._lock:
-            going: set[asyncio.Task[None]] = set()
+            going: dict[asyncio.Task[None], Unit] = {}
+            stopped: asyncio.Future[Any] = asyncio.ensure_future(self._stopping.wait())
             try:
-                while True:
+                while not self._stopping.is_set():
+                    await self._renew(going.values())
+                    renewed = time.monotonic()
                     rows = await self._claim()
                     if not rows and not going:
                         return handled
                     for unit in units_of(rows):
-                        going.add(asyncio.create_task(self._deliver(unit)))
+                        going[asyncio.create_task(self._deliver(unit))] = unit
                     handled += len(rows)
                     # Claim again once half a batch is left (or all of it is done, when
                     # nothing was due): the next rows are ready before these run out.
                     while going and (len(going) > batch // 2 or not rows):
-                        done, going = await asyncio.wait(going, return_when=asyncio.FIRST_COMPLETED)
+                        waits: list[asyncio.Future[Any]] = [*going, stopped]
+                        done, _ = await asyncio.wait(
+                            waits,
+                            timeout=renew_every,
+                            return_when=asyncio.FIRST_COMPLETED,
+                        )
                         for task in done:
+                            if task is stopped:
+                                continue
+                            going.pop(task)  # type: ignore[call-overload]
                             if not task.cancelled() and task.exception() is not None:
                                 log.error("delivery failed", exc_info=task.exception())
-                        if not rows:
+                        if self._stopping.is_set() or not rows:
                             break
+                        if time.monotonic() - renewed >= renew_every:
+                            await self._renew(going.values())
+                            renewed = time.monotonic()
+                # Stopping: what has not started is not started; what is on its way ends.
+                for task, unit in going.items():
+                    if not unit.sending:
+                        task.cancel()
+                await asyncio.gather(*going, return_exceptions=True)
+                ids = [i for unit in going.values() for i in unit.ids]
+                going.clear()
+                async with self.db.session() as session:
+                    await outbox.release(session, ids=ids, worker=self.worker)
+                return handled
             finally:
+                stopped.cancel()
                 for task in going:
                     task.cancel()
                 if going:
                     await asyncio.gather(*going, return_exceptions=True)
+
+    async def _renew(self, units: Iterable[Unit]) -> None:
+        """Renew the lease of the rows still queued here (see outbox.renew)."""
+        ids = [i for unit in units for i in unit.ids]
+        if ids:
+            async with self.db.session() as session:
+                await outbox.renew(session, ids=ids, worker=self.worker)
 
     async def _claim(self) -> list[Outbox]:
         async with self.db.session() as session:
@@ -219,11 +267,18 @@ class Dispatcher:
         if lock is None:
             lock = asyncio.Lock()
         self._chats[chat_id] = (lock, users + 1)
-        await lock.acquire()
+        try:
+            await lock.acquire()
+        except BaseException:  # cancelled while waiting (a stop)
+            self._chat_left(chat_id, lock)
+            raise
         return lock
 
     def _chat_done(self, chat_id: int, lock: asyncio.Lock) -> None:
         lock.release()
+        self._chat_left(chat_id, lock)
+
+    def _chat_left(self, chat_id: int, lock: asyncio.Lock) -> None:
         _, users = self._chats[chat_id]
         if users <= 1:
             del self._chats[chat_id]
@@ -285,8 +340,14 @@ class Dispatcher:
             chat_id = unit.chat_id  # a group upgraded meanwhile has a new id (_failed)
             await self.pacer.acquire(chat_id)
             async with self._sending:
-                sent = await self._send_one(unit, out, markup)
-            if sent:
+                if self._stopping.is_set():
+                    return  # not started: run_once hands the rows back
+                unit.sending = True
+                try:
+                    sent = await self._send_one(unit, out, markup)
+                finally:
+                    unit.sending = False
+            if sent or self._stopping.is_set():
                 return
             if sent is None:
                 await asyncio.sleep(backoff)

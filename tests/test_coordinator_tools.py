@@ -347,3 +347,73 @@ async def fake_server_message(server, chat_id: int) -> int:
     async with Bot("42:BC", base_url=server.base_url) as bot:
         sent = await bot.send_message(chat_id, "…")
     return sent.message_id
+
+
+async def test_sigterm_during_a_broadcast_stops_soon_and_a_restart_completes_it(
+    settings, db, fake_server
+):
+    """A broadcast to 300 over a 200 ms round trip; SIGTERM once a few dozen have gone. The
+    bot stops without sending the rest (sends on their way end and are marked, the others
+    go back to the outbox); started again, it sends those: everyone once, and the report
+    is exact - nothing uncertain, as a clean stop cuts no send short."""
+    clock.set_clock(SystemClock())
+    coord_chat = 99
+    fake_server.add_user(coord_chat, "Điều phối")
+    chats = await make_agencies_with_contacts(db, fake_server, 300)
+    async with db.session() as session:
+        coord = Contact(
+            chat_id=coord_chat, role="coordinator", display_name="Điều phối", linked_at=clock.now()
+        )
+        session.add(coord)
+        await session.commit()
+        progress = await fake_server_message(fake_server, coord_chat)
+        draft = await broadcasts.create_draft(
+            session, author=coord, kind="text", text="Thông báo dừng êm số 9"
+        )
+        await broadcasts.confirm(
+            session,
+            broadcast_id=draft.id,
+            author=coord,
+            progress_chat_id=coord_chat,
+            progress_message_id=progress,
+        )
+    env = bot_env(
+        settings.database_url,
+        TELEGRAM_BOT_TOKEN="42:BC",
+        CLAIM_LEASE_S="3",
+        HTTP_TIMEOUT_S="4",
+        TELEGRAM_API_BASE_URL=settings.telegram_api_base_url,
+        DISPATCH_INTERVAL_S="0.2",
+        RATE_GLOBAL_PER_S="10",  # the whole broadcast takes half a minute: SIGTERM cuts it
+    )
+    fake_server.network.configure(latency_ms=200, jitter=0.2, seed=9)
+    fake_server.enforce_limits = True
+
+    def start_bot():
+        return start(env, stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL)
+
+    bot = await start_bot()
+    try:
+        await fake_server.wait_for(
+            lambda: len(copies(fake_server, chats, "dừng êm số 9")) >= 30, timeout=60
+        )
+        bot.send_signal(signal.SIGTERM)
+        await asyncio.wait_for(bot.wait(), 20)  # not the ~25 s the rest would take
+        assert bot.returncode == 0
+        at_stop = len(copies(fake_server, chats, "dừng êm số 9"))
+        assert at_stop < 300  # it stopped, it did not finish the broadcast first
+        bot = await start_bot()
+        prefix = texts.BROADCAST_REPORT.split("{")[0]
+        report = await fake_server.wait_for(
+            lambda: (m := fake_server.bot_message(coord_chat, progress)) and prefix in m.text and m,
+            90,
+        )
+    finally:
+        if bot.returncode is None:
+            bot.send_signal(signal.SIGTERM)
+            await asyncio.wait_for(bot.wait(), 30)
+    got = copies(fake_server, chats, "dừng êm số 9")
+    assert set(got) == set(chats) and max(got.values()) == 1
+    assert texts.BROADCAST_REPORT.split("\n")[1].format(delivered=300, total=300) in report.text
+    assert texts.BROADCAST_REPORT_UNCERTAIN.split("{")[0] not in report.text
+    assert fake_server.limit_violations == 0
