@@ -15,6 +15,13 @@ Right before each send the claim is renewed by a conditional UPDATE that also pr
 is still this worker's: a row that waited past its lease and was taken over is left to its
 new owner. The lease is kept longer than a request can take (twice the HTTP timeout), so a
 live worker's send always ends before anyone may take its row.
+Rows still queued in this process (a chat's later messages, a group's 20 a minute) have
+their lease renewed by one UPDATE before each claim and every third of a lease, so a live
+worker's queue is never claimed again, by itself or by another process.
+
+`stop()` (SIGTERM, bot/runner.py) ends a run within about a round trip: no more claims,
+a unit not yet sending is not started and its rows go back to `pending`, sends already on
+their way finish and are marked.
 
 Broadcasts are at most once: a row goes `sending` before its request, and a send whose
 outcome is unknown - a timeout, a dropped connection, a 5xx (the message may have been

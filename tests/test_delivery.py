@@ -372,3 +372,39 @@ async def test_a_database_error_while_rendering_delays_reminders_and_loses_none(
     await world.dispatch()
     got = received(world.server, chats)
     assert set(got) == set(chats) and max(got.values()) == 1
+
+
+async def test_rows_queued_here_past_the_lease_are_not_claimed_again(world):
+    """Five messages to one chat go a second apart; the claim lease (3 s here) runs out
+    while the last ones wait their turn. This worker renews their lease before it claims
+    again, so it never takes its own queued rows a second time: each message once, in
+    order, and every row claimed once (a second claim would queue a second unit behind
+    the first: a wasted slot, a false "taken over", another process's rows on PostgreSQL)."""
+    from db.models import Outbox
+    from services import outbox
+
+    await stop_periodic_jobs(world.app)
+    chat = 700_001
+    world.server.add_user(chat, "Người chờ")
+    async with world.db.session() as session:
+        await outbox.insert(
+            session,
+            [
+                outbox.row(kind="notices", chat_id=chat, dedupe_key=f"q:{i}", text=f"Tin số {i}")
+                for i in range(5)
+            ],
+        )
+        await session.commit()
+    going = asyncio.create_task(world.dispatch())
+    await world.server.wait_for(lambda: len(world.server.messages_to(chat)) >= 1, timeout=30)
+    world.clock.advance(dt.timedelta(seconds=4))  # every claim's lease has run out
+    await world.server.wait_for(lambda: len(world.server.messages_to(chat)) >= 5, timeout=30)
+    await going
+    await world.quiet(1.5)  # a second copy would be on its way now
+    texts_got = [m.text for m in world.server.messages_to(chat)]
+    assert texts_got == [f"Tin số {i}" for i in range(5)]
+    async with world.db.session() as session:
+        claims = (
+            await session.scalars(sa.select(Outbox.attempts).where(Outbox.chat_id == chat))
+        ).all()
+    assert list(claims) == [1] * 5
