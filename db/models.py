@@ -196,7 +196,11 @@ class Outbox(SQLModel, table=True):
     """One message to one chat, due at a time. The dispatcher claims due rows, sends,
     and marks them; see jobs/dispatch.py for the protocol."""
 
-    __table_args__ = (sa.Index("ix_outbox_state_due", "state", "due_at"),)
+    __table_args__ = (
+        sa.Index("ix_outbox_state_due", "state", "due_at"),
+        # A claim on PostgreSQL skips chats another worker sends to (services/outbox.py).
+        sa.Index("ix_outbox_chat_state", "chat_id", "state", "sent_at"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     kind: str  # one of services/outbox_kinds.py KINDS (renderer, delivery, dedupe key)

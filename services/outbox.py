@@ -13,6 +13,7 @@ from typing import Any, cast
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 from sqlmodel import col, select
 
 from db.keyed import PerEngine
@@ -129,6 +130,12 @@ async def coordinators(session: AsyncSession) -> list[Recipient]:
     return found
 
 
+CLAIM_LOCK_KEY = 0x6E68_6163_636C_6D00  # "nhacclm": apart from bot/runner.py's polling lock
+CHAT_HANDOVER = dt.timedelta(seconds=3)
+"""A chat another worker sent to this recently is left to it: the next message keeps the
+per-chat spacing (1 s, 3 s in a group) although the pacer that sent the last is not ours."""
+
+
 async def claim_due(
     session: AsyncSession,
     *,
@@ -143,7 +150,8 @@ async def claim_due(
     A row is due when it is pending and its time has come, or when another worker claimed
     it longer than `lease` ago and never marked it (that worker died). One UPDATE does the
     claim: on SQLite the write lock makes it atomic, on PostgreSQL the inner SELECT skips
-    rows other workers hold (FOR UPDATE SKIP LOCKED), so no row is ever taken twice.
+    rows other workers hold (FOR UPDATE SKIP LOCKED), so no row is ever taken twice; there
+    (`skip_locked`) a chat is also one worker's at a time (see below).
     """
     now = clock.now()
     due = sa.or_(
@@ -154,7 +162,29 @@ async def claim_due(
     if kinds is not None:
         pick = pick.where(col(Outbox.kind).in_(kinds))
     if skip_locked:
-        pick = pick.with_for_update(skip_locked=True)
+        # PostgreSQL, where several processes deliver: one chat is one worker's at a time,
+        # so its messages keep their order and its limit (1/s, 20/min a group) is kept by
+        # one pacer. Rows of a chat another worker holds (a live lease) or has just sent
+        # to are left; the claims are serialised (a transaction lock, released at commit)
+        # so that each sees the others' - claims are one short UPDATE each.
+        other = aliased(Outbox)
+        busy = (
+            select(col(other.id))
+            .where(
+                col(other.chat_id) == col(Outbox.chat_id),
+                col(other.claimed_by) != worker,
+                sa.or_(
+                    sa.and_(
+                        col(other.state).in_(("claimed", "sending")),
+                        col(other.claimed_at) >= now - lease,
+                    ),
+                    sa.and_(col(other.state) == "sent", col(other.sent_at) >= now - CHAT_HANDOVER),
+                ),
+            )
+            .exists()
+        )
+        pick = pick.where(~busy).with_for_update(skip_locked=True)
+        await session.execute(sa.select(sa.func.pg_advisory_xact_lock(CLAIM_LOCK_KEY)))
     stmt = (
         sa.update(Outbox)
         .where(col(Outbox.id).in_(pick.scalar_subquery()))

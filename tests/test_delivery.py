@@ -408,3 +408,51 @@ async def test_rows_queued_here_past_the_lease_are_not_claimed_again(world):
             await session.scalars(sa.select(Outbox.attempts).where(Outbox.chat_id == chat))
         ).all()
     assert list(claims) == [1] * 5
+
+
+@pytest.mark.skipif(not PG_URL, reason="several bot processes share work on PostgreSQL only")
+async def test_two_processes_never_write_to_one_chat_at_once(settings, db, fake_server):
+    """Four messages to each of 20 chats, two processes claiming ten rows at a time from one
+    PostgreSQL database, Telegram's limits enforced (each process at half the global rate,
+    as README says for N processes): a chat is one process's at a time, so every message
+    arrives once, in its chat's order, and no per-chat limit is broken."""
+    from services import outbox
+
+    clock.set_clock(SystemClock())
+    chats = [800_000 + i for i in range(20)]
+    async with db.session() as session:
+        await outbox.insert(
+            session,
+            [
+                outbox.row(
+                    kind="notices", chat_id=chat, dedupe_key=f"c:{chat}:{i}", text=f"Tin {i}/{chat}"
+                )
+                for chat in chats
+                for i in range(4)
+            ],
+        )
+        await session.commit()
+    for chat in chats:
+        fake_server.add_user(chat, f"Người {chat}")
+    fake_server.network.configure(latency_ms=200, jitter=0.2, seed=20)
+    fake_server.enforce_limits = True
+    env = _env(settings, RATE_GLOBAL_PER_S="15", DISPATCH_BATCH="10")
+    bots = [
+        await start(env, stdout=asyncio.subprocess.DEVNULL),
+        await start(env, stdout=asyncio.subprocess.DEVNULL),
+    ]
+
+    def texts_in(chat: int) -> list[str]:
+        return [m.text for m in fake_server.messages_to(chat)]
+
+    try:
+        await fake_server.wait_for(lambda: sum(len(texts_in(c)) for c in chats) >= 80, timeout=120)
+        await asyncio.sleep(1.0)  # anything sent twice would arrive now
+    finally:
+        for bot in bots:
+            bot.send_signal(signal.SIGTERM)
+        for bot in bots:
+            await asyncio.wait_for(bot.wait(), 30)
+    for chat in chats:
+        assert texts_in(chat) == [f"Tin {i}/{chat}" for i in range(4)]
+    assert fake_server.limit_violations == 0
