@@ -3,7 +3,6 @@ progress, then its delivery report, kept up to date below the text."""
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -15,7 +14,7 @@ from bot.render import broadcast_report
 from db.models import Broadcast, Outbox
 from db.session import Database
 from jobs.render import Outgoing
-from services import broadcasts
+from services import broadcasts, outbox
 from services.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -42,9 +41,9 @@ async def update_progress(db: Database, bot: Bot, settings: Settings) -> None:
         running = await broadcasts.sending(session)
         if not running:
             return
-        await broadcasts.settle_interrupted(
-            session, lease=dt.timedelta(seconds=settings.claim_lease_s)
-        )
+        # The dispatcher's own lease: a row `sending` for less may still be on its way.
+        lease = outbox.lease_of(settings.claim_lease_s, settings.http_timeout_s)
+        await broadcasts.settle_interrupted(session, lease=lease)
         for bc in running:
             report = await broadcasts.report(session, bc.id or 0)
             if report.finished:

@@ -167,9 +167,7 @@ class Dispatcher:
             group_per_min=settings.rate_group_per_min,
         )
         self.worker = worker or f"{socket.gethostname()}:{os.getpid()}"
-        self.lease = dt.timedelta(
-            seconds=max(settings.claim_lease_s, 2 * settings.http_timeout_s + 1)
-        )
+        self.lease = outbox.lease_of(settings.claim_lease_s, settings.http_timeout_s)
         self.renderers = (
             {**RENDERERS, "broadcast": render_broadcast} if renderers is None else renderers
         )
@@ -232,22 +230,24 @@ class Dispatcher:
                         if time.monotonic() - renewed >= renew_every:
                             await self._renew(going.values())
                             renewed = time.monotonic()
-                # Stopping: what has not started is not started; what is on its way ends.
+                return handled  # stopping: see below
+            finally:
+                # Stopped, or this run itself cancelled (the job queue's shutdown): what has
+                # not started is not started and its rows go back to `pending`; what is on
+                # its way ends and is marked - cutting it would leave a broadcast row
+                # `sending` (uncertain for good) and repeat a reminder.
+                stopped.cancel()
                 for task, unit in going.items():
                     if not unit.sending:
                         task.cancel()
-                await asyncio.gather(*going, return_exceptions=True)
-                ids = [i for unit in going.values() for i in unit.ids]
-                going.clear()
-                async with self.db.session() as session:
-                    await outbox.release(session, ids=ids, worker=self.worker)
-                return handled
-            finally:
-                stopped.cancel()
-                for task in going:
-                    task.cancel()
                 if going:
                     await asyncio.gather(*going, return_exceptions=True)
+                    ids = [i for unit in going.values() for i in unit.ids]
+                    try:
+                        async with self.db.session() as session:
+                            await outbox.release(session, ids=ids, worker=self.worker)
+                    except Exception:  # noqa: BLE001 - the lease brings them back anyway
+                        log.warning("could not hand rows %s back", ids, exc_info=True)
 
     async def _renew(self, units: Iterable[Unit]) -> None:
         """Renew the lease of the rows still queued here (see outbox.renew)."""

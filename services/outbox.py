@@ -130,6 +130,13 @@ async def coordinators(session: AsyncSession) -> list[Recipient]:
     return found
 
 
+def lease_of(claim_lease_s: float, http_timeout_s: float) -> dt.timedelta:
+    """The claim lease in force: CLAIM_LEASE_S, but always longer than a request can take
+    (twice the HTTP timeout), so a live worker's send ends before anyone may take its row
+    or call it interrupted."""
+    return dt.timedelta(seconds=max(claim_lease_s, 2 * http_timeout_s + 1))
+
+
 CLAIM_LOCK_KEY = 0x6E68_6163_636C_6D00  # "nhacclm": apart from bot/runner.py's polling lock
 CHAT_HANDOVER = dt.timedelta(seconds=3)
 """A chat another worker sent to this recently is left to it: the next message keeps the
