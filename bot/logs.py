@@ -121,6 +121,10 @@ class TerminalLines(logging.Handler):
         self._last: dict[tuple[str, bool], dt.datetime] = {}
 
     def emit(self, record: logging.LogRecord) -> None:
+        if record.name.startswith("apscheduler") and "running instances" in str(record.msg):
+            # A dispatch tick skipped while the last one still runs (a busy moment): the
+            # next tick does its work; nothing for the coordinator to look into.
+            return
         try:
             kind, error = kind_of(record.name), record.levelno >= logging.ERROR
             now = clock.now_vn()
