@@ -75,3 +75,12 @@ def bench_figures(script: str, *args: str, timeout: float = 120) -> dict:
     )
     assert done.returncode in (0, 1), done.stderr
     return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+async def nhacviec_beside(
+    database_url: str, *args: str, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess:
+    """`nhacviec` from an asyncio test, beside the bot it runs: on a thread, so the test's
+    event loop (the bot's) goes on meanwhile. Blocking it would stop the bot mid-way, maybe
+    holding SQLite's write lock, and the command would wait for it in vain."""
+    return await asyncio.to_thread(nhacviec, database_url, *args, env=env)

@@ -14,7 +14,7 @@ from db.models import Agency, AgencyGroupMember, AuditEvent, Contact, Event, Tas
 from services import plans
 from services.plan_parser import parse_plan
 from services.status import CLOSED
-from tests.processes import nhacviec
+from tests.processes import nhacviec_beside
 from tests.test_plan_import import SEED_000, as_docx
 
 LDTBXH = "Sở Lao động - Thương binh và Xã hội"
@@ -117,14 +117,16 @@ async def test_merge_moves_everything_and_the_plan_matches_the_merged_body(world
         world, "Sở Y tế", open_only=True
     )
     assert moving > 1 and staying > 1
-    cli = lambda *args: nhacviec(world.settings.database_url, *args)  # noqa: E731
-    assert cli("group", "add", "Các sở", "--agencies", f"{old_code},{stp}").returncode == 0
-    done = cli("event", "add", "--name", "Tập huấn", "--date", "15/12/2026", "--agencies", old_code)
+    cli = lambda *args: nhacviec_beside(world.settings.database_url, *args)  # noqa: E731
+    assert (await cli("group", "add", "Các sở", "--agencies", f"{old_code},{stp}")).returncode == 0
+    done = await cli(
+        "event", "add", "--name", "Tập huấn", "--date", "15/12/2026", "--agencies", old_code
+    )
     assert done.returncode == 0, done.stderr
     before = await tables(world)
     assert world.server.last_message(coord) is not None
 
-    done = cli("agency", "merge", old_code, syt)
+    done = await cli("agency", "merge", old_code, syt)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == texts.CLI_AGENCY_MERGED.format(
         source=LDTBXH, target="Sở Y tế", tasks=moving, contacts=1, groups=1
@@ -173,20 +175,22 @@ async def test_rename_keeps_the_former_name_and_code(world):
     activated = await import_seed(world)
     coord = await world.coordinator()
     syt = await code_of(world, "Sở Y tế")
-    cli = lambda *args: nhacviec(world.settings.database_url, *args)  # noqa: E731
+    cli = lambda *args: nhacviec_beside(world.settings.database_url, *args)  # noqa: E731
     before = await tables(world)
-    refused = cli("agency", "rename", syt, "Sở Tư pháp")
+    refused = await cli("agency", "rename", syt, "Sở Tư pháp")
     assert refused.returncode == 1
     assert refused.stderr.strip() == texts.error_text(
         "agency_exists", name="Sở Tư pháp", code=await code_of(world, "Sở Tư pháp")
     )
     assert await tables(world) == before
-    done = cli("agency", "rename", syt, "Sở Y tế tỉnh Ninh Thuận", "--code", "SYTNT")
+    done = await cli("agency", "rename", syt, "Sở Y tế tỉnh Ninh Thuận", "--code", "SYTNT")
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == texts.CLI_AGENCY_RENAMED.format(
         old="Sở Y tế", name="Sở Y tế tỉnh Ninh Thuận", code="SYTNT"
     )
-    listed = {a["code"]: a["name"] for a in json.loads(cli("agency", "list", "--json").stdout)}
+    listed = {
+        a["code"]: a["name"] for a in json.loads((await cli("agency", "list", "--json")).stdout)
+    }
     assert listed["SYTNT"] == "Sở Y tế tỉnh Ninh Thuận" and syt not in listed
     user = await world.official(syt, name="Phan Thị Giao")  # an invite by the former code
     shown = await count_tasks(world, "Sở Y tế tỉnh Ninh Thuận", open_only=True)
@@ -194,7 +198,7 @@ async def test_rename_keeps_the_former_name_and_code(world):
     assert (await world.say(user, "/viec")).text.startswith(
         list_head("Sở Y tế tỉnh Ninh Thuận", shown)
     )
-    taken = cli("agency", "add", "Sở Y tế")
+    taken = await cli("agency", "add", "Sở Y tế")
     assert taken.returncode == 1
     assert taken.stderr.strip() == texts.error_text(
         "agency_exists", name="Sở Y tế tỉnh Ninh Thuận", code="SYTNT"
@@ -211,15 +215,15 @@ async def test_split_sends_tasks_and_contacts_where_told(world):
     courts = await code_of(world, COURTS)
     judge = await world.official(courts, name="Trịnh Văn Khải")
     prosecutor = await world.official(courts, name="Lý Thị Lan")
-    cli = lambda *args: nhacviec(world.settings.database_url, *args)  # noqa: E731
+    cli = lambda *args: nhacviec_beside(world.settings.database_url, *args)  # noqa: E731
     before = await tables(world)
     for bad, code in (
         (("--into", "Tòa án nhân dân tỉnh"), "split_needs_two"),
         (("--into", courts, "--into", "Tòa án nhân dân tỉnh"), "split_target_is_source"),
     ):
-        refused = cli("agency", "split", courts, *bad)
+        refused = await cli("agency", "split", courts, *bad)
         assert refused.returncode == 1 and refused.stderr.strip() == texts.error_text(code)
-    refused = cli("agency", "merge", courts, courts)
+    refused = await cli("agency", "merge", courts, courts)
     assert refused.stderr.strip() == texts.error_text("same_agency_merge")
     assert await tables(world) == before
 
@@ -232,7 +236,7 @@ async def test_split_sends_tasks_and_contacts_where_told(world):
         await count_tasks(world, COURTS, open_only=True),
     )
     assert owned > 1
-    done = cli(
+    done = await cli(
         "agency",
         "split",
         courts,

@@ -15,7 +15,7 @@ from db.models import Outbox, Task, TaskEvent
 from services import tasks as task_service
 from services.clock import VN_TZ
 from tests.harness import stop_periodic_jobs
-from tests.processes import nhacviec
+from tests.processes import nhacviec, nhacviec_beside
 
 D = dt.date
 
@@ -290,5 +290,5 @@ async def test_long_titles_and_reasons_are_cut_in_messages_and_kept_whole(world)
     assert (
         task is not None and task.title == new.strip() and task.cancel_note == reason.strip()[:500]
     )
-    shown = nhacviec(world.settings.database_url, "task", "list", "--json")
+    shown = await nhacviec_beside(world.settings.database_url, "task", "list", "--json")
     assert [t["title"] for t in json.loads(shown.stdout)] == [new.strip()]
