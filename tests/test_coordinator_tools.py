@@ -256,27 +256,10 @@ async def test_broadcast_killed_midway_completes_without_duplicates(settings, db
     flight, then started again: nobody has two copies, and the report is exact: every row
     sent was received once, every recipient without it is listed as uncertain, and no more
     are uncertain than were in flight."""
-    clock.set_clock(SystemClock())
     coord_chat = 99
-    fake_server.add_user(coord_chat, "Điều phối")
-    chats = await make_agencies_with_contacts(db, fake_server, 300)
-    async with db.session() as session:
-        coord = Contact(
-            chat_id=coord_chat, role="coordinator", display_name="Điều phối", linked_at=clock.now()
-        )
-        session.add(coord)
-        await session.commit()
-        progress = await fake_server_message(fake_server, coord_chat)
-        draft = await broadcasts.create_draft(
-            session, author=coord, kind="text", text="Thông báo khẩn số 7"
-        )
-        await broadcasts.confirm(
-            session,
-            broadcast_id=draft.id,
-            author=coord,
-            progress_chat_id=coord_chat,
-            progress_message_id=progress,
-        )
+    chats, draft, progress = await confirmed_broadcast(
+        db, fake_server, coord_chat, "Thông báo khẩn số 7"
+    )
     env = bot_env(
         settings.database_url,
         TELEGRAM_BOT_TOKEN="42:BC",
@@ -340,6 +323,30 @@ async def test_broadcast_killed_midway_completes_without_duplicates(settings, db
     assert fake_server.limit_violations == 0
 
 
+async def confirmed_broadcast(db, fake_server, coord_chat: int, text: str):
+    """A coordinator's text broadcast to 300 agencies' contacts, confirmed and waiting in the
+    outbox: (the recipients' chats, the broadcast, the coordinator's progress message)."""
+    clock.set_clock(SystemClock())
+    fake_server.add_user(coord_chat, "Điều phối")
+    chats = await make_agencies_with_contacts(db, fake_server, 300)
+    async with db.session() as session:
+        coord = Contact(
+            chat_id=coord_chat, role="coordinator", display_name="Điều phối", linked_at=clock.now()
+        )
+        session.add(coord)
+        await session.commit()
+        progress = await fake_server_message(fake_server, coord_chat)
+        draft = await broadcasts.create_draft(session, author=coord, kind="text", text=text)
+        await broadcasts.confirm(
+            session,
+            broadcast_id=draft.id,
+            author=coord,
+            progress_chat_id=coord_chat,
+            progress_message_id=progress,
+        )
+    return chats, draft, progress
+
+
 async def fake_server_message(server, chat_id: int) -> int:
     """A bot message to stand for the coordinator's preview (the progress is edited into it)."""
     from telegram import Bot
@@ -356,27 +363,10 @@ async def test_sigterm_during_a_broadcast_stops_soon_and_a_restart_completes_it(
     bot stops without sending the rest (sends on their way end and are marked, the others
     go back to the outbox); started again, it sends those: everyone once, and the report
     is exact - nothing uncertain, as a clean stop cuts no send short."""
-    clock.set_clock(SystemClock())
     coord_chat = 99
-    fake_server.add_user(coord_chat, "Điều phối")
-    chats = await make_agencies_with_contacts(db, fake_server, 300)
-    async with db.session() as session:
-        coord = Contact(
-            chat_id=coord_chat, role="coordinator", display_name="Điều phối", linked_at=clock.now()
-        )
-        session.add(coord)
-        await session.commit()
-        progress = await fake_server_message(fake_server, coord_chat)
-        draft = await broadcasts.create_draft(
-            session, author=coord, kind="text", text="Thông báo dừng êm số 9"
-        )
-        await broadcasts.confirm(
-            session,
-            broadcast_id=draft.id,
-            author=coord,
-            progress_chat_id=coord_chat,
-            progress_message_id=progress,
-        )
+    chats, draft, progress = await confirmed_broadcast(
+        db, fake_server, coord_chat, "Thông báo dừng êm số 9"
+    )
     env = bot_env(
         settings.database_url,
         TELEGRAM_BOT_TOKEN="42:BC",
