@@ -94,6 +94,7 @@ async def test_a_reply_whose_502_came_after_delivery_arrives_once(world):
     assert len(replies) == 1
     first = calls(world.server, "sendMessage", since)[0]
     assert first.status == 502 and texts.UPDATED_DONE.split("{")[0] in first.params["text"]
+    assert texts.SOMETHING_WRONG not in [m.text for m in world.server.messages_to(user)]
     assert await progress_of(world, task_id) == "done"
 
 
