@@ -309,14 +309,7 @@ class Dispatcher:
                     out = await self._render(unit)
                 except sa.exc.DBAPIError:  # a passing one: "database is locked", a deadlock
                     log.warning("cannot render outbox rows %s now; later", unit.ids, exc_info=True)
-                    async with self.db.session() as session:
-                        await outbox.mark(
-                            session,
-                            ids=unit.ids,
-                            worker=self.worker,
-                            state="pending",
-                            retry_at=clock.now() + RENDER_RETRY,
-                        )
+                    await self._mark(unit, "pending", retry_at=clock.now() + RENDER_RETRY)
                     return
                 except Exception:  # a row that cannot be rendered must not block the rest
                     log.exception("cannot render outbox rows %s", unit.ids)
@@ -326,15 +319,7 @@ class Dispatcher:
                 await self._mark(unit, "skipped")
                 return
             if isinstance(out, Defer):
-                async with self.db.session() as session:
-                    await outbox.mark(
-                        session,
-                        ids=unit.ids,
-                        worker=self.worker,
-                        state="pending",
-                        retry_at=out.until,
-                        late=True,
-                    )
+                await self._mark(unit, "pending", retry_at=out.until, late=True)
                 return
             await self._send(unit, out)
         finally:
@@ -360,11 +345,7 @@ class Dispatcher:
                 await asyncio.sleep(backoff)
                 backoff = min(backoff * 2, 30.0)
         # Still failing: hand the rows back for a later run instead of holding them.
-        retry_at = clock.now() + dt.timedelta(seconds=30)
-        async with self.db.session() as session:
-            await outbox.mark(
-                session, ids=unit.ids, worker=self.worker, state="pending", retry_at=retry_at
-            )
+        await self._mark(unit, "pending", retry_at=clock.now() + dt.timedelta(seconds=30))
 
     async def _send_one(self, unit: Unit, out: Outgoing, markup: Any) -> bool | None:
         """Send and mark. True when done with the unit (sent, or failed for good); False to
@@ -490,9 +471,26 @@ class Dispatcher:
         for row in unit.rows:
             row.chat_id = new_chat_id
 
-    async def _mark(self, unit: Unit, state: str, error: str | None = None) -> None:
+    async def _mark(
+        self,
+        unit: Unit,
+        state: str,
+        *,
+        error: str | None = None,
+        retry_at: dt.datetime | None = None,
+        late: bool | None = None,
+    ) -> None:
+        """Record the unit's outcome (from "claimed"); "pending" hands it back until retry_at."""
         async with self.db.session() as session:
-            await outbox.mark(session, ids=unit.ids, worker=self.worker, state=state, error=error)
+            await outbox.mark(
+                session,
+                ids=unit.ids,
+                worker=self.worker,
+                state=state,
+                error=error,
+                retry_at=retry_at,
+                late=late,
+            )
 
     async def _unreachable(self, unit: Unit, reason: str) -> None:
         """A 403 or a vanished chat: stop writing there, and tell coordinators when the

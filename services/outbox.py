@@ -315,25 +315,20 @@ async def release(session: AsyncSession, *, ids: list[int], worker: str) -> None
     """Hand rows this worker claimed and never started back to `pending`, due as they
     were (a stop before their turn: another process, or this one restarted, takes them at
     once). Rows already sent, failed or on their way are left alone. Committed."""
-    if not ids:
-        return
-    await session.execute(
-        sa.update(Outbox)
-        .where(
-            col(Outbox.id).in_(ids),
-            col(Outbox.claimed_by) == worker,
-            col(Outbox.state) == "claimed",
-        )
-        .values(state="pending", claimed_by=None, claimed_at=None)
-        .execution_options(synchronize_session=False)
-    )
-    await session.commit()
+    await _update_claimed(session, ids, worker, state="pending", claimed_by=None, claimed_at=None)
 
 
 async def renew(session: AsyncSession, *, ids: list[int], worker: str) -> None:
     """A fresh lease for rows this worker claimed and still means to send (queued behind a
     chat's earlier messages, or a group's 20 a minute): nobody takes them over, this worker
     included, while it lives. One UPDATE, committed."""
+    await _update_claimed(session, ids, worker, claimed_at=clock.now())
+
+
+async def _update_claimed(
+    session: AsyncSession, ids: list[int], worker: str, **values: Any
+) -> None:
+    """Set values on those of the rows this worker claimed and has not started; committed."""
     if not ids:
         return
     await session.execute(
@@ -343,7 +338,7 @@ async def renew(session: AsyncSession, *, ids: list[int], worker: str) -> None:
             col(Outbox.claimed_by) == worker,
             col(Outbox.state) == "claimed",
         )
-        .values(claimed_at=clock.now())
+        .values(**values)
         .execution_options(synchronize_session=False)
     )
     await session.commit()
