@@ -384,19 +384,12 @@ async def setup_officials(db: Any, n: int, chat_base: int) -> list[tuple[int, in
 
 
 async def setup_coordinators(db: Any, chats: list[int]) -> None:
-    from services import invites
+    """Coordinators made as the bot makes them (tests/harness.make_coordinator)."""
+    from tests.harness import make_coordinator
 
     for chat in chats:
         async with db.session() as session:
-            invite, _ = await invites.create_invite(session, agency_ref=None, coordinator=True)
-            await invites.redeem_invite(
-                session,
-                code=invite.code,
-                chat_id=chat,
-                chat_type="private",
-                user_id=chat,
-                display_name=f"Điều phối {chat}",
-            )
+            await make_coordinator(session, chat)
 
 
 class Plan:
