@@ -11,8 +11,8 @@ pacing) sending through python-telegram-bot's Bot on the project's aiohttp reque
 as the bot does.
 
 1. broadcast: one broadcast confirmed through services.broadcasts to 3,000 recipients
-   (--quick: 600), delivered until the outbox is empty;
-2. reminders: 2,000 reminders due at once, one to each of 2,000 chats (--quick: 300).
+   (--quick: 360), delivered until the outbox is empty;
+2. reminders: 2,000 reminders due at once, one to each of 2,000 chats (--quick: 180).
 
 Rate = (delivered - 1) / (last arrival - first arrival), arrivals stamped by the server,
 as a fraction of the 30/s limit. lost = recipients without a copy, duplicates = copies
@@ -261,7 +261,7 @@ async def _spawn(scenario: str, rtt: int, n: int) -> dict[str, Any]:
 
 
 async def delivery(quick: bool) -> list[dict[str, Any]]:
-    sizes = {"broadcast": 600 if quick else 3000, "reminders": 300 if quick else 2000}
+    sizes = {"broadcast": 360 if quick else 3000, "reminders": 180 if quick else 2000}
     results: list[dict[str, Any]] = []
     for scenario, n in sizes.items():
         results += await asyncio.gather(*(_spawn(scenario, rtt, n) for rtt in RTT_MS))
@@ -290,7 +290,7 @@ def other_sections(quick: bool, figures: dict[str, Any]) -> None:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="600 / 300 recipients")
+    parser.add_argument("--quick", action="store_true", help="360 / 180 recipients")
     parser.add_argument(
         "--child", nargs=3, metavar=("SCENARIO", "RTT_MS", "N"), help=argparse.SUPPRESS
     )
