@@ -275,7 +275,7 @@ async def measure(quick: bool, database_url: str = "", trace: bool = False) -> d
                 round_s = alone["last_answer"] - alone["first_queued"]
                 # 2. The updates alone, as long as a round of reports takes (the baseline).
                 tracer and tracer.at("updates alone")
-                n = int(RATE * (3.0 if quick else max(round_s, 3.0)))
+                n = int(RATE * (2.0 if quick else max(round_s, 3.0)))
                 say(f"updates alone: {n} at {RATE:.0f}/s")
                 base = await side.call("load", sequences=plan.take(n), rate=RATE, timeout=120)
                 windows["updates"] = (base["first_queued"], base["last_queued"])

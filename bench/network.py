@@ -3,22 +3,22 @@ API call takes a round trip of 0, 50 or 200 ms (±20 % jitter).
 
     uv run python bench/network.py [--quick]
 
-For each round trip, in its own child process (this script with --child), on a temporary
-SQLite file: a fake Bot API server (fake_telegram.FakeTelegram with its network model:
-latency_ms, jitter=0.2, a fixed seed; flood limits enforced, judged when a call reaches the
-server) and the real Dispatcher (jobs/dispatch.py, default settings: SEND_CONCURRENCY,
-pacing) sending through python-telegram-bot's Bot on the project's aiohttp request layer,
-as the bot does.
+For each round trip, in its own child process (this script with --child; the two
+scenarios one after the other), each scenario on a temporary SQLite file: a fake Bot API
+server (fake_telegram.FakeTelegram with its network model: latency_ms, jitter=0.2, a fixed
+seed; flood limits enforced, judged when a call reaches the server) and the real Dispatcher
+(jobs/dispatch.py, default settings: SEND_CONCURRENCY, pacing) sending through
+python-telegram-bot's Bot on the project's aiohttp request layer, as the bot does.
 
 1. broadcast: one broadcast confirmed through services.broadcasts to 3,000 recipients
-   (--quick: 600), delivered until the outbox is empty;
-2. reminders: 2,000 reminders due at once, one to each of 2,000 chats (--quick: 300).
+   (--quick: 360), delivered until the outbox is empty;
+2. reminders: 2,000 reminders due at once, one to each of 2,000 chats (--quick: 180).
 
 Rate = (delivered - 1) / (last arrival - first arrival), arrivals stamped by the server,
 as a fraction of the 30/s limit. lost = recipients without a copy, duplicates = copies
 beyond the first, limit_violations = sends the server refused with 429. The three round
 trips run at the same time (separate processes, separate servers; each has its own 30/s),
-so a run takes as long as one.
+so a run takes as long as one round trip's child.
 
 Other sections: if bench/net_updates.py or bench/net_stall.py exists, its
 `run(quick: bool) -> dict` is called after these and its dict merged into the last line
@@ -243,29 +243,29 @@ async def child(scenario: str, rtt_ms: float, n: int, seed: int) -> dict[str, An
     }
 
 
-async def _spawn(scenario: str, rtt: int, n: int) -> dict[str, Any]:
+async def _spawn(sizes: dict[str, int], rtt: int) -> list[dict[str, Any]]:
+    """One child process for a round trip: the scenarios one after the other, each with a
+    fresh fake server and database (one interpreter start instead of one per scenario)."""
     proc = await asyncio.create_subprocess_exec(
         sys.executable,
         str(Path(__file__).resolve()),
         "--child",
-        scenario,
+        ",".join(sizes),
         str(rtt),
-        str(n),
+        ",".join(str(n) for n in sizes.values()),
         stdout=asyncio.subprocess.PIPE,
         cwd=str(ROOT),
     )
     out, _ = await proc.communicate()
     if proc.returncode != 0:
-        raise RuntimeError(f"{scenario} at {rtt} ms failed (exit {proc.returncode})")
+        raise RuntimeError(f"{','.join(sizes)} at {rtt} ms failed (exit {proc.returncode})")
     return json.loads(out.decode().strip().splitlines()[-1])
 
 
 async def delivery(quick: bool) -> list[dict[str, Any]]:
-    sizes = {"broadcast": 600 if quick else 3000, "reminders": 300 if quick else 2000}
-    results: list[dict[str, Any]] = []
-    for scenario, n in sizes.items():
-        results += await asyncio.gather(*(_spawn(scenario, rtt, n) for rtt in RTT_MS))
-    return results
+    sizes = {"broadcast": 360 if quick else 3000, "reminders": 180 if quick else 2000}
+    per_rtt = await asyncio.gather(*(_spawn(sizes, rtt) for rtt in RTT_MS))
+    return [r for scenario in sizes for runs in per_rtt for r in runs if r["scenario"] == scenario]
 
 
 def other_sections(quick: bool, figures: dict[str, Any]) -> None:
@@ -290,7 +290,7 @@ def other_sections(quick: bool, figures: dict[str, Any]) -> None:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="600 / 300 recipients")
+    parser.add_argument("--quick", action="store_true", help="360 / 180 recipients")
     parser.add_argument(
         "--child", nargs=3, metavar=("SCENARIO", "RTT_MS", "N"), help=argparse.SUPPRESS
     )
@@ -306,9 +306,12 @@ def main() -> int:
         from bot.app import use_fast_event_loop
 
         use_fast_event_loop()  # as `nhacviec run` does
-        scenario, rtt, n = args.child
-        figures = asyncio.run(child(scenario, float(rtt), int(n), seed=int(rtt) + 14))
-        print(json.dumps(figures))
+        scenarios, rtt, ns = args.child
+        runs = [
+            asyncio.run(child(scenario, float(rtt), int(n), seed=int(rtt) + 14))
+            for scenario, n in zip(scenarios.split(","), ns.split(","), strict=True)
+        ]
+        print(json.dumps(runs))
         return 0
 
     watch = Stopwatch()
