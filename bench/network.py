@@ -11,8 +11,8 @@ seed; flood limits enforced, judged when a call reaches the server) and the real
 python-telegram-bot's Bot on the project's aiohttp request layer, as the bot does.
 
 1. broadcast: one broadcast confirmed through services.broadcasts to 3,000 recipients
-   (--quick: 360), delivered until the outbox is empty;
-2. reminders: 2,000 reminders due at once, one to each of 2,000 chats (--quick: 180).
+   (--quick: 600), delivered until the outbox is empty;
+2. reminders: 2,000 reminders due at once, one to each of 2,000 chats (--quick: 300).
 
 Rate = (delivered - 1) / (last arrival - first arrival), arrivals stamped by the server,
 as a fraction of the 30/s limit. lost = recipients without a copy, duplicates = copies
@@ -263,7 +263,7 @@ async def _spawn(sizes: dict[str, int], rtt: int) -> list[dict[str, Any]]:
 
 
 async def delivery(quick: bool) -> list[dict[str, Any]]:
-    sizes = {"broadcast": 360 if quick else 3000, "reminders": 180 if quick else 2000}
+    sizes = {"broadcast": 600 if quick else 3000, "reminders": 300 if quick else 2000}
     per_rtt = await asyncio.gather(*(_spawn(sizes, rtt) for rtt in RTT_MS))
     return [r for scenario in sizes for runs in per_rtt for r in runs if r["scenario"] == scenario]
 
@@ -290,7 +290,7 @@ def other_sections(quick: bool, figures: dict[str, Any]) -> None:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="360 / 180 recipients")
+    parser.add_argument("--quick", action="store_true", help="600 / 300 recipients")
     parser.add_argument(
         "--child", nargs=3, metavar=("SCENARIO", "RTT_MS", "N"), help=argparse.SUPPRESS
     )
