@@ -5,12 +5,12 @@ from __future__ import annotations
 import logging
 
 from telegram import Update
-from telegram.error import BadRequest, Forbidden, NetworkError, TelegramError
+from telegram.error import Forbidden, TelegramError
 from telegram.ext import ContextTypes
 
 from bot import texts
-from bot.aiohttp_request import NotSent
 from bot.handlers.common import db_of, thread_of
+from jobs.dispatch import outcome_unknown
 from services import outbox
 
 log = logging.getLogger(__name__)
@@ -53,7 +53,7 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
             async with db_of(context).session() as session:
                 await outbox.mark_unreachable(session, chat_id=chat.id, reason=str(context.error))
         return
-    if _unclear(context.error):
+    if isinstance(context.error, TelegramError) and outcome_unknown(context.error):
         # A 5xx, a dropped connection or a timeout on the way to Telegram: the call may have
         # taken effect (the answer may be in the chat already), and the work was done before
         # it. "Có lỗi" after a reply that did arrive would tell the person a falsehood.
@@ -71,8 +71,3 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
             )
     except TelegramError:
         log.warning("could not tell the user about the error")
-
-
-def _unclear(error: object) -> bool:
-    """A Bot API call whose fate is unknown: neither refused (BadRequest) nor surely unsent."""
-    return isinstance(error, NetworkError) and not isinstance(error, BadRequest | NotSent)
