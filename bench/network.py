@@ -292,7 +292,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="600 / 300 recipients")
     parser.add_argument(
-        "--child", nargs=3, metavar=("SCENARIO", "RTT_MS", "N"), help=argparse.SUPPRESS
+        "--child", nargs=3, metavar=("SCENARIOS", "RTT_MS", "COUNTS"), help=argparse.SUPPRESS
     )
     parser.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
